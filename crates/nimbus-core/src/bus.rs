@@ -1,0 +1,87 @@
+//! The small traits through which one service reaches another.
+//!
+//! S3 delivers event notifications to SQS and Lambda, Lambda sends destination records to SQS
+//! and polls queues for event source mappings. None of them depends on another's crate: each
+//! service that can be reached implements one of these traits, the `nimbus` binary registers
+//! the implementations in a [`ServiceBus`], and callers look them up there.
+
+use std::sync::{Arc, OnceLock};
+
+use async_trait::async_trait;
+
+use crate::Arn;
+
+/// Why a delivery between services failed.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum DeliveryError {
+    /// The target does not exist (deleted queue, unknown function).
+    #[error("destination does not exist: {0}")]
+    NoSuchDestination(String),
+    /// The target refused the delivery (too large, throttled, invalid).
+    #[error("destination rejected the delivery: {0}")]
+    Rejected(String),
+    /// The target service is not running in this sandbox.
+    #[error("service not available: {0}")]
+    Unavailable(&'static str),
+}
+
+/// SQS as other services see it.
+#[async_trait]
+pub trait QueueDelivery: Send + Sync {
+    /// Whether a queue with this ARN exists.
+    async fn queue_exists(&self, queue_arn: &Arn) -> bool;
+
+    /// Sends `body` to the queue as an AWS service would; returns the message id once the
+    /// message is committed.
+    async fn send_message(&self, queue_arn: &Arn, body: String) -> Result<String, DeliveryError>;
+}
+
+/// Lambda as other services see it.
+#[async_trait]
+pub trait FunctionInvoker: Send + Sync {
+    /// Whether a function with this ARN (qualified or not) exists.
+    async fn function_exists(&self, function_arn: &Arn) -> bool;
+
+    /// Queues an asynchronous (`Event`) invocation; returns once the event is committed.
+    async fn invoke_async(
+        &self,
+        function_arn: &Arn,
+        payload: bytes::Bytes,
+    ) -> Result<String, DeliveryError>;
+}
+
+/// The registry of reachable services, filled in once when the sandbox is wired.
+#[derive(Default)]
+pub struct ServiceBus {
+    queues: OnceLock<Arc<dyn QueueDelivery>>,
+    functions: OnceLock<Arc<dyn FunctionInvoker>>,
+}
+
+impl ServiceBus {
+    /// An empty bus.
+    pub fn new() -> Arc<ServiceBus> {
+        Arc::new(ServiceBus::default())
+    }
+
+    /// Registers SQS. Later registrations are ignored.
+    pub fn register_queues(&self, q: Arc<dyn QueueDelivery>) {
+        let _ = self.queues.set(q);
+    }
+
+    /// Registers Lambda. Later registrations are ignored.
+    pub fn register_functions(&self, f: Arc<dyn FunctionInvoker>) {
+        let _ = self.functions.set(f);
+    }
+
+    /// SQS, if it runs in this sandbox.
+    pub fn queues(&self) -> Result<&Arc<dyn QueueDelivery>, DeliveryError> {
+        self.queues.get().ok_or(DeliveryError::Unavailable("sqs"))
+    }
+
+    /// Lambda, if it runs in this sandbox.
+    pub fn functions(&self) -> Result<&Arc<dyn FunctionInvoker>, DeliveryError> {
+        self.functions
+            .get()
+            .ok_or(DeliveryError::Unavailable("lambda"))
+    }
+}

@@ -1,0 +1,37 @@
+//! What the gateway knows about a request before a service sees it.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use crate::AccountId;
+
+/// Attached by the gateway to every request it hands to a service.
+#[derive(Clone, Debug)]
+pub struct RequestContext {
+    /// The id echoed in `x-amzn-RequestId` / `x-amz-request-id` and in error bodies.
+    pub request_id: String,
+    /// The caller's account: the default one, the one a 12-digit access key selects, or the
+    /// one its configured credentials belong to.
+    pub account: AccountId,
+    /// The region from the signature's credential scope, else the configured one.
+    pub region: String,
+    /// The access key id the request was signed with, if it was signed.
+    pub access_key: Option<String>,
+    /// The `Host` the client used (`localhost:4566`), for URLs the response hands back.
+    pub host: String,
+    /// The peer's address.
+    pub source_ip: IpAddr,
+}
+
+impl RequestContext {
+    /// A context for calls that do not come from a client (internal deliveries, tests).
+    pub fn internal(account: AccountId, region: &str) -> RequestContext {
+        RequestContext {
+            request_id: crate::ids::request_id(),
+            account,
+            region: region.to_owned(),
+            access_key: None,
+            host: "localhost".into(),
+            source_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+        }
+    }
+}

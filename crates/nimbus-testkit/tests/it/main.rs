@@ -1,0 +1,8 @@
+//! Integration tests: the real server, in-process, on an ephemeral port with a temporary data
+//! directory, driven by aws-sdk-rust (and raw HTTP where a protocol detail needs it).
+//! One test binary, one module per area.
+
+mod foundation;
+mod iam;
+mod sqs;
+mod sts;

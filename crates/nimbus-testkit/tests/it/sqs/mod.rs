@@ -1,0 +1,1 @@
+//! SQS tests, one module per group of operations.

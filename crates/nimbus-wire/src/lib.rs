@@ -1,0 +1,24 @@
+//! The AWS wire layer of nimbus.
+//!
+//! Everything a service needs to speak AWS's protocols and nothing about any one service:
+//! - [`service`]: the [`service::Service`] trait the gateway calls and the [`service::Request`]
+//!   it hands over;
+//! - [`protocol`]: the five wire protocols and how a request's protocol is recognised;
+//! - [`error`]: [`error::ServiceError`] and the one place it is rendered for each protocol;
+//! - [`json`], [`query`], [`xml`]: the awsJson, awsQuery and XML codecs;
+//! - [`sigv4`]: parsing and verifying Signature Version 4 (header and presigned forms);
+//! - [`body`]: the response body type and its constructors.
+
+pub mod body;
+pub mod error;
+pub mod json;
+pub mod protocol;
+pub mod query;
+pub mod service;
+pub mod sigv4;
+pub mod xml;
+
+pub use body::{Body, BoxError, Response};
+pub use error::ServiceError;
+pub use protocol::Protocol;
+pub use service::{BodyLimit, Request, RequestBody, Service, ServiceId};
