@@ -111,7 +111,7 @@ impl Gateway {
         }
         span.record("status", resp.status().as_u16());
         span.record("latency_ms", start.elapsed().as_secs_f64() * 1000.0);
-        span.in_scope(|| tracing::info!("request completed"));
+        span.in_scope(|| tracing::debug!("request completed"));
         resp
     }
 

@@ -8,7 +8,7 @@
 pub fn escape(s: &str) -> std::borrow::Cow<'_, str> {
     if !s
         .bytes()
-        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'' | b'\r'))
+        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\r'))
     {
         return std::borrow::Cow::Borrowed(s);
     }
@@ -19,7 +19,6 @@ pub fn escape(s: &str) -> std::borrow::Cow<'_, str> {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
             '\r' => out.push_str("&#xD;"),
             c => out.push(c),
         }
@@ -120,7 +119,7 @@ mod tests {
         w.open("A").elem("B", "x<&>\"'\r\n").empty("C").close("A");
         assert_eq!(
             w.finish(),
-            "<A><B>x&lt;&amp;&gt;&quot;&apos;&#xD;\n</B><C/></A>"
+            "<A><B>x&lt;&amp;&gt;&quot;'&#xD;\n</B><C/></A>"
         );
     }
 }

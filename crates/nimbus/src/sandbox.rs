@@ -1,0 +1,117 @@
+//! Wiring: build the services, hand them to the gateway, listen.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use nimbus_core::bus::ServiceBus;
+use nimbus_core::{ServiceEnv, SharedClock, StorageConfig, SystemClock};
+use nimbus_gateway::{Gateway, ServerHandle};
+use nimbus_wire::Service;
+
+use crate::config::Config;
+use crate::lock::DataDirLock;
+
+/// Why a sandbox could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Another nimbus holds the data directory, or it cannot be created.
+    #[error("{0}")]
+    DataDir(String),
+    /// The address cannot be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A service could not open its storage.
+    #[error("cannot start {service}: {message}")]
+    Service {
+        /// The service.
+        service: &'static str,
+        /// The cause.
+        message: String,
+    },
+}
+
+/// A running nimbus: every service behind one gateway on one port.
+pub struct Sandbox {
+    server: Option<ServerHandle>,
+    endpoint: String,
+    lock: Option<DataDirLock>,
+}
+
+impl Sandbox {
+    /// Starts a sandbox on the system clock.
+    pub async fn start(config: Config) -> Result<Sandbox, StartError> {
+        Self::start_with_clock(config, SystemClock::shared()).await
+    }
+
+    /// Starts a sandbox whose timed behaviour follows `clock` (a `ManualClock` in tests).
+    pub async fn start_with_clock(config: Config, clock: SharedClock) -> Result<Sandbox, StartError> {
+        let lock = if config.in_memory {
+            None
+        } else {
+            Some(DataDirLock::acquire(&config.data_dir).map_err(StartError::DataDir)?)
+        };
+        let storage = StorageConfig {
+            data_dir: (!config.in_memory).then(|| config.data_dir.clone()),
+            durability: config.durability,
+        };
+        let env = ServiceEnv {
+            clock: clock.clone(),
+            storage,
+            bus: ServiceBus::new(),
+            region: config.region.clone(),
+            default_account: config.account.clone(),
+            strict_auth: config.auth == nimbus_gateway::AuthMode::Strict,
+        };
+        let services = build_services(&env)?;
+        let gateway = Arc::new(Gateway::new(services, config.auth_config(), config.region.clone(), clock));
+        let addr = format!("{}:{}", config.host, config.port);
+        let listener = tokio::net::TcpListener::bind(&addr)
+            .await
+            .map_err(|source| StartError::Bind { addr: addr.clone(), source })?;
+        let server = nimbus_gateway::serve(listener, gateway).map_err(|source| StartError::Bind { addr, source })?;
+        let local = server.local_addr();
+        let shown_host = if local.ip().is_unspecified() { "127.0.0.1".to_owned() } else { local.ip().to_string() };
+        let endpoint = format!("http://{shown_host}:{}", local.port());
+        Ok(Sandbox { server: Some(server), endpoint, lock })
+    }
+
+    /// `http://host:port`, what clients use as their endpoint URL.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.server.as_ref().map(|s| s.local_addr()).expect("running sandbox")
+    }
+
+    /// Stops accepting, lets in-flight requests finish (up to `grace`), flushes storage and
+    /// releases the data directory.
+    pub async fn shutdown_with_grace(mut self, grace: Duration) {
+        if let Some(s) = self.server.take() {
+            s.shutdown(grace).await;
+        }
+        self.lock.take();
+    }
+
+    /// [`Sandbox::shutdown_with_grace`] with a 10-second grace period.
+    pub async fn shutdown(self) {
+        self.shutdown_with_grace(Duration::from_secs(10)).await
+    }
+}
+
+fn build_services(env: &ServiceEnv) -> Result<Vec<Arc<dyn Service>>, StartError> {
+    fn err(service: &'static str) -> impl FnOnce(Box<dyn std::error::Error + Send + Sync>) -> StartError {
+        move |e| StartError::Service { service, message: e.to_string() }
+    }
+    let sqs = nimbus_sqs::SqsService::open(env).map_err(err("sqs"))?;
+    let iam = nimbus_iam::IamService::open(env).map_err(err("iam"))?;
+    let sts = nimbus_iam::StsService::open(env).map_err(err("sts"))?;
+    Ok(vec![sqs, iam, sts])
+}
