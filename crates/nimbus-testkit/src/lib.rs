@@ -19,10 +19,15 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use nimbus::config::CredentialConfig;
 use nimbus::{AuthMode, Config, Sandbox};
-use nimbus_core::ManualClock;
+pub use nimbus_core::{Clock, ManualClock};
 
 /// The access key and secret clients use unless told otherwise.
 pub const DEFAULT_KEY: (&str, &str) = ("test", "test");
+
+/// The SDKs' HTTP client without TLS (nimbus listens on plain HTTP).
+fn http_client() -> aws_sdk_sqs::config::SharedHttpClient {
+    aws_smithy_http_client::Builder::new().build_http()
+}
 
 /// How to start a [`TestSandbox`].
 #[derive(Default)]
@@ -133,6 +138,7 @@ macro_rules! client {
                 .region($krate::config::Region::new(self.config.region.clone()))
                 .endpoint_url(self.endpoint())
                 .credentials_provider(creds)
+                .http_client(http_client())
                 .build();
             $krate::Client::from_conf(conf)
         }
@@ -168,6 +174,38 @@ impl TestSandbox {
     client!(sqs, sqs_as, aws_sdk_sqs);
     client!(sts, sts_as, aws_sdk_sts);
     client!(iam, iam_as, aws_sdk_iam);
+    client!(lambda, lambda_as, aws_sdk_lambda);
+    client!(logs, logs_as, aws_sdk_cloudwatchlogs);
+
+    /// An S3 client (path-style addressing, the SDK's default checksum settings).
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        self.s3_as(&self.access_key.clone())
+    }
+
+    /// An S3 client signing with `access_key`.
+    pub fn s3_as(&self, access_key: &str) -> aws_sdk_s3::Client {
+        aws_sdk_s3::Client::from_conf(self.s3_config(access_key).force_path_style(true).build())
+    }
+
+    /// An S3 client using virtual-hosted-style addressing (`<bucket>.localhost:<port>`).
+    pub fn s3_virtual_hosted(&self) -> aws_sdk_s3::Client {
+        let conf = self
+            .s3_config(&self.access_key.clone())
+            .endpoint_url(format!("http://localhost:{}", self.config.port))
+            .force_path_style(false)
+            .build();
+        aws_sdk_s3::Client::from_conf(conf)
+    }
+
+    fn s3_config(&self, access_key: &str) -> aws_sdk_s3::config::Builder {
+        let creds = aws_sdk_s3::config::Credentials::new(access_key, &self.secret, None, None, "nimbus-testkit");
+        aws_sdk_s3::Config::builder()
+            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .region(aws_sdk_s3::config::Region::new(self.config.region.clone()))
+            .endpoint_url(self.endpoint())
+            .credentials_provider(creds)
+            .http_client(http_client())
+    }
 
     /// Stops the sandbox gracefully and starts it again on the same port, data directory and
     /// clock. Clients made before keep working.

@@ -4,5 +4,7 @@
 
 mod foundation;
 mod iam;
+mod lambda;
+mod s3;
 mod sqs;
 mod sts;

@@ -1,0 +1,1 @@
+//! Lambda and CloudWatch Logs tests, one module per group of operations.

@@ -1,0 +1,1 @@
+//! S3 tests, one module per group of operations.
