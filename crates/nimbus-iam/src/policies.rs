@@ -1,0 +1,478 @@
+//! Managed policies: CreatePolicy, GetPolicy, ListPolicies, DeletePolicy, GetPolicyVersion,
+//! ListPolicyVersions, and policy tags (TagPolicy, UntagPolicy, ListPolicyTags).
+//!
+//! Customer managed policies live in the account that created them and have one version,
+//! `v1`. AWS managed policies (`arn:aws:iam::aws:policy/…`) come from [`crate::managed`].
+
+use nimbus_core::Arn;
+use nimbus_core::timefmt::iso8601_secs;
+use nimbus_wire::xml::Writer;
+
+use crate::document;
+use crate::error::IamError;
+use crate::limits;
+use crate::managed::{self, AwsManagedPolicy};
+use crate::pagination::{paginate, write_truncation};
+use crate::params::{self, Params};
+use crate::roles::{OpResult, add_tags, tag_keys, tag_list_result, write_tags};
+use crate::store::{PolicyRecord, TagTarget, Tx};
+
+/// The one version every policy has.
+pub(crate) const DEFAULT_VERSION: &str = "v1";
+
+/// A policy ARN taken apart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PolicyArn {
+    /// The 12-digit account, or `aws` for AWS managed policies.
+    pub(crate) account: String,
+    /// `/` or `/…/`.
+    pub(crate) path: String,
+    /// The policy name.
+    pub(crate) name: String,
+}
+
+/// Parses `arn:aws:iam::<account>:policy<path><name>`; anything else is `InvalidInput`.
+pub(crate) fn parse_policy_arn(arn: &str) -> Result<PolicyArn, IamError> {
+    let invalid = || IamError::InvalidInput(format!("ARN {arn} is not valid."));
+    let parsed: Arn = arn.parse().map_err(|_| invalid())?;
+    if parsed.partition != "aws" || parsed.service != "iam" || !parsed.region.is_empty() {
+        return Err(invalid());
+    }
+    let account_ok = parsed.account == managed::AWS_ACCOUNT
+        || nimbus_core::AccountId::parse(&parsed.account).is_some();
+    let rest = parsed.resource.strip_prefix("policy").ok_or_else(invalid)?;
+    let (dir, name) = rest.rsplit_once('/').ok_or_else(invalid)?;
+    let path = format!("{dir}/");
+    if !account_ok
+        || params::policy_path("Path", &path).is_err()
+        || params::policy_name("PolicyName", name).is_err()
+    {
+        return Err(invalid());
+    }
+    Ok(PolicyArn {
+        account: parsed.account,
+        path,
+        name: name.to_owned(),
+    })
+}
+
+/// A managed policy an ARN names.
+pub(crate) enum ManagedPolicy {
+    /// A customer managed policy of the caller's account.
+    Customer(PolicyRecord),
+    /// An AWS managed policy nimbus knows.
+    Aws(&'static AwsManagedPolicy),
+    /// An AWS managed policy ARN nimbus has no details of: attachable, not readable.
+    AwsUnlisted(String),
+}
+
+impl ManagedPolicy {
+    /// The policy's ARN as IAM spells it.
+    pub(crate) fn arn(&self) -> String {
+        match self {
+            ManagedPolicy::Customer(p) => p.arn.clone(),
+            ManagedPolicy::Aws(p) => p.arn(),
+            ManagedPolicy::AwsUnlisted(a) => a.clone(),
+        }
+    }
+}
+
+/// Finds the managed policy `arn` names, as seen from the transaction's account: its own
+/// customer managed policies and AWS's. Another account's policies are not visible.
+pub(crate) fn resolve(tx: &Tx<'_>, arn: &str) -> Result<Option<ManagedPolicy>, IamError> {
+    let parsed = parse_policy_arn(arn)?;
+    if parsed.account == managed::AWS_ACCOUNT {
+        return Ok(Some(match managed::find(arn) {
+            Some(p) => ManagedPolicy::Aws(p),
+            None => ManagedPolicy::AwsUnlisted(arn.to_owned()),
+        }));
+    }
+    if parsed.account != tx.account() {
+        return Ok(None);
+    }
+    Ok(tx
+        .policy(&parsed.name)?
+        .filter(|p| p.path == parsed.path)
+        .map(ManagedPolicy::Customer))
+}
+
+/// `NoSuchEntity` for a policy ARN, in AWS's words.
+pub(crate) fn policy_not_found(arn: &str) -> IamError {
+    IamError::NoSuchEntity(format!("Policy {arn} was not found."))
+}
+
+/// Reads and validates `PolicyArn`.
+pub(crate) fn policy_arn_param<'a>(p: &Params<'a>) -> Result<&'a str, IamError> {
+    let arn = p.req("PolicyArn")?;
+    params::arn("PolicyArn", arn)?;
+    Ok(arn)
+}
+
+/// A managed policy as responses show it.
+struct PolicyView<'a> {
+    name: &'a str,
+    path: &'a str,
+    id: String,
+    arn: String,
+    description: Option<&'a str>,
+    create_date: u64,
+    update_date: u64,
+    attachment_count: usize,
+    boundary_count: usize,
+}
+
+impl<'a> PolicyView<'a> {
+    fn customer(p: &'a PolicyRecord) -> PolicyView<'a> {
+        PolicyView {
+            name: &p.name,
+            path: &p.path,
+            id: p.policy_id.clone(),
+            arn: p.arn.clone(),
+            description: p.description.as_deref(),
+            create_date: p.create_date,
+            update_date: p.update_date,
+            attachment_count: 0,
+            boundary_count: 0,
+        }
+    }
+
+    fn aws(p: &'static AwsManagedPolicy) -> PolicyView<'a> {
+        PolicyView {
+            name: p.name,
+            path: p.path,
+            id: p.policy_id(),
+            arn: p.arn(),
+            description: Some(p.description),
+            create_date: managed::CREATED_MILLIS,
+            update_date: managed::CREATED_MILLIS,
+            attachment_count: 0,
+            boundary_count: 0,
+        }
+    }
+
+    fn with_counts(mut self, tx: &Tx<'_>) -> Result<Self, IamError> {
+        self.attachment_count = tx.attachment_count(&self.arn)?;
+        self.boundary_count = tx.boundary_usage()?.get(&self.arn).copied().unwrap_or(0);
+        Ok(self)
+    }
+
+    /// `full` adds what GetPolicy shows and ListPolicies leaves out: description and tags.
+    fn write(&self, w: &mut Writer, tags: &[(String, String)], full: bool) {
+        w.elem("PolicyName", self.name)
+            .elem("DefaultVersionId", DEFAULT_VERSION)
+            .elem("PolicyId", &self.id)
+            .elem("Path", self.path)
+            .elem("Arn", &self.arn)
+            .elem("AttachmentCount", &self.attachment_count.to_string())
+            .elem(
+                "PermissionsBoundaryUsageCount",
+                &self.boundary_count.to_string(),
+            )
+            .elem("IsAttachable", "true");
+        if full {
+            w.opt("Description", self.description);
+        }
+        w.elem("CreateDate", &iso8601_secs(self.create_date))
+            .elem("UpdateDate", &iso8601_secs(self.update_date));
+        if full {
+            write_tags(w, tags);
+        }
+    }
+}
+
+fn policy_result(view: &PolicyView<'_>, tags: &[(String, String)]) -> OpResult {
+    let mut w = Writer::new();
+    w.open("Policy");
+    view.write(&mut w, tags, true);
+    w.close("Policy");
+    Ok(Some(w.finish()))
+}
+
+/// Finds a policy that GetPolicy-like operations can read; unlisted AWS policies and other
+/// accounts' policies are `NoSuchEntity`.
+fn readable(tx: &Tx<'_>, arn: &str) -> Result<ManagedPolicy, IamError> {
+    match resolve(tx, arn)? {
+        Some(ManagedPolicy::AwsUnlisted(_)) | None => Err(policy_not_found(arn)),
+        Some(found) => Ok(found),
+    }
+}
+
+/// CreatePolicy: a customer managed policy with version `v1`.
+pub(crate) fn create_policy(tx: &Tx<'_>, p: &Params<'_>, now: u64) -> OpResult {
+    let name = p.req("PolicyName")?;
+    params::policy_name("PolicyName", name)?;
+    let path = p.opt("Path").unwrap_or("/");
+    params::policy_path("Path", path)?;
+    let doc = p.req("PolicyDocument")?;
+    let description = p.opt("Description");
+    if let Some(d) = description {
+        params::policy_description("Description", d)?;
+    }
+    let tags = p.tags()?;
+    document::validate("PolicyDocument", doc)?;
+    if document::size(doc) > limits::MANAGED_POLICY_SIZE {
+        return Err(IamError::LimitExceeded(format!(
+            "Cannot exceed quota for PolicySize: {}",
+            limits::MANAGED_POLICY_SIZE
+        )));
+    }
+    if let Some(existing) = tx.policy(name)? {
+        return Err(IamError::EntityAlreadyExists(format!(
+            "A policy called {} already exists. Duplicate names are not allowed.",
+            existing.name
+        )));
+    }
+    if tx.policy_count()? >= limits::POLICIES_PER_ACCOUNT {
+        return Err(IamError::LimitExceeded(format!(
+            "Cannot exceed quota for PoliciesPerAccount: {}",
+            limits::POLICIES_PER_ACCOUNT
+        )));
+    }
+    let policy = PolicyRecord {
+        name: name.to_owned(),
+        path: path.to_owned(),
+        policy_id: nimbus_core::ids::iam_unique_id("ANPA"),
+        arn: format!("arn:aws:iam::{}:policy{path}{name}", tx.account()),
+        description: description.map(str::to_owned),
+        document: doc.to_owned(),
+        create_date: now,
+        update_date: now,
+    };
+    tx.insert_policy(&policy)?;
+    tx.put_tags(TagTarget::Policy, &policy.name, &tags)?;
+    policy_result(&PolicyView::customer(&policy), &tags)
+}
+
+/// GetPolicy.
+pub(crate) fn get_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+    let arn = policy_arn_param(p)?;
+    match readable(tx, arn)? {
+        ManagedPolicy::Customer(c) => {
+            let tags = tx.tags(TagTarget::Policy, &c.name)?;
+            policy_result(&PolicyView::customer(&c).with_counts(tx)?, &tags)
+        }
+        ManagedPolicy::Aws(a) => policy_result(&PolicyView::aws(a).with_counts(tx)?, &[]),
+        ManagedPolicy::AwsUnlisted(_) => Err(policy_not_found(arn)),
+    }
+}
+
+/// ListPolicies: `Scope` (All, AWS, Local), `OnlyAttached`, `PathPrefix`,
+/// `PolicyUsageFilter`, `Marker`, `MaxItems`.
+pub(crate) fn list_policies(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+    let scope = p.opt("Scope").unwrap_or("All");
+    if !matches!(scope, "All" | "AWS" | "Local") {
+        return Err(IamError::constraint(
+            "Scope",
+            scope,
+            "Member must satisfy enum value set: [All, AWS, Local]",
+        ));
+    }
+    let only_attached = p.bool("OnlyAttached")?.unwrap_or(false);
+    let prefix = p.opt("PathPrefix").unwrap_or("/");
+    params::policy_path("PathPrefix", prefix)?;
+    let usage = p.opt("PolicyUsageFilter");
+    if let Some(u) = usage
+        && !matches!(u, "PermissionsPolicy" | "PermissionsBoundary")
+    {
+        return Err(IamError::constraint(
+            "PolicyUsageFilter",
+            u,
+            "Member must satisfy enum value set: [PermissionsPolicy, PermissionsBoundary]",
+        ));
+    }
+    let page = p.page()?;
+
+    let customer = tx.policies()?;
+    let mut views: Vec<PolicyView<'_>> = Vec::new();
+    if scope != "Local" {
+        views.extend(managed::POLICIES.iter().map(PolicyView::aws));
+    }
+    if scope != "AWS" {
+        views.extend(customer.iter().map(PolicyView::customer));
+    }
+    let attachments = tx.attachment_counts()?;
+    let boundaries = tx.boundary_usage()?;
+    for v in &mut views {
+        v.attachment_count = attachments.get(&v.arn).copied().unwrap_or(0);
+        v.boundary_count = boundaries.get(&v.arn).copied().unwrap_or(0);
+    }
+    views.retain(|v| {
+        v.path.starts_with(prefix)
+            && (!only_attached || v.attachment_count > 0)
+            && (usage != Some("PermissionsBoundary") || v.boundary_count > 0)
+    });
+    let paged = paginate(
+        views,
+        |v| format!("{}\u{0}{}", v.name.to_lowercase(), v.arn),
+        &page,
+    )?;
+    let mut w = Writer::new();
+    w.open("Policies");
+    for v in &paged.items {
+        w.open("member");
+        v.write(&mut w, &[], false);
+        w.close("member");
+    }
+    w.close("Policies");
+    write_truncation(&mut w, &paged.next_marker);
+    Ok(Some(w.finish()))
+}
+
+/// DeletePolicy: refused with `DeleteConflict` while the policy is attached to a role or
+/// is a role's permissions boundary.
+pub(crate) fn delete_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+    let arn = policy_arn_param(p)?;
+    let policy = match resolve(tx, arn)? {
+        Some(ManagedPolicy::Customer(c)) => c,
+        Some(ManagedPolicy::Aws(_) | ManagedPolicy::AwsUnlisted(_)) => {
+            return Err(IamError::AccessDenied(format!(
+                "{arn} is an AWS managed policy; AWS managed policies cannot be deleted."
+            )));
+        }
+        None => return Err(policy_not_found(arn)),
+    };
+    let boundary = tx.boundary_usage()?.get(&policy.arn).copied().unwrap_or(0);
+    if tx.attachment_count(&policy.arn)? > 0 || boundary > 0 {
+        return Err(IamError::DeleteConflict(
+            "Cannot delete a policy attached to entities.".into(),
+        ));
+    }
+    tx.delete_policy(&policy.name)?;
+    Ok(None)
+}
+
+fn version_param<'a>(p: &Params<'a>) -> Result<&'a str, IamError> {
+    let v = p.req("VersionId")?;
+    let ok = v
+        .strip_prefix('v')
+        .and_then(|n| n.split('.').next())
+        .is_some_and(|n| {
+            !n.is_empty() && !n.starts_with('0') && n.bytes().all(|b| b.is_ascii_digit())
+        });
+    if !ok {
+        return Err(IamError::constraint(
+            "VersionId",
+            v,
+            "Member must satisfy regular expression pattern: v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?",
+        ));
+    }
+    Ok(v)
+}
+
+fn write_version(w: &mut Writer, document: Option<&str>, create_date: u64) {
+    if let Some(d) = document {
+        w.elem("Document", &document::encode(d));
+    }
+    w.elem("VersionId", DEFAULT_VERSION)
+        .elem("IsDefaultVersion", "true")
+        .elem("CreateDate", &iso8601_secs(create_date));
+}
+
+/// GetPolicyVersion: the document of `v1`, URL-encoded.
+pub(crate) fn get_policy_version(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+    let arn = policy_arn_param(p)?;
+    let version = version_param(p)?;
+    let found = readable(tx, arn)?;
+    if version != DEFAULT_VERSION {
+        return Err(IamError::NoSuchEntity(format!(
+            "Policy {arn} version {version} does not exist or is not attachable."
+        )));
+    }
+    let (doc, created) = match &found {
+        ManagedPolicy::Customer(c) => (c.document.as_str(), c.create_date),
+        ManagedPolicy::Aws(a) => (a.document, managed::CREATED_MILLIS),
+        ManagedPolicy::AwsUnlisted(_) => return Err(policy_not_found(arn)),
+    };
+    let mut w = Writer::new();
+    w.open("PolicyVersion");
+    write_version(&mut w, Some(doc), created);
+    w.close("PolicyVersion");
+    Ok(Some(w.finish()))
+}
+
+/// ListPolicyVersions: the single version `v1`.
+pub(crate) fn list_policy_versions(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+    let arn = policy_arn_param(p)?;
+    p.page()?;
+    let created = match readable(tx, arn)? {
+        ManagedPolicy::Customer(c) => c.create_date,
+        _ => managed::CREATED_MILLIS,
+    };
+    let mut w = Writer::new();
+    w.open("Versions").open("member");
+    write_version(&mut w, None, created);
+    w.close("member").close("Versions");
+    w.elem("IsTruncated", "false");
+    Ok(Some(w.finish()))
+}
+
+/// A customer managed policy of the caller's, for the tagging operations.
+fn taggable(tx: &Tx<'_>, arn: &str) -> Result<PolicyRecord, IamError> {
+    match resolve(tx, arn)? {
+        Some(ManagedPolicy::Customer(c)) => Ok(c),
+        Some(_) => Err(IamError::InvalidInput(format!(
+            "{arn} is an AWS managed policy; only customer managed policies can be tagged."
+        ))),
+        None => Err(policy_not_found(arn)),
+    }
+}
+
+/// TagPolicy.
+pub(crate) fn tag_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+    let arn = policy_arn_param(p)?;
+    let policy = taggable(tx, arn)?;
+    if !p.has_tags() {
+        return Err(IamError::missing("Tags"));
+    }
+    let tags = p.tags()?;
+    add_tags(tx, TagTarget::Policy, &policy.name, &tags)?;
+    Ok(None)
+}
+
+/// UntagPolicy.
+pub(crate) fn untag_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+    let arn = policy_arn_param(p)?;
+    let policy = taggable(tx, arn)?;
+    let keys = tag_keys(p)?;
+    tx.remove_tags(TagTarget::Policy, &policy.name, &keys)?;
+    Ok(None)
+}
+
+/// ListPolicyTags.
+pub(crate) fn list_policy_tags(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+    let arn = policy_arn_param(p)?;
+    let policy = taggable(tx, arn)?;
+    tag_list_result(tx.tags(TagTarget::Policy, &policy.name)?, p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_policy_arns() {
+        let a =
+            parse_policy_arn("arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+                .unwrap();
+        assert_eq!(a.account, "aws");
+        assert_eq!(a.path, "/service-role/");
+        assert_eq!(a.name, "AWSLambdaBasicExecutionRole");
+        let a = parse_policy_arn("arn:aws:iam::123456789012:policy/p").unwrap();
+        assert_eq!((a.account.as_str(), a.path.as_str()), ("123456789012", "/"));
+        for bad in [
+            "nope",
+            "arn:aws:iam::123456789012:role/r",
+            "arn:aws:iam::123456789012:policy",
+            "arn:aws:iam::123456789012:policy/",
+            "arn:aws:iam::12345:policy/p",
+            "arn:aws:s3::123456789012:policy/p",
+            "arn:aws:iam:us-east-1:123456789012:policy/p",
+            "arn:aws:iam::123456789012:policyx/p",
+        ] {
+            assert!(
+                matches!(parse_policy_arn(bad), Err(IamError::InvalidInput(_))),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! Inline role policies: PutRolePolicy, GetRolePolicy, DeleteRolePolicy, ListRolePolicies.
+
+use nimbus_wire::xml::Writer;
+
+use crate::document;
+use crate::error::IamError;
+use crate::limits;
+use crate::pagination::{paginate, write_truncation};
+use crate::params::{self, Params};
+use crate::roles::{OpResult, require_role};
+use crate::store::Tx;
+
+fn no_such_role_policy(name: &str) -> IamError {
+    IamError::NoSuchEntity(format!("The role policy with name {name} cannot be found."))
+}
+
+fn policy_name<'a>(p: &Params<'a>) -> Result<&'a str, IamError> {
+    let name = p.req("PolicyName")?;
+    params::policy_name("PolicyName", name)?;
+    Ok(name)
+}
+
+/// PutRolePolicy: creates or replaces an inline policy, within the role's 10,240-character
+/// quota for all its inline policies together.
+pub(crate) fn put_role_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+    let role = require_role(tx, p)?;
+    let name = policy_name(p)?;
+    let doc = p.req("PolicyDocument")?;
+    document::validate("PolicyDocument", doc)?;
+    let others: usize = tx
+        .inline_policies(&role.name)?
+        .iter()
+        .filter(|(n, _)| n != name)
+        .map(|(_, d)| document::size(d))
+        .sum();
+    if others + document::size(doc) > limits::INLINE_POLICIES_SIZE_PER_ROLE {
+        return Err(IamError::LimitExceeded(format!(
+            "Maximum policy size of {} bytes exceeded for role {}",
+            limits::INLINE_POLICIES_SIZE_PER_ROLE,
+            role.name
+        )));
+    }
+    tx.put_inline_policy(&role.name, name, doc)?;
+    Ok(None)
+}
+
+/// GetRolePolicy: the document comes back URL-encoded, as from AWS.
+pub(crate) fn get_role_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+    let role = require_role(tx, p)?;
+    let name = policy_name(p)?;
+    let doc = tx
+        .inline_policy(&role.name, name)?
+        .ok_or_else(|| no_such_role_policy(name))?;
+    let mut w = Writer::new();
+    w.elem("RoleName", &role.name)
+        .elem("PolicyName", name)
+        .elem("PolicyDocument", &document::encode(&doc));
+    Ok(Some(w.finish()))
+}
+
+/// DeleteRolePolicy.
+pub(crate) fn delete_role_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+    let role = require_role(tx, p)?;
+    let name = policy_name(p)?;
+    if !tx.delete_inline_policy(&role.name, name)? {
+        return Err(no_such_role_policy(name));
+    }
+    Ok(None)
+}
+
+/// ListRolePolicies: the names, with `Marker` / `MaxItems`.
+pub(crate) fn list_role_policies(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+    let role = require_role(tx, p)?;
+    let page = p.page()?;
+    let names: Vec<String> = tx
+        .inline_policies(&role.name)?
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    let paged = paginate(names, |n| n.clone(), &page)?;
+    let mut w = Writer::new();
+    w.open("PolicyNames");
+    for n in &paged.items {
+        w.elem("member", n);
+    }
+    w.close("PolicyNames");
+    write_truncation(&mut w, &paged.next_marker);
+    Ok(Some(w.finish()))
+}

@@ -1,0 +1,353 @@
+//! Roles: CreateRole, GetRole, ListRoles, DeleteRole, UpdateRole, UpdateRoleDescription,
+//! UpdateAssumeRolePolicy, Put/DeleteRolePermissionsBoundary, ListInstanceProfilesForRole,
+//! and role tags (TagRole, UntagRole, ListRoleTags).
+
+use nimbus_core::timefmt::iso8601_secs;
+use nimbus_wire::xml::Writer;
+
+use crate::document;
+use crate::error::IamError;
+use crate::limits;
+use crate::pagination::{paginate, write_truncation};
+use crate::params::{self, Params};
+use crate::policies::{self, ManagedPolicy};
+use crate::store::{RoleRecord, TagTarget, Tx};
+
+/// What an operation puts inside its `<…Result>` element; `None` for actions without one.
+pub(crate) type OpResult = Result<Option<String>, IamError>;
+
+/// `NoSuchEntity` for a role that does not exist, in AWS's words.
+pub(crate) fn no_such_role(name: &str) -> IamError {
+    IamError::NoSuchEntity(format!("The role with name {name} cannot be found."))
+}
+
+/// Reads and validates `RoleName`, and finds the role.
+pub(crate) fn require_role(tx: &Tx<'_>, p: &Params<'_>) -> Result<RoleRecord, IamError> {
+    let name = p.req("RoleName")?;
+    params::role_name("RoleName", name)?;
+    tx.role(name)?.ok_or_else(|| no_such_role(name))
+}
+
+/// How much of a role a response shows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RoleView {
+    /// GetRole, CreateRole, UpdateRoleDescription: everything, with `RoleLastUsed`.
+    Full,
+    /// ListRoles: AWS leaves out `PermissionsBoundary`, `Tags` and `RoleLastUsed`.
+    Listed,
+}
+
+fn write_role(w: &mut Writer, r: &RoleRecord, tags: &[(String, String)], view: RoleView) {
+    w.elem("Path", &r.path)
+        .elem("RoleName", &r.name)
+        .elem("RoleId", &r.role_id)
+        .elem("Arn", &r.arn)
+        .elem("CreateDate", &iso8601_secs(r.create_date))
+        .elem(
+            "AssumeRolePolicyDocument",
+            &document::encode(&r.assume_role_policy),
+        );
+    w.opt("Description", r.description.as_deref());
+    w.elem("MaxSessionDuration", &r.max_session_duration.to_string());
+    if view == RoleView::Full {
+        if let Some(b) = &r.permissions_boundary {
+            w.open("PermissionsBoundary")
+                .elem("PermissionsBoundaryType", "Policy")
+                .elem("PermissionsBoundaryArn", b)
+                .close("PermissionsBoundary");
+        }
+        write_tags(w, tags);
+        w.empty("RoleLastUsed");
+    }
+}
+
+/// `<Tags><member><Key/><Value/></member>…</Tags>`, left out when there are none.
+pub(crate) fn write_tags(w: &mut Writer, tags: &[(String, String)]) {
+    if tags.is_empty() {
+        return;
+    }
+    w.open("Tags");
+    for (k, v) in tags {
+        w.open("member")
+            .elem("Key", k)
+            .elem("Value", v)
+            .close("member");
+    }
+    w.close("Tags");
+}
+
+fn role_result(tx: &Tx<'_>, r: &RoleRecord) -> OpResult {
+    let tags = tx.tags(TagTarget::Role, &r.name)?;
+    let mut w = Writer::new();
+    w.open("Role");
+    write_role(&mut w, r, &tags, RoleView::Full);
+    w.close("Role");
+    Ok(Some(w.finish()))
+}
+
+fn trust_policy(field: &str, doc: &str) -> Result<(), IamError> {
+    document::validate(field, doc)?;
+    if document::size(doc) > limits::TRUST_POLICY_SIZE {
+        return Err(IamError::LimitExceeded(format!(
+            "Cannot exceed quota for ACLSizePerRole: {}",
+            limits::TRUST_POLICY_SIZE
+        )));
+    }
+    Ok(())
+}
+
+/// Reads `PermissionsBoundary` (or `field`): a managed policy ARN that must exist.
+fn permissions_boundary(tx: &Tx<'_>, arn: &str, field: &str) -> Result<String, IamError> {
+    params::arn(field, arn)?;
+    match policies::resolve(tx, arn)? {
+        Some(ManagedPolicy::Customer(p)) => Ok(p.arn),
+        Some(ManagedPolicy::Aws(p)) => Ok(p.arn()),
+        Some(ManagedPolicy::AwsUnlisted(a)) => Ok(a),
+        None => Err(IamError::NoSuchEntity(format!(
+            "Scope ARN: {arn} does not exist or is not attachable."
+        ))),
+    }
+}
+
+/// CreateRole.
+pub(crate) fn create_role(tx: &Tx<'_>, p: &Params<'_>, now: u64) -> OpResult {
+    let name = p.req("RoleName")?;
+    params::role_name("RoleName", name)?;
+    let path = p.opt("Path").unwrap_or("/");
+    params::role_path("Path", path)?;
+    let trust = p.req("AssumeRolePolicyDocument")?;
+    let description = p.opt("Description");
+    if let Some(d) = description {
+        params::role_description("Description", d)?;
+    }
+    let max_session = p.int("MaxSessionDuration", 3600, 43200)?.unwrap_or(3600);
+    let tags = p.tags()?;
+    trust_policy("AssumeRolePolicyDocument", trust)?;
+    let boundary = match p.opt("PermissionsBoundary") {
+        Some(b) => Some(permissions_boundary(tx, b, "PermissionsBoundary")?),
+        None => None,
+    };
+    if let Some(existing) = tx.role(name)? {
+        return Err(IamError::EntityAlreadyExists(format!(
+            "Role with name {} already exists.",
+            existing.name
+        )));
+    }
+    if tx.role_count()? >= limits::ROLES_PER_ACCOUNT {
+        return Err(IamError::LimitExceeded(format!(
+            "Cannot exceed quota for RolesPerAccount: {}",
+            limits::ROLES_PER_ACCOUNT
+        )));
+    }
+    let role = RoleRecord {
+        name: name.to_owned(),
+        path: path.to_owned(),
+        role_id: nimbus_core::ids::iam_unique_id("AROA"),
+        arn: format!("arn:aws:iam::{}:role{path}{name}", tx.account()),
+        create_date: now,
+        assume_role_policy: trust.to_owned(),
+        description: description.map(str::to_owned),
+        max_session_duration: max_session,
+        permissions_boundary: boundary,
+    };
+    tx.insert_role(&role)?;
+    tx.put_tags(TagTarget::Role, &role.name, &tags)?;
+    role_result(tx, &role)
+}
+
+/// GetRole.
+pub(crate) fn get_role(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+    let role = require_role(tx, p)?;
+    role_result(tx, &role)
+}
+
+/// ListRoles: `PathPrefix`, `Marker`, `MaxItems`.
+pub(crate) fn list_roles(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+    let prefix = p.opt("PathPrefix").unwrap_or("/");
+    params::role_path_prefix("PathPrefix", prefix)?;
+    let page = p.page()?;
+    let roles: Vec<RoleRecord> = tx
+        .roles()?
+        .into_iter()
+        .filter(|r| r.path.starts_with(prefix))
+        .collect();
+    let paged = paginate(roles, |r| r.name.to_lowercase(), &page)?;
+    let mut w = Writer::new();
+    w.open("Roles");
+    for r in &paged.items {
+        w.open("member");
+        write_role(&mut w, r, &[], RoleView::Listed);
+        w.close("member");
+    }
+    w.close("Roles");
+    write_truncation(&mut w, &paged.next_marker);
+    Ok(Some(w.finish()))
+}
+
+/// DeleteRole: refused with `DeleteConflict` while policies are attached or inline.
+pub(crate) fn delete_role(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+    let role = require_role(tx, p)?;
+    if !tx.attached_policies(&role.name)?.is_empty() {
+        return Err(IamError::DeleteConflict(
+            "Cannot delete entity, must detach all policies first.".into(),
+        ));
+    }
+    if !tx.inline_policies(&role.name)?.is_empty() {
+        return Err(IamError::DeleteConflict(
+            "Cannot delete entity, must delete policies first.".into(),
+        ));
+    }
+    tx.delete_role(&role.name)?;
+    Ok(None)
+}
+
+/// UpdateAssumeRolePolicy.
+pub(crate) fn update_assume_role_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+    let mut role = require_role(tx, p)?;
+    let doc = p.req("PolicyDocument")?;
+    trust_policy("PolicyDocument", doc)?;
+    role.assume_role_policy = doc.to_owned();
+    tx.update_role(&role)?;
+    Ok(None)
+}
+
+/// UpdateRole: `Description`, `MaxSessionDuration`; its result is empty.
+pub(crate) fn update_role(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+    let mut role = require_role(tx, p)?;
+    if let Some(d) = p.opt("Description") {
+        params::role_description("Description", d)?;
+        role.description = Some(d.to_owned());
+    }
+    if let Some(m) = p.int("MaxSessionDuration", 3600, 43200)? {
+        role.max_session_duration = m;
+    }
+    tx.update_role(&role)?;
+    Ok(Some(String::new()))
+}
+
+/// UpdateRoleDescription: answers the updated role.
+pub(crate) fn update_role_description(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+    let mut role = require_role(tx, p)?;
+    let d = p.req("Description")?;
+    params::role_description("Description", d)?;
+    role.description = Some(d.to_owned());
+    tx.update_role(&role)?;
+    role_result(tx, &role)
+}
+
+/// PutRolePermissionsBoundary.
+pub(crate) fn put_role_permissions_boundary(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+    let mut role = require_role(tx, p)?;
+    let arn = p.req("PermissionsBoundary")?;
+    role.permissions_boundary = Some(permissions_boundary(tx, arn, "PermissionsBoundary")?);
+    tx.update_role(&role)?;
+    Ok(None)
+}
+
+/// DeleteRolePermissionsBoundary.
+pub(crate) fn delete_role_permissions_boundary(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+    let mut role = require_role(tx, p)?;
+    if role.permissions_boundary.is_none() {
+        return Err(IamError::NoSuchEntity(format!(
+            "The role with name {} does not have a permissions boundary.",
+            role.name
+        )));
+    }
+    role.permissions_boundary = None;
+    tx.update_role(&role)?;
+    Ok(None)
+}
+
+/// ListInstanceProfilesForRole: nimbus has no instance profiles, so the list is empty; it
+/// exists because Terraform calls it before deleting a role.
+pub(crate) fn list_instance_profiles_for_role(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+    require_role(tx, p)?;
+    p.page()?;
+    let mut w = Writer::new();
+    w.empty("InstanceProfiles").elem("IsTruncated", "false");
+    Ok(Some(w.finish()))
+}
+
+/// TagRole: adds tags or replaces their values.
+pub(crate) fn tag_role(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+    let role = require_role(tx, p)?;
+    if !p.has_tags() {
+        return Err(IamError::missing("Tags"));
+    }
+    let tags = p.tags()?;
+    add_tags(tx, TagTarget::Role, &role.name, &tags)?;
+    Ok(None)
+}
+
+/// Adds `tags` to an entity within the tag quota.
+pub(crate) fn add_tags(
+    tx: &Tx<'_>,
+    target: TagTarget,
+    entity: &str,
+    tags: &[(String, String)],
+) -> Result<(), IamError> {
+    let existing = tx.tags(target, entity)?;
+    let added = tags
+        .iter()
+        .filter(|(k, _)| !existing.iter().any(|(e, _)| e.eq_ignore_ascii_case(k)))
+        .count();
+    if existing.len() + added > limits::TAGS_PER_ENTITY {
+        return Err(IamError::LimitExceeded(
+            "The number of tags has reached the maximum limit.".into(),
+        ));
+    }
+    tx.put_tags(target, entity, tags)
+}
+
+/// Reads and validates `TagKeys.member.N`.
+pub(crate) fn tag_keys(p: &Params<'_>) -> Result<Vec<String>, IamError> {
+    let keys = p.list("TagKeys");
+    if keys.is_empty() {
+        return Err(IamError::missing("TagKeys"));
+    }
+    if keys.len() > limits::TAGS_PER_ENTITY {
+        return Err(IamError::constraint(
+            "TagKeys",
+            "[…]",
+            &format!(
+                "Member must have length less than or equal to {}",
+                limits::TAGS_PER_ENTITY
+            ),
+        ));
+    }
+    for k in &keys {
+        params::tag_key(k)?;
+    }
+    Ok(keys)
+}
+
+/// UntagRole.
+pub(crate) fn untag_role(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+    let role = require_role(tx, p)?;
+    let keys = tag_keys(p)?;
+    tx.remove_tags(TagTarget::Role, &role.name, &keys)?;
+    Ok(None)
+}
+
+/// Writes a paginated tag list result (ListRoleTags, ListPolicyTags).
+pub(crate) fn tag_list_result(tags: Vec<(String, String)>, p: &Params<'_>) -> OpResult {
+    let page = p.page()?;
+    let paged = paginate(tags, |(k, _)| k.to_lowercase(), &page)?;
+    let mut w = Writer::new();
+    w.open("Tags");
+    for (k, v) in &paged.items {
+        w.open("member")
+            .elem("Key", k)
+            .elem("Value", v)
+            .close("member");
+    }
+    w.close("Tags");
+    write_truncation(&mut w, &paged.next_marker);
+    Ok(Some(w.finish()))
+}
+
+/// ListRoleTags.
+pub(crate) fn list_role_tags(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+    let role = require_role(tx, p)?;
+    tag_list_result(tx.tags(TagTarget::Role, &role.name)?, p)
+}
