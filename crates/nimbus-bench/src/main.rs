@@ -8,6 +8,7 @@
 //! ```
 
 mod client;
+mod s3;
 mod server;
 mod sqs;
 mod stats;
@@ -26,6 +27,8 @@ struct Cli {
 enum Command {
     /// SQS scenarios (awsJson1_0).
     Sqs(sqs::Args),
+    /// S3 scenarios (restXml).
+    S3(s3::Args),
 }
 
 #[tokio::main]
@@ -33,6 +36,7 @@ async fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Sqs(args) => sqs::run(args).await,
+        Command::S3(args) => s3::run(args).await,
     };
     if let Err(e) = result {
         eprintln!("nimbus-bench: error: {e}");

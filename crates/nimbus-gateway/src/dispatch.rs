@@ -278,8 +278,16 @@ impl Gateway {
             )
         };
 
-        // The caller's account.
-        let (account, creds) = match self.auth.identify(sig.as_ref()) {
+        // The caller's account. Browsers never sign CORS preflights: an unsigned `OPTIONS`
+        // to S3 is answered (from the bucket's CORS rules) in the default account.
+        let preflight =
+            service == ServiceId::S3 && parts.method == Method::OPTIONS && sig.is_none();
+        let identified = if preflight {
+            Ok((self.auth.default_account.clone(), None))
+        } else {
+            self.auth.identify(sig.as_ref())
+        };
+        let (account, creds) = match identified {
             Ok(x) => x,
             Err(e) => return (fail(&e.to_service_error(Some(service))), protocol),
         };
@@ -311,7 +319,9 @@ impl Gateway {
             }
         };
 
-        // Strict mode: the signature must match.
+        // Strict mode: the signature must match; a signed streaming body's chunks are then
+        // verified by the service with the verifier seeded here.
+        let mut chunk_verifier = None;
         if let (Some(sig), Some(creds)) = (sig.as_ref(), creds) {
             let payload_hash = match parts
                 .headers
@@ -329,6 +339,12 @@ impl Gateway {
             if let Err(e) = auth::verify(sig, creds, &parts, &payload_hash, self.clock.now_millis())
             {
                 return (fail(&e.to_service_error(Some(service))), protocol);
+            }
+            if payload_hash.starts_with(sigv4::STREAMING_PAYLOAD) {
+                match sigv4::ChunkVerifier::for_request(sig, &parts.headers, &creds.secret_key) {
+                    Ok(v) => chunk_verifier = Some(v),
+                    Err(e) => return (fail(&e.to_service_error(Some(service))), protocol),
+                }
             }
         }
 
@@ -365,6 +381,7 @@ impl Gateway {
             headers: parts.headers,
             body,
             form,
+            chunk_verifier,
         };
         if let Some(op) = request.operation() {
             tracing::Span::current().record("operation", op);

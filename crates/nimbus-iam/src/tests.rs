@@ -38,6 +38,7 @@ fn query_request(account: &str, pairs: &[(&str, &str)]) -> Request {
         uri: "/".parse().unwrap(),
         headers,
         form: Some(QueryParams::parse(None, body.as_bytes())),
+        chunk_verifier: None,
         body: RequestBody::Full(Bytes::from(body)),
     }
 }
@@ -710,6 +711,7 @@ fn json_request(account: &str, op: &str, body: &str) -> Request {
         uri: "/".parse().unwrap(),
         headers,
         form: None,
+        chunk_verifier: None,
         body: RequestBody::Full(Bytes::from(body.to_owned())),
     }
 }

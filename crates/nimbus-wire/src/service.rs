@@ -97,6 +97,9 @@ pub struct Request {
     /// For awsQuery requests, the form fields (body and query string merged); for awsJson
     /// requests, empty.
     pub form: Option<crate::query::QueryParams>,
+    /// In strict mode, for a verified `STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]` body: the
+    /// verifier of its chunk and trailer signatures, seeded with the request's signature.
+    pub chunk_verifier: Option<crate::sigv4::ChunkVerifier>,
 }
 
 impl Request {

@@ -1,0 +1,212 @@
+//! What S3 stores: buckets with their configurations, objects' metadata, multipart uploads.
+//!
+//! These are the in-memory shapes and, serialised as JSON, the stored rows. Object content
+//! lives apart, in blobs named by an internal id ([`crate::store::blobs`]): a key is never a
+//! path.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::checksum::ChecksumAlgorithm;
+use crate::notify::config::NotificationConfiguration;
+
+/// A CORS rule of `PutBucketCors`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CorsRule {
+    /// `ID`.
+    pub id: Option<String>,
+    /// `AllowedOrigin`s (may contain one `*`).
+    pub allowed_origins: Vec<String>,
+    /// `AllowedMethod`s.
+    pub allowed_methods: Vec<String>,
+    /// `AllowedHeader`s (may contain `*`).
+    pub allowed_headers: Vec<String>,
+    /// `ExposeHeader`s.
+    pub expose_headers: Vec<String>,
+    /// `MaxAgeSeconds`.
+    pub max_age_seconds: Option<u64>,
+}
+
+/// A bucket's own settings (everything but its objects and uploads).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketInfo {
+    /// The name.
+    pub name: String,
+    /// The owning account.
+    pub account: String,
+    /// The region (`LocationConstraint`, or the endpoint's).
+    pub region: String,
+    /// Creation time, ms.
+    pub created: u64,
+    /// `PutBucketTagging`.
+    #[serde(default)]
+    pub tags: Option<Vec<(String, String)>>,
+    /// `PutBucketPolicy`, as sent.
+    #[serde(default)]
+    pub policy: Option<String>,
+    /// `PutBucketCors`.
+    #[serde(default)]
+    pub cors: Option<Vec<CorsRule>>,
+    /// `PutBucketNotificationConfiguration`.
+    #[serde(default)]
+    pub notification: Option<NotificationConfiguration>,
+}
+
+/// A checksum stored with an object or part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredChecksum {
+    /// The algorithm.
+    #[serde(with = "algo_serde")]
+    pub algorithm: ChecksumAlgorithm,
+    /// The value, base64 (composite multipart values end with `-N`).
+    pub value: String,
+    /// `FULL_OBJECT` (true) or `COMPOSITE`.
+    pub full_object: bool,
+}
+
+/// The content headers an object keeps and returns.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentHeaders {
+    /// `Content-Type`.
+    pub content_type: Option<String>,
+    /// `Content-Encoding` (without `aws-chunked`).
+    pub content_encoding: Option<String>,
+    /// `Content-Disposition`.
+    pub content_disposition: Option<String>,
+    /// `Content-Language`.
+    pub content_language: Option<String>,
+    /// `Cache-Control`.
+    pub cache_control: Option<String>,
+    /// `Expires`, as sent.
+    pub expires: Option<String>,
+    /// `x-amz-website-redirect-location`.
+    #[serde(default)]
+    pub website_redirect: Option<String>,
+    /// `x-amz-meta-*`, names lower-cased without the prefix, in order.
+    pub user_metadata: Vec<(String, String)>,
+    /// `x-amz-storage-class` (`None` is STANDARD).
+    pub storage_class: Option<String>,
+}
+
+/// An object's metadata.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectMeta {
+    /// The blob holding the content.
+    pub blob: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// The ETag without quotes (`<md5 hex>` or `<md5 hex>-<parts>`).
+    pub etag: String,
+    /// Last-Modified, ms.
+    pub last_modified: u64,
+    /// Content headers and user metadata.
+    pub headers: ContentHeaders,
+    /// The additional checksum.
+    pub checksum: Option<StoredChecksum>,
+    /// Object tags.
+    #[serde(default)]
+    pub tags: Vec<(String, String)>,
+    /// Number of parts for multipart objects (0 for single PUTs).
+    #[serde(default)]
+    pub parts: u32,
+    /// The owning account (the uploader).
+    pub owner: String,
+}
+
+impl ObjectMeta {
+    /// The ETag as it goes on the wire, quoted.
+    pub fn quoted_etag(&self) -> String {
+        format!("\"{}\"", self.etag)
+    }
+}
+
+/// A part of a multipart upload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Part {
+    /// The blob holding the part.
+    pub blob: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// The part's ETag (MD5 hex, no quotes).
+    pub etag: String,
+    /// Upload time, ms.
+    pub last_modified: u64,
+    /// The part's checksum (in the upload's algorithm, else CRC64NVME).
+    pub checksum: Option<StoredChecksum>,
+}
+
+/// A multipart upload in progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upload {
+    /// The upload id.
+    pub id: String,
+    /// The key.
+    pub key: String,
+    /// Initiated, ms.
+    pub initiated: u64,
+    /// The headers the object will get.
+    pub headers: ContentHeaders,
+    /// Tags the object will get.
+    pub tags: Vec<(String, String)>,
+    /// `x-amz-checksum-algorithm` given at creation.
+    #[serde(default, with = "opt_algo_serde")]
+    pub checksum_algorithm: Option<ChecksumAlgorithm>,
+    /// `x-amz-checksum-type: FULL_OBJECT` given at creation (else composite for SHA and
+    /// CRC32/CRC32C, full-object for CRC64NVME).
+    #[serde(default)]
+    pub full_object: bool,
+    /// The initiator's account.
+    pub owner: String,
+    /// Parts uploaded so far.
+    #[serde(skip)]
+    pub parts: BTreeMap<u32, Arc<Part>>,
+}
+
+/// A bucket with its contents, as held in memory.
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    /// Settings.
+    pub info: BucketInfo,
+    /// Objects by key, in UTF-8 binary order (S3's listing order).
+    pub objects: BTreeMap<String, Arc<ObjectMeta>>,
+    /// Uploads in progress by id.
+    pub uploads: BTreeMap<String, Upload>,
+}
+
+mod algo_serde {
+    use super::ChecksumAlgorithm;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(a: &ChecksumAlgorithm, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(a.name())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ChecksumAlgorithm, D::Error> {
+        let s = String::deserialize(d)?;
+        ChecksumAlgorithm::parse(&s).ok_or_else(|| serde::de::Error::custom("unknown algorithm"))
+    }
+}
+
+mod opt_algo_serde {
+    use super::ChecksumAlgorithm;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        a: &Option<ChecksumAlgorithm>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match a {
+            Some(a) => s.serialize_some(a.name()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<ChecksumAlgorithm>, D::Error> {
+        let s = Option::<String>::deserialize(d)?;
+        Ok(s.and_then(|s| ChecksumAlgorithm::parse(&s)))
+    }
+}

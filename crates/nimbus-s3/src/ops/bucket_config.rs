@@ -1,0 +1,316 @@
+//! Bucket settings stored and returned: tagging, policy, CORS; and the read-only answers S3
+//! gives for versioning, ACLs and default encryption of buckets nimbus never changes.
+
+use http::StatusCode;
+use nimbus_wire::Response;
+use nimbus_wire::xml::Writer;
+
+use super::tagging::{parse_tagging, tagging_xml, validate_tags};
+use super::{Call, XMLNS, empty, xml};
+use crate::error::{S3Error, S3Result};
+use crate::model::{BucketInfo, CorsRule};
+use crate::{Inner, limits, store};
+
+/// Applies `f` to a bucket's settings under the write lock and commits them.
+pub async fn update_bucket(
+    inner: &Inner,
+    name: &str,
+    f: impl FnOnce(&mut BucketInfo) -> S3Result<()>,
+) -> S3Result<()> {
+    let ack = {
+        let mut state = inner.store.state.write();
+        let b = state
+            .buckets
+            .get_mut(name)
+            .ok_or_else(|| S3Error::NoSuchBucket(name.to_owned()))?;
+        let mut info = b.info.clone();
+        f(&mut info)?;
+        let effect = store::put_bucket(&info);
+        b.info = info;
+        inner.store.db.submit(vec![effect])
+    };
+    inner.finish_change(ack, Vec::new(), Vec::new()).await
+}
+
+/// `GET /{bucket}?tagging`.
+pub async fn get_bucket_tagging(inner: &Inner, call: &mut Call) -> S3Result<Response> {
+    let name = call.bucket()?.to_owned();
+    let tags = inner.with_bucket(&name, |b| {
+        b.info
+            .tags
+            .clone()
+            .ok_or_else(|| S3Error::NoSuchTagSet(name.clone()))
+    })?;
+    Ok(xml(tagging_xml(&tags)))
+}
+
+/// `PUT /{bucket}?tagging`.
+pub async fn put_bucket_tagging(inner: &Inner, call: &mut Call) -> S3Result<Response> {
+    let name = call.bucket()?.to_owned();
+    inner.with_bucket(&name, |_| Ok(()))?;
+    let doc = call.document().await?;
+    let tags = parse_tagging(&doc)?;
+    validate_tags(&tags, limits::MAX_BUCKET_TAGS, true)?;
+    update_bucket(inner, &name, |i| {
+        i.tags = Some(tags);
+        Ok(())
+    })
+    .await?;
+    Ok(empty(StatusCode::NO_CONTENT))
+}
+
+/// `DELETE /{bucket}?tagging`.
+pub async fn delete_bucket_tagging(inner: &Inner, call: &mut Call) -> S3Result<Response> {
+    let name = call.bucket()?.to_owned();
+    update_bucket(inner, &name, |i| {
+        i.tags = None;
+        Ok(())
+    })
+    .await?;
+    Ok(empty(StatusCode::NO_CONTENT))
+}
+
+/// `GET /{bucket}?policy`.
+pub async fn get_bucket_policy(inner: &Inner, call: &mut Call) -> S3Result<Response> {
+    let name = call.bucket()?.to_owned();
+    let policy = inner.with_bucket(&name, |b| {
+        b.info
+            .policy
+            .clone()
+            .ok_or_else(|| S3Error::NoSuchBucketPolicy(name.clone()))
+    })?;
+    Ok(nimbus_wire::body::response(
+        StatusCode::OK,
+        "application/json",
+        policy,
+    ))
+}
+
+/// `PUT /{bucket}?policy`: stored as sent after S3's basic checks (not enforced).
+pub async fn put_bucket_policy(inner: &Inner, call: &mut Call) -> S3Result<Response> {
+    let name = call.bucket()?.to_owned();
+    inner.with_bucket(&name, |_| Ok(()))?;
+    let doc = call.document().await?;
+    if doc.len() > limits::MAX_POLICY_BYTES {
+        return Err(S3Error::Other {
+            status: StatusCode::BAD_REQUEST,
+            code: "PolicyTooLarge",
+            message: "Policy exceeds the maximum allowed document size.".into(),
+        });
+    }
+    let text = String::from_utf8(doc.to_vec()).map_err(|_| {
+        S3Error::MalformedPolicy(
+            "Policies must be valid JSON and the first byte must be '{'".into(),
+        )
+    })?;
+    let value: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(v @ serde_json::Value::Object(_)) if text.trim_start().starts_with('{') => v,
+        _ => {
+            return Err(S3Error::MalformedPolicy(
+                "Policies must be valid JSON and the first byte must be '{'".into(),
+            ));
+        }
+    };
+    match value.get("Statement") {
+        Some(serde_json::Value::Array(a)) if !a.is_empty() => {}
+        Some(serde_json::Value::Object(_)) => {}
+        _ => {
+            return Err(S3Error::MalformedPolicy(
+                "Missing required field Statement".into(),
+            ));
+        }
+    }
+    update_bucket(inner, &name, |i| {
+        i.policy = Some(text);
+        Ok(())
+    })
+    .await?;
+    Ok(empty(StatusCode::NO_CONTENT))
+}
+
+/// `DELETE /{bucket}?policy`.
+pub async fn delete_bucket_policy(inner: &Inner, call: &mut Call) -> S3Result<Response> {
+    let name = call.bucket()?.to_owned();
+    update_bucket(inner, &name, |i| {
+        i.policy = None;
+        Ok(())
+    })
+    .await?;
+    Ok(empty(StatusCode::NO_CONTENT))
+}
+
+const CORS_METHODS: [&str; 5] = ["GET", "PUT", "HEAD", "POST", "DELETE"];
+
+/// Parses and validates a `CORSConfiguration` document.
+pub fn parse_cors(doc: &[u8]) -> S3Result<Vec<CorsRule>> {
+    let root = crate::xmlin::parse(doc)?;
+    if root.name != "CORSConfiguration" {
+        return Err(S3Error::MalformedXml);
+    }
+    let mut rules = Vec::new();
+    for r in root.children_named("CORSRule") {
+        let texts = |n: &str| -> Vec<String> {
+            r.children_named(n)
+                .map(|e| e.text.trim().to_owned())
+                .collect()
+        };
+        let rule = CorsRule {
+            id: r.child_text("ID").map(str::to_owned),
+            allowed_origins: texts("AllowedOrigin"),
+            allowed_methods: texts("AllowedMethod"),
+            allowed_headers: texts("AllowedHeader"),
+            expose_headers: texts("ExposeHeader"),
+            max_age_seconds: match r.child_text("MaxAgeSeconds") {
+                None => None,
+                Some(v) => Some(v.trim().parse().map_err(|_| S3Error::MalformedXml)?),
+            },
+        };
+        if rule.allowed_origins.is_empty() || rule.allowed_methods.is_empty() {
+            return Err(S3Error::MalformedXml);
+        }
+        for m in &rule.allowed_methods {
+            if !CORS_METHODS.contains(&m.as_str()) {
+                return Err(S3Error::InvalidRequest(format!(
+                    "Found unsupported HTTP method in CORS config. Unsupported method is {m}"
+                )));
+            }
+        }
+        for o in &rule.allowed_origins {
+            if o.matches('*').count() > 1 {
+                return Err(S3Error::InvalidRequest(format!(
+                    "AllowedOrigin \"{o}\" can not have more than one wildcard."
+                )));
+            }
+        }
+        rules.push(rule);
+    }
+    if rules.is_empty() {
+        return Err(S3Error::MalformedXml);
+    }
+    if rules.len() > limits::MAX_CORS_RULES {
+        return Err(S3Error::InvalidRequest(
+            "The number of CORS rules should not exceed allowed limit of 100 rules.".into(),
+        ));
+    }
+    Ok(rules)
+}
+
+/// `GET /{bucket}?cors`.
+pub async fn get_bucket_cors(inner: &Inner, call: &mut Call) -> S3Result<Response> {
+    let name = call.bucket()?.to_owned();
+    let rules = inner.with_bucket(&name, |b| {
+        b.info
+            .cors
+            .clone()
+            .ok_or_else(|| S3Error::NoSuchCorsConfiguration(name.clone()))
+    })?;
+    let mut w = Writer::with_declaration();
+    w.open_ns("CORSConfiguration", XMLNS);
+    for r in &rules {
+        w.open("CORSRule");
+        w.opt("ID", r.id.as_deref());
+        for h in &r.allowed_headers {
+            w.elem("AllowedHeader", h);
+        }
+        for m in &r.allowed_methods {
+            w.elem("AllowedMethod", m);
+        }
+        for o in &r.allowed_origins {
+            w.elem("AllowedOrigin", o);
+        }
+        for e in &r.expose_headers {
+            w.elem("ExposeHeader", e);
+        }
+        if let Some(s) = r.max_age_seconds {
+            w.elem("MaxAgeSeconds", &s.to_string());
+        }
+        w.close("CORSRule");
+    }
+    w.close("CORSConfiguration");
+    Ok(xml(w.finish()))
+}
+
+/// `PUT /{bucket}?cors`.
+pub async fn put_bucket_cors(inner: &Inner, call: &mut Call) -> S3Result<Response> {
+    let name = call.bucket()?.to_owned();
+    inner.with_bucket(&name, |_| Ok(()))?;
+    let doc = call.document().await?;
+    let rules = parse_cors(&doc)?;
+    update_bucket(inner, &name, |i| {
+        i.cors = Some(rules);
+        Ok(())
+    })
+    .await?;
+    Ok(empty(StatusCode::OK))
+}
+
+/// `DELETE /{bucket}?cors`.
+pub async fn delete_bucket_cors(inner: &Inner, call: &mut Call) -> S3Result<Response> {
+    let name = call.bucket()?.to_owned();
+    update_bucket(inner, &name, |i| {
+        i.cors = None;
+        Ok(())
+    })
+    .await?;
+    Ok(empty(StatusCode::NO_CONTENT))
+}
+
+/// `GET /{bucket}?versioning`: nimbus buckets are never versioned, which S3 reports as an
+/// empty configuration.
+pub async fn get_bucket_versioning(inner: &Inner, call: &mut Call) -> S3Result<Response> {
+    inner.with_bucket(call.bucket()?, |_| Ok(()))?;
+    let mut w = Writer::with_declaration();
+    w.raw(&format!("<VersioningConfiguration xmlns=\"{XMLNS}\"/>"));
+    Ok(xml(w.finish()))
+}
+
+fn acl_xml(owner: &str) -> String {
+    let mut w = Writer::with_declaration();
+    w.open_ns("AccessControlPolicy", XMLNS);
+    w.open("Owner")
+        .elem("ID", owner)
+        .elem("DisplayName", "nimbus")
+        .close("Owner");
+    w.open("AccessControlList").open("Grant");
+    w.raw("<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"CanonicalUser\">");
+    w.elem("ID", owner)
+        .elem("DisplayName", "nimbus")
+        .close("Grantee");
+    w.elem("Permission", "FULL_CONTROL");
+    w.close("Grant").close("AccessControlList");
+    w.close("AccessControlPolicy");
+    w.finish()
+}
+
+/// `GET /{bucket}?acl`: the owner has FULL_CONTROL (bucket owner enforced, S3's default).
+pub async fn get_bucket_acl(inner: &Inner, call: &mut Call) -> S3Result<Response> {
+    let owner = inner.with_bucket(call.bucket()?, |b| Ok(b.info.account.clone()))?;
+    Ok(xml(acl_xml(&owner)))
+}
+
+/// `GET /{bucket}/{key}?acl`.
+pub async fn get_object_acl(inner: &Inner, call: &mut Call) -> S3Result<Response> {
+    let key = call.key()?.to_owned();
+    let owner = inner.with_bucket(call.bucket()?, |b| {
+        b.objects
+            .get(&key)
+            .map(|_| b.info.account.clone())
+            .ok_or_else(|| S3Error::NoSuchKey(key.clone()))
+    })?;
+    Ok(xml(acl_xml(&owner)))
+}
+
+/// `GET /{bucket}?encryption`: SSE-S3 (AES256), every bucket's default since 2023.
+pub async fn get_bucket_encryption(inner: &Inner, call: &mut Call) -> S3Result<Response> {
+    inner.with_bucket(call.bucket()?, |_| Ok(()))?;
+    let mut w = Writer::with_declaration();
+    w.open_ns("ServerSideEncryptionConfiguration", XMLNS)
+        .open("Rule")
+        .open("ApplyServerSideEncryptionByDefault")
+        .elem("SSEAlgorithm", "AES256")
+        .close("ApplyServerSideEncryptionByDefault")
+        .elem("BucketKeyEnabled", "false")
+        .close("Rule")
+        .close("ServerSideEncryptionConfiguration");
+    Ok(xml(w.finish()))
+}

@@ -1,0 +1,223 @@
+//! CreateBucket, HeadBucket, ListBuckets, DeleteBucket, GetBucketLocation.
+
+use std::collections::BTreeMap;
+
+use http::StatusCode;
+use nimbus_wire::Response;
+use nimbus_wire::xml::Writer;
+
+use super::{Call, XMLNS, empty, set, xml, xml_time};
+use crate::Inner;
+use crate::addressing::is_valid_bucket_name;
+use crate::error::{S3Error, S3Result};
+use crate::limits;
+use crate::model::{Bucket, BucketInfo};
+use crate::store;
+
+/// `PUT /{bucket}`.
+pub async fn create_bucket(inner: &Inner, call: &mut Call) -> S3Result<Response> {
+    let name = call.bucket()?.to_owned();
+    if !is_valid_bucket_name(&name) {
+        return Err(S3Error::InvalidBucketName(name));
+    }
+    if call
+        .header("x-amz-bucket-object-lock-enabled")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    {
+        return Err(S3Error::NotImplemented(
+            "nimbus does not implement S3 Object Lock (x-amz-bucket-object-lock-enabled)".into(),
+        ));
+    }
+    let body = call.document().await?;
+    let constraint = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        let root = crate::xmlin::parse(&body)?;
+        if root.name != "CreateBucketConfiguration" {
+            return Err(S3Error::MalformedXml);
+        }
+        root.child_text("LocationConstraint")
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let endpoint_region = call.ctx.region.clone();
+    let region = match &constraint {
+        Some(c) if c == "us-east-1" || !nimbus_core::account::is_valid_region(c) => {
+            return Err(S3Error::InvalidLocationConstraint(c.clone()));
+        }
+        Some(c) if endpoint_region != "us-east-1" && *c != endpoint_region => {
+            return Err(S3Error::IllegalLocationConstraint(format!(
+                "The {c} location constraint is incompatible for the region specific endpoint this request was sent to."
+            )));
+        }
+        Some(c) => c.clone(),
+        None if endpoint_region != "us-east-1" => {
+            return Err(S3Error::IllegalLocationConstraint(
+                "The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.".into(),
+            ));
+        }
+        None => "us-east-1".to_owned(),
+    };
+    let account = call.ctx.account.to_string();
+    let ack = {
+        let mut state = inner.store.state.write();
+        if let Some(existing) = state.buckets.get(&name) {
+            if existing.info.account != account {
+                return Err(S3Error::BucketAlreadyExists(name));
+            }
+            // For legacy compatibility, us-east-1 answers 200 to re-creating your own bucket.
+            if existing.info.region == "us-east-1" && region == "us-east-1" {
+                let mut r = empty(StatusCode::OK);
+                set(&mut r, "location", &format!("/{name}"));
+                return Ok(r);
+            }
+            return Err(S3Error::BucketAlreadyOwnedByYou(name));
+        }
+        let owned = state
+            .buckets
+            .values()
+            .filter(|b| b.info.account == account)
+            .count();
+        if owned >= limits::MAX_BUCKETS {
+            return Err(S3Error::Other {
+                status: StatusCode::BAD_REQUEST,
+                code: "TooManyBuckets",
+                message: "You have attempted to create more buckets than allowed".into(),
+            });
+        }
+        let info = BucketInfo {
+            name: name.clone(),
+            account,
+            region,
+            created: inner.env.clock.now_millis(),
+            tags: None,
+            policy: None,
+            cors: None,
+            notification: None,
+        };
+        let effect = store::put_bucket(&info);
+        state.buckets.insert(
+            name.clone(),
+            Bucket {
+                info,
+                objects: BTreeMap::new(),
+                uploads: BTreeMap::new(),
+            },
+        );
+        inner.store.db.submit(vec![effect])
+    };
+    inner.finish_change(ack, Vec::new(), Vec::new()).await?;
+    let mut r = empty(StatusCode::OK);
+    set(&mut r, "location", &format!("/{name}"));
+    Ok(r)
+}
+
+/// `HEAD /{bucket}`.
+pub async fn head_bucket(inner: &Inner, call: &mut Call) -> S3Result<Response> {
+    let region = inner.with_bucket(call.bucket()?, |b| Ok(b.info.region.clone()))?;
+    let mut r = empty(StatusCode::OK);
+    set(&mut r, "x-amz-bucket-region", &region);
+    set(&mut r, "x-amz-access-point-alias", "false");
+    Ok(r)
+}
+
+/// `GET /`.
+pub async fn list_buckets(inner: &Inner, call: &mut Call) -> S3Result<Response> {
+    let account = call.ctx.account.to_string();
+    let prefix = call.query.get("prefix").unwrap_or("").to_owned();
+    let region_filter = call.query.get("bucket-region").map(str::to_owned);
+    let max = match call.query.get("max-buckets") {
+        None => None,
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) if (1..=10_000).contains(&n) => Some(n),
+            _ => {
+                return Err(S3Error::invalid_argument_named(
+                    "Argument max-buckets must be an integer between 1 and 10000",
+                    "max-buckets",
+                    v,
+                ));
+            }
+        },
+    };
+    let after = call.query.get("continuation-token").map(str::to_owned);
+    let mut mine: Vec<(String, u64, String)> = {
+        let state = inner.store.state.read();
+        state
+            .buckets
+            .values()
+            .filter(|b| b.info.account == account && b.info.name.starts_with(&prefix))
+            .filter(|b| region_filter.as_deref().is_none_or(|r| r == b.info.region))
+            .filter(|b| after.as_deref().is_none_or(|a| b.info.name.as_str() > a))
+            .map(|b| (b.info.name.clone(), b.info.created, b.info.region.clone()))
+            .collect()
+    };
+    mine.sort();
+    let truncated = max.is_some_and(|m| mine.len() > m);
+    if let Some(m) = max {
+        mine.truncate(m);
+    }
+    let mut w = Writer::with_declaration();
+    w.open_ns("ListAllMyBucketsResult", XMLNS);
+    w.open("Owner")
+        .elem("ID", &account)
+        .elem("DisplayName", "nimbus")
+        .close("Owner");
+    w.open("Buckets");
+    for (name, created, region) in &mine {
+        w.open("Bucket")
+            .elem("Name", name)
+            .elem("CreationDate", &xml_time(*created))
+            .elem("BucketRegion", region)
+            .close("Bucket");
+    }
+    w.close("Buckets");
+    if truncated && let Some((last, _, _)) = mine.last() {
+        w.elem("ContinuationToken", last);
+    }
+    if !prefix.is_empty() {
+        w.elem("Prefix", &prefix);
+    }
+    w.close("ListAllMyBucketsResult");
+    Ok(xml(w.finish()))
+}
+
+/// `DELETE /{bucket}`.
+pub async fn delete_bucket(inner: &Inner, call: &mut Call) -> S3Result<Response> {
+    let name = call.bucket()?.to_owned();
+    let (ack, garbage) = {
+        let mut state = inner.store.state.write();
+        let b = state
+            .buckets
+            .get(&name)
+            .ok_or_else(|| S3Error::NoSuchBucket(name.clone()))?;
+        if !b.objects.is_empty() {
+            return Err(S3Error::BucketNotEmpty(name));
+        }
+        let mut effects = Vec::new();
+        let mut garbage = Vec::new();
+        for (id, u) in &b.uploads {
+            effects.push(store::db::Effect::DeleteUpload(id.clone()));
+            garbage.extend(u.parts.values().map(|p| p.blob.clone()));
+        }
+        effects.push(store::db::Effect::DeleteBucket(name.clone()));
+        state.buckets.remove(&name);
+        (inner.store.db.submit(effects), garbage)
+    };
+    inner.finish_change(ack, Vec::new(), garbage).await?;
+    Ok(empty(StatusCode::NO_CONTENT))
+}
+
+/// `GET /{bucket}?location`.
+pub async fn get_bucket_location(inner: &Inner, call: &mut Call) -> S3Result<Response> {
+    let region = inner.with_bucket(call.bucket()?, |b| Ok(b.info.region.clone()))?;
+    let mut w = Writer::with_declaration();
+    if region == "us-east-1" {
+        w.raw(&format!("<LocationConstraint xmlns=\"{XMLNS}\"/>"));
+    } else {
+        w.open_ns("LocationConstraint", XMLNS)
+            .raw(&nimbus_wire::xml::escape(&region))
+            .close("LocationConstraint");
+    }
+    Ok(xml(w.finish()))
+}

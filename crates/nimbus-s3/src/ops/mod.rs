@@ -1,0 +1,482 @@
+//! The operations, and which one a request is.
+//!
+//! S3 names an operation by method, by whether the path has a bucket and a key, and by
+//! "subresource" query parameters (`?tagging`, `?uploads`, `?list-type=2`…) and a few
+//! headers (`x-amz-copy-source`). [`classify`] follows the botocore model's `http` traits.
+
+pub mod bucket_config;
+pub mod buckets;
+pub mod copy;
+pub mod cors;
+pub mod delete_objects;
+pub mod list;
+pub mod multipart;
+pub mod notification;
+pub mod objects;
+pub mod tagging;
+pub mod unimplemented;
+
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use nimbus_core::RequestContext;
+use nimbus_wire::{RequestBody, Response};
+
+use crate::error::{S3Error, S3Result};
+
+macro_rules! operations {
+    ($($name:ident),* $(,)?) => {
+        /// An S3 operation nimbus answers.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Op {
+            $(
+                #[doc = concat!("`", stringify!($name), "`.")]
+                $name,
+            )*
+            /// A modelled operation nimbus does not implement (501).
+            NotImplemented(&'static str),
+        }
+
+        impl Op {
+            /// The operation's name in the S3 API.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Op::$name => stringify!($name),)*
+                    Op::NotImplemented(n) => n,
+                }
+            }
+        }
+    };
+}
+
+operations!(
+    ListBuckets,
+    CreateBucket,
+    HeadBucket,
+    DeleteBucket,
+    GetBucketLocation,
+    GetBucketTagging,
+    PutBucketTagging,
+    DeleteBucketTagging,
+    GetBucketPolicy,
+    PutBucketPolicy,
+    DeleteBucketPolicy,
+    GetBucketCors,
+    PutBucketCors,
+    DeleteBucketCors,
+    GetBucketNotificationConfiguration,
+    PutBucketNotificationConfiguration,
+    GetBucketVersioning,
+    GetBucketAcl,
+    GetBucketEncryption,
+    ListObjects,
+    ListObjectsV2,
+    ListObjectVersions,
+    ListMultipartUploads,
+    DeleteObjects,
+    PutObject,
+    GetObject,
+    HeadObject,
+    DeleteObject,
+    CopyObject,
+    GetObjectTagging,
+    PutObjectTagging,
+    DeleteObjectTagging,
+    GetObjectAcl,
+    CreateMultipartUpload,
+    UploadPart,
+    UploadPartCopy,
+    CompleteMultipartUpload,
+    AbortMultipartUpload,
+    ListParts,
+    PreflightRequest,
+);
+
+/// The query string, decoded, in order.
+#[derive(Debug, Default, Clone)]
+pub struct Query(pub Vec<(String, String)>);
+
+impl Query {
+    /// Parses a raw query string.
+    pub fn parse(q: Option<&str>) -> Query {
+        Query(
+            q.map(|q| {
+                form_urlencoded::parse(q.as_bytes())
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        )
+    }
+
+    /// Whether `name` is present (with or without a value).
+    pub fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == name)
+    }
+
+    /// The first value of `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One request, as the operations see it.
+pub struct Call {
+    /// What the gateway established.
+    pub ctx: RequestContext,
+    /// The method.
+    pub method: Method,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The query.
+    pub query: Query,
+    /// The bucket addressed.
+    pub bucket: Option<String>,
+    /// The key addressed.
+    pub key: Option<String>,
+    /// The body, until an operation takes it (in a mutex only so that `&Call` is `Send`
+    /// across awaits: a streaming body is not `Sync`).
+    pub body: parking_lot::Mutex<Option<RequestBody>>,
+    /// In strict mode, the verifier of a signed streaming body's chunk signatures.
+    pub chunk_verifier: Option<nimbus_wire::sigv4::ChunkVerifier>,
+}
+
+impl Call {
+    /// A header's value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    }
+
+    /// The bucket (operations routed here always have one).
+    pub fn bucket(&self) -> S3Result<&str> {
+        self.bucket
+            .as_deref()
+            .ok_or_else(|| S3Error::invalid_argument("A bucket name is required"))
+    }
+
+    /// The key (object operations always have one).
+    pub fn key(&self) -> S3Result<&str> {
+        self.key
+            .as_deref()
+            .ok_or_else(|| S3Error::invalid_argument("A key is required"))
+    }
+
+    /// Takes the body.
+    pub fn take_body(&mut self) -> RequestBody {
+        self.body
+            .get_mut()
+            .take()
+            .unwrap_or(RequestBody::Full(bytes::Bytes::new()))
+    }
+
+    /// Reads a small XML document body (decoding `aws-chunked` if the SDK used it).
+    pub async fn document(&mut self) -> S3Result<bytes::Bytes> {
+        let body = self.take_body();
+        crate::body::read_document(body, &self.headers, crate::limits::MAX_CONFIG_BODY).await
+    }
+
+    /// The caller's principal id, as S3 writes it in events.
+    pub fn principal(&self) -> String {
+        format!("AWS:{}", self.ctx.account)
+    }
+}
+
+/// Subresources that name a bucket operation nimbus does not implement, per method.
+const UNIMPLEMENTED_BUCKET: &[(&str, &str, &str)] = &[
+    ("GET", "accelerate", "GetBucketAccelerateConfiguration"),
+    ("PUT", "accelerate", "PutBucketAccelerateConfiguration"),
+    ("PUT", "acl", "PutBucketAcl"),
+    ("GET", "analytics", "GetBucketAnalyticsConfiguration"),
+    ("PUT", "analytics", "PutBucketAnalyticsConfiguration"),
+    ("DELETE", "analytics", "DeleteBucketAnalyticsConfiguration"),
+    ("PUT", "encryption", "PutBucketEncryption"),
+    ("DELETE", "encryption", "DeleteBucketEncryption"),
+    (
+        "GET",
+        "intelligent-tiering",
+        "GetBucketIntelligentTieringConfiguration",
+    ),
+    (
+        "PUT",
+        "intelligent-tiering",
+        "PutBucketIntelligentTieringConfiguration",
+    ),
+    (
+        "DELETE",
+        "intelligent-tiering",
+        "DeleteBucketIntelligentTieringConfiguration",
+    ),
+    ("GET", "inventory", "GetBucketInventoryConfiguration"),
+    ("PUT", "inventory", "PutBucketInventoryConfiguration"),
+    ("DELETE", "inventory", "DeleteBucketInventoryConfiguration"),
+    ("GET", "lifecycle", "GetBucketLifecycleConfiguration"),
+    ("PUT", "lifecycle", "PutBucketLifecycleConfiguration"),
+    ("DELETE", "lifecycle", "DeleteBucketLifecycle"),
+    ("GET", "logging", "GetBucketLogging"),
+    ("PUT", "logging", "PutBucketLogging"),
+    ("GET", "metrics", "GetBucketMetricsConfiguration"),
+    ("PUT", "metrics", "PutBucketMetricsConfiguration"),
+    ("DELETE", "metrics", "DeleteBucketMetricsConfiguration"),
+    ("GET", "ownershipControls", "GetBucketOwnershipControls"),
+    ("PUT", "ownershipControls", "PutBucketOwnershipControls"),
+    (
+        "DELETE",
+        "ownershipControls",
+        "DeleteBucketOwnershipControls",
+    ),
+    ("GET", "policyStatus", "GetBucketPolicyStatus"),
+    ("GET", "replication", "GetBucketReplication"),
+    ("PUT", "replication", "PutBucketReplication"),
+    ("DELETE", "replication", "DeleteBucketReplication"),
+    ("GET", "requestPayment", "GetBucketRequestPayment"),
+    ("PUT", "requestPayment", "PutBucketRequestPayment"),
+    ("PUT", "versioning", "PutBucketVersioning"),
+    ("GET", "website", "GetBucketWebsite"),
+    ("PUT", "website", "PutBucketWebsite"),
+    ("DELETE", "website", "DeleteBucketWebsite"),
+    ("GET", "object-lock", "GetObjectLockConfiguration"),
+    ("PUT", "object-lock", "PutObjectLockConfiguration"),
+    ("GET", "publicAccessBlock", "GetPublicAccessBlock"),
+    ("PUT", "publicAccessBlock", "PutPublicAccessBlock"),
+    ("DELETE", "publicAccessBlock", "DeletePublicAccessBlock"),
+    (
+        "GET",
+        "metadataTable",
+        "GetBucketMetadataTableConfiguration",
+    ),
+    (
+        "POST",
+        "metadataTable",
+        "CreateBucketMetadataTableConfiguration",
+    ),
+    (
+        "DELETE",
+        "metadataTable",
+        "DeleteBucketMetadataTableConfiguration",
+    ),
+    (
+        "GET",
+        "metadataConfiguration",
+        "GetBucketMetadataConfiguration",
+    ),
+    (
+        "POST",
+        "metadataConfiguration",
+        "CreateBucketMetadataConfiguration",
+    ),
+    (
+        "DELETE",
+        "metadataConfiguration",
+        "DeleteBucketMetadataConfiguration",
+    ),
+    (
+        "PUT",
+        "metadataInventoryTable",
+        "UpdateBucketMetadataInventoryTableConfiguration",
+    ),
+    (
+        "PUT",
+        "metadataJournalTable",
+        "UpdateBucketMetadataJournalTableConfiguration",
+    ),
+    ("GET", "abac", "GetBucketAbac"),
+    ("PUT", "abac", "PutBucketAbac"),
+    ("GET", "session", "CreateSession"),
+];
+
+/// Subresources that name an object operation nimbus does not implement.
+const UNIMPLEMENTED_OBJECT: &[(&str, &str, &str)] = &[
+    ("PUT", "acl", "PutObjectAcl"),
+    ("GET", "attributes", "GetObjectAttributes"),
+    ("GET", "legal-hold", "GetObjectLegalHold"),
+    ("PUT", "legal-hold", "PutObjectLegalHold"),
+    ("GET", "retention", "GetObjectRetention"),
+    ("PUT", "retention", "PutObjectRetention"),
+    ("GET", "torrent", "GetObjectTorrent"),
+    ("POST", "restore", "RestoreObject"),
+    ("POST", "select", "SelectObjectContent"),
+    ("PUT", "renameObject", "RenameObject"),
+    ("PUT", "encryption", "UpdateObjectEncryption"),
+];
+
+/// Which operation a request is.
+pub fn classify(call: &Call) -> S3Result<Op> {
+    let q = &call.query;
+    let m = call.method.as_str();
+    if call.method == Method::OPTIONS {
+        return Ok(Op::PreflightRequest);
+    }
+    let Some(bucket) = &call.bucket else {
+        return match m {
+            "GET" | "HEAD" => Ok(Op::ListBuckets),
+            _ => Err(S3Error::MethodNotAllowed {
+                method: m.to_owned(),
+                resource: "SERVICE",
+            }),
+        };
+    };
+    if call.key.is_none() {
+        if m == "POST" && bucket == "WriteGetObjectResponse" {
+            return Ok(Op::NotImplemented("WriteGetObjectResponse"));
+        }
+        for (method, sub, name) in UNIMPLEMENTED_BUCKET {
+            if *method == m && q.has(sub) {
+                return Ok(Op::NotImplemented(name));
+            }
+        }
+        return Ok(match m {
+            "GET" => {
+                if q.has("location") {
+                    Op::GetBucketLocation
+                } else if q.has("tagging") {
+                    Op::GetBucketTagging
+                } else if q.has("policy") {
+                    Op::GetBucketPolicy
+                } else if q.has("cors") {
+                    Op::GetBucketCors
+                } else if q.has("notification") {
+                    Op::GetBucketNotificationConfiguration
+                } else if q.has("versioning") {
+                    Op::GetBucketVersioning
+                } else if q.has("acl") {
+                    Op::GetBucketAcl
+                } else if q.has("encryption") {
+                    Op::GetBucketEncryption
+                } else if q.has("uploads") {
+                    Op::ListMultipartUploads
+                } else if q.has("versions") {
+                    Op::ListObjectVersions
+                } else if q.get("list-type") == Some("2") {
+                    Op::ListObjectsV2
+                } else {
+                    Op::ListObjects
+                }
+            }
+            "HEAD" => Op::HeadBucket,
+            "PUT" => {
+                if q.has("tagging") {
+                    Op::PutBucketTagging
+                } else if q.has("policy") {
+                    Op::PutBucketPolicy
+                } else if q.has("cors") {
+                    Op::PutBucketCors
+                } else if q.has("notification") {
+                    Op::PutBucketNotificationConfiguration
+                } else {
+                    Op::CreateBucket
+                }
+            }
+            "DELETE" => {
+                if q.has("tagging") {
+                    Op::DeleteBucketTagging
+                } else if q.has("policy") {
+                    Op::DeleteBucketPolicy
+                } else if q.has("cors") {
+                    Op::DeleteBucketCors
+                } else {
+                    Op::DeleteBucket
+                }
+            }
+            "POST" if q.has("delete") => Op::DeleteObjects,
+            "POST" => Op::NotImplemented("PostObject"),
+            _ => {
+                return Err(S3Error::MethodNotAllowed {
+                    method: m.to_owned(),
+                    resource: "BUCKET",
+                });
+            }
+        });
+    }
+    for (method, sub, name) in UNIMPLEMENTED_OBJECT {
+        if *method == m && q.has(sub) {
+            return Ok(Op::NotImplemented(name));
+        }
+    }
+    let copy = call.headers.contains_key("x-amz-copy-source");
+    Ok(match m {
+        "GET" if q.has("tagging") => Op::GetObjectTagging,
+        "GET" if q.has("acl") => Op::GetObjectAcl,
+        "GET" if q.has("uploadId") => Op::ListParts,
+        "GET" => Op::GetObject,
+        "HEAD" => Op::HeadObject,
+        "PUT" if q.has("tagging") => Op::PutObjectTagging,
+        "PUT" if q.has("uploadId") && q.has("partNumber") && copy => Op::UploadPartCopy,
+        "PUT" if q.has("uploadId") && q.has("partNumber") => Op::UploadPart,
+        "PUT" if copy => Op::CopyObject,
+        "PUT" => Op::PutObject,
+        "DELETE" if q.has("tagging") => Op::DeleteObjectTagging,
+        "DELETE" if q.has("uploadId") => Op::AbortMultipartUpload,
+        "DELETE" => Op::DeleteObject,
+        "POST" if q.has("uploads") => Op::CreateMultipartUpload,
+        "POST" if q.has("uploadId") => Op::CompleteMultipartUpload,
+        _ => {
+            return Err(S3Error::MethodNotAllowed {
+                method: m.to_owned(),
+                resource: "OBJECT",
+            });
+        }
+    })
+}
+
+/// A response with `status` and no body.
+pub fn empty(status: StatusCode) -> Response {
+    let mut r = http::Response::new(nimbus_wire::body::empty());
+    *r.status_mut() = status;
+    r
+}
+
+/// A 200 response carrying an XML document.
+pub fn xml(doc: String) -> Response {
+    nimbus_wire::body::response(StatusCode::OK, "application/xml", doc)
+}
+
+/// Sets a header when `value` is a valid header value.
+pub fn set(resp: &mut Response, name: &'static str, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        resp.headers_mut().insert(name, v);
+    }
+}
+
+/// The S3 namespace of response documents.
+pub const XMLNS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
+
+/// S3's timestamp format in XML (`2026-01-01T00:00:00.000Z`).
+pub fn xml_time(millis: u64) -> String {
+    nimbus_core::timefmt::iso8601_millis(millis)
+}
+
+impl crate::Inner {
+    /// Waits for a change's commit, then hands its notifications to the outbox and removes
+    /// the blobs it made unreachable.
+    pub async fn finish_change(
+        &self,
+        ack: crate::store::db::Ack,
+        deliveries: Vec<(u64, crate::notify::outbox::Delivery)>,
+        garbage: Vec<String>,
+    ) -> S3Result<()> {
+        ack.wait().await?;
+        self.outbox.enqueue(deliveries);
+        if !garbage.is_empty() {
+            self.store.blobs.remove(&garbage);
+        }
+        Ok(())
+    }
+
+    /// Runs `f` on the bucket `name` under the read lock.
+    pub fn with_bucket<T>(
+        &self,
+        name: &str,
+        f: impl FnOnce(&crate::model::Bucket) -> S3Result<T>,
+    ) -> S3Result<T> {
+        let state = self.store.state.read();
+        let b = state
+            .buckets
+            .get(name)
+            .ok_or_else(|| S3Error::NoSuchBucket(name.to_owned()))?;
+        f(b)
+    }
+}

@@ -1,0 +1,136 @@
+"""S3 from the outside: boto3 and the AWS CLI's high-level commands (cp small and 100 MB,
+sync, ls, rm --recursive, presign) against the built binary, and a kill -9 in the middle of
+an upload."""
+
+import hashlib
+import os
+import signal
+import socket
+import time
+import urllib.request
+from pathlib import Path
+
+import botocore.exceptions
+import pytest
+
+from conftest import start_nimbus
+
+
+def test_boto3_object_round_trip_and_errors(nimbus):
+    s3 = nimbus.client("s3")
+    s3.create_bucket(Bucket="e2e-boto3")
+    put = s3.put_object(Bucket="e2e-boto3", Key="dir/hello.txt", Body=b"hello", ContentType="text/plain", Metadata={"a": "1"})
+    assert put["ETag"] == '"5d41402abc4b2a76b9719d911017c592"'
+    got = s3.get_object(Bucket="e2e-boto3", Key="dir/hello.txt", ChecksumMode="ENABLED")
+    assert got["Body"].read() == b"hello"
+    assert got["ContentType"] == "text/plain"
+    assert got["Metadata"] == {"a": "1"}
+    listed = s3.list_objects_v2(Bucket="e2e-boto3", Prefix="dir/")
+    assert [o["Key"] for o in listed["Contents"]] == ["dir/hello.txt"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s3.get_object(Bucket="e2e-boto3", Key="missing")
+    assert e.value.response["Error"]["Code"] == "NoSuchKey"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s3.delete_bucket(Bucket="e2e-boto3")
+    assert e.value.response["Error"]["Code"] == "BucketNotEmpty"
+    r = s3.get_object(Bucket="e2e-boto3", Key="dir/hello.txt", Range="bytes=1-3")
+    assert r["Body"].read() == b"ell"
+    s3.delete_objects(Bucket="e2e-boto3", Delete={"Objects": [{"Key": "dir/hello.txt"}]})
+    s3.delete_bucket(Bucket="e2e-boto3")
+
+
+def test_boto3_upload_file_multipart_and_presign(nimbus, tmp_path):
+    s3 = nimbus.client("s3")
+    s3.create_bucket(Bucket="e2e-transfer")
+    data = os.urandom(20 * 1024 * 1024)
+    src = tmp_path / "src.bin"
+    src.write_bytes(data)
+    s3.upload_file(str(src), "e2e-transfer", "big.bin")  # multipart at 8 MiB chunks
+    head = s3.head_object(Bucket="e2e-transfer", Key="big.bin")
+    assert head["ContentLength"] == len(data)
+    assert head["ETag"].endswith('-3"'), head["ETag"]
+    dst = tmp_path / "dst.bin"
+    s3.download_file("e2e-transfer", "big.bin", str(dst))
+    assert hashlib.sha256(dst.read_bytes()).digest() == hashlib.sha256(data).digest()
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": "e2e-transfer", "Key": "big.bin"}, ExpiresIn=60)
+    with urllib.request.urlopen(url) as resp:
+        assert resp.read(16) == data[:16]
+    put_url = s3.generate_presigned_url("put_object", Params={"Bucket": "e2e-transfer", "Key": "pre.txt"}, ExpiresIn=60)
+    req = urllib.request.Request(put_url, data=b"via presigned put", method="PUT")
+    with urllib.request.urlopen(req) as resp:
+        assert resp.status == 200
+    assert s3.get_object(Bucket="e2e-transfer", Key="pre.txt")["Body"].read() == b"via presigned put"
+
+
+def test_cli_high_level_commands(nimbus, tmp_path):
+    nimbus.aws("s3", "mb", "s3://e2e-cli")
+    small = tmp_path / "small.txt"
+    small.write_text("small file\n")
+    nimbus.aws("s3", "cp", str(small), "s3://e2e-cli/small.txt")
+    big = tmp_path / "big.bin"
+    with open(big, "wb") as f:
+        for _ in range(100):
+            f.write(os.urandom(1024 * 1024))
+    nimbus.aws("s3", "cp", str(big), "s3://e2e-cli/big.bin")
+    back = tmp_path / "back.bin"
+    nimbus.aws("s3", "cp", "s3://e2e-cli/big.bin", str(back))
+    assert hashlib.md5(back.read_bytes()).digest() == hashlib.md5(big.read_bytes()).digest()
+
+    tree = tmp_path / "tree"
+    (tree / "sub").mkdir(parents=True)
+    for name in ["a.txt", "b with space.txt", "sub/c.txt"]:
+        (tree / name).write_text(name)
+    nimbus.aws("s3", "sync", str(tree), "s3://e2e-cli/tree")
+    out = nimbus.aws("s3", "ls", "s3://e2e-cli/tree/", "--recursive").stdout
+    for name in ["tree/a.txt", "tree/b with space.txt", "tree/sub/c.txt"]:
+        assert name in out, out
+    # A second sync has nothing to do.
+    again = nimbus.aws("s3", "sync", str(tree), "s3://e2e-cli/tree").stdout
+    assert "upload:" not in again, again
+    top = nimbus.aws("s3", "ls", "s3://e2e-cli/").stdout
+    assert "PRE tree/" in top and "small.txt" in top, top
+    buckets = nimbus.aws("s3", "ls").stdout
+    assert "e2e-cli" in buckets
+
+    url = nimbus.aws("s3", "presign", "s3://e2e-cli/small.txt", "--expires-in", "60").stdout.strip()
+    with urllib.request.urlopen(url) as resp:
+        assert resp.read() == b"small file\n"
+
+    nimbus.aws("s3", "rm", "s3://e2e-cli/", "--recursive")
+    assert nimbus.aws("s3", "ls", "s3://e2e-cli/", check=False).stdout.strip() == ""
+    nimbus.aws("s3", "rb", "s3://e2e-cli")
+
+
+def test_s3api_errors_through_the_cli(nimbus):
+    r = nimbus.aws("s3api", "head-bucket", "--bucket", "e2e-missing", check=False)
+    assert r.returncode != 0 and "404" in r.stderr, r.stderr
+    r = nimbus.aws("s3api", "create-bucket", "--bucket", "Bad_Name", check=False)
+    assert "InvalidBucketName" in r.stderr, r.stderr
+
+
+def test_kill_9_during_an_upload_leaves_no_partial_object(tmp_path):
+    data_dir = tmp_path / "data"
+    n = start_nimbus(data_dir=str(data_dir))
+    try:
+        s3 = n.client("s3")
+        s3.create_bucket(Bucket="e2e-crash")
+        s3.put_object(Bucket="e2e-crash", Key="k", Body=b"committed")
+        host, port = n.endpoint.removeprefix("http://").split(":")
+        sock = socket.create_connection((host, int(port)))
+        sock.sendall(
+            b"PUT /e2e-crash/k HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10000000\r\n\r\n" + b"x" * 4_000_000
+        )
+        time.sleep(0.3)
+        n.proc.send_signal(signal.SIGKILL)
+        n.proc.wait(timeout=10)
+        sock.close()
+    finally:
+        n.stop()
+    n2 = start_nimbus(data_dir=str(data_dir))
+    try:
+        s3 = n2.client("s3")
+        assert s3.get_object(Bucket="e2e-crash", Key="k")["Body"].read() == b"committed"
+        assert list((Path(data_dir) / "s3" / "tmp").iterdir()) == []
+    finally:
+        n2.stop()
