@@ -8,6 +8,7 @@
 //! ```
 
 mod client;
+mod lambda;
 mod s3;
 mod server;
 mod sqs;
@@ -29,6 +30,8 @@ enum Command {
     Sqs(sqs::Args),
     /// S3 scenarios (restXml).
     S3(s3::Args),
+    /// Lambda scenarios: warm invoke and cold start per runtime (restJson1).
+    Lambda(lambda::Args),
 }
 
 #[tokio::main]
@@ -37,6 +40,7 @@ async fn main() {
     let result = match cli.command {
         Command::Sqs(args) => sqs::run(args).await,
         Command::S3(args) => s3::run(args).await,
+        Command::Lambda(args) => lambda::run(args).await,
     };
     if let Err(e) = result {
         eprintln!("nimbus-bench: error: {e}");

@@ -40,6 +40,7 @@ const JSON_TARGETS: &[(&str, ServiceId, Protocol)] = &[
 ];
 
 const LAMBDA_PATH_PREFIXES: &[&str] = &[
+    "/2014-11-13/",
     "/2015-03-31/",
     "/2016-08-19/",
     "/2017-03-31/",
@@ -49,7 +50,12 @@ const LAMBDA_PATH_PREFIXES: &[&str] = &[
     "/2019-09-30/",
     "/2020-04-22/",
     "/2020-06-30/",
+    "/2021-07-20/",
     "/2021-10-31/",
+    "/2021-11-15/",
+    "/2024-08-31/",
+    "/2025-11-30/",
+    "/2025-12-01/",
 ];
 
 /// Classifies a request from its head. `scope_service` is the credential scope's service

@@ -24,8 +24,9 @@ pub use nimbus_core::{Clock, ManualClock};
 /// The access key and secret clients use unless told otherwise.
 pub const DEFAULT_KEY: (&str, &str) = ("test", "test");
 
-/// The SDKs' HTTP client without TLS (nimbus listens on plain HTTP).
-fn http_client() -> aws_sdk_sqs::config::SharedHttpClient {
+/// The SDKs' HTTP client without TLS (nimbus listens on plain HTTP); give it to any client
+/// built by hand with `.http_client(nimbus_testkit::http_client())`.
+pub fn http_client() -> aws_sdk_sqs::config::SharedHttpClient {
     aws_smithy_http_client::Builder::new().build_http()
 }
 

@@ -140,25 +140,44 @@ async fn run(config: Config, started: Instant) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    // Listen for signals before announcing readiness: a signal sent right after the ready
+    // line must stop nimbus cleanly, not kill it with the default disposition.
+    let signals = match Signals::install() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("nimbus: error: cannot install signal handlers: {e}");
+            return ExitCode::from(1);
+        }
+    };
     let ep = sandbox.endpoint().to_owned();
     println!(
         "nimbus {} ready on {ep} ({where_}, started in {} ms) - try: aws --endpoint-url {ep} sqs list-queues",
         env!("CARGO_PKG_VERSION"),
         started.elapsed().as_millis()
     );
-    wait_for_signal().await;
+    signals.wait().await;
     tracing::info!("shutting down: finishing in-flight requests");
     sandbox.shutdown_with_grace(Duration::from_secs(10)).await;
     tracing::info!("stopped");
     ExitCode::SUCCESS
 }
 
-async fn wait_for_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
-    let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
+/// SIGTERM and SIGINT, listened for from installation on.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals { term: signal(SignalKind::terminate())?, int: signal(SignalKind::interrupt())? })
+    }
+
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
     }
 }

@@ -68,7 +68,7 @@ impl Sandbox {
             default_account: config.account.clone(),
             strict_auth: config.auth == nimbus_gateway::AuthMode::Strict,
         };
-        let services = build_services(&env)?;
+        let services = build_services(&env).await?;
         let gateway = Arc::new(Gateway::new(services, config.auth_config(), config.region.clone(), clock));
         let addr = format!("{}:{}", config.host, config.port);
         let listener = tokio::net::TcpListener::bind(&addr)
@@ -106,12 +106,30 @@ impl Sandbox {
     }
 }
 
-fn build_services(env: &ServiceEnv) -> Result<Vec<Arc<dyn Service>>, StartError> {
-    fn err(service: &'static str) -> impl FnOnce(Box<dyn std::error::Error + Send + Sync>) -> StartError {
-        move |e| StartError::Service { service, message: e.to_string() }
+/// Opens every service. Each opens its own storage (fresh SQLite files cost a few fsyncs
+/// each), so they open concurrently on blocking threads; STS, which reads IAM's roles, follows
+/// IAM.
+async fn build_services(env: &ServiceEnv) -> Result<Vec<Arc<dyn Service>>, StartError> {
+    fn open<S, F>(env: &ServiceEnv, service: &'static str, f: F) -> tokio::task::JoinHandle<Result<Arc<S>, StartError>>
+    where
+        S: Send + Sync + 'static,
+        F: FnOnce(&ServiceEnv) -> Result<Arc<S>, Box<dyn std::error::Error + Send + Sync>> + Send + 'static,
+    {
+        let env = env.clone();
+        tokio::task::spawn_blocking(move || f(&env).map_err(|e| StartError::Service { service, message: e.to_string() }))
     }
-    let sqs = nimbus_sqs::SqsService::open(env).map_err(err("sqs"))?;
-    let iam = nimbus_iam::IamService::open(env).map_err(err("iam"))?;
-    let sts = nimbus_iam::StsService::open(env).map_err(err("sts"))?;
-    Ok(vec![sqs, iam, sts])
+    async fn join<S>(service: &'static str, h: tokio::task::JoinHandle<Result<Arc<S>, StartError>>) -> Result<Arc<S>, StartError> {
+        h.await.map_err(|e| StartError::Service { service, message: e.to_string() })?
+    }
+    let sqs = open(env, "sqs", nimbus_sqs::SqsService::open);
+    let iam = open(env, "iam", nimbus_iam::IamService::open);
+    let s3 = open(env, "s3", nimbus_s3::S3Service::open);
+    let lambda = open(env, "lambda", nimbus_lambda::LambdaService::open);
+    let iam = join("iam", iam).await?;
+    let sts = nimbus_iam::StsService::with_iam(env, &iam);
+    let sqs = join("sqs", sqs).await?;
+    let s3 = join("s3", s3).await?;
+    let lambda = join("lambda", lambda).await?;
+    let logs = lambda.logs_service();
+    Ok(vec![sqs, iam, sts, s3, lambda, logs])
 }

@@ -183,6 +183,7 @@ async fn strict_auth_rejects_a_wrong_secret_and_accepts_a_good_one() {
         .region(aws_sdk_sts::config::Region::new("us-east-1"))
         .endpoint_url(sb.endpoint())
         .credentials_provider(creds)
+        .http_client(nimbus_testkit::http_client())
         .build();
     let err = aws_sdk_sts::Client::from_conf(conf).get_caller_identity().send().await.unwrap_err();
     let svc = err.into_service_error();

@@ -1,0 +1,431 @@
+//! AWS Lambda for nimbus, and the CloudWatch Logs reads of its logs.
+//!
+//! - [`ops`]: the Lambda API (restJson1) — functions, invoke, permissions, tags, concurrency,
+//!   account settings; every other operation of the model answers `UnsupportedOperation`;
+//! - [`runtime`]: execution environments — subprocesses over the real Lambda Runtime API
+//!   (`python3.x`, `nodejs*`, `provided*`) and WebAssembly in wasmtime (`wasm32-wasi`);
+//! - [`logs`]: the log store every invocation writes to (`/aws/lambda/<name>`, one stream per
+//!   environment) and [`logs::LogsService`], CloudWatch Logs' read operations over it;
+//! - [`store`], [`code`]: functions in SQLite, packages extracted safely under the data dir;
+//! - [`hot_reload`]: local-directory functions reloaded on change.
+//!
+//! Functions go `Pending` → `Active` (and updates `InProgress` → `Successful`) in a
+//! background activation that checks the runtime and precompiles WebAssembly. Requests that
+//! need an active function (Invoke, further updates) wait for a running activation instead of
+//! failing with `ResourceConflictException`, since nimbus's activations take milliseconds.
+
+pub mod code;
+pub mod error;
+pub mod hot_reload;
+pub mod logs;
+pub mod model;
+pub mod ops;
+pub mod runtime;
+pub mod store;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use http::StatusCode;
+use nimbus_core::bus::{DeliveryError, FunctionInvoker};
+use nimbus_core::{Arn, ServiceEnv};
+use nimbus_wire::error::{ErrorStyle, render};
+use nimbus_wire::service::OperationName;
+use nimbus_wire::{BodyLimit, Request, Response, Service, ServiceError, ServiceId, body};
+use parking_lot::Mutex;
+use tokio::sync::watch;
+
+pub use error::LambdaError;
+pub use logs::{LogStore, LogsService};
+use model::{CodeSource, FunctionKey, FunctionRecord, FunctionState, UpdateStatus};
+use ops::Op;
+use runtime::Executor;
+
+/// The largest request body: a 50 MB zip, base64-encoded in JSON (AWS's limit for a direct
+/// upload is 70,167,211 bytes of request).
+pub const MAX_REQUEST_BYTES: usize = 70_167_211;
+
+/// What an operation needs to know about its request.
+pub struct Ctx<'a> {
+    /// The caller's account.
+    pub account: &'a str,
+    /// The region.
+    pub region: &'a str,
+    /// The request id.
+    pub request_id: &'a str,
+    /// The `Host` the client used.
+    pub host: &'a str,
+}
+
+/// A request's parts that operations read (the body already buffered).
+pub struct Call {
+    /// The HTTP method.
+    pub method: http::Method,
+    /// The request target.
+    pub uri: http::Uri,
+    /// The headers.
+    pub headers: http::HeaderMap,
+    /// The body.
+    pub body: Bytes,
+}
+
+/// The Lambda service.
+pub struct LambdaService {
+    env: ServiceEnv,
+    store: store::FunctionStore,
+    executor: Arc<Executor>,
+    logs: Arc<LogStore>,
+    hot: hot_reload::HotReload,
+    activations: Mutex<HashMap<FunctionKey, watch::Receiver<bool>>>,
+    me: Weak<LambdaService>,
+}
+
+impl LambdaService {
+    /// Opens Lambda's storage in `env`, registers it on the bus as the [`FunctionInvoker`],
+    /// resumes activations and hot-reload watches of stored functions.
+    pub fn open(
+        env: &ServiceEnv,
+    ) -> Result<Arc<LambdaService>, Box<dyn std::error::Error + Send + Sync>> {
+        let store = store::FunctionStore::open(env)?;
+        let logs = LogStore::open(env)?;
+        let executor = Executor::new(env.clock.clone(), logs.clone(), store.root())?;
+        let hot = hot_reload::HotReload::new(&executor);
+        let svc = Arc::new_cyclic(|me| LambdaService {
+            env: env.clone(),
+            store,
+            executor,
+            logs,
+            hot,
+            activations: Mutex::new(HashMap::new()),
+            me: me.clone(),
+        });
+        for f in svc.store.all() {
+            if let CodeSource::HotReload { dir } = &f.code {
+                svc.hot.watch(&f.key, dir);
+            }
+            if f.state == FunctionState::Pending || f.last_update_status == UpdateStatus::InProgress
+            {
+                svc.start_activation(&f);
+            }
+        }
+        env.bus.register_functions(Arc::new(Invoker {
+            service: Arc::downgrade(&svc),
+        }));
+        Ok(svc)
+    }
+
+    /// The log store invocations write to (for [`LogsService::new`]).
+    pub fn log_store(&self) -> Arc<LogStore> {
+        self.logs.clone()
+    }
+
+    /// CloudWatch Logs over this service's logs.
+    pub fn logs_service(&self) -> Arc<LogsService> {
+        LogsService::new(self.logs.clone())
+    }
+
+    /// The executor (diagnostics, benchmarks).
+    pub fn executor(&self) -> &Arc<Executor> {
+        &self.executor
+    }
+
+    fn arc(&self) -> Arc<LambdaService> {
+        self.me
+            .upgrade()
+            .expect("the service is alive while handling requests")
+    }
+
+    /// Moves a function to Active (and its last update to Successful) once its runtime is
+    /// checked and prepared, unless a newer change superseded this one.
+    pub(crate) fn start_activation(&self, f: &FunctionRecord) {
+        if let CodeSource::HotReload { dir } = &f.code {
+            self.hot.watch(&f.key, dir);
+        } else {
+            self.hot.unwatch(&f.key);
+        }
+        let (tx, rx) = watch::channel(false);
+        self.activations.lock().insert(f.key.clone(), rx);
+        let Some(svc) = self.me.upgrade() else { return };
+        let f = f.clone();
+        let name = f.key.name.clone();
+        let run = async move {
+            let prepared = svc.executor.prepare(&f).await;
+            let revision = f.revision_id.clone();
+            let _ = svc.store.update(&f.key, |rec| {
+                if rec.revision_id != revision {
+                    return Ok(());
+                }
+                match &prepared {
+                    Ok(()) => {
+                        rec.state = FunctionState::Active;
+                        rec.last_update_status = UpdateStatus::Successful;
+                        rec.state_reason = None;
+                    }
+                    Err(reason) => {
+                        if rec.state == FunctionState::Pending {
+                            rec.state = FunctionState::Failed;
+                        }
+                        rec.last_update_status = UpdateStatus::Failed;
+                        rec.state_reason = Some(reason.clone());
+                    }
+                }
+                Ok(())
+            });
+            let _ = tx.send(true);
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(h) => {
+                h.spawn(run);
+            }
+            Err(_) => tracing::warn!("no runtime to activate {name}"),
+        }
+    }
+
+    /// Waits for a running activation of `key` (bounded by the init limit).
+    pub(crate) async fn await_activation(&self, key: &FunctionKey) {
+        let rx = self.activations.lock().get(key).cloned();
+        if let Some(mut rx) = rx {
+            let deadline = self.env.clock.now_millis() + runtime::INIT_LIMIT_MILLIS;
+            tokio::select! {
+                _ = rx.wait_for(|done| *done) => {}
+                _ = self.env.clock.sleep_until(deadline) => {}
+            }
+        }
+    }
+
+    /// Reads a package named by `S3Bucket`/`S3Key` (and `S3ObjectVersion`) out of nimbus's
+    /// own S3, as the function's account, up to the zipped-package limit. S3's errors come
+    /// back as AWS words them: `InvalidParameterValueException` "Error occurred while
+    /// GetObject. S3 Error Code: NoSuchKey. S3 Error Message: The specified key does not
+    /// exist."
+    async fn fetch_s3_code(
+        &self,
+        key: &FunctionKey,
+        bucket: &str,
+        object: &str,
+        version: Option<&str>,
+    ) -> Result<Vec<u8>, LambdaError> {
+        use nimbus_core::bus_objects::{ENTITY_TOO_LARGE, ObjectError};
+        let s3 = self.env.bus.objects().map_err(|_| {
+            LambdaError::InvalidParameterValue(format!(
+                "Error occurred while GetObject. S3 Error Code: ServiceUnavailable. S3 Error Message: S3 is not running in this nimbus, so s3://{bucket}/{object} cannot be read; upload the package as ZipFile."
+            ))
+        })?;
+        let account = nimbus_core::AccountId::parse(&key.account).unwrap_or_default();
+        match s3
+            .get_object(&account, bucket, object, version, code::MAX_ZIPPED_BYTES)
+            .await
+        {
+            Ok(bytes) => Ok(Vec::from(bytes)),
+            Err(e) => Err(match ObjectError::from_delivery(&e) {
+                Some(o) if o.code == ENTITY_TOO_LARGE => LambdaError::RequestTooLarge(format!(
+                    "Zipped size must be smaller than {} bytes",
+                    code::MAX_ZIPPED_BYTES
+                )),
+                Some(o) => LambdaError::InvalidParameterValue(format!(
+                    "Error occurred while GetObject. S3 Error Code: {}. S3 Error Message: {}",
+                    o.code, o.message
+                )),
+                None => LambdaError::Service(format!("cannot read s3://{bucket}/{object}: {e}")),
+            }),
+        }
+    }
+
+    /// Serves a function's package (the `Code.Location` GetFunction returns).
+    async fn download_code(&self, ctx: &Ctx<'_>, name: &str) -> Result<Response, LambdaError> {
+        let key = self.resolve(ctx, name, None)?;
+        let f = self.function(&key)?;
+        match &f.code {
+            CodeSource::Zip { zip, .. } => {
+                let bytes = tokio::fs::read(zip)
+                    .await
+                    .map_err(|e| LambdaError::Service(format!("cannot read the package: {e}")))?;
+                Ok(body::response(StatusCode::OK, "application/zip", bytes))
+            }
+            CodeSource::HotReload { .. } => Err(LambdaError::ResourceNotFound(
+                "A hot-reload function's code is a local directory; there is no package to download.".into(),
+            )),
+        }
+    }
+
+    async fn dispatch(&self, op: &Op, ctx: &Ctx<'_>, req: &Call) -> Result<Response, LambdaError> {
+        let body = &req.body[..];
+        let query = req.uri.query();
+        let qualifier = ops::query_param(query, "Qualifier");
+        let q = qualifier.as_deref();
+        let ok = |v: serde_json::Value| nimbus_wire::json::with_status(StatusCode::OK, &v);
+        let no_content = || {
+            let mut r = http::Response::new(body::empty());
+            *r.status_mut() = StatusCode::NO_CONTENT;
+            r
+        };
+        Ok(match op {
+            Op::CreateFunction => {
+                let (status, v) = self.create_function(ctx, body).await?;
+                nimbus_wire::json::with_status(
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED),
+                    &v,
+                )
+            }
+            Op::ListFunctions => ok(self.list_functions(ctx, query).await?),
+            Op::GetFunction(f) => ok(self.get_function(ctx, f, q).await?),
+            Op::DeleteFunction(f) => {
+                self.delete_function(ctx, f, q).await?;
+                no_content()
+            }
+            Op::GetFunctionConfiguration(f) => {
+                ok(self.get_function_configuration(ctx, f, q).await?)
+            }
+            Op::UpdateFunctionConfiguration(f) => {
+                ok(self.update_function_configuration(ctx, f, body).await?)
+            }
+            Op::UpdateFunctionCode(f) => ok(self.update_function_code(ctx, f, body).await?),
+            Op::DownloadCode(f) => self.download_code(ctx, f).await?,
+            Op::Invoke(f) => self.arc().invoke(ctx, f, req).await?,
+            Op::InvokeAsync(f) => self.arc().invoke_async_legacy(ctx, f, req).await?,
+            Op::AddPermission(f) => nimbus_wire::json::with_status(
+                StatusCode::CREATED,
+                &self.add_permission(ctx, f, q, body).await?,
+            ),
+            Op::GetPolicy(f) => ok(self.get_policy(ctx, f, q).await?),
+            Op::RemovePermission(f, sid) => {
+                self.remove_permission(ctx, f, sid, query).await?;
+                no_content()
+            }
+            Op::GetAccountSettings => ok(self.get_account_settings(ctx).await?),
+            Op::TagResource(arn) => {
+                self.tag_resource(ctx, arn, body).await?;
+                no_content()
+            }
+            Op::UntagResource(arn) => {
+                self.untag_resource(ctx, arn, query).await?;
+                no_content()
+            }
+            Op::ListTags(arn) => ok(self.list_tags(ctx, arn).await?),
+            Op::PutFunctionConcurrency(f) => {
+                ok(self.put_function_concurrency(ctx, f, body).await?)
+            }
+            Op::GetFunctionConcurrency(f) => ok(self.get_function_concurrency(ctx, f).await?),
+            Op::DeleteFunctionConcurrency(f) => {
+                self.delete_function_concurrency(ctx, f).await?;
+                no_content()
+            }
+        })
+    }
+
+    fn render_error(&self, req: &Request, e: LambdaError) -> Response {
+        let style = ErrorStyle {
+            json_capital_message: e.capital_message(),
+            ..ErrorStyle::default()
+        };
+        render(
+            req.protocol,
+            style,
+            &ServiceError::from(e),
+            &req.ctx.request_id,
+            req.method == http::Method::HEAD,
+        )
+    }
+}
+
+#[async_trait]
+impl Service for LambdaService {
+    fn id(&self) -> ServiceId {
+        ServiceId::Lambda
+    }
+
+    fn body_limit(&self) -> BodyLimit {
+        BodyLimit::Buffer(MAX_REQUEST_BYTES)
+    }
+
+    fn body_too_large(&self) -> ServiceError {
+        ServiceError::from(LambdaError::RequestTooLarge(format!(
+            "Request must be smaller than {MAX_REQUEST_BYTES} bytes"
+        )))
+    }
+
+    async fn handle(&self, req: Request) -> Response {
+        self.executor.set_endpoint(&req.ctx.host);
+        let account = req.ctx.account.to_string();
+        let ctx = Ctx {
+            account: &account,
+            region: &req.ctx.region,
+            request_id: &req.ctx.request_id,
+            host: &req.ctx.host,
+        };
+        let op = match ops::route(&req.method, req.uri.path()) {
+            Ok(op) => op,
+            Err(e) => return self.render_error(&req, e),
+        };
+        let name = op.name();
+        let call = Call {
+            method: req.method.clone(),
+            uri: req.uri.clone(),
+            headers: req.headers.clone(),
+            body: match &req.body {
+                nimbus_wire::RequestBody::Full(b) => b.clone(),
+                nimbus_wire::RequestBody::Stream(_) => Bytes::new(),
+            },
+        };
+        let result = self.dispatch(&op, &ctx, &call).await;
+        let mut resp = match result {
+            Ok(r) => r,
+            Err(e) => self.render_error(&req, e),
+        };
+        resp.extensions_mut().insert(OperationName(name));
+        resp
+    }
+
+    async fn shutdown(&self) {
+        let keys: Vec<FunctionKey> = self.store.all().into_iter().map(|f| f.key).collect();
+        for k in keys {
+            self.executor.remove(&k);
+        }
+    }
+}
+
+/// Lambda as other services reach it through the bus.
+struct Invoker {
+    service: Weak<LambdaService>,
+}
+
+fn key_of(arn: &Arn) -> Option<FunctionKey> {
+    let name = arn.resource.strip_prefix("function:")?;
+    let name = name.split(':').next()?;
+    Some(FunctionKey {
+        account: arn.account.clone(),
+        region: arn.region.clone(),
+        name: name.to_owned(),
+    })
+}
+
+#[async_trait]
+impl FunctionInvoker for Invoker {
+    async fn function_exists(&self, function_arn: &Arn) -> bool {
+        match (self.service.upgrade(), key_of(function_arn)) {
+            (Some(s), Some(k)) => s.store.get(&k).is_some(),
+            _ => false,
+        }
+    }
+
+    async fn invoke_async(
+        &self,
+        function_arn: &Arn,
+        payload: Bytes,
+    ) -> Result<String, DeliveryError> {
+        let svc = self
+            .service
+            .upgrade()
+            .ok_or(DeliveryError::Unavailable("lambda"))?;
+        let key = key_of(function_arn)
+            .ok_or_else(|| DeliveryError::NoSuchDestination(function_arn.to_string()))?;
+        svc.invoke_event(&key, payload).await.map_err(|e| match e {
+            LambdaError::ResourceNotFound(_) => {
+                DeliveryError::NoSuchDestination(function_arn.to_string())
+            }
+            other => DeliveryError::Rejected(other.to_string()),
+        })
+    }
+}
