@@ -1,7 +1,8 @@
 //! The small traits through which one service reaches another.
 //!
 //! S3 delivers event notifications to SQS and Lambda, Lambda sends destination records to SQS
-//! and polls queues for event source mappings. None of them depends on another's crate: each
+//! and polls queues for event source mappings, and reads function packages out of S3
+//! ([`crate::bus_objects::ObjectReader`]). None of them depends on another's crate: each
 //! service that can be reached implements one of these traits, the `nimbus` binary registers
 //! the implementations in a [`ServiceBus`], and callers look them up there.
 
@@ -10,6 +11,7 @@ use std::sync::{Arc, OnceLock};
 use async_trait::async_trait;
 
 use crate::Arn;
+use crate::bus_objects::ObjectReader;
 
 /// Why a delivery between services failed.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
@@ -55,6 +57,7 @@ pub trait FunctionInvoker: Send + Sync {
 pub struct ServiceBus {
     queues: OnceLock<Arc<dyn QueueDelivery>>,
     functions: OnceLock<Arc<dyn FunctionInvoker>>,
+    objects: OnceLock<Arc<dyn ObjectReader>>,
 }
 
 impl ServiceBus {
@@ -73,6 +76,11 @@ impl ServiceBus {
         let _ = self.functions.set(f);
     }
 
+    /// Registers S3's object reader. Later registrations are ignored.
+    pub fn register_objects(&self, o: Arc<dyn ObjectReader>) {
+        let _ = self.objects.set(o);
+    }
+
     /// SQS, if it runs in this sandbox.
     pub fn queues(&self) -> Result<&Arc<dyn QueueDelivery>, DeliveryError> {
         self.queues.get().ok_or(DeliveryError::Unavailable("sqs"))
@@ -83,5 +91,10 @@ impl ServiceBus {
         self.functions
             .get()
             .ok_or(DeliveryError::Unavailable("lambda"))
+    }
+
+    /// S3's object reader, if S3 runs in this sandbox.
+    pub fn objects(&self) -> Result<&Arc<dyn ObjectReader>, DeliveryError> {
+        self.objects.get().ok_or(DeliveryError::Unavailable("s3"))
     }
 }
