@@ -9,6 +9,8 @@
 //!   checksums, signed chunks), verified as it streams;
 //! - [`store`]: the state, its SQLite persistence and the blobs;
 //! - [`notify`]: notification configurations, event records, the outbox;
+//! - [`object_reader`]: objects read by other services through `core::bus_objects` (Lambda
+//!   code packages from S3);
 //! - [`error`]: [`error::S3Error`], mapped once into `ServiceError`.
 
 pub mod addressing;
@@ -18,6 +20,7 @@ pub mod error;
 pub mod limits;
 pub mod model;
 pub mod notify;
+pub mod object_reader;
 pub mod ops;
 pub mod store;
 pub mod xmlin;
@@ -78,6 +81,7 @@ impl S3Service {
             store,
             outbox,
         });
+        object_reader::register(env, &inner);
         Ok(Arc::new(S3Service { inner }))
     }
 

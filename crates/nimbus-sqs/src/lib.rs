@@ -1,23 +1,117 @@
-//! Amazon SQS for nimbus. (Being built: see issue 3.)
+//! Amazon SQS for nimbus: standard queues with every operation of the 2012-11-05 API, on
+//! both wire protocols (awsJson 1.0 and awsQuery), durable in SQLite and fast.
+//!
+//! - [`engine`]: queues and messages in memory, per-queue locks and indexes, receipt
+//!   handles, long polling;
+//! - [`storage`]: SQLite with one writer thread and group commit;
+//! - [`ops`]: one module per group of operations, each parsing both wire forms into a typed
+//!   input and rendering a typed output;
+//! - [`error`], [`message_attributes`], [`validate`]: AWS's errors, message attributes and
+//!   the validation rules;
+//! - [`url`]: queue URLs.
+
+pub mod engine;
+pub mod error;
+pub mod message_attributes;
+pub mod ops;
+pub mod storage;
+pub mod url;
+pub mod validate;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use nimbus_core::ServiceEnv;
+use nimbus_core::bus::{DeliveryError, QueueDelivery};
+use nimbus_core::{Arn, ServiceEnv};
 use nimbus_wire::error::{ErrorStyle, render};
-use nimbus_wire::{Request, Response, Service, ServiceError, ServiceId};
+use nimbus_wire::{BodyLimit, Protocol, Request, Response, Service, ServiceError, ServiceId};
+
+use crate::engine::Engine;
+use crate::engine::messages::Outgoing;
+use crate::error::SqsError;
+use crate::ops::messages as msg;
+use crate::ops::{Call, move_tasks, permissions, queues, tags};
+
+/// The largest request body accepted: a SendMessageBatch carrying the 1 MiB maximum of
+/// payload, with every byte form-encoded (`%XX`) or JSON-escaped, and its envelope.
+pub const MAX_REQUEST_BODY: usize = 4 * 1024 * 1024;
 
 /// The SQS service as the gateway sees it.
 pub struct SqsService {
-    _env: ServiceEnv,
+    env: ServiceEnv,
+    engine: Engine,
 }
 
 impl SqsService {
-    /// Opens SQS's storage in `env` and starts its background work.
+    /// Opens SQS's storage in `env` (loading every queue and message), and registers the
+    /// service on the bus so S3 and Lambda can deliver to queues.
     pub fn open(
         env: &ServiceEnv,
     ) -> Result<Arc<SqsService>, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(Arc::new(SqsService { _env: env.clone() }))
+        let engine = match env.storage.service_dir("sqs")? {
+            Some(dir) => Engine::open(env.clock.clone(), &dir, env.storage.durability)?,
+            None => Engine::in_memory(env.clock.clone()),
+        };
+        let svc = Arc::new(SqsService {
+            env: env.clone(),
+            engine,
+        });
+        env.bus.register_queues(svc.clone());
+        Ok(svc)
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The environment the service runs in.
+    pub fn env(&self) -> &ServiceEnv {
+        &self.env
+    }
+
+    async fn dispatch(&self, req: &Call) -> Result<Response, SqsError> {
+        let Some(op) = req.operation.as_deref() else {
+            return Err(match req.protocol {
+                Protocol::AwsQuery => SqsError::missing_parameter("Action"),
+                _ => SqsError::UnknownOperation("Missing X-Amz-Target header.".into()),
+            });
+        };
+        match op {
+            "CreateQueue" => queues::create_queue(self, req).await,
+            "DeleteQueue" => queues::delete_queue(self, req).await,
+            "GetQueueUrl" => queues::get_queue_url(self, req).await,
+            "ListQueues" => queues::list_queues(self, req).await,
+            "GetQueueAttributes" => queues::get_queue_attributes(self, req).await,
+            "SetQueueAttributes" => queues::set_queue_attributes(self, req).await,
+            "PurgeQueue" => queues::purge_queue(self, req).await,
+            "SendMessage" => msg::send_message(self, req).await,
+            "SendMessageBatch" => msg::send_message_batch(self, req).await,
+            "ReceiveMessage" => msg::receive_message(self, req).await,
+            "DeleteMessage" => msg::delete_message(self, req).await,
+            "DeleteMessageBatch" => msg::delete_message_batch(self, req).await,
+            "ChangeMessageVisibility" => msg::change_message_visibility(self, req).await,
+            "ChangeMessageVisibilityBatch" => msg::change_message_visibility_batch(self, req).await,
+            "TagQueue" => tags::tag_queue(self, req).await,
+            "UntagQueue" => tags::untag_queue(self, req).await,
+            "ListQueueTags" => tags::list_queue_tags(self, req).await,
+            "AddPermission" => permissions::add_permission(self, req).await,
+            "RemovePermission" => permissions::remove_permission(self, req).await,
+            "ListDeadLetterSourceQueues" => {
+                move_tasks::list_dead_letter_source_queues(self, req).await
+            }
+            "StartMessageMoveTask" | "CancelMessageMoveTask" | "ListMessageMoveTasks" => {
+                move_tasks::message_move_task(self, req, op).await
+            }
+            other => Err(match req.protocol {
+                Protocol::AwsQuery => SqsError::InvalidAction(format!(
+                    "The action {other} is not valid for this endpoint."
+                )),
+                _ => SqsError::UnknownOperation(format!(
+                    "The operation {other} is not known to Amazon SQS."
+                )),
+            }),
+        }
     }
 }
 
@@ -27,23 +121,69 @@ impl Service for SqsService {
         ServiceId::Sqs
     }
 
+    fn body_limit(&self) -> BodyLimit {
+        BodyLimit::Buffer(MAX_REQUEST_BODY)
+    }
+
+    fn body_too_large(&self) -> ServiceError {
+        SqsError::invalid_parameter_value(
+            "One or more parameters are invalid. Reason: Message must be shorter than 1048576 bytes.",
+        )
+        .into()
+    }
+
     fn error_style(&self) -> ErrorStyle {
         ErrorStyle {
             json_namespace: Some("com.amazonaws.sqs"),
-            query_xmlns: Some("http://queue.amazonaws.com/doc/2012-11-05/"),
+            query_xmlns: Some(ops::XMLNS),
             json_capital_message: false,
         }
     }
 
     async fn handle(&self, req: Request) -> Response {
-        let err = ServiceError::bad_request("InvalidAction", "SQS is not implemented yet")
-            .with_query_code("AWS.SimpleQueueService.UnsupportedOperation");
-        render(
-            req.protocol,
-            self.error_style(),
-            &err,
-            &req.ctx.request_id,
-            false,
-        )
+        let call = Call::from_request(req);
+        let req = &call;
+        match self.dispatch(req).await {
+            Ok(resp) => resp,
+            Err(e) => render(
+                req.protocol,
+                self.error_style(),
+                &ServiceError::from(e),
+                &req.ctx.request_id,
+                false,
+            ),
+        }
+    }
+
+    async fn shutdown(&self) {
+        self.engine.shutdown().await;
+    }
+}
+
+#[async_trait]
+impl QueueDelivery for SqsService {
+    async fn queue_exists(&self, queue_arn: &Arn) -> bool {
+        self.engine.queue_by_arn(queue_arn).is_some()
+    }
+
+    async fn send_message(&self, queue_arn: &Arn, body: String) -> Result<String, DeliveryError> {
+        let queue = self
+            .engine
+            .queue_by_arn(queue_arn)
+            .ok_or_else(|| DeliveryError::NoSuchDestination(queue_arn.to_string()))?;
+        validate::message_body(&body).map_err(|e| DeliveryError::Rejected(e.to_string()))?;
+        let outgoing = Outgoing::plain(body, Arc::from(queue.key.account.as_str()));
+        let id = outgoing.payload.id.to_string();
+        let (mut results, ack) = self
+            .engine
+            .send(&queue, vec![outgoing])
+            .map_err(|e| DeliveryError::NoSuchDestination(e.to_string()))?;
+        if let Some(Err(e)) = results.pop() {
+            return Err(DeliveryError::Rejected(e.to_string()));
+        }
+        ack.wait()
+            .await
+            .map_err(|e| DeliveryError::Rejected(e.to_string()))?;
+        Ok(id)
     }
 }

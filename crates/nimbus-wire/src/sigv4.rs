@@ -116,6 +116,11 @@ pub enum AuthError {
     /// A presigned URL past its expiry (`AccessDenied` "Request has expired", 403).
     #[error("{0}")]
     Expired(String),
+    /// Signature Version 2 (`AWSAccessKeyId`/`Signature` query parameters), which nimbus does
+    /// not verify (S3 `InvalidRequest`, 400, as AWS answers in regions that only take
+    /// SigV4).
+    #[error("{0}")]
+    UnsupportedMechanism(String),
 }
 
 impl AuthError {
@@ -142,6 +147,11 @@ impl AuthError {
             AuthError::TimeTooSkewed(_) if s3 => (S::FORBIDDEN, "RequestTimeTooSkewed"),
             AuthError::TimeTooSkewed(_) => (S::FORBIDDEN, "SignatureDoesNotMatch"),
             AuthError::Expired(_) => (S::FORBIDDEN, "AccessDenied"),
+            AuthError::UnsupportedMechanism(_) if s3 => (S::BAD_REQUEST, "InvalidRequest"),
+            AuthError::UnsupportedMechanism(_) if json => {
+                (S::BAD_REQUEST, "IncompleteSignatureException")
+            }
+            AuthError::UnsupportedMechanism(_) => (S::BAD_REQUEST, "IncompleteSignature"),
         };
         let mut e = ServiceError::new(status, code, self.to_string());
         if service == Some(ServiceId::Sqs) {
@@ -181,6 +191,16 @@ pub fn parse(uri: &Uri, headers: &HeaderMap) -> Result<Option<Signature>, AuthEr
         return Ok(None);
     };
     if !q.contains("X-Amz-Signature") && !q.contains("X-Amz-Credential") {
+        let v2 = form_urlencoded::parse(q.as_bytes())
+            .filter(|(k, _)| k == "AWSAccessKeyId" || k == "Signature")
+            .count()
+            >= 2;
+        if v2 {
+            return Err(AuthError::UnsupportedMechanism(
+                "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256."
+                    .into(),
+            ));
+        }
         return Ok(None);
     }
     let mut alg = None;

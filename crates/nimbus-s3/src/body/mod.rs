@@ -391,9 +391,16 @@ pub async fn read_small(body: RequestBody, max: usize) -> S3Result<Bytes> {
 }
 
 /// Reads a small body that may itself be `aws-chunked` (SDKs send XML documents such as
-/// DeleteObjects with a checksum trailer), decoding and verifying it.
-pub async fn read_document(body: RequestBody, headers: &HeaderMap, max: usize) -> S3Result<Bytes> {
-    let spec = IntakeSpec::from_headers(headers, max as u64)?;
+/// DeleteObjects with a checksum trailer), decoding and verifying it (chunk signatures with
+/// `verifier`, in strict mode).
+pub async fn read_document(
+    body: RequestBody,
+    headers: &HeaderMap,
+    max: usize,
+    verifier: Option<ChunkVerifier>,
+) -> S3Result<Bytes> {
+    let mut spec = IntakeSpec::from_headers(headers, max as u64)?;
+    spec.verifier = verifier;
     let blobs = std::sync::Arc::new(crate::store::blobs::Blobs::memory());
     let writer = blobs.writer();
     let received = receive(body, spec, writer, max as u64).await?;

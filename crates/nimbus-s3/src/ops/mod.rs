@@ -176,7 +176,14 @@ impl Call {
     /// Reads a small XML document body (decoding `aws-chunked` if the SDK used it).
     pub async fn document(&mut self) -> S3Result<bytes::Bytes> {
         let body = self.take_body();
-        crate::body::read_document(body, &self.headers, crate::limits::MAX_CONFIG_BODY).await
+        let verifier = self.chunk_verifier.take();
+        crate::body::read_document(
+            body,
+            &self.headers,
+            crate::limits::MAX_CONFIG_BODY,
+            verifier,
+        )
+        .await
     }
 
     /// The caller's principal id, as S3 writes it in events.

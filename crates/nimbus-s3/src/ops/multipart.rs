@@ -178,10 +178,9 @@ pub async fn store_part(
             .ok_or_else(|| S3Error::NoSuchUpload(upload_id.to_owned()))?;
         let part = Arc::new(part);
         let old = u.parts.insert(number, part.clone());
-        let ack = inner
-            .store
-            .db
-            .submit(vec![store::put_part(upload_id, number, &part)]);
+        let mut effects = vec![store::put_part(upload_id, number, &part)];
+        effects.extend(inner.store.blobs.staged_effect(&part.blob));
+        let ack = inner.store.db.submit(effects);
         Ok((
             ack,
             old.map(|o| o.blob.clone()).into_iter().collect::<Vec<_>>(),
@@ -190,8 +189,9 @@ pub async fn store_part(
     })();
     match result {
         Ok((ack, garbage, part)) => {
-            inner.finish_change(ack, Vec::new(), garbage).await?;
-            Ok(part)
+            let done = inner.finish_change(ack, Vec::new(), garbage).await;
+            inner.store.blobs.unstage(&blob);
+            done.map(|()| part)
         }
         Err(e) => {
             inner.store.blobs.remove(&[blob]);
@@ -452,6 +452,7 @@ pub async fn complete(inner: &Inner, call: &mut Call) -> S3Result<Response> {
             Effect::DeleteUpload(upload_id.clone()),
             store::put_object(&bucket, &key, &meta),
         ];
+        effects.extend(inner.store.blobs.staged_effect(&meta.blob));
         effects.extend(events.effects);
         let mut garbage: Vec<String> = u.parts.values().map(|p| p.blob.clone()).collect();
         garbage.extend(old.map(|o| o.blob.clone()));
@@ -464,7 +465,9 @@ pub async fn complete(inner: &Inner, call: &mut Call) -> S3Result<Response> {
     })();
     let meta = match result {
         Ok((ack, deliveries, garbage, meta)) => {
-            inner.finish_change(ack, deliveries, garbage).await?;
+            let done = inner.finish_change(ack, deliveries, garbage).await;
+            inner.store.blobs.unstage(&assembled.id);
+            done?;
             meta
         }
         Err(e) => {

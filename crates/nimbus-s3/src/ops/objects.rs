@@ -370,6 +370,7 @@ pub async fn store_object(
             },
         );
         let mut effects = vec![store::put_object(bucket, key, &meta)];
+        effects.extend(inner.store.blobs.staged_effect(&meta.blob));
         effects.extend(events.effects);
         let ack = inner.store.db.submit(effects);
         let garbage: Vec<String> = old.map(|o| o.blob.clone()).into_iter().collect();
@@ -377,8 +378,9 @@ pub async fn store_object(
     })();
     match result {
         Ok((ack, deliveries, garbage, meta)) => {
-            inner.finish_change(ack, deliveries, garbage).await?;
-            Ok(meta)
+            let done = inner.finish_change(ack, deliveries, garbage).await;
+            inner.store.blobs.unstage(&new_blob);
+            done.map(|()| meta)
         }
         Err(e) => {
             inner.store.blobs.remove(&[new_blob]);

@@ -1,16 +1,27 @@
-//! Object content: files named by an internal id under `<data-dir>/s3/blobs/`, or memory.
+//! Object content, named by an internal id (never by key, so no key can reach outside the
+//! data directory): small blobs in SQLite, larger ones in files under
+//! `<data-dir>/s3/blobs/`, or everything in memory (`--in-memory`).
 //!
-//! A blob is written to `tmp/<id>` as the body streams (through a bounded buffer, never
-//! whole in memory), fsynced when the durability mode asks for it, and renamed to
-//! `blobs/<id[..2]>/<id>` before the metadata that names it is committed. Keys never become
-//! paths, so no key can reach outside the data directory. A crash can leave a temporary file
-//! or a blob no metadata names; [`Blobs::open`] clears `tmp/` and
-//! [`Blobs::collect_garbage`] removes unnamed blobs at start.
+//! - A blob of at most [`INLINE_MAX`] bytes (ids start with `i`) is *staged* in memory when
+//!   its body ends; the operation that makes it reachable puts its content
+//!   ([`Blobs::staged_effect`], an [`Effect::PutBlob`]) in the same submission as the
+//!   metadata naming it, so content and metadata commit in one transaction, and unstages it
+//!   once that commit is acknowledged. Reads come from the staging area or from the
+//!   database through a small pool of read-only connections. This keeps a small PutObject
+//!   free of file-system work: creating, writing and naming a file cost 50–90 µs of kernel
+//!   time per object on this machine, the same content in the group commit a few µs.
+//! - A larger blob is written to `blobs/<id[..2]>/<id>` as the body streams (through a
+//!   bounded buffer, never whole in memory) and fsynced (with its directory) when the
+//!   durability mode asks for it, before the metadata that names it is committed. No rename
+//!   is needed: nothing can name the file until that commit. A crash can leave a file that
+//!   no metadata names; [`Blobs::collect_garbage`] removes those at start (and
+//!   [`Blobs::open`] clears the `tmp/` directory older versions wrote through).
 
 use std::collections::{HashMap, HashSet};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::{Bytes, BytesMut};
 use nimbus_core::Durability;
@@ -20,6 +31,7 @@ use md5::{Digest, Md5};
 
 use crate::checksum::{ChecksumAlgorithm, Hasher};
 use crate::error::{S3Error, S3Result};
+use crate::store::db::{self, Db, Effect};
 
 /// A blob made by [`Blobs::assemble`].
 #[derive(Debug, Clone)]
@@ -42,23 +54,86 @@ pub const READ_CHUNK: usize = 256 * 1024;
 const ASSEMBLE_CHUNK: u64 = 1024 * 1024;
 /// Blobs up to this size are read whole in one step.
 pub const SMALL_READ: u64 = 1024 * 1024;
+/// Blobs up to this size are stored in SQLite rather than in files.
+pub const INLINE_MAX: u64 = 64 * 1024;
+/// Idle read connections kept for reading small blobs.
+const MAX_IDLE_READERS: usize = 8;
 
 /// Where blobs live.
 pub enum Blobs {
-    /// Files under a directory.
+    /// Files under a directory, small blobs in the database.
     Disk {
         /// `<data-dir>/s3`.
         root: PathBuf,
         /// Whether to fsync files and directories.
         fsync: bool,
+        /// Small blobs.
+        small: Small,
     },
     /// In memory (`--in-memory`).
     Memory(Mutex<HashMap<String, Bytes>>),
 }
 
+/// Small blobs: staged in memory until their commit, then in the database.
+pub struct Small {
+    db: Arc<Db>,
+    /// The next small blob's number: numbers only grow, so new rows append to the table's
+    /// B-tree (random keys cost a third more writing per object).
+    next: AtomicU64,
+    staged: Mutex<HashMap<String, Bytes>>,
+    readers: Mutex<Vec<rusqlite::Connection>>,
+}
+
 /// A fresh blob id: 32 lower-case hex digits.
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// Whether `id` names a small blob kept in the database (`i<number>`).
+pub fn is_inline(id: &str) -> bool {
+    id.starts_with('i')
+}
+
+/// The number of small blob `id`.
+fn inline_number(id: &str) -> Option<u64> {
+    id.strip_prefix('i')?.parse().ok()
+}
+
+/// The id of small blob `number`.
+pub fn inline_id(number: u64) -> String {
+    format!("i{number}")
+}
+
+impl Small {
+    /// Stages `data` as a new small blob; returns its id.
+    fn stage(&self, data: Bytes) -> String {
+        let id = inline_id(self.next.fetch_add(1, Ordering::Relaxed));
+        self.staged.lock().insert(id.clone(), data);
+        id
+    }
+
+    fn read(&self, root: &Path, id: &str) -> S3Result<Bytes> {
+        if let Some(b) = self.staged.lock().get(id) {
+            return Ok(b.clone());
+        }
+        let number =
+            inline_number(id).ok_or_else(|| S3Error::internal(format!("bad blob id {id}")))?;
+        let conn = match self.readers.lock().pop() {
+            Some(c) => c,
+            None => db::open_reader(root).map_err(S3Error::internal)?,
+        };
+        let found = db::read_blob(&conn, number);
+        let mut readers = self.readers.lock();
+        if readers.len() < MAX_IDLE_READERS {
+            readers.push(conn);
+        }
+        drop(readers);
+        match found {
+            Ok(Some(b)) => Ok(b),
+            Ok(None) => Err(S3Error::internal(format!("blob {id} is missing"))),
+            Err(e) => Err(S3Error::internal(format!("blob {id}: {e}"))),
+        }
+    }
 }
 
 impl Blobs {
@@ -67,8 +142,14 @@ impl Blobs {
         Blobs::Memory(Mutex::new(HashMap::new()))
     }
 
-    /// Opens the store under `root`, removing temporary files a crash left behind.
-    pub fn open(root: &Path, durability: Durability) -> std::io::Result<Blobs> {
+    /// Opens the store under `root` (small blobs in `db`, numbered from `next_inline`),
+    /// removing temporary files a crash left behind.
+    pub fn open(
+        root: &Path,
+        durability: Durability,
+        db: Arc<Db>,
+        next_inline: u64,
+    ) -> std::io::Result<Blobs> {
         let tmp = root.join("tmp");
         if tmp.exists() {
             std::fs::remove_dir_all(&tmp)?;
@@ -78,7 +159,36 @@ impl Blobs {
         Ok(Blobs::Disk {
             root: root.to_owned(),
             fsync: durability == Durability::Fsync,
+            small: Small {
+                db,
+                next: AtomicU64::new(next_inline),
+                staged: Mutex::new(HashMap::new()),
+                readers: Mutex::new(Vec::new()),
+            },
         })
+    }
+
+    /// The effect storing the content of blob `id` if it is a small blob still staged (just
+    /// written): submit it with the metadata that first names the blob.
+    pub fn staged_effect(&self, id: &str) -> Option<Effect> {
+        let Blobs::Disk { small, .. } = self else {
+            return None;
+        };
+        let number = inline_number(id)?;
+        small.staged.lock().get(id).map(|data| Effect::PutBlob {
+            number,
+            data: data.clone(),
+        })
+    }
+
+    /// Drops a small blob from the staging area once the commit storing it is acknowledged
+    /// (reads then come from the database).
+    pub fn unstage(&self, id: &str) {
+        if let Blobs::Disk { small, .. } = self
+            && is_inline(id)
+        {
+            small.staged.lock().remove(id);
+        }
     }
 
     fn path(root: &Path, id: &str) -> PathBuf {
@@ -97,8 +207,9 @@ impl Blobs {
         }
     }
 
-    /// Removes blobs (after the metadata no longer naming them is committed). Errors are
-    /// logged: a leftover blob is collected at the next start.
+    /// Removes blobs (after the metadata no longer naming them is committed, or when the
+    /// change that would have named them failed). Errors are logged: a leftover blob is
+    /// collected at the next start.
     pub fn remove(&self, ids: &[String]) {
         match self {
             Blobs::Memory(m) => {
@@ -107,14 +218,19 @@ impl Blobs {
                     m.remove(id);
                 }
             }
-            Blobs::Disk { root, .. } => {
+            Blobs::Disk { root, small, .. } => {
+                let mut rows = Vec::new();
                 for id in ids {
-                    if let Err(e) = std::fs::remove_file(Self::path(root, id))
+                    if is_inline(id) {
+                        small.staged.lock().remove(id);
+                        rows.extend(inline_number(id).map(Effect::DeleteBlob));
+                    } else if let Err(e) = std::fs::remove_file(Self::path(root, id))
                         && e.kind() != std::io::ErrorKind::NotFound
                     {
                         tracing::warn!(blob = %id, error = %e, "cannot remove blob");
                     }
                 }
+                small.db.submit_background(rows);
             }
         }
     }
@@ -143,7 +259,7 @@ impl Blobs {
         removed
     }
 
-    /// Opens a blob for reading.
+    /// Opens a blob for reading (a small blob is read whole).
     pub fn open_reader(&self, id: &str) -> S3Result<BlobReader> {
         match self {
             Blobs::Memory(m) => m
@@ -152,6 +268,9 @@ impl Blobs {
                 .cloned()
                 .map(BlobReader::Memory)
                 .ok_or_else(|| S3Error::internal(format!("blob {id} is missing"))),
+            Blobs::Disk { root, small, .. } if is_inline(id) => {
+                small.read(root, id).map(BlobReader::Memory)
+            }
             Blobs::Disk { root, .. } => std::fs::File::open(Self::path(root, id))
                 .map(BlobReader::File)
                 .map_err(|e| S3Error::internal(format!("blob {id}: {e}"))),
@@ -167,15 +286,18 @@ impl Blobs {
         md5: bool,
         checksum: Option<ChecksumAlgorithm>,
     ) -> S3Result<Assembled> {
+        let expected: u64 = sources.iter().map(|(_, _, len)| *len).sum();
+        let inline = match self {
+            Blobs::Memory(_) => true,
+            Blobs::Disk { .. } => expected <= INLINE_MAX,
+        };
         let id = new_id();
         let mut md5 = md5.then(Md5::new);
         let mut hasher = checksum.map(Hasher::new);
         let mut total = 0u64;
-        let mut out: Box<dyn Write> = match self {
-            Blobs::Memory(_) => Box::new(Vec::new()),
-            Blobs::Disk { root, .. } => {
-                Box::new(std::fs::File::create(root.join("tmp").join(&id))?)
-            }
+        let mut file = match self {
+            Blobs::Disk { root, .. } if !inline => Some(PendingFile::create(root, &id)?),
+            _ => None,
         };
         let mut mem = Vec::new();
         for (mut reader, start, len) in sources {
@@ -190,25 +312,25 @@ impl Blobs {
                 if let Some(h) = hasher.as_mut() {
                     h.update(&data);
                 }
-                match self {
-                    Blobs::Memory(_) => mem.extend_from_slice(&data),
-                    Blobs::Disk { .. } => out.write_all(&data)?,
+                match file.as_mut() {
+                    Some(f) => f.file.write_all(&data)?,
+                    None => mem.extend_from_slice(&data),
                 }
                 pos += n;
                 total += n;
             }
         }
-        drop(out);
-        match self {
-            Blobs::Memory(m) => {
+        let id = match (self, file) {
+            (Blobs::Memory(m), _) => {
                 m.lock().insert(id.clone(), Bytes::from(mem));
+                id
             }
-            Blobs::Disk { root, fsync } => {
-                let tmp = root.join("tmp").join(&id);
-                let f = std::fs::OpenOptions::new().write(true).open(&tmp)?;
-                Self::publish(root, *fsync, f, &tmp, &id)?;
+            (Blobs::Disk { fsync, .. }, Some(f)) => {
+                f.publish(*fsync)?;
+                id
             }
-        }
+            (Blobs::Disk { small, .. }, None) => small.stage(Bytes::from(mem)),
+        };
         Ok(Assembled {
             id,
             len: total,
@@ -217,30 +339,54 @@ impl Blobs {
         })
     }
 
-    fn publish(
-        root: &Path,
-        fsync: bool,
-        file: std::fs::File,
-        tmp: &Path,
-        id: &str,
-    ) -> std::io::Result<()> {
-        if fsync {
-            file.sync_all()?;
-        }
-        drop(file);
-        let dest = Self::path(root, id);
-        let dir = dest.parent().unwrap_or(root);
-        if let Err(e) = std::fs::rename(tmp, &dest) {
-            if e.kind() != std::io::ErrorKind::NotFound {
-                return Err(e);
+}
+
+/// A blob file being written at its final path. Dropped before
+/// [`publish`](PendingFile::publish), it removes the file.
+struct PendingFile {
+    file: std::fs::File,
+    path: PathBuf,
+    published: bool,
+}
+
+impl PendingFile {
+    /// Creates the file of blob `id` under `root` (and its shard directory if needed).
+    fn create(root: &Path, id: &str) -> std::io::Result<PendingFile> {
+        let path = Blobs::path(root, id);
+        let file = match std::fs::File::create(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(path.parent().unwrap_or(root))?;
+                std::fs::File::create(&path)?
             }
-            std::fs::create_dir_all(dir)?;
-            std::fs::rename(tmp, &dest)?;
-        }
+            Err(e) => return Err(e),
+        };
+        Ok(PendingFile {
+            file,
+            path,
+            published: false,
+        })
+    }
+
+    /// The content is complete: with `fsync`, makes it and its directory entry durable.
+    fn publish(mut self, fsync: bool) -> std::io::Result<()> {
         if fsync {
-            std::fs::File::open(dir)?.sync_all()?;
+            self.file.sync_all()?;
+            if let Some(dir) = self.path.parent() {
+                std::fs::File::open(dir)?.sync_all()?;
+            }
         }
+        self.published = true;
         Ok(())
+    }
+}
+
+impl Drop for PendingFile {
+    fn drop(&mut self) {
+        // An abandoned or failed write: nothing names the file.
+        if !self.published {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
 }
 
@@ -249,7 +395,7 @@ pub struct BlobWriter {
     blobs: Arc<Blobs>,
     id: String,
     buf: BytesMut,
-    file: Option<(std::fs::File, PathBuf)>,
+    file: Option<PendingFile>,
     len: u64,
 }
 
@@ -280,16 +426,17 @@ impl BlobWriter {
         };
         let data = self.buf.split().freeze();
         let file = self.file.take();
-        let tmp = root.join("tmp").join(&self.id);
+        let root = root.clone();
+        let id = self.id.clone();
         let (file, res) = tokio::task::spawn_blocking(move || {
             let mut file = match file {
                 Some(f) => f,
-                None => match std::fs::File::create(&tmp) {
-                    Ok(f) => (f, tmp),
+                None => match PendingFile::create(&root, &id) {
+                    Ok(f) => f,
                     Err(e) => return (None, Err(e)),
                 },
             };
-            let r = file.0.write_all(&data);
+            let r = file.file.write_all(&data);
             (Some(file), r)
         })
         .await
@@ -298,14 +445,18 @@ impl BlobWriter {
         res.map_err(S3Error::from)
     }
 
-    /// Makes the blob durable and visible under its id; returns the id and length.
+    /// Makes the blob durable (per the durability mode) under its id, or stages a small
+    /// one; returns the id and length.
     pub async fn finish(mut self) -> S3Result<(String, u64)> {
         match &*self.blobs {
             Blobs::Memory(m) => {
                 m.lock().insert(self.id.clone(), self.buf.split().freeze());
                 Ok((std::mem::take(&mut self.id), self.len))
             }
-            Blobs::Disk { root, fsync } => {
+            Blobs::Disk { small, .. } if self.file.is_none() && self.len <= INLINE_MAX => {
+                Ok((small.stage(self.buf.split().freeze()), self.len))
+            }
+            Blobs::Disk { root, fsync, .. } => {
                 let root = root.clone();
                 let fsync = *fsync;
                 let data = self.buf.split().freeze();
@@ -313,27 +464,17 @@ impl BlobWriter {
                 let id = std::mem::take(&mut self.id);
                 let len = self.len;
                 tokio::task::spawn_blocking(move || -> S3Result<(String, u64)> {
-                    let tmp = root.join("tmp").join(&id);
                     let mut f = match file {
-                        Some((f, _)) => f,
-                        None => std::fs::File::create(&tmp)?,
+                        Some(f) => f,
+                        None => PendingFile::create(&root, &id)?,
                     };
-                    f.write_all(&data)?;
-                    Blobs::publish(&root, fsync, f, &tmp, &id)?;
+                    f.file.write_all(&data)?;
+                    f.publish(fsync)?;
                     Ok((id, len))
                 })
                 .await
                 .map_err(S3Error::internal)?
             }
-        }
-    }
-}
-
-impl Drop for BlobWriter {
-    fn drop(&mut self) {
-        // An abandoned upload: remove the temporary file.
-        if let Some((_, path)) = self.file.take() {
-            let _ = std::fs::remove_file(path);
         }
     }
 }

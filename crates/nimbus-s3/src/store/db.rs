@@ -1,12 +1,21 @@
-//! S3's metadata in SQLite (`<data-dir>/s3/s3.db`), written by one thread with group commit.
+//! S3's metadata (and the content of small objects) in SQLite (`<data-dir>/s3/s3.db`),
+//! written by one thread with group commit.
 //!
 //! Requests apply their change in memory and, under the same lock, hand the matching
 //! [`Effect`]s to the writer; the writer folds everything pending into one transaction,
-//! commits, and only then acknowledges each submission. An object's metadata and the event
-//! notifications it causes (the outbox) are in the same submission, so they commit together.
+//! commits, and only then acknowledges each submission. An object's metadata, the content of
+//! a small object ([`Effect::PutBlob`]) and the event notifications it causes (the outbox)
+//! are in the same submission, so they commit together.
+//!
+//! The write-ahead log is checkpointed by a second thread on its own connection (the writer
+//! runs with `wal_autocheckpoint=0`), so that a checkpoint's copying and, with
+//! `synchronous=NORMAL`, its fsyncs never stall a commit.
 
 use std::path::Path;
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::time::Duration;
+
+use bytes::Bytes;
 
 use nimbus_core::Durability;
 use parking_lot::Mutex;
@@ -17,6 +26,21 @@ use crate::error::{S3Error, S3Result};
 
 /// Most submissions folded into one transaction.
 const MAX_JOBS_PER_COMMIT: usize = 4_096;
+
+/// Bytes of effects committed after which the checkpointer is woken.
+const CHECKPOINT_AFTER_BYTES: usize = 4 * 1024 * 1024;
+
+/// The checkpointer also runs this often while commits trickle in.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How long a connection waits for another's lock (a checkpoint) before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The writer's page cache, in KiB as SQLite counts it (negative).
+const WRITER_CACHE_KIB: i64 = -65_536;
+
+/// The database file under the S3 directory.
+const DB_FILE: &str = "s3.db";
 
 /// One change to the stored state. Values are the JSON of the model types.
 #[derive(Debug, Clone)]
@@ -75,6 +99,30 @@ pub enum Effect {
     },
     /// Removes a delivered (or abandoned) notification.
     DeleteOutbox(u64),
+    /// Stores the content of a small blob (see [`crate::store::blobs::INLINE_MAX`]).
+    PutBlob {
+        /// The blob's number (its id is `i<number>`).
+        number: u64,
+        /// The content.
+        data: Bytes,
+    },
+    /// Removes a small blob's content, by number.
+    DeleteBlob(u64),
+}
+
+impl Effect {
+    /// Roughly how many bytes the effect writes (for checkpoint pacing).
+    fn weight(&self) -> usize {
+        match self {
+            Effect::PutBucket { json, .. }
+            | Effect::PutObject { json, .. }
+            | Effect::PutUpload { json, .. }
+            | Effect::PutPart { json, .. }
+            | Effect::PutOutbox { json, .. } => json.len() + 64,
+            Effect::PutBlob { data, .. } => data.len() + 64,
+            _ => 64,
+        }
+    }
 }
 
 /// Rows read at start.
@@ -90,6 +138,8 @@ pub struct Loaded {
     pub parts: Vec<(String, u32, String)>,
     /// `(id, json)` of every pending notification.
     pub outbox: Vec<(u64, String)>,
+    /// The numbers of every small blob stored in the database.
+    pub inline_blobs: Vec<u64>,
 }
 
 enum Command {
@@ -137,6 +187,7 @@ CREATE TABLE IF NOT EXISTS parts (upload_id TEXT NOT NULL, number INTEGER NOT NU
     PRIMARY KEY (upload_id, number)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS inline_blobs (number INTEGER PRIMARY KEY, data BLOB NOT NULL);
 ";
 
 impl Db {
@@ -148,15 +199,19 @@ impl Db {
         }
     }
 
-    /// Opens `<dir>/s3.db`, reads every row, and starts the writer.
+    /// Opens `<dir>/s3.db`, reads every row, and starts the writer and the checkpointer.
     pub fn open(dir: &Path, durability: Durability) -> rusqlite::Result<(Db, Loaded)> {
-        let conn = Connection::open(dir.join("s3.db"))?;
+        let path = dir.join(DB_FILE);
+        let conn = Connection::open(&path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         let sync = match durability {
             Durability::Process => "NORMAL",
             Durability::Fsync => "FULL",
         };
         conn.pragma_update(None, "synchronous", sync)?;
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.execute_batch(SCHEMA)?;
         let version: Option<String> = conn
             .query_row("SELECT v FROM meta WHERE k = 'schema'", [], |r| r.get(0))
@@ -166,10 +221,19 @@ impl Db {
         }
         let loaded = load(&conn)?;
         let (tx, rx) = mpsc::channel();
+        let (wake_tx, wake_rx) = mpsc::sync_channel(1);
+        let checkpointer = Connection::open(&path)?;
+        checkpointer.pragma_update(None, "synchronous", sync)?;
+        checkpointer.busy_timeout(BUSY_TIMEOUT)?;
+        let spawn_error = |e| rusqlite::Error::ToSqlConversionFailure(Box::new(e));
+        std::thread::Builder::new()
+            .name("s3-checkpoint".into())
+            .spawn(move || checkpoint_loop(checkpointer, wake_rx))
+            .map_err(spawn_error)?;
         let thread = std::thread::Builder::new()
             .name("s3-writer".into())
-            .spawn(move || run(conn, rx))
-            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+            .spawn(move || run(conn, rx, wake_tx))
+            .map_err(spawn_error)?;
         Ok((
             Db {
                 tx: Some(tx),
@@ -249,13 +313,51 @@ fn load(conn: &Connection) -> rusqlite::Result<Loaded> {
     l.outbox = s
         .query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
+    let mut s = conn.prepare("SELECT number FROM inline_blobs")?;
+    l.inline_blobs = s
+        .query_map([], |r| r.get::<_, i64>(0).map(|n| n as u64))?
+        .collect::<Result<_, _>>()?;
     Ok(l)
+}
+
+/// A read-only connection to the database in `dir` (for reading small blobs).
+pub fn open_reader(dir: &Path) -> rusqlite::Result<Connection> {
+    use rusqlite::OpenFlags;
+    let conn = Connection::open_with_flags(
+        dir.join(DB_FILE),
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(conn)
+}
+
+/// Reads small blob `number`'s content with a connection from [`open_reader`].
+pub fn read_blob(conn: &Connection, number: u64) -> rusqlite::Result<Option<Bytes>> {
+    conn.prepare_cached("SELECT data FROM inline_blobs WHERE number = ?1")?
+        .query_row([number as i64], |r| r.get::<_, Vec<u8>>(0))
+        .optional()
+        .map(|v| v.map(Bytes::from))
+}
+
+/// Checkpoints the write-ahead log when the writer says it grew (or every
+/// [`CHECKPOINT_INTERVAL`]), until the writer stops.
+fn checkpoint_loop(conn: Connection, wake: Receiver<()>) {
+    loop {
+        match wake.recv_timeout(CHECKPOINT_INTERVAL) {
+            Ok(()) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        }
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::debug!(error = %e, "S3 checkpoint deferred");
+        }
+    }
 }
 
 type Job = (Vec<Effect>, Option<oneshot::Sender<Result<(), String>>>);
 
-fn run(mut conn: Connection, rx: Receiver<Command>) {
+fn run(mut conn: Connection, rx: Receiver<Command>, wake_checkpointer: SyncSender<()>) {
     let mut jobs: Vec<Job> = Vec::new();
+    let mut written = 0usize;
     loop {
         let Ok(first) = rx.recv() else { break };
         let mut shutdown = None;
@@ -274,6 +376,10 @@ fn run(mut conn: Connection, rx: Receiver<Command>) {
             next = rx.try_recv().ok();
         }
         if !jobs.is_empty() {
+            written += jobs
+                .iter()
+                .flat_map(|(effects, _)| effects.iter().map(Effect::weight))
+                .sum::<usize>();
             let result = commit(&mut conn, &jobs).map_err(|e| e.to_string());
             if let Err(e) = &result {
                 tracing::error!(error = %e, "S3 storage commit failed");
@@ -282,6 +388,10 @@ fn run(mut conn: Connection, rx: Receiver<Command>) {
                 if let Some(ack) = ack {
                     let _ = ack.send(result.clone());
                 }
+            }
+            if written >= CHECKPOINT_AFTER_BYTES {
+                written = 0;
+                let _ = wake_checkpointer.try_send(());
             }
         }
         if let Some(done) = shutdown {
@@ -353,6 +463,16 @@ fn apply(tx: &rusqlite::Transaction<'_>, e: &Effect) -> rusqlite::Result<()> {
         Effect::DeleteOutbox(id) => {
             tx.prepare_cached("DELETE FROM outbox WHERE id = ?1")?
                 .execute([*id as i64])?;
+        }
+        Effect::PutBlob { number, data } => {
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO inline_blobs (number, data) VALUES (?1, ?2)",
+            )?
+            .execute(params![*number as i64, &data[..]])?;
+        }
+        Effect::DeleteBlob(number) => {
+            tx.prepare_cached("DELETE FROM inline_blobs WHERE number = ?1")?
+                .execute([*number as i64])?;
         }
     }
     Ok(())

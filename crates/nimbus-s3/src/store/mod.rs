@@ -55,8 +55,10 @@ impl Store {
                 Vec::new(),
             ));
         };
-        let blobs = Blobs::open(&dir, env.storage.durability)?;
         let (db, loaded) = Db::open(&dir, env.storage.durability)?;
+        let db = Arc::new(db);
+        let next_inline = loaded.inline_blobs.iter().max().map_or(0, |n| n + 1);
+        let blobs = Blobs::open(&dir, env.storage.durability, db.clone(), next_inline)?;
         let mut state = State::default();
         let mut live = HashSet::new();
         for (name, json) in loaded.buckets {
@@ -103,6 +105,18 @@ impl Store {
         if removed > 0 {
             tracing::info!(removed, "removed S3 blobs left by an interrupted write");
         }
+        // Small blobs commit with the metadata naming them, so none should be unnamed; a
+        // removal that was lost in a crash leaves one.
+        let orphans: Vec<Effect> = loaded
+            .inline_blobs
+            .into_iter()
+            .filter(|n| !live.contains(&blobs::inline_id(*n)))
+            .map(Effect::DeleteBlob)
+            .collect();
+        if !orphans.is_empty() {
+            tracing::info!(removed = orphans.len(), "removing unnamed small S3 blobs");
+            db.submit_background(orphans);
+        }
         let mut outbox = Vec::new();
         for (id, json) in loaded.outbox {
             match serde_json::from_str::<Delivery>(&json) {
@@ -113,7 +127,7 @@ impl Store {
         Ok((
             Store {
                 state: RwLock::new(state),
-                db: Arc::new(db),
+                db,
                 blobs: Arc::new(blobs),
             },
             outbox,

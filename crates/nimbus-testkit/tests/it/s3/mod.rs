@@ -7,6 +7,7 @@ mod multipart;
 mod notifications;
 mod objects;
 mod protocol;
+mod strict;
 
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;

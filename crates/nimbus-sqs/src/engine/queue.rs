@@ -1,0 +1,124 @@
+//! One queue: its identity, its state behind its own lock, and the notifier long polls wait on.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use nimbus_core::{AccountId, Arn};
+use parking_lot::Mutex;
+use tokio::sync::Notify;
+
+use super::index::MessageSet;
+use crate::storage::QueueRow;
+use crate::validate::QueueAttributes;
+
+/// What names a queue: account, region and name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct QueueKey {
+    /// The owning account.
+    pub account: AccountId,
+    /// The region.
+    pub region: String,
+    /// The queue name.
+    pub name: String,
+}
+
+impl QueueKey {
+    /// A key.
+    pub fn new(account: AccountId, region: &str, name: &str) -> QueueKey {
+        QueueKey {
+            account,
+            region: region.to_owned(),
+            name: name.to_owned(),
+        }
+    }
+
+    /// The queue's ARN.
+    pub fn arn(&self) -> String {
+        Arn::new("sqs", &self.region, self.account.as_str(), &self.name).to_string()
+    }
+
+    /// The queue's URL on `host` (the `Host` the client used).
+    pub fn url(&self, host: &str) -> String {
+        format!("http://{host}/{}/{}", self.account, self.name)
+    }
+}
+
+/// Everything about a queue that changes, guarded by the queue's lock.
+pub struct QueueState {
+    /// The settable attributes.
+    pub attributes: QueueAttributes,
+    /// The tags.
+    pub tags: BTreeMap<String, String>,
+    /// Creation time, ms.
+    pub created_at: u64,
+    /// Last attribute change, ms.
+    pub modified_at: u64,
+    /// Time of the last purge, ms.
+    pub purged_at: Option<u64>,
+    /// Every message with a sequence number at or below this was purged.
+    pub purged_through: u64,
+    /// The messages.
+    pub messages: MessageSet,
+}
+
+/// A queue.
+pub struct Queue {
+    /// Internal id, never reused within a data directory.
+    pub id: u64,
+    /// Account, region and name.
+    pub key: QueueKey,
+    /// The ARN.
+    pub arn: String,
+    pub(crate) state: Mutex<QueueState>,
+    /// Woken when messages may have become available (sends, visibility changes) and when
+    /// the queue is deleted or the service stops.
+    pub(crate) notify: Notify,
+    deleted: AtomicBool,
+}
+
+impl Queue {
+    /// A queue with `state`.
+    pub(crate) fn new(id: u64, key: QueueKey, state: QueueState) -> Queue {
+        Queue {
+            id,
+            arn: key.arn(),
+            key,
+            state: Mutex::new(state),
+            notify: Notify::new(),
+            deleted: AtomicBool::new(false),
+        }
+    }
+
+    /// Whether the queue was deleted (a request that looked it up before the deletion may
+    /// still hold it).
+    pub fn is_deleted(&self) -> bool {
+        self.deleted.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn mark_deleted(&self) {
+        self.deleted.store(true, Ordering::Release);
+    }
+
+    /// Runs `f` on the state under the queue's lock.
+    pub fn with_state<T>(&self, f: impl FnOnce(&QueueState) -> T) -> T {
+        f(&self.state.lock())
+    }
+}
+
+impl QueueState {
+    /// The stored form of the queue.
+    pub fn row(&self, id: u64, key: &QueueKey) -> QueueRow {
+        QueueRow {
+            id,
+            account: key.account.to_string(),
+            region: key.region.clone(),
+            name: key.name.clone(),
+            attributes: self.attributes.to_map(),
+            tags: self.tags.clone(),
+            created_at: self.created_at,
+            modified_at: self.modified_at,
+            purged_at: self.purged_at,
+            purged_through: self.purged_through,
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! ReceiveMessage.
+
+use std::collections::BTreeMap;
+
+use nimbus_wire::query::QueryParams;
+use nimbus_wire::{Response, xml};
+use serde::{Deserialize, Serialize};
+
+use crate::SqsService;
+use crate::engine::messages::{Delivered, ReceiveRequest};
+use crate::error::{Result, SqsError};
+use crate::message_attributes::{self as attrs, MessageAttributes};
+use crate::ops::Call;
+use crate::ops::{Input, Output, parse, query_int, query_str, resolve_queue, respond};
+use crate::validate;
+
+/// ReceiveMessage input.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReceiveMessageInput {
+    queue_url: Option<String>,
+    attribute_names: Option<Vec<String>>,
+    message_system_attribute_names: Option<Vec<String>>,
+    message_attribute_names: Option<Vec<String>>,
+    max_number_of_messages: Option<i64>,
+    visibility_timeout: Option<i64>,
+    wait_time_seconds: Option<i64>,
+    receive_request_attempt_id: Option<String>,
+}
+
+impl Input for ReceiveMessageInput {
+    fn from_query(p: &QueryParams) -> Result<Self> {
+        let list = |name: &str| {
+            let l = p.list(name);
+            (!l.is_empty()).then_some(l)
+        };
+        Ok(ReceiveMessageInput {
+            queue_url: query_str(p, "QueueUrl"),
+            attribute_names: list("AttributeName"),
+            message_system_attribute_names: list("MessageSystemAttributeName"),
+            message_attribute_names: list("MessageAttributeName"),
+            max_number_of_messages: query_int(p, "MaxNumberOfMessages")?,
+            visibility_timeout: query_int(p, "VisibilityTimeout")?,
+            wait_time_seconds: query_int(p, "WaitTimeSeconds")?,
+            receive_request_attempt_id: query_str(p, "ReceiveRequestAttemptId"),
+        })
+    }
+}
+
+/// The message system attributes a receive asks for.
+struct SystemSelection {
+    all: bool,
+    names: Vec<String>,
+}
+
+impl SystemSelection {
+    fn wants(&self, name: &str) -> bool {
+        self.all || self.names.iter().any(|n| n == name)
+    }
+}
+
+/// One received message as it goes on the wire.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MessageOut<'a> {
+    message_id: String,
+    receipt_handle: &'a str,
+    #[serde(rename = "MD5OfBody")]
+    md5_of_body: String,
+    body: &'a str,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    attributes: BTreeMap<&'static str, String>,
+    #[serde(
+        rename = "MD5OfMessageAttributes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    md5_of_message_attributes: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message_attributes: Option<MessageAttributes>,
+}
+
+impl<'a> MessageOut<'a> {
+    fn of(
+        d: &'a Delivered,
+        system: &SystemSelection,
+        attribute_names: &[String],
+        wants_attributes: bool,
+    ) -> MessageOut<'a> {
+        let p = &d.payload;
+        let mut attributes = BTreeMap::new();
+        if system.wants("SenderId") {
+            attributes.insert("SenderId", p.sender_id.to_string());
+        }
+        if system.wants("SentTimestamp") {
+            attributes.insert("SentTimestamp", d.sent_at.to_string());
+        }
+        if system.wants("ApproximateReceiveCount") {
+            attributes.insert("ApproximateReceiveCount", d.receive_count.to_string());
+        }
+        if system.wants("ApproximateFirstReceiveTimestamp") {
+            attributes.insert(
+                "ApproximateFirstReceiveTimestamp",
+                d.first_receive_at.to_string(),
+            );
+        }
+        if system.wants("AWSTraceHeader")
+            && let Some(t) = p.trace_header()
+        {
+            attributes.insert("AWSTraceHeader", t.to_owned());
+        }
+        if system.wants("MessageGroupId")
+            && let Some(g) = p.group_id()
+        {
+            attributes.insert("MessageGroupId", g.to_owned());
+        }
+        let (message_attributes, md5_of_message_attributes) = match p.attributes() {
+            Some(all) if wants_attributes => {
+                let selected = attrs::select(all, attribute_names);
+                let md5 = if selected.is_empty() {
+                    None
+                } else if selected.len() == all.len() {
+                    p.md5_of_attributes().map(str::to_owned)
+                } else {
+                    Some(attrs::md5_of_message_attributes(&selected))
+                };
+                (Some(selected), md5)
+            }
+            _ => (None, None),
+        };
+        MessageOut {
+            message_id: p.id.to_string(),
+            receipt_handle: &d.receipt_handle,
+            md5_of_body: p.md5_of_body_hex(),
+            body: &p.body,
+            attributes,
+            md5_of_message_attributes,
+            message_attributes,
+        }
+    }
+
+    fn write_xml(&self, w: &mut xml::Writer) {
+        w.open("Message")
+            .elem("MessageId", &self.message_id)
+            .elem("ReceiptHandle", self.receipt_handle)
+            .elem("MD5OfBody", &self.md5_of_body)
+            .elem("Body", self.body);
+        for (k, v) in &self.attributes {
+            w.open("Attribute")
+                .elem("Name", k)
+                .elem("Value", v)
+                .close("Attribute");
+        }
+        w.opt(
+            "MD5OfMessageAttributes",
+            self.md5_of_message_attributes.as_deref(),
+        );
+        if let Some(a) = &self.message_attributes {
+            attrs::write_query_xml(w, "MessageAttribute", a);
+        }
+        w.close("Message");
+    }
+}
+
+/// ReceiveMessage output.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReceiveMessageOutput<'a> {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    messages: Vec<MessageOut<'a>>,
+}
+
+impl Output for ReceiveMessageOutput<'_> {
+    fn write_xml(&self, w: &mut xml::Writer) {
+        for m in &self.messages {
+            m.write_xml(w);
+        }
+    }
+}
+
+/// ReceiveMessage.
+pub async fn receive_message(svc: &SqsService, req: &Call) -> Result<Response> {
+    let input: ReceiveMessageInput = parse(req)?;
+    let max = input
+        .max_number_of_messages
+        .map(validate::max_number_of_messages)
+        .transpose()?
+        .unwrap_or(1);
+    let visibility_timeout = input
+        .visibility_timeout
+        .map(validate::visibility_timeout)
+        .transpose()?;
+    let wait_time_seconds = input
+        .wait_time_seconds
+        .map(validate::wait_time_seconds)
+        .transpose()?;
+    if let Some(id) = &input.receive_request_attempt_id
+        && (id.is_empty() || id.len() > 128 || !id.bytes().all(|b| b.is_ascii_graphic()))
+    {
+        return Err(SqsError::invalid_parameter_value(format!(
+            "Value {id} for parameter ReceiveRequestAttemptId is invalid. Reason: ReceiveRequestAttemptId can only include alphanumeric and punctuation characters. 1 to 128 in length."
+        )));
+    }
+    let queue = resolve_queue(svc, req, input.queue_url.as_deref())?;
+    let mut names = input.attribute_names.unwrap_or_default();
+    names.extend(input.message_system_attribute_names.unwrap_or_default());
+    let system = SystemSelection {
+        all: names.iter().any(|n| n == "All"),
+        names,
+    };
+    let attribute_names = input.message_attribute_names.unwrap_or_default();
+    let wants_attributes = attrs::wants_attributes(&attribute_names);
+    let delivered = svc
+        .engine()
+        .receive(
+            &queue,
+            ReceiveRequest {
+                max_messages: max as usize,
+                visibility_timeout,
+                wait_time_seconds,
+            },
+        )
+        .await?;
+    let messages = delivered
+        .iter()
+        .map(|d| MessageOut::of(d, &system, &attribute_names, wants_attributes))
+        .collect();
+    Ok(respond(
+        req,
+        "ReceiveMessage",
+        &ReceiveMessageOutput { messages },
+    ))
+}

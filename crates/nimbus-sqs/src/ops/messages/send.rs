@@ -1,0 +1,321 @@
+//! SendMessage and SendMessageBatch.
+
+use std::sync::Arc;
+
+use nimbus_wire::query::QueryParams;
+use nimbus_wire::{Response, xml};
+use serde::{Deserialize, Serialize};
+
+use super::batch::BatchResultErrorEntry;
+use crate::SqsService;
+use crate::engine::message::{Payload, PayloadExtra};
+use crate::engine::messages::Outgoing;
+use crate::error::{Result, SqsError};
+use crate::message_attributes::{self as attrs, MessageAttributes};
+use crate::ops::Call;
+use crate::ops::{Input, Output, parse, query_int, query_str, resolve_queue, respond};
+use crate::validate;
+
+/// Where an entry's attributes come from, parsed only when the entry is built (so that in a
+/// batch a malformed attribute fails its entry only).
+enum AttributeSource {
+    Json(Option<serde_json::Value>),
+    Query(QueryParams),
+}
+
+impl Default for AttributeSource {
+    fn default() -> Self {
+        AttributeSource::Json(None)
+    }
+}
+
+impl AttributeSource {
+    fn parse(&self, query_prefix: &str, operation: &str) -> Result<MessageAttributes> {
+        match self {
+            AttributeSource::Json(None) => Ok(MessageAttributes::new()),
+            AttributeSource::Json(Some(v)) => attrs::parse_json(v, operation),
+            AttributeSource::Query(p) => attrs::parse_query(p, query_prefix, operation),
+        }
+    }
+}
+
+/// One message to send: SendMessage's input, or one entry of SendMessageBatch.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct SendEntry {
+    /// The queue (SendMessage only).
+    queue_url: Option<String>,
+    /// The batch entry id (SendMessageBatch only).
+    id: Option<String>,
+    message_body: Option<String>,
+    delay_seconds: Option<i64>,
+    #[serde(default)]
+    message_attributes: Option<serde_json::Value>,
+    #[serde(default)]
+    message_system_attributes: Option<serde_json::Value>,
+    message_deduplication_id: Option<String>,
+    message_group_id: Option<String>,
+    #[serde(skip)]
+    query: Option<QueryParams>,
+}
+
+impl SendEntry {
+    fn from_query_fields(p: &QueryParams) -> Result<SendEntry> {
+        Ok(SendEntry {
+            queue_url: query_str(p, "QueueUrl"),
+            id: query_str(p, "Id"),
+            message_body: query_str(p, "MessageBody"),
+            delay_seconds: query_int(p, "DelaySeconds")?,
+            message_attributes: None,
+            message_system_attributes: None,
+            message_deduplication_id: query_str(p, "MessageDeduplicationId"),
+            message_group_id: query_str(p, "MessageGroupId"),
+            query: Some(p.clone()),
+        })
+    }
+
+    fn attribute_sources(&mut self) -> (AttributeSource, AttributeSource) {
+        match self.query.take() {
+            Some(q) => (AttributeSource::Query(q.clone()), AttributeSource::Query(q)),
+            None => (
+                AttributeSource::Json(self.message_attributes.take()),
+                AttributeSource::Json(self.message_system_attributes.take()),
+            ),
+        }
+    }
+}
+
+/// Checks a message group id: 1–128 characters of letters, digits and punctuation.
+fn validate_group_id(id: &str) -> Result<()> {
+    if id.is_empty() || id.len() > 128 || !id.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(SqsError::invalid_parameter_value(format!(
+            "Value {id} for parameter MessageGroupId is invalid. Reason: MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length."
+        )));
+    }
+    Ok(())
+}
+
+/// Builds the message an entry describes, with every check that does not depend on the
+/// queue's state: body present and in the allowed character set, delay within 0–900,
+/// attributes valid, no FIFO-only parameter.
+fn build(mut entry: SendEntry, sender: &Arc<str>, operation: &str) -> Result<Outgoing> {
+    let (user_src, system_src) = entry.attribute_sources();
+    let body = entry.message_body.take().unwrap_or_default();
+    validate::message_body(&body)?;
+    let delay_seconds = entry
+        .delay_seconds
+        .map(validate::delay_seconds)
+        .transpose()?;
+    let user = user_src.parse("MessageAttribute", operation)?;
+    attrs::validate(&user)?;
+    let system = system_src.parse("MessageSystemAttribute", operation)?;
+    attrs::validate_system(&system)?;
+    if let Some(d) = &entry.message_deduplication_id {
+        return Err(SqsError::invalid_parameter_value(format!(
+            "Value {d} for parameter MessageDeduplicationId is invalid. Reason: The request include parameter that is not valid for this queue type."
+        )));
+    }
+    if let Some(g) = &entry.message_group_id {
+        validate_group_id(g)?;
+    }
+    let size = body.len() + attrs::size_of(&user);
+    let extra = PayloadExtra {
+        md5_of_attributes: (!user.is_empty()).then(|| attrs::md5_of_message_attributes(&user)),
+        attributes: user,
+        md5_of_system_attributes: (!system.is_empty())
+            .then(|| attrs::md5_of_message_system_attributes(&system)),
+        system_attributes: system,
+        group_id: entry.message_group_id,
+        dedup_id: None,
+    };
+    Ok(Outgoing {
+        payload: Arc::new(Payload::new(body, sender.clone(), extra)),
+        delay_seconds,
+        size,
+    })
+}
+
+/// The `SenderId` of messages sent by the request's caller.
+fn sender_of(req: &Call) -> Arc<str> {
+    Arc::from(req.ctx.account.as_str())
+}
+
+// ---------------------------------------------------------------- SendMessage
+
+/// SendMessage input: one entry naming its queue.
+pub type SendMessageInput = SendEntry;
+
+impl Input for SendEntry {
+    fn from_query(p: &QueryParams) -> Result<Self> {
+        SendEntry::from_query_fields(p)
+    }
+}
+
+/// SendMessage output.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SendMessageOutput {
+    #[serde(rename = "MD5OfMessageBody")]
+    md5_of_message_body: String,
+    #[serde(
+        rename = "MD5OfMessageAttributes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    md5_of_message_attributes: Option<String>,
+    #[serde(
+        rename = "MD5OfMessageSystemAttributes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    md5_of_message_system_attributes: Option<String>,
+    message_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sequence_number: Option<String>,
+}
+
+impl SendMessageOutput {
+    fn of(p: &Payload) -> SendMessageOutput {
+        SendMessageOutput {
+            md5_of_message_body: p.md5_of_body_hex(),
+            md5_of_message_attributes: p.md5_of_attributes().map(str::to_owned),
+            md5_of_message_system_attributes: p.md5_of_system_attributes().map(str::to_owned),
+            message_id: p.id.to_string(),
+            sequence_number: None,
+        }
+    }
+
+    fn write_members(&self, w: &mut xml::Writer) {
+        w.elem("MD5OfMessageBody", &self.md5_of_message_body)
+            .opt(
+                "MD5OfMessageAttributes",
+                self.md5_of_message_attributes.as_deref(),
+            )
+            .opt(
+                "MD5OfMessageSystemAttributes",
+                self.md5_of_message_system_attributes.as_deref(),
+            )
+            .elem("MessageId", &self.message_id)
+            .opt("SequenceNumber", self.sequence_number.as_deref());
+    }
+}
+
+impl Output for SendMessageOutput {
+    fn write_xml(&self, w: &mut xml::Writer) {
+        self.write_members(w);
+    }
+}
+
+/// SendMessage.
+pub async fn send_message(svc: &SqsService, req: &Call) -> Result<Response> {
+    let mut input: SendMessageInput = parse(req)?;
+    let queue = resolve_queue(svc, req, input.queue_url.take().as_deref())?;
+    let outgoing = build(input, &sender_of(req), "SendMessage")?;
+    let payload = outgoing.payload.clone();
+    let (mut results, ack) = svc.engine().send(&queue, vec![outgoing])?;
+    if let Some(Err(e)) = results.pop() {
+        return Err(e);
+    }
+    ack.wait().await?;
+    Ok(respond(
+        req,
+        "SendMessage",
+        &SendMessageOutput::of(&payload),
+    ))
+}
+
+// ---------------------------------------------------------------- SendMessageBatch
+
+/// SendMessageBatch input.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct SendMessageBatchInput {
+    queue_url: Option<String>,
+    entries: Option<Vec<SendEntry>>,
+}
+
+impl Input for SendMessageBatchInput {
+    fn from_query(p: &QueryParams) -> Result<Self> {
+        let mut entries = Vec::new();
+        for (_, e) in p.indexed("SendMessageBatchRequestEntry") {
+            entries.push(SendEntry::from_query_fields(&e)?);
+        }
+        Ok(SendMessageBatchInput {
+            queue_url: query_str(p, "QueueUrl"),
+            entries: Some(entries),
+        })
+    }
+}
+
+/// A successful SendMessageBatch entry.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SendMessageBatchResultEntry {
+    id: String,
+    #[serde(flatten)]
+    sent: SendMessageOutput,
+}
+
+/// SendMessageBatch output.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SendMessageBatchOutput {
+    successful: Vec<SendMessageBatchResultEntry>,
+    failed: Vec<BatchResultErrorEntry>,
+}
+
+impl Output for SendMessageBatchOutput {
+    fn write_xml(&self, w: &mut xml::Writer) {
+        for s in &self.successful {
+            w.open("SendMessageBatchResultEntry").elem("Id", &s.id);
+            s.sent.write_members(w);
+            w.close("SendMessageBatchResultEntry");
+        }
+        for f in &self.failed {
+            f.write_xml(w);
+        }
+    }
+}
+
+/// SendMessageBatch.
+pub async fn send_message_batch(svc: &SqsService, req: &Call) -> Result<Response> {
+    let input: SendMessageBatchInput = parse(req)?;
+    let entries = input.entries.unwrap_or_default();
+    let ids: Vec<&str> = entries
+        .iter()
+        .map(|e| e.id.as_deref().unwrap_or(""))
+        .collect();
+    validate::batch_entry_ids(&ids, "SendMessageBatchRequestEntry")?;
+    let queue = resolve_queue(svc, req, input.queue_url.as_deref())?;
+    let sender = sender_of(req);
+
+    // Build every entry; a failing entry fails alone.
+    let mut failed = Vec::new();
+    let mut built: Vec<(String, Outgoing)> = Vec::with_capacity(entries.len());
+    for e in entries {
+        let id = e.id.clone().unwrap_or_default();
+        match build(e, &sender, "SendMessageBatch") {
+            Ok(o) => built.push((id, o)),
+            Err(err) => failed.push(BatchResultErrorEntry::new(&id, &err)),
+        }
+    }
+    let total: usize = built.iter().map(|(_, o)| o.size).sum();
+    validate::batch_request_size(total)?;
+    let (ids, outgoing): (Vec<String>, Vec<Outgoing>) = built.into_iter().unzip();
+    let payloads: Vec<Arc<Payload>> = outgoing.iter().map(|o| o.payload.clone()).collect();
+    let (results, ack) = svc.engine().send(&queue, outgoing)?;
+    ack.wait().await?;
+    let mut successful = Vec::with_capacity(ids.len());
+    for ((id, payload), result) in ids.into_iter().zip(payloads).zip(results) {
+        match result {
+            Ok(_) => successful.push(SendMessageBatchResultEntry {
+                id,
+                sent: SendMessageOutput::of(&payload),
+            }),
+            Err(err) => failed.push(BatchResultErrorEntry::new(&id, &err)),
+        }
+    }
+    Ok(respond(
+        req,
+        "SendMessageBatch",
+        &SendMessageBatchOutput { successful, failed },
+    ))
+}

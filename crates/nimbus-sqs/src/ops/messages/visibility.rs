@@ -1,0 +1,122 @@
+//! ChangeMessageVisibility and ChangeMessageVisibilityBatch.
+
+use nimbus_wire::Response;
+use nimbus_wire::query::QueryParams;
+use serde::Deserialize;
+
+use super::batch::{BatchResultErrorEntry, IdBatchOutput, IdEntry};
+use crate::SqsService;
+use crate::error::{Result, SqsError};
+use crate::ops::Call;
+use crate::ops::{
+    Input, parse, query_int, query_str, required, resolve_queue, respond, respond_empty,
+};
+use crate::validate;
+
+/// ChangeMessageVisibility input, and one ChangeMessageVisibilityBatch entry.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct ChangeMessageVisibilityInput {
+    queue_url: Option<String>,
+    id: Option<String>,
+    receipt_handle: Option<String>,
+    visibility_timeout: Option<i64>,
+}
+
+impl Input for ChangeMessageVisibilityInput {
+    fn from_query(p: &QueryParams) -> Result<Self> {
+        Ok(ChangeMessageVisibilityInput {
+            queue_url: query_str(p, "QueueUrl"),
+            id: query_str(p, "Id"),
+            receipt_handle: query_str(p, "ReceiptHandle"),
+            visibility_timeout: query_int(p, "VisibilityTimeout")?,
+        })
+    }
+}
+
+impl ChangeMessageVisibilityInput {
+    /// The handle and the timeout, checked: both present, the timeout within 0–43200.
+    fn checked(&self) -> Result<(&str, u32)> {
+        let handle = required(&self.receipt_handle, "ReceiptHandle")?;
+        let timeout = self
+            .visibility_timeout
+            .ok_or_else(|| SqsError::missing_parameter("VisibilityTimeout"))?;
+        Ok((handle, validate::visibility_timeout(timeout)?))
+    }
+}
+
+/// ChangeMessageVisibility.
+pub async fn change_message_visibility(svc: &SqsService, req: &Call) -> Result<Response> {
+    let input: ChangeMessageVisibilityInput = parse(req)?;
+    let queue = resolve_queue(svc, req, input.queue_url.as_deref())?;
+    let entry = input.checked()?;
+    let (mut results, ack) = svc.engine().change_visibility(&queue, &[entry])?;
+    if let Some(Err(e)) = results.pop() {
+        return Err(e);
+    }
+    ack.wait().await?;
+    Ok(respond_empty(req, "ChangeMessageVisibility"))
+}
+
+/// ChangeMessageVisibilityBatch input.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct ChangeMessageVisibilityBatchInput {
+    queue_url: Option<String>,
+    entries: Option<Vec<ChangeMessageVisibilityInput>>,
+}
+
+impl Input for ChangeMessageVisibilityBatchInput {
+    fn from_query(p: &QueryParams) -> Result<Self> {
+        let mut entries = Vec::new();
+        for (_, e) in p.indexed("ChangeMessageVisibilityBatchRequestEntry") {
+            entries.push(ChangeMessageVisibilityInput::from_query(&e)?);
+        }
+        Ok(ChangeMessageVisibilityBatchInput {
+            queue_url: query_str(p, "QueueUrl"),
+            entries: Some(entries),
+        })
+    }
+}
+
+/// ChangeMessageVisibilityBatch.
+pub async fn change_message_visibility_batch(svc: &SqsService, req: &Call) -> Result<Response> {
+    let input: ChangeMessageVisibilityBatchInput = parse(req)?;
+    let entries = input.entries.unwrap_or_default();
+    let ids: Vec<&str> = entries
+        .iter()
+        .map(|e| e.id.as_deref().unwrap_or(""))
+        .collect();
+    validate::batch_entry_ids(&ids, "ChangeMessageVisibilityBatchRequestEntry")?;
+    let queue = resolve_queue(svc, req, input.queue_url.as_deref())?;
+    let mut failed = Vec::new();
+    let mut pending: Vec<(&str, (&str, u32))> = Vec::with_capacity(entries.len());
+    for e in &entries {
+        let id = e.id.as_deref().unwrap_or_default();
+        match e.checked() {
+            Ok(entry) => pending.push((id, entry)),
+            Err(err) => failed.push(BatchResultErrorEntry::new(id, &err)),
+        }
+    }
+    let changes: Vec<(&str, u32)> = pending.iter().map(|(_, c)| *c).collect();
+    let (results, ack) = svc.engine().change_visibility(&queue, &changes)?;
+    ack.wait().await?;
+    let mut successful = Vec::with_capacity(pending.len());
+    for ((id, _), r) in pending.iter().zip(results) {
+        match r {
+            Ok(()) => successful.push(IdEntry {
+                id: (*id).to_owned(),
+            }),
+            Err(e) => failed.push(BatchResultErrorEntry::new(id, &e)),
+        }
+    }
+    Ok(respond(
+        req,
+        "ChangeMessageVisibilityBatch",
+        &IdBatchOutput {
+            successful,
+            failed,
+            success_element: "ChangeMessageVisibilityBatchResultEntry",
+        },
+    ))
+}

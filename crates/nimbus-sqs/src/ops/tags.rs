@@ -1,0 +1,158 @@
+//! TagQueue, UntagQueue, ListQueueTags (and the tag rules CreateQueue shares).
+
+use std::collections::BTreeMap;
+
+use nimbus_wire::query::QueryParams;
+use nimbus_wire::{Response, xml};
+use serde::{Deserialize, Serialize};
+
+use super::{Input, Output, parse, query_str, resolve_queue, respond, respond_empty};
+use crate::SqsService;
+use crate::error::{Result, SqsError};
+use crate::ops::Call;
+
+/// Most tags a queue may carry.
+pub const MAX_TAGS: usize = 50;
+
+/// Checks tags against AWS's rules (keys 1–128 characters, values up to 256, no `aws:`
+/// prefix, at most 50 per queue counting the `existing` ones it does not replace) and
+/// returns them as a map.
+pub fn validate_tags(
+    tags: &[(String, String)],
+    existing: usize,
+) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for (k, v) in tags {
+        if k.is_empty() || k.chars().count() > 128 {
+            return Err(SqsError::invalid_parameter_value(format!(
+                "Tag key must be between 1 and 128 characters long: {k}"
+            )));
+        }
+        if v.chars().count() > 256 {
+            return Err(SqsError::invalid_parameter_value(format!(
+                "Tag value must be at most 256 characters long: {v}"
+            )));
+        }
+        if k.to_ascii_lowercase().starts_with("aws:") {
+            return Err(SqsError::invalid_parameter_value(format!(
+                "Tag keys must not start with the reserved prefix aws: {k}"
+            )));
+        }
+        out.insert(k.clone(), v.clone());
+    }
+    if out.len() + existing > MAX_TAGS {
+        return Err(SqsError::invalid_parameter_value(format!(
+            "Too many tags added for queue. A queue can have at most {MAX_TAGS} tags."
+        )));
+    }
+    Ok(out)
+}
+
+/// TagQueue input.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct TagQueueInput {
+    queue_url: Option<String>,
+    tags: Option<BTreeMap<String, String>>,
+}
+
+impl Input for TagQueueInput {
+    fn from_query(p: &QueryParams) -> Result<Self> {
+        let tags = p.map("Tag", "Key", "Value");
+        Ok(TagQueueInput {
+            queue_url: query_str(p, "QueueUrl"),
+            tags: (!tags.is_empty()).then(|| tags.into_iter().collect()),
+        })
+    }
+}
+
+/// TagQueue.
+pub async fn tag_queue(svc: &SqsService, req: &Call) -> Result<Response> {
+    let input: TagQueueInput = parse(req)?;
+    let queue = resolve_queue(svc, req, input.queue_url.as_deref())?;
+    let Some(tags) = input.tags.filter(|t| !t.is_empty()) else {
+        return Err(SqsError::missing_parameter("Tags"));
+    };
+    let pairs: Vec<(String, String)> = tags.into_iter().collect();
+    svc.engine()
+        .update_queue(&queue, |st| {
+            let kept = st
+                .tags
+                .keys()
+                .filter(|k| !pairs.iter().any(|(n, _)| n == *k))
+                .count();
+            let new = validate_tags(&pairs, kept)?;
+            st.tags.extend(new);
+            Ok(())
+        })?
+        .wait()
+        .await?;
+    Ok(respond_empty(req, "TagQueue"))
+}
+
+/// UntagQueue input.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct UntagQueueInput {
+    queue_url: Option<String>,
+    tag_keys: Option<Vec<String>>,
+}
+
+impl Input for UntagQueueInput {
+    fn from_query(p: &QueryParams) -> Result<Self> {
+        let keys = p.list("TagKey");
+        Ok(UntagQueueInput {
+            queue_url: query_str(p, "QueueUrl"),
+            tag_keys: (!keys.is_empty()).then_some(keys),
+        })
+    }
+}
+
+/// UntagQueue.
+pub async fn untag_queue(svc: &SqsService, req: &Call) -> Result<Response> {
+    let input: UntagQueueInput = parse(req)?;
+    let queue = resolve_queue(svc, req, input.queue_url.as_deref())?;
+    let Some(keys) = input.tag_keys.filter(|k| !k.is_empty()) else {
+        return Err(SqsError::missing_parameter("TagKeys"));
+    };
+    svc.engine()
+        .update_queue(&queue, |st| {
+            for k in &keys {
+                st.tags.remove(k);
+            }
+            Ok(())
+        })?
+        .wait()
+        .await?;
+    Ok(respond_empty(req, "UntagQueue"))
+}
+
+/// ListQueueTags input.
+pub type ListQueueTagsInput = super::queues::QueueUrlInput;
+
+/// ListQueueTags output.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListQueueTagsOutput {
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    tags: BTreeMap<String, String>,
+}
+
+impl Output for ListQueueTagsOutput {
+    fn write_xml(&self, w: &mut xml::Writer) {
+        for (k, v) in &self.tags {
+            w.open("Tag").elem("Key", k).elem("Value", v).close("Tag");
+        }
+    }
+}
+
+/// ListQueueTags.
+pub async fn list_queue_tags(svc: &SqsService, req: &Call) -> Result<Response> {
+    let input: ListQueueTagsInput = parse(req)?;
+    let queue = resolve_queue(svc, req, input.queue_url.as_deref())?;
+    if queue.is_deleted() {
+        return Err(SqsError::queue_does_not_exist());
+    }
+    let tags = queue.with_state(|st| st.tags.clone());
+    Ok(respond(req, "ListQueueTags", &ListQueueTagsOutput { tags }))
+}

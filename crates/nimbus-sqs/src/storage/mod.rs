@@ -1,0 +1,265 @@
+//! Durable SQS state in SQLite, written by one thread with group commit.
+//!
+//! The database lives at `<data-dir>/sqs/sqs.db` in WAL mode (`synchronous=NORMAL` for
+//! [`Durability::Process`], `FULL` for [`Durability::Fsync`]). One writer thread owns the
+//! connection. Requests apply their effect to the in-memory engine and, under the same queue
+//! lock, hand the matching [`Effect`]s to the writer with [`Storage::submit`]; the writer
+//! drains everything pending into one transaction, commits, and only then acknowledges each
+//! submission, so an operation answers its client only after its effect is committed and
+//! concurrent requests share one commit.
+//!
+//! The schema is built for a fast bulk load: messages are keyed by their global sequence
+//! number (the rowid, in send order), with the rarely used fields packed into one nullable
+//! column. Purges and queue deletions commit a marker first (a `purged_through` sequence or
+//! the queue row's removal) and delete the message rows afterwards in small background
+//! transactions, so a purge of a million messages does not stall other writers.
+//!
+//! In memory (`--in-memory`) there is no writer: [`Storage::submit`] acknowledges at once and
+//! the engine behaves identically otherwise.
+
+mod load;
+mod writer;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::mpsc;
+
+use nimbus_core::Durability;
+use parking_lot::Mutex;
+use tokio::sync::oneshot;
+
+pub use load::{Loaded, StoredMessage};
+
+use crate::engine::message::Payload;
+use crate::error::SqsError;
+
+/// A queue as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueueRow {
+    /// The internal queue id.
+    pub id: u64,
+    /// The owning account.
+    pub account: String,
+    /// The region.
+    pub region: String,
+    /// The queue name.
+    pub name: String,
+    /// The settable attributes, as GetQueueAttributes would list them.
+    pub attributes: Vec<(String, String)>,
+    /// The tags.
+    pub tags: BTreeMap<String, String>,
+    /// Creation time, ms.
+    pub created_at: u64,
+    /// Last attribute change, ms.
+    pub modified_at: u64,
+    /// The last purge, ms.
+    pub purged_at: Option<u64>,
+    /// Messages with a sequence number at or below this were purged.
+    pub purged_through: u64,
+}
+
+/// The durable part of a message's state, as inserted.
+#[derive(Clone, Debug)]
+pub struct MessageRow {
+    /// The payload.
+    pub payload: Arc<Payload>,
+    /// `SentTimestamp`, ms.
+    pub sent_at: u64,
+    /// Start of retention, ms.
+    pub enqueued_at: u64,
+    /// Visible from, ms.
+    pub visible_at: u64,
+    /// Receives so far.
+    pub receive_count: u32,
+    /// First receive, ms (0: never).
+    pub first_receive_at: u64,
+}
+
+/// One change to the stored state.
+#[derive(Clone, Debug)]
+pub enum Effect {
+    /// Creates or replaces a queue row.
+    PutQueue(Box<QueueRow>),
+    /// Removes a queue; its messages are cleaned up by a following [`Effect::Forget`].
+    DeleteQueue {
+        /// The queue id.
+        id: u64,
+    },
+    /// Marks every message of a queue up to `through_seq` as purged.
+    Purge {
+        /// The queue id.
+        queue_id: u64,
+        /// The highest sequence number purged.
+        through_seq: u64,
+        /// When, ms.
+        at: u64,
+    },
+    /// Inserts a message.
+    Insert {
+        /// The queue id.
+        queue_id: u64,
+        /// The message's sequence number.
+        seq: u64,
+        /// The message.
+        row: MessageRow,
+    },
+    /// Records a receive.
+    Receive {
+        /// The message's sequence number.
+        seq: u64,
+        /// The new visibility deadline.
+        visible_at: u64,
+        /// The new receive count.
+        receive_count: u32,
+        /// The first receive time.
+        first_receive_at: u64,
+    },
+    /// Changes a message's visibility deadline.
+    SetVisibility {
+        /// The message's sequence number.
+        seq: u64,
+        /// The new deadline.
+        visible_at: u64,
+    },
+    /// Deletes a message.
+    Delete {
+        /// The message's sequence number.
+        seq: u64,
+    },
+    /// Deletes message rows whose removal is already recorded by a marker (purge, queue
+    /// deletion) or that expired; done in the background, in small transactions.
+    Forget(Vec<u64>),
+}
+
+/// A pending acknowledgement: resolves once the submitted effects are committed.
+pub enum Ack {
+    /// Nothing to wait for (in memory, or nothing was written).
+    Done,
+    /// Waiting for the writer.
+    Pending(oneshot::Receiver<Result<(), String>>),
+}
+
+impl Ack {
+    /// Waits for the commit; a failed commit is an `InternalError`.
+    pub async fn wait(self) -> Result<(), SqsError> {
+        match self {
+            Ack::Done => Ok(()),
+            Ack::Pending(rx) => match rx.await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(SqsError::internal(format!("storage failure: {e}"))),
+                Err(_) => Err(SqsError::internal("storage writer stopped")),
+            },
+        }
+    }
+}
+
+enum Command {
+    Job {
+        effects: Vec<Effect>,
+        ack: Option<oneshot::Sender<Result<(), String>>>,
+    },
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// The storage handle the engine writes through.
+pub struct Storage {
+    tx: Option<mpsc::Sender<Command>>,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl Storage {
+    /// Storage that keeps nothing (`--in-memory`).
+    pub fn in_memory() -> Storage {
+        Storage {
+            tx: None,
+            thread: Mutex::new(None),
+        }
+    }
+
+    /// Opens (creating if needed) the database in `dir`, loads everything through
+    /// `on_message`, and starts the writer.
+    pub fn open(
+        dir: &Path,
+        durability: Durability,
+        on_message: impl FnMut(StoredMessage),
+    ) -> Result<(Storage, Loaded), rusqlite::Error> {
+        let path = dir.join("sqs.db");
+        let mut conn = load::open(&path, durability)?;
+        let loaded = load::load(&mut conn, on_message)?;
+        // The writer leaves checkpoints to a second connection, and maps no file memory
+        // (the map only speeds up the load).
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        conn.pragma_update(None, "mmap_size", 0)?;
+        let checkpoint_conn = load::open(&path, durability)?;
+        let (tx, rx) = mpsc::channel();
+        let backlog = loaded.cleanup.clone();
+        let next_seq = loaded.next_seq;
+        let thread = std::thread::Builder::new()
+            .name("sqs-writer".into())
+            .spawn(move || writer::run(conn, checkpoint_conn, rx, backlog, next_seq))
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        Ok((
+            Storage {
+                tx: Some(tx),
+                thread: Mutex::new(Some(thread)),
+            },
+            loaded,
+        ))
+    }
+
+    /// Whether effects are persisted.
+    pub fn is_durable(&self) -> bool {
+        self.tx.is_some()
+    }
+
+    /// Hands `effects` to the writer. Call it while holding the lock under which the effects
+    /// were applied in memory, so the writer sees them in the same order. The returned
+    /// [`Ack`] resolves after the commit.
+    pub fn submit(&self, effects: Vec<Effect>) -> Ack {
+        let Some(tx) = &self.tx else {
+            return Ack::Done;
+        };
+        if effects.is_empty() {
+            return Ack::Done;
+        }
+        let (ack_tx, ack_rx) = oneshot::channel();
+        let sent = tx.send(Command::Job {
+            effects,
+            ack: Some(ack_tx),
+        });
+        match sent {
+            Ok(()) => Ack::Pending(ack_rx),
+            Err(_) => {
+                let (t, r) = oneshot::channel();
+                let _ = t.send(Err("storage writer stopped".to_owned()));
+                Ack::Pending(r)
+            }
+        }
+    }
+
+    /// Hands `effects` to the writer without waiting for their commit (cleanups whose loss
+    /// in a crash is harmless: they are redone at the next start).
+    pub fn submit_background(&self, effects: Vec<Effect>) {
+        if let Some(tx) = &self.tx
+            && !effects.is_empty()
+        {
+            let _ = tx.send(Command::Job { effects, ack: None });
+        }
+    }
+
+    /// Commits what is pending and stops the writer.
+    pub async fn shutdown(&self) {
+        let Some(tx) = &self.tx else {
+            return;
+        };
+        let (done_tx, done_rx) = oneshot::channel();
+        if tx.send(Command::Shutdown(done_tx)).is_ok() {
+            let _ = done_rx.await;
+        }
+        let handle = self.thread.lock().take();
+        if let Some(h) = handle {
+            let _ = tokio::task::spawn_blocking(move || h.join()).await;
+        }
+    }
+}
