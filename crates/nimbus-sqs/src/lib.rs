@@ -148,7 +148,7 @@ impl Service for SqsService {
             Err(e) => render(
                 req.protocol,
                 self.error_style(),
-                &ServiceError::from(e),
+                &ServiceError::from(e.for_protocol(req.protocol)),
                 &req.ctx.request_id,
                 false,
             ),

@@ -373,7 +373,7 @@ impl Engine {
     }
 
     /// PurgeQueue: deletes every message; a second purge within 60 s is refused.
-    pub fn purge(&self, queue: &Queue, queue_url: &str) -> Result<Ack> {
+    pub fn purge(&self, queue: &Queue, queue_name: &str) -> Result<Ack> {
         let now = self.now();
         let mut st = queue.state.lock();
         if queue.is_deleted() {
@@ -382,7 +382,7 @@ impl Engine {
         if let Some(at) = st.purged_at
             && now < at + PURGE_INTERVAL_MS
         {
-            return Err(SqsError::purge_queue_in_progress(queue_url));
+            return Err(SqsError::purge_queue_in_progress(queue_name));
         }
         let through = self.peek_next_seq().saturating_sub(1);
         let seqs = st.messages.clear();

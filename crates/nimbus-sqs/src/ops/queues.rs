@@ -149,8 +149,7 @@ pub async fn delete_queue(svc: &SqsService, req: &Call) -> Result<Response> {
 pub async fn purge_queue(svc: &SqsService, req: &Call) -> Result<Response> {
     let input: QueueUrlInput = parse(req)?;
     let queue = resolve_queue(svc, req, input.queue_url.as_deref())?;
-    let url = queue.key.url(&req.ctx.host);
-    svc.engine().purge(&queue, &url)?.wait().await?;
+    svc.engine().purge(&queue, &queue.key.name)?.wait().await?;
     Ok(respond_empty(req, "PurgeQueue"))
 }
 

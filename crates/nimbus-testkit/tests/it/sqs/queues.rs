@@ -358,6 +358,10 @@ async fn purge_removes_everything_once_a_minute() {
         Some("AWS.SimpleQueueService.PurgeQueueInProgress")
     );
     assert_eq!(e.raw_response().unwrap().status().as_u16(), 403);
+    assert_eq!(
+        aws_sdk_sqs::error::ProvideErrorMetadata::message(&e),
+        Some("Only one PurgeQueue operation on purgeable is allowed every 60 seconds.")
+    );
     // Messages sent after the purge stay.
     send(&sb, &url, "after").await;
     assert_eq!(counts(&sb, &url).await, (1, 0, 0));
