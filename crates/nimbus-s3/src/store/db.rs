@@ -37,7 +37,7 @@ const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The writer's page cache, in KiB as SQLite counts it (negative).
-const WRITER_CACHE_KIB: i64 = -65_536;
+const WRITER_CACHE_KIB: i64 = -4_096;
 
 /// The database file under the S3 directory.
 const DB_FILE: &str = "s3.db";
