@@ -316,18 +316,18 @@ impl LambdaService {
                 ok(self.put_function_concurrency(ctx, f, body).await?)
             }
             Op::GetFunctionConcurrency(f) => ok(self.get_function_concurrency(ctx, f).await?),
-            Op::PutFunctionEventInvokeConfig(f) => {
-                ok(self.put_function_event_invoke_config(ctx, f, q, body).await?)
-            }
-            Op::UpdateFunctionEventInvokeConfig(f) => {
-                ok(self.update_function_event_invoke_config(ctx, f, q, body).await?)
-            }
+            Op::PutFunctionEventInvokeConfig(f) => ok(self
+                .put_function_event_invoke_config(ctx, f, q, body)
+                .await?),
+            Op::UpdateFunctionEventInvokeConfig(f) => ok(self
+                .update_function_event_invoke_config(ctx, f, q, body)
+                .await?),
             Op::GetFunctionEventInvokeConfig(f) => {
                 ok(self.get_function_event_invoke_config(ctx, f, q).await?)
             }
-            Op::ListFunctionEventInvokeConfigs(f) => {
-                ok(self.list_function_event_invoke_configs(ctx, f, query).await?)
-            }
+            Op::ListFunctionEventInvokeConfigs(f) => ok(self
+                .list_function_event_invoke_configs(ctx, f, query)
+                .await?),
             Op::DeleteFunctionEventInvokeConfig(f) => {
                 self.delete_function_event_invoke_config(ctx, f, q).await?;
                 no_content()

@@ -104,7 +104,8 @@ impl LambdaService {
                 .map_err(|e| e.to_string())
             }
             "lambda" => {
-                let key = function_key(&arn).ok_or_else(|| format!("{destination} names no function"))?;
+                let key =
+                    function_key(&arn).ok_or_else(|| format!("{destination} names no function"))?;
                 self.enqueue_event(&key, Bytes::from(body))
                     .await
                     .map(|_| ())

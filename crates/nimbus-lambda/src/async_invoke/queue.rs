@@ -99,7 +99,9 @@ impl EventQueue {
                         state.due.insert((0, ev.id.clone()));
                         state.waiting.insert(ev.id.clone(), ev);
                     }
-                    Err(e) => tracing::warn!("skipping an unreadable stored asynchronous event: {e}"),
+                    Err(e) => {
+                        tracing::warn!("skipping an unreadable stored asynchronous event: {e}")
+                    }
                 }
             }
             if !state.waiting.is_empty() {
@@ -118,7 +120,8 @@ impl EventQueue {
 
     fn persist(&self, ev: &QueuedEvent) -> Result<(), LambdaError> {
         if let Some(db) = &self.db {
-            let json = serde_json::to_string(ev).map_err(|e| LambdaError::Service(e.to_string()))?;
+            let json =
+                serde_json::to_string(ev).map_err(|e| LambdaError::Service(e.to_string()))?;
             db.lock()
                 .execute(
                     "INSERT OR REPLACE INTO events (id, record) VALUES (?1, ?2)",

@@ -46,11 +46,8 @@ impl AsyncEvents {
 
     /// Starts the worker for `service` (needs a Tokio runtime; without one, events wait).
     pub(crate) fn start(&self, service: Weak<LambdaService>, clock: SharedClock) {
-        let (queue, wake, stopping) = (
-            self.queue.clone(),
-            self.wake.clone(),
-            self.stopping.clone(),
-        );
+        let (queue, wake, stopping) =
+            (self.queue.clone(), self.wake.clone(), self.stopping.clone());
         match tokio::runtime::Handle::try_current() {
             Ok(h) => {
                 h.spawn(run(service, queue, wake, stopping, clock));
@@ -114,7 +111,11 @@ fn throttle_backoff(throttles: u32) -> u64 {
 impl LambdaService {
     /// Validates and commits an asynchronous event for `key`; returns its request id once it
     /// is stored (AWS's 202).
-    pub async fn enqueue_event(&self, key: &FunctionKey, payload: Bytes) -> Result<String, LambdaError> {
+    pub async fn enqueue_event(
+        &self,
+        key: &FunctionKey,
+        payload: Bytes,
+    ) -> Result<String, LambdaError> {
         if payload.len() > MAX_ASYNC_PAYLOAD {
             return Err(LambdaError::RequestTooLarge(format!(
                 "Request must be smaller than {MAX_ASYNC_PAYLOAD} bytes for the InvokeFunction operation"

@@ -36,7 +36,12 @@ struct ConfigInput {
     destination_config: Option<DestinationConfig>,
 }
 
-fn check_range(value: Option<i64>, member: &str, min: i64, max: i64) -> Result<Option<u32>, LambdaError> {
+fn check_range(
+    value: Option<i64>,
+    member: &str,
+    min: i64,
+    max: i64,
+) -> Result<Option<u32>, LambdaError> {
     match value {
         None => Ok(None),
         Some(v) if v < min => Err(LambdaError::validation(
@@ -97,7 +102,9 @@ impl LambdaService {
     /// to them.
     async fn check_destination(&self, key: &FunctionKey, arn: &str) -> Result<(), LambdaError> {
         let invalid = |why: &str| {
-            LambdaError::InvalidParameterValue(format!("The destination ARN {arn} is invalid. {why}"))
+            LambdaError::InvalidParameterValue(format!(
+                "The destination ARN {arn} is invalid. {why}"
+            ))
         };
         let parsed: Arn = arn
             .parse()
@@ -263,7 +270,11 @@ impl LambdaService {
         let key = self.resolve(ctx, name, None)?;
         if let Some(m) = super::query_param(query, "MaxItems") {
             let n: i64 = m.parse().map_err(|_| {
-                LambdaError::validation(&m, "maxItems", "Member must have value greater than or equal to 1")
+                LambdaError::validation(
+                    &m,
+                    "maxItems",
+                    "Member must have value greater than or equal to 1",
+                )
             })?;
             check_range(Some(n), "maxItems", 1, 50)?;
         }

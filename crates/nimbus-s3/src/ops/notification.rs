@@ -39,7 +39,9 @@ async fn check_destination(
                 if f.permits(&parsed, caller).await {
                     None
                 } else {
-                    Some("The function's resource-based policy does not allow s3.amazonaws.com to invoke it")
+                    Some(
+                        "The function's resource-based policy does not allow s3.amazonaws.com to invoke it",
+                    )
                 }
             }
             Ok(_) => Some("The destination function does not exist"),

@@ -7,7 +7,9 @@
 use std::time::Duration;
 
 use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{DeadLetterConfig, DestinationConfig, InvocationType, OnFailure, OnSuccess};
+use aws_sdk_lambda::types::{
+    DeadLetterConfig, DestinationConfig, InvocationType, OnFailure, OnSuccess,
+};
 use aws_sdk_sqs::types::MessageSystemAttributeName;
 use nimbus_testkit::TestSandbox;
 use serde_json::Value;
@@ -21,13 +23,25 @@ const HANDLER: &str = "def lambda_handler(event, context):\n    print('attempt',
 const PRINTER: &str = "import json\ndef lambda_handler(event, context):\n    print('RECORD ' + json.dumps(event))\n    return None\n";
 
 async fn queue(sb: &TestSandbox, name: &str) -> (String, String) {
-    let url = sb.sqs().create_queue().queue_name(name).send().await.unwrap().queue_url.unwrap();
+    let url = sb
+        .sqs()
+        .create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
     let arn = format!("arn:aws:sqs:us-east-1:{}:{name}", account_of(&url));
     (url, arn)
 }
 
 fn account_of(queue_url: &str) -> String {
-    queue_url.rsplit('/').nth(1).unwrap_or("000000000000").to_owned()
+    queue_url
+        .rsplit('/')
+        .nth(1)
+        .unwrap_or("000000000000")
+        .to_owned()
 }
 
 fn function_arn(account: &str, name: &str) -> String {
@@ -92,8 +106,18 @@ async fn receive(sb: &TestSandbox, url: &str) -> aws_sdk_sqs::types::Message {
 }
 
 async fn assert_empty(sb: &TestSandbox, url: &str) {
-    let out = sb.sqs().receive_message().queue_url(url).send().await.unwrap();
-    assert!(out.messages().is_empty(), "unexpected message: {:?}", out.messages());
+    let out = sb
+        .sqs()
+        .receive_message()
+        .queue_url(url)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        out.messages().is_empty(),
+        "unexpected message: {:?}",
+        out.messages()
+    );
 }
 
 async fn invoke_event(sb: &TestSandbox, function: &str, payload: &str) -> String {
@@ -154,7 +178,10 @@ async fn event_answers_202_and_runs_with_success_record_on_queue() {
     let r = body_json(&m);
     assert_eq!(r["version"], "1.0");
     let ts = r["timestamp"].as_str().unwrap();
-    assert!(ts.len() == 24 && ts.ends_with('Z') && ts.as_bytes()[10] == b'T', "{ts}");
+    assert!(
+        ts.len() == 24 && ts.ends_with('Z') && ts.as_bytes()[10] == b'T',
+        "{ts}"
+    );
     assert_eq!(r["requestContext"]["requestId"], id.as_str());
     assert_eq!(
         r["requestContext"]["functionArn"],
@@ -167,11 +194,19 @@ async fn event_answers_202_and_runs_with_success_record_on_queue() {
         r["responseContext"],
         serde_json::json!({"statusCode": 200, "executedVersion": "$LATEST"})
     );
-    assert_eq!(r["responsePayload"], serde_json::json!({"ok": true, "n": 7}));
+    assert_eq!(
+        r["responsePayload"],
+        serde_json::json!({"ok": true, "n": 7})
+    );
     let keys: Vec<&String> = r.as_object().unwrap().keys().collect();
     assert_eq!(keys.len(), 6, "{keys:?}");
     // The attempt ran under the request id Invoke answered.
-    assert_eq!(log_lines(&sb, "worker", &format!("attempt {id}")).await.len(), 1);
+    assert_eq!(
+        log_lines(&sb, "worker", &format!("attempt {id}"))
+            .await
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -191,7 +226,11 @@ async fn failures_are_retried_after_one_then_two_minutes() {
 
     sb.clock().advance(Duration::from_secs(119));
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(runs(&sb, "flaky").await, 2, "no second retry before two more minutes");
+    assert_eq!(
+        runs(&sb, "flaky").await,
+        2,
+        "no second retry before two more minutes"
+    );
     assert_empty(&sb, &url).await;
     sb.clock().advance(Duration::from_secs(1));
     wait_for_runs(&sb, "flaky", 3).await;
@@ -200,7 +239,10 @@ async fn failures_are_retried_after_one_then_two_minutes() {
     assert_eq!(r["requestContext"]["requestId"], id.as_str());
     assert_eq!(r["requestContext"]["condition"], "RetriesExhausted");
     assert_eq!(r["requestContext"]["approximateInvokeCount"], 3);
-    assert_eq!(r["requestPayload"], serde_json::json!({"fail": true, "n": 1}));
+    assert_eq!(
+        r["requestPayload"],
+        serde_json::json!({"fail": true, "n": 1})
+    );
     assert_eq!(
         r["responseContext"],
         serde_json::json!({"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"})
@@ -279,7 +321,13 @@ async fn throttled_events_wait_in_the_queue_until_concurrency_frees() {
     for _ in 0..300 {
         sb.clock().advance(Duration::from_secs(1));
         tokio::time::sleep(Duration::from_millis(20)).await;
-        let out = sb.sqs().receive_message().queue_url(&url).send().await.unwrap();
+        let out = sb
+            .sqs()
+            .receive_message()
+            .queue_url(&url)
+            .send()
+            .await
+            .unwrap();
         if let Some(m) = out.messages.and_then(|mut v| v.pop()) {
             got = Some(m);
             break;
@@ -288,7 +336,10 @@ async fn throttled_events_wait_in_the_queue_until_concurrency_frees() {
     let r = body_json(&got.expect("the throttled event ran"));
     assert_eq!(r["requestContext"]["requestId"], id.as_str());
     assert_eq!(r["requestContext"]["condition"], "Success");
-    assert_eq!(r["requestContext"]["approximateInvokeCount"], 1, "throttles are not attempts");
+    assert_eq!(
+        r["requestContext"]["approximateInvokeCount"], 1,
+        "throttles are not attempts"
+    );
 }
 
 #[tokio::test]
@@ -364,7 +415,11 @@ async fn dead_letter_queue_gets_the_failed_event() {
     configure(&sb, "dlq-fn", Some(0), None, None, None).await;
     let id = invoke_event(&sb, "dlq-fn", r#"{"fail": true, "n": 10}"#).await;
     let m = receive(&sb, &url).await;
-    assert_eq!(m.body(), Some(r#"{"fail": true, "n": 10}"#), "the original event");
+    assert_eq!(
+        m.body(),
+        Some(r#"{"fail": true, "n": 10}"#),
+        "the original event"
+    );
     let attrs = m.message_attributes().expect("attributes");
     assert_eq!(attrs["RequestID"].string_value(), Some(id.as_str()));
     assert_eq!(attrs["RequestID"].data_type(), "String");
@@ -410,20 +465,40 @@ async fn pending_events_survive_a_restart() {
     for _ in 0..400 {
         sb.clock().advance(Duration::from_secs(1));
         tokio::time::sleep(Duration::from_millis(20)).await;
-        let out = sb.sqs().receive_message().queue_url(&url).send().await.unwrap();
+        let out = sb
+            .sqs()
+            .receive_message()
+            .queue_url(&url)
+            .send()
+            .await
+            .unwrap();
         for m in out.messages() {
             let r = body_json(m);
             seen.insert(
-                r["requestContext"]["requestId"].as_str().unwrap().to_owned(),
-                r["requestContext"]["condition"].as_str().unwrap().to_owned(),
+                r["requestContext"]["requestId"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+                r["requestContext"]["condition"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
             );
         }
         if seen.len() == 2 {
             break;
         }
     }
-    assert_eq!(seen.get(&held).map(String::as_str), Some("Success"), "{seen:?}");
-    assert_eq!(seen.get(&failing).map(String::as_str), Some("RetriesExhausted"), "{seen:?}");
+    assert_eq!(
+        seen.get(&held).map(String::as_str),
+        Some("Success"),
+        "{seen:?}"
+    );
+    assert_eq!(
+        seen.get(&failing).map(String::as_str),
+        Some("RetriesExhausted"),
+        "{seen:?}"
+    );
 }
 
 #[tokio::test]
@@ -439,7 +514,10 @@ async fn event_invoke_validates_the_payload() {
         .send()
         .await;
     let (code, _, status) = super::err(r);
-    assert_eq!((code.as_str(), status), ("InvalidRequestContentException", 400));
+    assert_eq!(
+        (code.as_str(), status),
+        ("InvalidRequestContentException", 400)
+    );
     let big = format!("{{\"a\": \"{}\"}}", "x".repeat(1024 * 1024));
     let r = sb
         .lambda()
@@ -473,7 +551,12 @@ async fn s3_notifications_need_the_function_policy_under_strict_auth() {
     python(&sb, "on-upload", HANDLER).await;
     let (url, qarn) = queue(&sb, "uploads").await;
     configure(&sb, "on-upload", None, None, Some(&qarn), None).await;
-    sb.s3().create_bucket().bucket("photos").send().await.unwrap();
+    sb.s3()
+        .create_bucket()
+        .bucket("photos")
+        .send()
+        .await
+        .unwrap();
     let fn_arn = function_arn(account, "on-upload");
     let cfg = NotificationConfiguration::builder()
         .lambda_function_configurations(
@@ -524,7 +607,9 @@ async fn s3_notifications_need_the_function_policy_under_strict_auth() {
         .send()
         .await
         .unwrap();
-    put().await.expect("configuration accepted once the policy allows S3");
+    put()
+        .await
+        .expect("configuration accepted once the policy allows S3");
 
     sb.s3()
         .put_object()
@@ -540,7 +625,10 @@ async fn s3_notifications_need_the_function_policy_under_strict_auth() {
         r["requestContext"]["functionArn"],
         format!("{fn_arn}:$LATEST").as_str()
     );
-    assert_eq!(r["requestPayload"]["Records"][0]["s3"]["object"]["key"], "cat.jpg");
+    assert_eq!(
+        r["requestPayload"]["Records"][0]["s3"]["object"]["key"],
+        "cat.jpg"
+    );
     assert_eq!(r["requestPayload"]["Records"][0]["eventSource"], "aws:s3");
 
     // Removing the permission refuses later deliveries.
@@ -560,5 +648,9 @@ async fn s3_notifications_need_the_function_policy_under_strict_auth() {
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(1000)).await;
-    assert_eq!(runs(&sb, "on-upload").await, 1, "the second upload was refused");
+    assert_eq!(
+        runs(&sb, "on-upload").await,
+        1,
+        "the second upload was refused"
+    );
 }

@@ -14,7 +14,12 @@ async fn setup() -> (TestSandbox, String) {
     let sb = TestSandbox::start().await;
     python(&sb, "cfg", HANDLER).await;
     python(&sb, "other", HANDLER).await;
-    sb.sqs().create_queue().queue_name("dest").send().await.unwrap();
+    sb.sqs()
+        .create_queue()
+        .queue_name("dest")
+        .send()
+        .await
+        .unwrap();
     (sb, "arn:aws:sqs:us-east-1:000000000000:dest".to_owned())
 }
 
@@ -22,11 +27,20 @@ async fn setup() -> (TestSandbox, String) {
 async fn put_get_update_list_delete() {
     let (sb, queue) = setup().await;
     let l = sb.lambda();
-    let none = l.get_function_event_invoke_config().function_name("cfg").send().await;
+    let none = l
+        .get_function_event_invoke_config()
+        .function_name("cfg")
+        .send()
+        .await;
     let (code, msg, status) = err(none);
     assert_eq!((code.as_str(), status), ("ResourceNotFoundException", 404));
     assert!(msg.contains("cfg"), "{msg}");
-    let listed = l.list_function_event_invoke_configs().function_name("cfg").send().await.unwrap();
+    let listed = l
+        .list_function_event_invoke_configs()
+        .function_name("cfg")
+        .send()
+        .await
+        .unwrap();
     assert!(listed.function_event_invoke_configs().is_empty());
 
     let before = nimbus_core::Clock::now_millis(&*sb.clock());
@@ -47,12 +61,20 @@ async fn put_get_update_list_delete() {
     assert_eq!(put.maximum_retry_attempts(), Some(1));
     assert_eq!(put.maximum_event_age_in_seconds(), Some(3600));
     let dc = put.destination_config().unwrap();
-    assert_eq!(dc.on_failure().and_then(|d| d.destination()), Some(queue.as_str()));
+    assert_eq!(
+        dc.on_failure().and_then(|d| d.destination()),
+        Some(queue.as_str())
+    );
     assert_eq!(dc.on_success().and_then(|d| d.destination()), None);
     let lm = put.last_modified().unwrap().secs() as u64;
     assert!(lm.abs_diff(before / 1000) <= 1, "{lm} vs {before}");
 
-    let got = l.get_function_event_invoke_config().function_name("cfg").send().await.unwrap();
+    let got = l
+        .get_function_event_invoke_config()
+        .function_name("cfg")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(got.maximum_retry_attempts(), Some(1));
     assert_eq!(got.function_arn(), Some(ARN));
 
@@ -76,7 +98,10 @@ async fn put_get_update_list_delete() {
     assert_eq!(up.maximum_retry_attempts(), Some(0));
     assert_eq!(up.maximum_event_age_in_seconds(), Some(3600));
     let dc = up.destination_config().unwrap();
-    assert_eq!(dc.on_failure().and_then(|d| d.destination()), Some(queue.as_str()));
+    assert_eq!(
+        dc.on_failure().and_then(|d| d.destination()),
+        Some(queue.as_str())
+    );
     assert_eq!(
         dc.on_success().and_then(|d| d.destination()),
         Some("arn:aws:lambda:us-east-1:000000000000:function:other")
@@ -103,15 +128,35 @@ async fn put_get_update_list_delete() {
         .await
         .unwrap();
     assert_eq!(listed.function_event_invoke_configs().len(), 1);
-    assert_eq!(listed.function_event_invoke_configs()[0].function_arn(), Some(ARN));
+    assert_eq!(
+        listed.function_event_invoke_configs()[0].function_arn(),
+        Some(ARN)
+    );
     assert_eq!(listed.next_marker(), None);
 
-    l.delete_function_event_invoke_config().function_name("cfg").send().await.unwrap();
-    let (code, _, status) = err(l.get_function_event_invoke_config().function_name("cfg").send().await);
+    l.delete_function_event_invoke_config()
+        .function_name("cfg")
+        .send()
+        .await
+        .unwrap();
+    let (code, _, status) = err(l
+        .get_function_event_invoke_config()
+        .function_name("cfg")
+        .send()
+        .await);
     assert_eq!((code.as_str(), status), ("ResourceNotFoundException", 404));
-    let (code, _, status) = err(l.delete_function_event_invoke_config().function_name("cfg").send().await);
+    let (code, _, status) = err(l
+        .delete_function_event_invoke_config()
+        .function_name("cfg")
+        .send()
+        .await);
     assert_eq!((code.as_str(), status), ("ResourceNotFoundException", 404));
-    let listed = l.list_function_event_invoke_configs().function_name("cfg").send().await.unwrap();
+    let listed = l
+        .list_function_event_invoke_configs()
+        .function_name("cfg")
+        .send()
+        .await
+        .unwrap();
     assert!(listed.function_event_invoke_configs().is_empty());
 }
 
@@ -120,14 +165,24 @@ async fn errors() {
     let (sb, queue) = setup().await;
     let l = sb.lambda();
     // Update needs an existing configuration.
-    let (code, _, status) =
-        err(l.update_function_event_invoke_config().function_name("cfg").maximum_retry_attempts(1).send().await);
+    let (code, _, status) = err(l
+        .update_function_event_invoke_config()
+        .function_name("cfg")
+        .maximum_retry_attempts(1)
+        .send()
+        .await);
     assert_eq!((code.as_str(), status), ("ResourceNotFoundException", 404));
     // Unknown function.
-    let (code, msg, status) =
-        err(l.put_function_event_invoke_config().function_name("nope").send().await);
+    let (code, msg, status) = err(l
+        .put_function_event_invoke_config()
+        .function_name("nope")
+        .send()
+        .await);
     assert_eq!((code.as_str(), status), ("ResourceNotFoundException", 404));
-    assert_eq!(msg, "Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope");
+    assert_eq!(
+        msg,
+        "Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope"
+    );
     // Only $LATEST exists.
     let (code, _, _) = err(l
         .get_function_event_invoke_config()
@@ -155,7 +210,10 @@ async fn errors() {
         .send()
         .await);
     assert_eq!(code, "ValidationException");
-    assert!(msg.contains("'maximumEventAgeInSeconds'") && msg.contains("greater than or equal to 60"), "{msg}");
+    assert!(
+        msg.contains("'maximumEventAgeInSeconds'") && msg.contains("greater than or equal to 60"),
+        "{msg}"
+    );
     let (code, _, _) = err(l
         .put_function_event_invoke_config()
         .function_name("cfg")
@@ -176,7 +234,10 @@ async fn errors() {
         .send()
         .await);
     assert_eq!(code, "ValidationException");
-    assert!(msg.contains("'destinationConfig.onSuccess.destination'"), "{msg}");
+    assert!(
+        msg.contains("'destinationConfig.onSuccess.destination'"),
+        "{msg}"
+    );
     for bad in [
         "arn:aws:sqs:us-east-1:000000000000:missing",
         "arn:aws:lambda:us-east-1:000000000000:function:missing",
@@ -189,7 +250,11 @@ async fn errors() {
             .destination_config(dest(bad))
             .send()
             .await);
-        assert_eq!((code.as_str(), status), ("InvalidParameterValueException", 400), "{bad}");
+        assert_eq!(
+            (code.as_str(), status),
+            ("InvalidParameterValueException", 400),
+            "{bad}"
+        );
     }
     let (_, msg, _) = err(l
         .put_function_event_invoke_config()
@@ -197,9 +262,18 @@ async fn errors() {
         .destination_config(dest("arn:aws:lambda:us-east-1:000000000000:function:cfg"))
         .send()
         .await);
-    assert_eq!(msg, "You can't specify the function as a destination for itself.");
+    assert_eq!(
+        msg,
+        "You can't specify the function as a destination for itself."
+    );
     // Nothing was stored by the failed calls.
-    assert!(l.get_function_event_invoke_config().function_name("cfg").send().await.is_err());
+    assert!(
+        l.get_function_event_invoke_config()
+            .function_name("cfg")
+            .send()
+            .await
+            .is_err()
+    );
     l.put_function_event_invoke_config()
         .function_name("cfg")
         .destination_config(dest(&queue))
@@ -207,11 +281,28 @@ async fn errors() {
         .await
         .expect("an existing queue is a valid destination");
     // MaxItems out of range.
-    let r = sb.raw("GET", "/2019-09-25/functions/cfg/event-invoke-config/list?MaxItems=51", &[], "").await;
+    let r = sb
+        .raw(
+            "GET",
+            "/2019-09-25/functions/cfg/event-invoke-config/list?MaxItems=51",
+            &[],
+            "",
+        )
+        .await;
     assert_eq!(r.status, 400, "{}", r.body);
     assert!(r.body.contains("maxItems"), "{}", r.body);
     // Deleting the function removes its configuration.
-    l.delete_function().function_name("cfg").send().await.unwrap();
+    l.delete_function()
+        .function_name("cfg")
+        .send()
+        .await
+        .unwrap();
     python(&sb, "cfg", HANDLER).await;
-    assert!(l.get_function_event_invoke_config().function_name("cfg").send().await.is_err());
+    assert!(
+        l.get_function_event_invoke_config()
+            .function_name("cfg")
+            .send()
+            .await
+            .is_err()
+    );
 }
