@@ -50,6 +50,8 @@ struct State {
     due: BTreeSet<(u64, String)>,
     /// Events taken by the worker and not yet finished or rescheduled.
     running: usize,
+    /// Payload bytes of waiting and running events.
+    bytes: usize,
 }
 
 /// The queue.
@@ -88,6 +90,7 @@ impl EventQueue {
             waiting: BTreeMap::new(),
             due: BTreeSet::new(),
             running: 0,
+            bytes: 0,
         };
         if let Some(conn) = &db {
             let mut stmt = conn.prepare("SELECT record FROM events")?;
@@ -96,6 +99,7 @@ impl EventQueue {
                 match serde_json::from_str::<QueuedEvent>(&row?) {
                     Ok(mut ev) => {
                         ev.due_at = 0;
+                        state.bytes += ev.payload.len();
                         state.due.insert((0, ev.id.clone()));
                         state.waiting.insert(ev.id.clone(), ev);
                     }
@@ -150,7 +154,12 @@ impl EventQueue {
 
     /// Commits a new event; it is acknowledged once this returns.
     pub fn push(&self, ev: QueuedEvent) -> Result<(), LambdaError> {
-        if self.len() >= super::MAX_QUEUED_EVENTS {
+        let full = {
+            let s = self.state.lock();
+            s.waiting.len() + s.running >= super::MAX_QUEUED_EVENTS
+                || s.bytes + ev.payload.len() > super::MAX_QUEUED_BYTES
+        };
+        if full {
             return Err(LambdaError::TooManyRequests {
                 message: "Rate Exceeded.".into(),
                 reason: crate::error::ThrottleReason::ConcurrentInvocationLimitExceeded,
@@ -158,6 +167,7 @@ impl EventQueue {
         }
         self.persist(&ev)?;
         let mut s = self.state.lock();
+        s.bytes += ev.payload.len();
         s.due.insert((ev.due_at, ev.id.clone()));
         s.waiting.insert(ev.id.clone(), ev);
         Ok(())
@@ -201,7 +211,8 @@ impl EventQueue {
     }
 
     /// Forgets a taken event for good.
-    pub fn finish(&self, id: &str) {
+    pub fn finish(&self, ev: &QueuedEvent) {
+        let id = ev.id.as_str();
         if let Some(db) = &self.db
             && let Err(e) = db
                 .lock()
@@ -211,6 +222,7 @@ impl EventQueue {
         }
         let mut s = self.state.lock();
         s.running = s.running.saturating_sub(1);
+        s.bytes = s.bytes.saturating_sub(ev.payload.len());
     }
 
     /// Gives back a taken event without changing it (the service is stopping); it stays
