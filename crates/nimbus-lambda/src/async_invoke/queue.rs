@@ -234,3 +234,69 @@ impl EventQueue {
         s.waiting.insert(ev.id.clone(), ev);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(id: &str, due_at: u64) -> QueuedEvent {
+        QueuedEvent {
+            id: id.into(),
+            key: FunctionKey {
+                account: "000000000000".into(),
+                region: "us-east-1".into(),
+                name: "f".into(),
+            },
+            payload: "{}".into(),
+            enqueued_at: 0,
+            attempts: 0,
+            throttles: 0,
+            due_at,
+            last: None,
+        }
+    }
+
+    #[test]
+    fn due_order_reschedule_and_finish() {
+        let q = EventQueue::open(&ServiceEnv::in_memory()).unwrap();
+        q.push(event("b", 20)).unwrap();
+        q.push(event("a", 10)).unwrap();
+        q.push(event("c", 30)).unwrap();
+        assert_eq!(q.next_due(), Some(10));
+        assert!(q.take_due(5, 10).is_empty());
+        let taken = q.take_due(20, 1);
+        assert_eq!(taken.len(), 1);
+        assert_eq!(taken[0].id, "a");
+        assert_eq!((q.len(), q.waiting()), (3, 2));
+        let mut a = taken.into_iter().next().unwrap();
+        a.due_at = 100;
+        q.reschedule(a);
+        let taken = q.take_due(50, 10);
+        assert_eq!(
+            taken.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+            ["b", "c"]
+        );
+        for e in &taken {
+            q.finish(e);
+        }
+        assert_eq!((q.len(), q.next_due()), (1, Some(100)));
+    }
+
+    #[test]
+    fn stored_events_come_back_due_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut env = ServiceEnv::in_memory();
+        env.storage.data_dir = Some(dir.path().to_owned());
+        {
+            let q = EventQueue::open(&env).unwrap();
+            q.push(event("kept", 500)).unwrap();
+            q.push(event("done", 10)).unwrap();
+            let done = q.take_due(10, 10);
+            q.finish(&done[0]);
+        }
+        let q = EventQueue::open(&env).unwrap();
+        assert_eq!(q.len(), 1);
+        let back = q.take_due(0, 10);
+        assert_eq!(back[0].id, "kept");
+    }
+}
