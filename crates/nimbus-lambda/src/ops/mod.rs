@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod concurrency;
+pub mod event_invoke_config;
 pub mod functions;
 pub mod invoke;
 pub mod permissions;
@@ -56,6 +57,16 @@ pub enum Op {
     GetFunctionConcurrency(String),
     /// `DELETE /2017-10-31/functions/{name}/concurrency`.
     DeleteFunctionConcurrency(String),
+    /// `PUT /2019-09-25/functions/{name}/event-invoke-config`.
+    PutFunctionEventInvokeConfig(String),
+    /// `POST /2019-09-25/functions/{name}/event-invoke-config`.
+    UpdateFunctionEventInvokeConfig(String),
+    /// `GET /2019-09-25/functions/{name}/event-invoke-config`.
+    GetFunctionEventInvokeConfig(String),
+    /// `GET /2019-09-25/functions/{name}/event-invoke-config/list`.
+    ListFunctionEventInvokeConfigs(String),
+    /// `DELETE /2019-09-25/functions/{name}/event-invoke-config`.
+    DeleteFunctionEventInvokeConfig(String),
 }
 
 impl Op {
@@ -82,6 +93,11 @@ impl Op {
             Op::PutFunctionConcurrency(_) => "PutFunctionConcurrency",
             Op::GetFunctionConcurrency(_) => "GetFunctionConcurrency",
             Op::DeleteFunctionConcurrency(_) => "DeleteFunctionConcurrency",
+            Op::PutFunctionEventInvokeConfig(_) => "PutFunctionEventInvokeConfig",
+            Op::UpdateFunctionEventInvokeConfig(_) => "UpdateFunctionEventInvokeConfig",
+            Op::GetFunctionEventInvokeConfig(_) => "GetFunctionEventInvokeConfig",
+            Op::ListFunctionEventInvokeConfigs(_) => "ListFunctionEventInvokeConfigs",
+            Op::DeleteFunctionEventInvokeConfig(_) => "DeleteFunctionEventInvokeConfig",
         }
     }
 }
@@ -143,11 +159,6 @@ const UNSUPPORTED: &[(&str, &str, &str)] = &[
     ),
     (
         "DELETE",
-        "/2019-09-25/functions/*/event-invoke-config",
-        "DeleteFunctionEventInvokeConfig",
-    ),
-    (
-        "DELETE",
         "/2021-10-31/functions/*/url",
         "DeleteFunctionUrlConfig",
     ),
@@ -196,11 +207,6 @@ const UNSUPPORTED: &[(&str, &str, &str)] = &[
         "GET",
         "/2020-06-30/functions/*/code-signing-config",
         "GetFunctionCodeSigningConfig",
-    ),
-    (
-        "GET",
-        "/2019-09-25/functions/*/event-invoke-config",
-        "GetFunctionEventInvokeConfig",
     ),
     (
         "GET",
@@ -259,11 +265,6 @@ const UNSUPPORTED: &[(&str, &str, &str)] = &[
     ),
     (
         "GET",
-        "/2019-09-25/functions/*/event-invoke-config/list",
-        "ListFunctionEventInvokeConfigs",
-    ),
-    (
-        "GET",
         "/2021-10-31/functions/*/urls",
         "ListFunctionUrlConfigs",
     ),
@@ -298,11 +299,6 @@ const UNSUPPORTED: &[(&str, &str, &str)] = &[
         "PUT",
         "/2020-06-30/functions/*/code-signing-config",
         "PutFunctionCodeSigningConfig",
-    ),
-    (
-        "PUT",
-        "/2019-09-25/functions/*/event-invoke-config",
-        "PutFunctionEventInvokeConfig",
     ),
     (
         "PUT",
@@ -364,11 +360,6 @@ const UNSUPPORTED: &[(&str, &str, &str)] = &[
         "PUT",
         "/2015-03-31/event-source-mappings/*",
         "UpdateEventSourceMapping",
-    ),
-    (
-        "POST",
-        "/2019-09-25/functions/*/event-invoke-config",
-        "UpdateFunctionEventInvokeConfig",
     ),
     (
         "PUT",
@@ -438,6 +429,21 @@ pub fn route(method: &Method, path: &str) -> Result<Op, LambdaError> {
         }
         ("DELETE", ["2017-10-31", "functions", f, "concurrency"]) => {
             Some(Op::DeleteFunctionConcurrency(f.to_string()))
+        }
+        ("PUT", ["2019-09-25", "functions", f, "event-invoke-config"]) => {
+            Some(Op::PutFunctionEventInvokeConfig(f.to_string()))
+        }
+        ("POST", ["2019-09-25", "functions", f, "event-invoke-config"]) => {
+            Some(Op::UpdateFunctionEventInvokeConfig(f.to_string()))
+        }
+        ("GET", ["2019-09-25", "functions", f, "event-invoke-config"]) => {
+            Some(Op::GetFunctionEventInvokeConfig(f.to_string()))
+        }
+        ("GET", ["2019-09-25", "functions", f, "event-invoke-config", "list"]) => {
+            Some(Op::ListFunctionEventInvokeConfigs(f.to_string()))
+        }
+        ("DELETE", ["2019-09-25", "functions", f, "event-invoke-config"]) => {
+            Some(Op::DeleteFunctionEventInvokeConfig(f.to_string()))
         }
         _ => None,
     };

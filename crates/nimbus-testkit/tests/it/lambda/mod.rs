@@ -1,6 +1,8 @@
 //! Lambda and CloudWatch Logs tests, one module per group of operations.
 
+mod async_invoke;
 mod code_from_s3;
+mod event_invoke_config;
 mod functions;
 mod hot_reload;
 mod invoke;
