@@ -357,12 +357,18 @@ impl Engine {
             let gone = st.messages.expire(now - retention_ms);
             self.storage.submit_background(vec![Effect::Forget(gone)]);
         }
-        if st.attributes.fifo_queue && st.fifo.expire(now) {
+        if st.attributes.fifo_queue {
+            st.fifo.expire(now);
             // Stored entries past the window are ignored at load; delete them now and then.
-            if now >= st.fifo.last_cleanup + 5_000 {
+            if st.fifo.expired_through > st.fifo.cleaned_through
+                && now >= st.fifo.last_cleanup + 5_000
+            {
                 st.fifo.last_cleanup = now;
-                self.storage
-                    .submit_background(vec![Effect::ExpireDedup { before: now }]);
+                st.fifo.cleaned_through = st.fifo.expired_through;
+                self.storage.submit_background(vec![Effect::ExpireDedup {
+                    through_seq: st.fifo.expired_through,
+                    before: now,
+                }]);
             }
         }
         st.messages.advance(now) > 0
