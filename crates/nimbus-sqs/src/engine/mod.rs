@@ -13,25 +13,30 @@
 //! Messages are numbered by one sequence shared by all queues (the storage rowid, in send
 //! order), never reused; receipt handles name (queue id, sequence, receive count).
 //!
-//! Where FIFO queues and dead-letter redrive attach:
+//! FIFO queues and dead-letter redrive:
 //! - FIFO order lives behind [`index::MessageSet`]'s stage changes (`insert`, `make_ready`,
-//!   `set_inflight`, `remove`): its `ready` index becomes per-group queues plus the set of
-//!   groups that have a visible head and nothing in flight, so a receive still takes the first
-//!   `n` deliverable messages without scanning. The deduplication window and
-//!   `ReceiveRequestAttemptId` cache are per-queue maps with expiry indexes, persisted like the
-//!   messages; FIFO sequence numbers are a per-queue counter stored with the queue row.
-//! - Redrive happens in `Engine::try_receive` (marked there): a message whose receive count
-//!   reached the policy's `maxReceiveCount` is taken out of the source under its lock, and put
-//!   into the dead-letter queue under that queue's lock afterwards (never both locks at once),
-//!   keeping its sequence number, payload and enqueue time; storage moves the row by updating
-//!   its queue id in the same group commit.
+//!   `set_inflight`, `remove`), which keep per-group member sets, in-flight counts and a
+//!   round-robin queue of deliverable groups, so a receive pops groups without scanning and
+//!   a slow consumer holding one group never delays the others. The deduplication window and
+//!   the `ReceiveRequestAttemptId` cache are per-queue maps with expiry queues
+//!   ([`fifo::FifoState`]); deduplication entries are persisted. FIFO `SequenceNumber`s are
+//!   derived from the global message sequence (20 digits, increasing).
+//! - Redrive happens in `Engine::try_receive_attempt` ([`redrive`]): a message whose receive
+//!   count reached the policy's `maxReceiveCount` is taken out of the source under its lock,
+//!   and put into the dead-letter queue under that queue's lock afterwards (never both locks
+//!   at once); both storage effects go into the same commit.
+//! - Message move tasks ([`move_tasks`]) move a dead-letter queue's messages back in paced
+//!   batches on a background task, persisted and resumed after a restart.
 
+pub mod fifo;
 pub mod index;
 pub mod long_poll;
 pub mod message;
 pub mod messages;
 pub mod queue;
+pub mod move_tasks;
 pub mod receipt;
+pub mod redrive;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -63,6 +68,7 @@ pub struct Engine {
     next_queue_id: AtomicU64,
     next_seq: AtomicU64,
     stopping: AtomicBool,
+    tasks: move_tasks::MoveTasks,
 }
 
 /// The outcome of CreateQueue.
@@ -85,6 +91,7 @@ impl Engine {
             next_queue_id: AtomicU64::new(1),
             next_seq: AtomicU64::new(1),
             stopping: AtomicBool::new(false),
+            tasks: move_tasks::MoveTasks::default(),
         }
     }
 
@@ -114,6 +121,14 @@ impl Engine {
                 .push((m.seq, msg));
         };
         let (storage, loaded) = Storage::open(dir, durability, on_message)?;
+        let mut dedup: HashMap<u64, Vec<crate::storage::DedupRow>> = HashMap::new();
+        for d in loaded.dedup {
+            dedup.entry(d.queue_id).or_default().push(d);
+        }
+        let mut entries: Vec<_> = dedup.values_mut().collect();
+        for e in entries.iter_mut() {
+            e.sort_by_key(|d| d.expires_at);
+        }
         let mut queues = HashMap::new();
         for row in loaded.queues {
             let Some(account) = AccountId::parse(&row.account) else {
@@ -126,6 +141,20 @@ impl Engine {
                 region: row.region,
                 name: row.name,
             };
+            let fifo = attributes.fifo_queue;
+            let mut fifo_state = fifo::FifoState::default();
+            for d in dedup.remove(&row.id).unwrap_or_default() {
+                if d.expires_at > now {
+                    fifo_state.remember(
+                        d.key,
+                        fifo::DedupEntry {
+                            message_id: d.message_id,
+                            seq: d.seq,
+                            expires_at: d.expires_at,
+                        },
+                    );
+                }
+            }
             let state = QueueState {
                 attributes,
                 tags: row.tags,
@@ -135,7 +164,9 @@ impl Engine {
                 purged_through: row.purged_through,
                 messages: MessageSet::from_loaded(
                     loaded_messages.remove(&row.id).unwrap_or_default(),
+                    fifo,
                 ),
+                fifo: fifo_state,
             };
             queues.insert(key.clone(), Arc::new(Queue::new(row.id, key, state)));
         }
@@ -148,6 +179,7 @@ impl Engine {
             next_queue_id: AtomicU64::new(loaded.next_queue_id),
             next_seq: AtomicU64::new(loaded.next_seq),
             stopping: AtomicBool::new(false),
+            tasks: move_tasks::MoveTasks::restore(&loaded.move_tasks),
         })
     }
 
@@ -189,6 +221,7 @@ impl Engine {
         for q in queues {
             q.notify.notify_waiters();
         }
+        self.tasks.wake.notify_waiters();
         self.storage.shutdown().await;
     }
 
@@ -209,6 +242,11 @@ impl Engine {
             return None;
         }
         self.queue(&QueueKey::new(account, &arn.region, &arn.resource))
+    }
+
+    /// The queue with this ARN (as a string), if it parses and exists.
+    pub fn queue_by_arn_str(&self, arn: &str) -> Option<Arc<Queue>> {
+        self.queue_by_arn(&arn.parse::<Arn>().ok()?)
     }
 
     /// The queues of `account` in `region` whose names start with `prefix`, sorted by name.
@@ -267,6 +305,7 @@ impl Engine {
             }
         }
         let id = self.next_queue_id.fetch_add(1, Ordering::Relaxed);
+        let is_fifo = attributes.fifo_queue;
         let state = QueueState {
             attributes,
             tags,
@@ -274,7 +313,8 @@ impl Engine {
             modified_at: now,
             purged_at: None,
             purged_through: 0,
-            messages: MessageSet::new(),
+            messages: MessageSet::with_kind(is_fifo),
+            fifo: fifo::FifoState::default(),
         };
         let row = state.row(id, &key);
         let queue = Arc::new(Queue::new(id, key.clone(), state));
@@ -316,6 +356,20 @@ impl Engine {
         {
             let gone = st.messages.expire(now - retention_ms);
             self.storage.submit_background(vec![Effect::Forget(gone)]);
+        }
+        if st.attributes.fifo_queue {
+            st.fifo.expire(now);
+            // Stored entries past the window are ignored at load; delete them now and then.
+            if st.fifo.expired_through > st.fifo.cleaned_through
+                && now >= st.fifo.last_cleanup + 5_000
+            {
+                st.fifo.last_cleanup = now;
+                st.fifo.cleaned_through = st.fifo.expired_through;
+                self.storage.submit_background(vec![Effect::ExpireDedup {
+                    through_seq: st.fifo.expired_through,
+                    before: now,
+                }]);
+            }
         }
         st.messages.advance(now) > 0
     }
@@ -388,12 +442,14 @@ impl Engine {
         let seqs = st.messages.clear();
         st.purged_at = Some(now);
         st.purged_through = through;
+        st.fifo.clear();
         Ok(self.storage.submit(vec![
             Effect::Purge {
                 queue_id: queue.id,
                 through_seq: through,
                 at: now,
             },
+            Effect::ClearDedup { queue_id: queue.id },
             Effect::Forget(seqs),
         ]))
     }
