@@ -16,6 +16,7 @@
 
 pub mod code;
 pub mod error;
+pub mod event_source;
 pub mod hot_reload;
 pub mod logs;
 pub mod model;
@@ -79,6 +80,7 @@ pub struct LambdaService {
     logs: Arc<LogStore>,
     hot: hot_reload::HotReload,
     activations: Mutex<HashMap<FunctionKey, watch::Receiver<bool>>>,
+    event_sources: event_source::EventSources,
     me: Weak<LambdaService>,
 }
 
@@ -92,6 +94,7 @@ impl LambdaService {
         let logs = LogStore::open(env)?;
         let executor = Executor::new(env.clock.clone(), logs.clone(), store.root())?;
         let hot = hot_reload::HotReload::new(&executor);
+        let event_sources = event_source::EventSources::open(env)?;
         let svc = Arc::new_cyclic(|me| LambdaService {
             env: env.clone(),
             store,
@@ -99,6 +102,7 @@ impl LambdaService {
             logs,
             hot,
             activations: Mutex::new(HashMap::new()),
+            event_sources,
             me: me.clone(),
         });
         for f in svc.store.all() {
@@ -114,6 +118,12 @@ impl LambdaService {
             service: Arc::downgrade(&svc),
         }));
         Ok(svc)
+    }
+
+    /// Starts the event source mappings' pollers (stored mappings resume polling). Called
+    /// once every service is on the bus, since pollers reach SQS through it.
+    pub fn start_event_sources(self: &Arc<Self>) {
+        self.event_sources.start(self);
     }
 
     /// The log store invocations write to (for [`LogsService::new`]).
@@ -308,6 +318,20 @@ impl LambdaService {
                 ok(self.put_function_concurrency(ctx, f, body).await?)
             }
             Op::GetFunctionConcurrency(f) => ok(self.get_function_concurrency(ctx, f).await?),
+            Op::CreateEventSourceMapping => nimbus_wire::json::with_status(
+                StatusCode::ACCEPTED,
+                &self.create_event_source_mapping(ctx, body).await?,
+            ),
+            Op::ListEventSourceMappings => ok(self.list_event_source_mappings(ctx, query).await?),
+            Op::GetEventSourceMapping(u) => ok(self.get_event_source_mapping(ctx, u).await?),
+            Op::UpdateEventSourceMapping(u) => nimbus_wire::json::with_status(
+                StatusCode::ACCEPTED,
+                &self.update_event_source_mapping(ctx, u, body).await?,
+            ),
+            Op::DeleteEventSourceMapping(u) => nimbus_wire::json::with_status(
+                StatusCode::ACCEPTED,
+                &self.delete_event_source_mapping(ctx, u).await?,
+            ),
             Op::DeleteFunctionConcurrency(f) => {
                 self.delete_function_concurrency(ctx, f).await?;
                 no_content()
@@ -379,6 +403,7 @@ impl Service for LambdaService {
     }
 
     async fn shutdown(&self) {
+        self.event_sources.stop();
         let keys: Vec<FunctionKey> = self.store.all().into_iter().map(|f| f.key).collect();
         for k in keys {
             self.executor.remove(&k);

@@ -10,6 +10,7 @@
 //!   the validation rules;
 //! - [`url`]: queue URLs.
 
+pub mod consumer;
 pub mod engine;
 pub mod error;
 pub mod message_attributes;
@@ -57,6 +58,8 @@ impl SqsService {
             engine,
         });
         env.bus.register_queues(svc.clone());
+        env.bus
+            .register_queue_consumer(Arc::new(consumer::Consumer::new(&svc)));
         Ok(svc)
     }
 

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod concurrency;
+pub mod event_source_mappings;
 pub mod functions;
 pub mod invoke;
 pub mod permissions;
@@ -56,6 +57,16 @@ pub enum Op {
     GetFunctionConcurrency(String),
     /// `DELETE /2017-10-31/functions/{name}/concurrency`.
     DeleteFunctionConcurrency(String),
+    /// `POST /2015-03-31/event-source-mappings`.
+    CreateEventSourceMapping,
+    /// `GET /2015-03-31/event-source-mappings`.
+    ListEventSourceMappings,
+    /// `GET /2015-03-31/event-source-mappings/{uuid}`.
+    GetEventSourceMapping(String),
+    /// `PUT /2015-03-31/event-source-mappings/{uuid}`.
+    UpdateEventSourceMapping(String),
+    /// `DELETE /2015-03-31/event-source-mappings/{uuid}`.
+    DeleteEventSourceMapping(String),
 }
 
 impl Op {
@@ -82,6 +93,11 @@ impl Op {
             Op::PutFunctionConcurrency(_) => "PutFunctionConcurrency",
             Op::GetFunctionConcurrency(_) => "GetFunctionConcurrency",
             Op::DeleteFunctionConcurrency(_) => "DeleteFunctionConcurrency",
+            Op::CreateEventSourceMapping => "CreateEventSourceMapping",
+            Op::ListEventSourceMappings => "ListEventSourceMappings",
+            Op::GetEventSourceMapping(_) => "GetEventSourceMapping",
+            Op::UpdateEventSourceMapping(_) => "UpdateEventSourceMapping",
+            Op::DeleteEventSourceMapping(_) => "DeleteEventSourceMapping",
         }
     }
 }
@@ -112,11 +128,6 @@ const UNSUPPORTED: &[(&str, &str, &str)] = &[
     ),
     (
         "POST",
-        "/2015-03-31/event-source-mappings",
-        "CreateEventSourceMapping",
-    ),
-    (
-        "POST",
         "/2021-10-31/functions/*/url",
         "CreateFunctionUrlConfig",
     ),
@@ -130,11 +141,6 @@ const UNSUPPORTED: &[(&str, &str, &str)] = &[
         "DELETE",
         "/2020-04-22/code-signing-configs/*",
         "DeleteCodeSigningConfig",
-    ),
-    (
-        "DELETE",
-        "/2015-03-31/event-source-mappings/*",
-        "DeleteEventSourceMapping",
     ),
     (
         "DELETE",
@@ -186,11 +192,6 @@ const UNSUPPORTED: &[(&str, &str, &str)] = &[
         "GET",
         "/2025-12-01/durable-executions/*/state",
         "GetDurableExecutionState",
-    ),
-    (
-        "GET",
-        "/2015-03-31/event-source-mappings/*",
-        "GetEventSourceMapping",
     ),
     (
         "GET",
@@ -251,11 +252,6 @@ const UNSUPPORTED: &[(&str, &str, &str)] = &[
         "GET",
         "/2025-12-01/functions/*/durable-executions",
         "ListDurableExecutionsByFunction",
-    ),
-    (
-        "GET",
-        "/2015-03-31/event-source-mappings",
-        "ListEventSourceMappings",
     ),
     (
         "GET",
@@ -361,11 +357,6 @@ const UNSUPPORTED: &[(&str, &str, &str)] = &[
         "UpdateCodeSigningConfig",
     ),
     (
-        "PUT",
-        "/2015-03-31/event-source-mappings/*",
-        "UpdateEventSourceMapping",
-    ),
-    (
         "POST",
         "/2019-09-25/functions/*/event-invoke-config",
         "UpdateFunctionEventInvokeConfig",
@@ -439,6 +430,17 @@ pub fn route(method: &Method, path: &str) -> Result<Op, LambdaError> {
         ("DELETE", ["2017-10-31", "functions", f, "concurrency"]) => {
             Some(Op::DeleteFunctionConcurrency(f.to_string()))
         }
+        ("POST", ["2015-03-31", "event-source-mappings"]) => Some(Op::CreateEventSourceMapping),
+        ("GET", ["2015-03-31", "event-source-mappings"]) => Some(Op::ListEventSourceMappings),
+        ("GET", ["2015-03-31", "event-source-mappings", u]) => {
+            Some(Op::GetEventSourceMapping(u.to_string()))
+        }
+        ("PUT", ["2015-03-31", "event-source-mappings", u]) => {
+            Some(Op::UpdateEventSourceMapping(u.to_string()))
+        }
+        ("DELETE", ["2015-03-31", "event-source-mappings", u]) => {
+            Some(Op::DeleteEventSourceMapping(u.to_string()))
+        }
         _ => None,
     };
     if let Some(op) = op {
@@ -449,7 +451,7 @@ pub fn route(method: &Method, path: &str) -> Result<Op, LambdaError> {
         if *um == m && p.len() == raw.len() && p.iter().zip(&raw).all(|(a, b)| *a == "*" || a == b)
         {
             return Err(LambdaError::UnsupportedOperation(format!(
-                "{name} is not supported by nimbus yet (see docs/compat.md): nimbus serves $LATEST functions without versions, aliases, layers, function URLs, event source mappings or code signing."
+                "{name} is not supported by nimbus yet (see docs/compat.md): nimbus serves $LATEST functions without versions, aliases, layers, function URLs or code signing."
             )));
         }
     }
