@@ -67,6 +67,8 @@ pub struct ConsumedMessage {
     pub message_id: String,
     /// The receipt handle of this receive.
     pub receipt_handle: String,
+    /// When this receive took the message, ms (the start of a batching window).
+    pub received_at: u64,
     /// The body.
     pub body: String,
     /// `MD5OfBody`, hex.

@@ -59,7 +59,7 @@ fn failed(e: SqsError) -> DeliveryError {
 }
 
 /// The event-record view of one delivered message.
-fn consumed(d: Delivered, fifo: bool) -> ConsumedMessage {
+fn consumed(d: Delivered, fifo: bool, received_at: u64) -> ConsumedMessage {
     let p = &d.payload;
     let mut attributes = BTreeMap::new();
     attributes.insert(
@@ -103,6 +103,7 @@ fn consumed(d: Delivered, fifo: bool) -> ConsumedMessage {
     ConsumedMessage {
         message_id: p.id.to_string(),
         receipt_handle: d.receipt_handle,
+        received_at,
         body: p.body.to_string(),
         md5_of_body: p.md5_of_body_hex(),
         md5_of_message_attributes: p.md5_of_attributes().map(str::to_owned),
@@ -141,7 +142,17 @@ impl QueueConsumer for Consumer {
         if delivered.is_empty() && svc.engine().is_stopping() {
             return Err(DeliveryError::Unavailable("sqs"));
         }
-        Ok(delivered.into_iter().map(|d| consumed(d, fifo)).collect())
+        let engine = svc.engine();
+        Ok(delivered
+            .into_iter()
+            .map(|d| {
+                let at = engine
+                    .receipts()
+                    .decode(&d.receipt_handle)
+                    .map_or_else(|| engine.now(), |r| r.received_at);
+                consumed(d, fifo, at)
+            })
+            .collect())
     }
 
     async fn delete(

@@ -316,8 +316,9 @@ impl Group {
                 deadline.get_or_insert(clock.now_millis());
                 continue;
             }
+            // The window counts from the first message's receive.
             deadline.get_or_insert(
-                clock.now_millis() + u64::from(self.rec.batching_window_secs) * 1000,
+                batch[0].received_at + u64::from(self.rec.batching_window_secs) * 1000,
             );
         }
         Collected::Batch(batch)

@@ -1,6 +1,7 @@
 //! Lambda and CloudWatch Logs tests, one module per group of operations.
 
 mod code_from_s3;
+mod event_source_mappings;
 mod functions;
 mod hot_reload;
 mod invoke;
