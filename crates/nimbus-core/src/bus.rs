@@ -36,6 +36,42 @@ pub trait QueueDelivery: Send + Sync {
     /// Sends `body` to the queue as an AWS service would; returns the message id once the
     /// message is committed.
     async fn send_message(&self, queue_arn: &Arn, body: String) -> Result<String, DeliveryError>;
+
+    /// Sends `body` with message attributes (as Lambda does to a dead-letter queue: `RequestID`,
+    /// `ErrorCode`, `ErrorMessage`); returns the message id once the message is committed.
+    /// Implementations that keep no attributes fall back to [`QueueDelivery::send_message`].
+    async fn send_message_with_attributes(
+        &self,
+        queue_arn: &Arn,
+        body: String,
+        attributes: Vec<MessageAttribute>,
+    ) -> Result<String, DeliveryError> {
+        let _ = attributes;
+        self.send_message(queue_arn, body).await
+    }
+}
+
+/// A message attribute another service attaches to a message it sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageAttribute {
+    /// The attribute's name.
+    pub name: String,
+    /// `String` or `Number`.
+    pub data_type: String,
+    /// The value.
+    pub value: String,
+}
+
+/// Who asks Lambda for an invocation on behalf of an AWS service, checked against the
+/// function's resource-based policy under `--auth strict`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvokeCaller {
+    /// The service principal (`s3.amazonaws.com`).
+    pub principal: String,
+    /// The resource the event comes from (`arn:aws:s3:::bucket`), for `AWS:SourceArn`.
+    pub source_arn: Option<String>,
+    /// The account owning that resource, for `AWS:SourceAccount`.
+    pub source_account: Option<String>,
 }
 
 /// What a queue consumer (Lambda's event source mapping pollers) needs to know about a queue.
@@ -121,11 +157,18 @@ pub trait FunctionInvoker: Send + Sync {
     /// Whether a function with this ARN (qualified or not) exists.
     async fn function_exists(&self, function_arn: &Arn) -> bool;
 
+    /// Whether the function's resource-based policy lets `caller` invoke it. Always true
+    /// unless the sandbox runs with `--auth strict`.
+    async fn permits(&self, function_arn: &Arn, caller: &InvokeCaller) -> bool;
+
     /// Queues an asynchronous (`Event`) invocation; returns once the event is committed.
+    /// With a `caller`, the function's resource-based policy must allow it under
+    /// `--auth strict` (else [`DeliveryError::Rejected`]).
     async fn invoke_async(
         &self,
         function_arn: &Arn,
         payload: bytes::Bytes,
+        caller: Option<&InvokeCaller>,
     ) -> Result<String, DeliveryError>;
 }
 

@@ -6,6 +6,8 @@
 //!   (`python3.x`, `nodejs*`, `provided*`) and WebAssembly in wasmtime (`wasm32-wasi`);
 //! - [`logs`]: the log store every invocation writes to (`/aws/lambda/<name>`, one stream per
 //!   environment) and [`logs::LogsService`], CloudWatch Logs' read operations over it;
+//! - [`async_invoke`]: `Event` invocations — the durable event queue, retries, event age,
+//!   destinations and dead-letter queues;
 //! - [`store`], [`code`]: functions in SQLite, packages extracted safely under the data dir;
 //! - [`hot_reload`]: local-directory functions reloaded on change.
 //!
@@ -14,6 +16,7 @@
 //! need an active function (Invoke, further updates) wait for a running activation instead of
 //! failing with `ResourceConflictException`, since nimbus's activations take milliseconds.
 
+pub mod async_invoke;
 pub mod code;
 pub mod error;
 pub mod event_source;
@@ -30,7 +33,7 @@ use std::sync::{Arc, Weak};
 use async_trait::async_trait;
 use bytes::Bytes;
 use http::StatusCode;
-use nimbus_core::bus::{DeliveryError, FunctionInvoker};
+use nimbus_core::bus::{DeliveryError, FunctionInvoker, InvokeCaller};
 use nimbus_core::{Arn, ServiceEnv};
 use nimbus_wire::error::{ErrorStyle, render};
 use nimbus_wire::service::OperationName;
@@ -81,6 +84,7 @@ pub struct LambdaService {
     hot: hot_reload::HotReload,
     activations: Mutex<HashMap<FunctionKey, watch::Receiver<bool>>>,
     event_sources: event_source::EventSources,
+    async_events: async_invoke::worker::AsyncEvents,
     me: Weak<LambdaService>,
 }
 
@@ -95,6 +99,7 @@ impl LambdaService {
         let executor = Executor::new(env.clock.clone(), logs.clone(), store.root())?;
         let hot = hot_reload::HotReload::new(&executor);
         let event_sources = event_source::EventSources::open(env)?;
+        let async_events = async_invoke::worker::AsyncEvents::open(env)?;
         let svc = Arc::new_cyclic(|me| LambdaService {
             env: env.clone(),
             store,
@@ -103,6 +108,7 @@ impl LambdaService {
             hot,
             activations: Mutex::new(HashMap::new()),
             event_sources,
+            async_events,
             me: me.clone(),
         });
         for f in svc.store.all() {
@@ -117,6 +123,8 @@ impl LambdaService {
         env.bus.register_functions(Arc::new(Invoker {
             service: Arc::downgrade(&svc),
         }));
+        svc.async_events
+            .start(Arc::downgrade(&svc), env.clock.clone());
         Ok(svc)
     }
 
@@ -332,6 +340,22 @@ impl LambdaService {
                 StatusCode::ACCEPTED,
                 &self.delete_event_source_mapping(ctx, u).await?,
             ),
+            Op::PutFunctionEventInvokeConfig(f) => ok(self
+                .put_function_event_invoke_config(ctx, f, q, body)
+                .await?),
+            Op::UpdateFunctionEventInvokeConfig(f) => ok(self
+                .update_function_event_invoke_config(ctx, f, q, body)
+                .await?),
+            Op::GetFunctionEventInvokeConfig(f) => {
+                ok(self.get_function_event_invoke_config(ctx, f, q).await?)
+            }
+            Op::ListFunctionEventInvokeConfigs(f) => ok(self
+                .list_function_event_invoke_configs(ctx, f, query)
+                .await?),
+            Op::DeleteFunctionEventInvokeConfig(f) => {
+                self.delete_function_event_invoke_config(ctx, f, q).await?;
+                no_content()
+            }
             Op::DeleteFunctionConcurrency(f) => {
                 self.delete_function_concurrency(ctx, f).await?;
                 no_content()
@@ -404,6 +428,7 @@ impl Service for LambdaService {
 
     async fn shutdown(&self) {
         self.event_sources.stop();
+        self.async_events.stop();
         let keys: Vec<FunctionKey> = self.store.all().into_iter().map(|f| f.key).collect();
         for k in keys {
             self.executor.remove(&k);
@@ -435,10 +460,18 @@ impl FunctionInvoker for Invoker {
         }
     }
 
+    async fn permits(&self, function_arn: &Arn, caller: &InvokeCaller) -> bool {
+        match (self.service.upgrade(), key_of(function_arn)) {
+            (Some(s), Some(k)) => s.permits(&k, caller),
+            _ => false,
+        }
+    }
+
     async fn invoke_async(
         &self,
         function_arn: &Arn,
         payload: Bytes,
+        caller: Option<&InvokeCaller>,
     ) -> Result<String, DeliveryError> {
         let svc = self
             .service
@@ -446,11 +479,34 @@ impl FunctionInvoker for Invoker {
             .ok_or(DeliveryError::Unavailable("lambda"))?;
         let key = key_of(function_arn)
             .ok_or_else(|| DeliveryError::NoSuchDestination(function_arn.to_string()))?;
-        svc.invoke_event(&key, payload).await.map_err(|e| match e {
+        if let Some(caller) = caller
+            && !svc.permits(&key, caller)
+        {
+            tracing::warn!(function = %key.name, principal = %caller.principal,
+                source_arn = caller.source_arn.as_deref().unwrap_or(""),
+                "asynchronous invocation refused: the function's resource-based policy does not allow the caller");
+            return Err(DeliveryError::Rejected(format!(
+                "{} is not authorized to perform: lambda:InvokeFunction on resource: {}",
+                caller.principal, function_arn
+            )));
+        }
+        svc.enqueue_event(&key, payload).await.map_err(|e| match e {
             LambdaError::ResourceNotFound(_) => {
                 DeliveryError::NoSuchDestination(function_arn.to_string())
             }
             other => DeliveryError::Rejected(other.to_string()),
         })
+    }
+}
+
+impl LambdaService {
+    /// Whether `caller` may invoke `key`: always without `--auth strict`, else when the
+    /// function exists and its resource-based policy allows the caller.
+    pub fn permits(&self, key: &FunctionKey, caller: &InvokeCaller) -> bool {
+        match self.store.get(key) {
+            None => false,
+            Some(_) if !self.env.strict_auth => true,
+            Some(f) => async_invoke::policy_allows(&f, caller),
+        }
     }
 }

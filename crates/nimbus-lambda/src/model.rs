@@ -164,6 +164,9 @@ pub struct FunctionRecord {
     pub policy_revision: String,
     /// `ReservedConcurrentExecutions`, if set.
     pub reserved_concurrency: Option<u32>,
+    /// The asynchronous invocation configuration (`PutFunctionEventInvokeConfig`), if set.
+    #[serde(default)]
+    pub event_invoke_config: Option<crate::async_invoke::EventInvokeConfig>,
 }
 
 impl FunctionRecord {

@@ -22,7 +22,7 @@ pub mod validate;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use nimbus_core::bus::{DeliveryError, QueueDelivery};
+use nimbus_core::bus::{DeliveryError, MessageAttribute, QueueDelivery};
 use nimbus_core::{Arn, ServiceEnv};
 use nimbus_wire::error::{ErrorStyle, render};
 use nimbus_wire::{BodyLimit, Protocol, Request, Response, Service, ServiceError, ServiceId};
@@ -177,6 +177,59 @@ impl QueueDelivery for SqsService {
         validate::message_body(&body).map_err(|e| DeliveryError::Rejected(e.to_string()))?;
         let outgoing = Outgoing::plain(body, Arc::from(queue.key.account.as_str()));
         let id = outgoing.payload.id.to_string();
+        let (mut results, ack) = self
+            .engine
+            .send(&queue, vec![outgoing])
+            .map_err(|e| DeliveryError::NoSuchDestination(e.to_string()))?;
+        if let Some(Err(e)) = results.pop() {
+            return Err(DeliveryError::Rejected(e.to_string()));
+        }
+        ack.wait()
+            .await
+            .map_err(|e| DeliveryError::Rejected(e.to_string()))?;
+        Ok(id)
+    }
+
+    async fn send_message_with_attributes(
+        &self,
+        queue_arn: &Arn,
+        body: String,
+        attributes: Vec<MessageAttribute>,
+    ) -> Result<String, DeliveryError> {
+        use crate::engine::message::{Payload, PayloadExtra};
+        use crate::message_attributes::{
+            MessageAttributeValue, MessageAttributes, md5_of_message_attributes,
+        };
+        let queue = self
+            .engine
+            .queue_by_arn(queue_arn)
+            .ok_or_else(|| DeliveryError::NoSuchDestination(queue_arn.to_string()))?;
+        validate::message_body(&body).map_err(|e| DeliveryError::Rejected(e.to_string()))?;
+        let attrs: MessageAttributes = attributes
+            .into_iter()
+            .map(|a| {
+                let v = if a.data_type == "Number" {
+                    MessageAttributeValue::number(a.value)
+                } else {
+                    MessageAttributeValue::string(a.value)
+                };
+                (a.name, v)
+            })
+            .collect();
+        message_attributes::validate(&attrs).map_err(|e| DeliveryError::Rejected(e.to_string()))?;
+        let extra = PayloadExtra {
+            md5_of_attributes: (!attrs.is_empty()).then(|| md5_of_message_attributes(&attrs)),
+            attributes: attrs,
+            ..PayloadExtra::default()
+        };
+        let size = body.len() + message_attributes::size_of(&extra.attributes);
+        let payload = Payload::new(body, Arc::from(queue.key.account.as_str()), extra);
+        let id = payload.id.to_string();
+        let outgoing = Outgoing {
+            payload: Arc::new(payload),
+            delay_seconds: None,
+            size,
+        };
         let (mut results, ack) = self
             .engine
             .send(&queue, vec![outgoing])

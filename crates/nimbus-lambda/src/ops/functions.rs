@@ -640,6 +640,7 @@ impl LambdaService {
             policy: Vec::new(),
             policy_revision: nimbus_core::ids::uuid(),
             reserved_concurrency: None,
+            event_invoke_config: None,
         };
         apply_config(&mut rec, input.config)?;
         if let Some(tags) = input.tags {

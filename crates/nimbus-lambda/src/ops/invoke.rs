@@ -1,8 +1,7 @@
 //! Invoke (RequestResponse, Event, DryRun) and the deprecated InvokeAsync.
 //!
-//! `Event` invocations are accepted with 202 and run in the background for now; the pipeline
-//! (durable queue, retries, destinations) replaces [`LambdaService::invoke_event`]'s body
-//! without changing its callers.
+//! `Event` invocations are committed to the durable asynchronous queue and answered with 202
+//! ([`crate::async_invoke`] runs them, with retries and destinations).
 
 use std::sync::Arc;
 
@@ -10,7 +9,7 @@ use bytes::Bytes;
 use http::{HeaderValue, StatusCode};
 use nimbus_wire::{Response, body};
 
-use crate::error::{LambdaError, MAX_ASYNC_PAYLOAD, MAX_SYNC_PAYLOAD};
+use crate::error::{LambdaError, MAX_SYNC_PAYLOAD};
 use crate::model::{FunctionKey, FunctionRecord, FunctionState, LATEST};
 use crate::runtime::{ACCOUNT_CONCURRENCY, ConcurrencyLimit, InvokeResult};
 use crate::{Call, Ctx, LambdaService};
@@ -19,7 +18,8 @@ fn header<'a>(req: &'a Call, name: &str) -> Option<&'a str> {
     req.headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-fn check_payload(payload: &[u8]) -> Result<(), LambdaError> {
+/// Checks that a payload is JSON (or empty), as Invoke requires.
+pub(crate) fn check_payload(payload: &[u8]) -> Result<(), LambdaError> {
     if payload.iter().all(u8::is_ascii_whitespace) {
         return Ok(());
     }
@@ -82,40 +82,14 @@ impl LambdaService {
             .await
     }
 
-    /// Accepts an asynchronous (`Event`) invocation and runs it in the background; returns
-    /// its request id. Results are logged (the pipeline issue adds the durable queue,
-    /// retries and destinations behind this same entry point).
+    /// Accepts an asynchronous (`Event`) invocation: commits it to the durable queue and
+    /// returns its request id (see [`crate::async_invoke`]).
     pub async fn invoke_event(
         self: &Arc<Self>,
         key: &FunctionKey,
         payload: Bytes,
     ) -> Result<String, LambdaError> {
-        if payload.len() > MAX_ASYNC_PAYLOAD {
-            return Err(LambdaError::RequestTooLarge(format!(
-                "Request must be smaller than {MAX_ASYNC_PAYLOAD} bytes for the InvokeFunction operation"
-            )));
-        }
-        check_payload(&payload)?;
-        self.function(key)?;
-        let request_id = nimbus_core::ids::request_id();
-        let svc = self.clone();
-        let key = key.clone();
-        let id = request_id.clone();
-        tokio::spawn(async move {
-            match svc.invoke_sync(&key, &id, payload, None).await {
-                Ok(r) if r.function_error => tracing::info!(
-                    function = %key.name, request_id = %id,
-                    "asynchronous invocation failed: {}", String::from_utf8_lossy(&r.payload)
-                ),
-                Ok(_) => {
-                    tracing::debug!(function = %key.name, request_id = %id, "asynchronous invocation succeeded")
-                }
-                Err(e) => {
-                    tracing::warn!(function = %key.name, request_id = %id, "asynchronous invocation not run: {e}")
-                }
-            }
-        });
-        Ok(request_id)
+        self.enqueue_event(key, payload).await
     }
 
     /// Invoke.

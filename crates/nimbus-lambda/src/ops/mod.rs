@@ -3,6 +3,7 @@
 pub mod account;
 pub mod concurrency;
 pub mod event_source_mappings;
+pub mod event_invoke_config;
 pub mod functions;
 pub mod invoke;
 pub mod permissions;
@@ -67,6 +68,16 @@ pub enum Op {
     UpdateEventSourceMapping(String),
     /// `DELETE /2015-03-31/event-source-mappings/{uuid}`.
     DeleteEventSourceMapping(String),
+    /// `PUT /2019-09-25/functions/{name}/event-invoke-config`.
+    PutFunctionEventInvokeConfig(String),
+    /// `POST /2019-09-25/functions/{name}/event-invoke-config`.
+    UpdateFunctionEventInvokeConfig(String),
+    /// `GET /2019-09-25/functions/{name}/event-invoke-config`.
+    GetFunctionEventInvokeConfig(String),
+    /// `GET /2019-09-25/functions/{name}/event-invoke-config/list`.
+    ListFunctionEventInvokeConfigs(String),
+    /// `DELETE /2019-09-25/functions/{name}/event-invoke-config`.
+    DeleteFunctionEventInvokeConfig(String),
 }
 
 impl Op {
@@ -98,6 +109,11 @@ impl Op {
             Op::GetEventSourceMapping(_) => "GetEventSourceMapping",
             Op::UpdateEventSourceMapping(_) => "UpdateEventSourceMapping",
             Op::DeleteEventSourceMapping(_) => "DeleteEventSourceMapping",
+            Op::PutFunctionEventInvokeConfig(_) => "PutFunctionEventInvokeConfig",
+            Op::UpdateFunctionEventInvokeConfig(_) => "UpdateFunctionEventInvokeConfig",
+            Op::GetFunctionEventInvokeConfig(_) => "GetFunctionEventInvokeConfig",
+            Op::ListFunctionEventInvokeConfigs(_) => "ListFunctionEventInvokeConfigs",
+            Op::DeleteFunctionEventInvokeConfig(_) => "DeleteFunctionEventInvokeConfig",
         }
     }
 }
@@ -149,11 +165,6 @@ const UNSUPPORTED: &[(&str, &str, &str)] = &[
     ),
     (
         "DELETE",
-        "/2019-09-25/functions/*/event-invoke-config",
-        "DeleteFunctionEventInvokeConfig",
-    ),
-    (
-        "DELETE",
         "/2021-10-31/functions/*/url",
         "DeleteFunctionUrlConfig",
     ),
@@ -197,11 +208,6 @@ const UNSUPPORTED: &[(&str, &str, &str)] = &[
         "GET",
         "/2020-06-30/functions/*/code-signing-config",
         "GetFunctionCodeSigningConfig",
-    ),
-    (
-        "GET",
-        "/2019-09-25/functions/*/event-invoke-config",
-        "GetFunctionEventInvokeConfig",
     ),
     (
         "GET",
@@ -255,11 +261,6 @@ const UNSUPPORTED: &[(&str, &str, &str)] = &[
     ),
     (
         "GET",
-        "/2019-09-25/functions/*/event-invoke-config/list",
-        "ListFunctionEventInvokeConfigs",
-    ),
-    (
-        "GET",
         "/2021-10-31/functions/*/urls",
         "ListFunctionUrlConfigs",
     ),
@@ -294,11 +295,6 @@ const UNSUPPORTED: &[(&str, &str, &str)] = &[
         "PUT",
         "/2020-06-30/functions/*/code-signing-config",
         "PutFunctionCodeSigningConfig",
-    ),
-    (
-        "PUT",
-        "/2019-09-25/functions/*/event-invoke-config",
-        "PutFunctionEventInvokeConfig",
     ),
     (
         "PUT",
@@ -355,11 +351,6 @@ const UNSUPPORTED: &[(&str, &str, &str)] = &[
         "PUT",
         "/2020-04-22/code-signing-configs/*",
         "UpdateCodeSigningConfig",
-    ),
-    (
-        "POST",
-        "/2019-09-25/functions/*/event-invoke-config",
-        "UpdateFunctionEventInvokeConfig",
     ),
     (
         "PUT",
@@ -440,6 +431,21 @@ pub fn route(method: &Method, path: &str) -> Result<Op, LambdaError> {
         }
         ("DELETE", ["2015-03-31", "event-source-mappings", u]) => {
             Some(Op::DeleteEventSourceMapping(u.to_string()))
+        }
+        ("PUT", ["2019-09-25", "functions", f, "event-invoke-config"]) => {
+            Some(Op::PutFunctionEventInvokeConfig(f.to_string()))
+        }
+        ("POST", ["2019-09-25", "functions", f, "event-invoke-config"]) => {
+            Some(Op::UpdateFunctionEventInvokeConfig(f.to_string()))
+        }
+        ("GET", ["2019-09-25", "functions", f, "event-invoke-config"]) => {
+            Some(Op::GetFunctionEventInvokeConfig(f.to_string()))
+        }
+        ("GET", ["2019-09-25", "functions", f, "event-invoke-config", "list"]) => {
+            Some(Op::ListFunctionEventInvokeConfigs(f.to_string()))
+        }
+        ("DELETE", ["2019-09-25", "functions", f, "event-invoke-config"]) => {
+            Some(Op::DeleteFunctionEventInvokeConfig(f.to_string()))
         }
         _ => None,
     };

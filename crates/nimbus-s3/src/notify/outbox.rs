@@ -230,9 +230,10 @@ impl Outbox {
                     .await?;
             }
             DestinationKind::Function => {
+                let caller = s3_caller(&d.body);
                 self.bus
                     .functions()?
-                    .invoke_async(&arn, bytes::Bytes::from(d.body.clone()))
+                    .invoke_async(&arn, bytes::Bytes::from(d.body.clone()), Some(&caller))
                     .await?;
             }
             DestinationKind::Topic => {
@@ -240,5 +241,19 @@ impl Outbox {
             }
         }
         Ok(())
+    }
+}
+
+/// S3 as the caller of a function (for the function's resource-based policy under
+/// `--auth strict`): the bucket's ARN and owner account, read from the event itself.
+pub fn s3_caller(body: &str) -> nimbus_core::bus::InvokeCaller {
+    let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    let bucket = &v["Records"][0]["s3"]["bucket"];
+    nimbus_core::bus::InvokeCaller {
+        principal: "s3.amazonaws.com".into(),
+        source_arn: bucket["arn"].as_str().map(str::to_owned),
+        source_account: bucket["ownerIdentity"]["principalId"]
+            .as_str()
+            .map(str::to_owned),
     }
 }

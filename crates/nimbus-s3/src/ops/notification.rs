@@ -23,6 +23,7 @@ async fn check_destination(
     inner: &Inner,
     kind: DestinationKind,
     arn: &str,
+    caller: &nimbus_core::bus::InvokeCaller,
 ) -> Option<&'static str> {
     let Ok(parsed) = arn.parse::<Arn>() else {
         return Some("The destination ARN is not valid");
@@ -34,7 +35,15 @@ async fn check_destination(
             Err(_) => Some("SQS is not running in this sandbox"),
         },
         DestinationKind::Function => match inner.env.bus.functions() {
-            Ok(f) if f.function_exists(&parsed).await => None,
+            Ok(f) if f.function_exists(&parsed).await => {
+                if f.permits(&parsed, caller).await {
+                    None
+                } else {
+                    Some(
+                        "The function's resource-based policy does not allow s3.amazonaws.com to invoke it",
+                    )
+                }
+            }
             Ok(_) => Some("The destination function does not exist"),
             Err(_) => {
                 tracing::warn!(function = %arn,
@@ -58,9 +67,14 @@ pub async fn put(inner: &Inner, call: &mut Call) -> S3Result<Response> {
         .header("x-amz-skip-destination-validation")
         .is_some_and(|v| v.eq_ignore_ascii_case("true"));
     if !skip {
+        let caller = nimbus_core::bus::InvokeCaller {
+            principal: "s3.amazonaws.com".into(),
+            source_arn: Some(format!("arn:aws:s3:::{bucket}")),
+            source_account: Some(inner.with_bucket(&bucket, |b| Ok(b.info.account.clone()))?),
+        };
         let mut failures = Vec::new();
         for t in &cfg.targets {
-            if let Some(why) = check_destination(inner, t.kind, &t.arn).await {
+            if let Some(why) = check_destination(inner, t.kind, &t.arn, &caller).await {
                 failures.push((t.arn.clone(), why));
             }
         }

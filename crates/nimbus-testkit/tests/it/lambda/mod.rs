@@ -1,7 +1,9 @@
 //! Lambda and CloudWatch Logs tests, one module per group of operations.
 
+mod async_invoke;
 mod code_from_s3;
 mod event_source_mappings;
+mod event_invoke_config;
 mod functions;
 mod hot_reload;
 mod invoke;
