@@ -78,10 +78,14 @@ fn consumed(d: Delivered, fifo: bool, received_at: u64) -> ConsumedMessage {
     if let Some(g) = p.group_id() {
         attributes.insert("MessageGroupId".to_owned(), g.to_owned());
     }
-    if fifo
-        && let Some(d) = p.extra.as_ref().and_then(|e| e.dedup_id.as_deref())
-    {
-        attributes.insert("MessageDeduplicationId".to_owned(), d.to_owned());
+    if fifo {
+        if let Some(dedup) = p.dedup_id() {
+            attributes.insert("MessageDeduplicationId".to_owned(), dedup.to_owned());
+        }
+        attributes.insert(
+            "SequenceNumber".to_owned(),
+            crate::engine::fifo::sequence_number(d.seq),
+        );
     }
     let message_attributes = p
         .attributes()

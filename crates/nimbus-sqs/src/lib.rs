@@ -41,6 +41,7 @@ pub const MAX_REQUEST_BODY: usize = 4 * 1024 * 1024;
 pub struct SqsService {
     env: ServiceEnv,
     engine: Engine,
+    me: std::sync::Weak<SqsService>,
 }
 
 impl SqsService {
@@ -53,14 +54,33 @@ impl SqsService {
             Some(dir) => Engine::open(env.clock.clone(), &dir, env.storage.durability)?,
             None => Engine::in_memory(env.clock.clone()),
         };
-        let svc = Arc::new(SqsService {
+        let svc = Arc::new_cyclic(|me| SqsService {
             env: env.clone(),
             engine,
+            me: me.clone(),
         });
         env.bus.register_queues(svc.clone());
         env.bus
             .register_queue_consumer(Arc::new(consumer::Consumer::new(&svc)));
+        // Message move tasks that were running when the service stopped resume.
+        for id in svc.engine.running_move_tasks() {
+            svc.spawn_move_task(id);
+        }
         Ok(svc)
+    }
+
+    /// Runs message move task `id` in the background until it ends or the service stops.
+    pub fn spawn_move_task(&self, id: String) {
+        let Some(me) = self.me.upgrade() else {
+            return;
+        };
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            tracing::warn!(task = %id, "no runtime to run the SQS message move task on");
+            return;
+        };
+        rt.spawn(async move {
+            me.engine.run_move_task(&id).await;
+        });
     }
 
     /// The engine.
@@ -103,9 +123,9 @@ impl SqsService {
             "ListDeadLetterSourceQueues" => {
                 move_tasks::list_dead_letter_source_queues(self, req).await
             }
-            "StartMessageMoveTask" | "CancelMessageMoveTask" | "ListMessageMoveTasks" => {
-                move_tasks::message_move_task(self, req, op).await
-            }
+            "StartMessageMoveTask" => move_tasks::start_message_move_task(self, req).await,
+            "CancelMessageMoveTask" => move_tasks::cancel_message_move_task(self, req).await,
+            "ListMessageMoveTasks" => move_tasks::list_message_move_tasks(self, req).await,
             other => Err(match req.protocol {
                 Protocol::AwsQuery => SqsError::InvalidAction(format!(
                     "The action {other} is not valid for this endpoint."

@@ -8,10 +8,16 @@
 //!
 //! Moving due messages from `inflight`/`delayed` to `ready` ([`MessageSet::advance`]) and
 //! expiring old ones cost O(log n) each, so the cost of a receive does not grow with the
-//! queue's depth. FIFO queues will replace `ready` with per-group queues behind the same
-//! methods (`make_ready`, `take_ready`, `set_inflight`, `remove`).
+//! queue's depth.
+//!
+//! FIFO queues add [`Groups`]: every message group's members in send order, how many of
+//! them are in flight, and a round-robin queue of the groups that can deliver (their head
+//! is visible and nothing of theirs is in flight). Every stage change goes through this
+//! set's methods (`insert`, `make_ready`, `set_inflight`, `remove`), which keep the group
+//! index current, so a FIFO receive pops deliverable groups in O(1) instead of scanning, and
+//! a slow consumer holding one group never delays the others.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::message::{Message, Stage};
@@ -40,6 +46,25 @@ impl Hasher for SeqHasher {
 /// A `HashMap` keyed by sequence number.
 pub type SeqMap<V> = HashMap<u64, V, BuildHasherDefault<SeqHasher>>;
 
+/// One FIFO message group.
+#[derive(Default)]
+struct Group {
+    /// Its messages (every stage), in send order.
+    members: BTreeSet<u64>,
+    /// How many of them are in flight.
+    inflight: u32,
+    /// Whether the group is in [`Groups::ready`] (possibly stale: checked when popped).
+    queued: bool,
+}
+
+/// The message groups of a FIFO queue.
+#[derive(Default)]
+pub struct Groups {
+    groups: HashMap<Box<str>, Group>,
+    /// Groups that could deliver when queued, in round-robin order.
+    ready: VecDeque<Box<str>>,
+}
+
 /// The messages of one queue with their indexes.
 #[derive(Default)]
 pub struct MessageSet {
@@ -48,6 +73,12 @@ pub struct MessageSet {
     inflight: BTreeSet<(u64, u64)>,
     delayed: BTreeSet<(u64, u64)>,
     retention: BTreeSet<(u64, u64)>,
+    /// FIFO queues only.
+    groups: Option<Groups>,
+}
+
+fn group_key(msg: &Message) -> &str {
+    msg.payload.group_id().unwrap_or("")
 }
 
 impl MessageSet {
@@ -56,9 +87,146 @@ impl MessageSet {
         MessageSet::default()
     }
 
+    /// An empty set for a FIFO queue (`fifo`) or a standard one.
+    pub fn with_kind(fifo: bool) -> MessageSet {
+        MessageSet {
+            groups: fifo.then(Groups::default),
+            ..MessageSet::default()
+        }
+    }
+
+    /// Whether the set orders messages by group (a FIFO queue).
+    pub fn is_fifo(&self) -> bool {
+        self.groups.is_some()
+    }
+
+    /// Whether `group` can deliver: nothing of it in flight and its oldest message visible.
+    fn deliverable(&self, g: &Group) -> bool {
+        g.inflight == 0
+            && g
+                .members
+                .first()
+                .and_then(|s| self.messages.get(s))
+                .is_some_and(|m| m.stage == Stage::Ready)
+    }
+
+    /// Queues `group` for delivery when it can deliver and is not queued yet.
+    fn refresh_group(&mut self, group: &str) {
+        let Some(groups) = &self.groups else {
+            return;
+        };
+        let Some(g) = groups.groups.get(group) else {
+            return;
+        };
+        if g.queued || !self.deliverable(g) {
+            return;
+        }
+        if let Some(groups) = &mut self.groups
+            && let Some(g) = groups.groups.get_mut(group)
+        {
+            g.queued = true;
+            groups.ready.push_back(Box::from(group));
+        }
+    }
+
+    /// Adds `seq` to its group.
+    fn group_insert(&mut self, seq: u64, group: &str, inflight: bool) {
+        if let Some(groups) = &mut self.groups {
+            let g = groups.groups.entry(Box::from(group)).or_default();
+            g.members.insert(seq);
+            if inflight {
+                g.inflight += 1;
+            }
+        }
+    }
+
+    /// Records a stage change of a member of `group` (in flight before / after).
+    fn group_stage(&mut self, group: &str, was_inflight: bool, now_inflight: bool) {
+        if let Some(groups) = &mut self.groups
+            && let Some(g) = groups.groups.get_mut(group)
+        {
+            match (was_inflight, now_inflight) {
+                (true, false) => g.inflight = g.inflight.saturating_sub(1),
+                (false, true) => g.inflight += 1,
+                _ => {}
+            }
+        }
+    }
+
+    /// The next group that can deliver, taken off the round-robin queue (stale entries are
+    /// dropped on the way). The caller delivers from it with [`MessageSet::group_run`] and
+    /// then calls [`MessageSet::requeue_group`].
+    pub fn pop_ready_group(&mut self) -> Option<Box<str>> {
+        loop {
+            let name = self.groups.as_mut()?.ready.pop_front()?;
+            let ok = match self.groups.as_ref().and_then(|gs| gs.groups.get(&name)) {
+                Some(g) => self.deliverable(g),
+                None => continue,
+            };
+            if let Some(g) = self.groups.as_mut().and_then(|gs| gs.groups.get_mut(&name)) {
+                g.queued = false;
+            }
+            if ok {
+                return Some(name);
+            }
+        }
+    }
+
+    /// The oldest messages of `group` while they are visible, up to `max`, in order.
+    pub fn group_run(&self, group: &str, max: usize) -> Vec<u64> {
+        let Some(g) = self.groups.as_ref().and_then(|gs| gs.groups.get(group)) else {
+            return Vec::new();
+        };
+        g.members
+            .iter()
+            .copied()
+            .take_while(|s| self.messages.get(s).is_some_and(|m| m.stage == Stage::Ready))
+            .take(max)
+            .collect()
+    }
+
+    /// Puts `group` back in the round-robin queue if it can still deliver.
+    pub fn requeue_group(&mut self, group: &str) {
+        self.refresh_group(group);
+    }
+
+    /// Number of message groups with messages (FIFO queues).
+    pub fn group_count(&self) -> usize {
+        self.groups.as_ref().map_or(0, |g| g.groups.len())
+    }
+
+    fn build_groups(&mut self) {
+        let Some(groups) = &mut self.groups else {
+            return;
+        };
+        groups.groups.clear();
+        groups.ready.clear();
+        let mut seqs: Vec<u64> = self.messages.keys().copied().collect();
+        seqs.sort_unstable();
+        let mut names: Vec<Box<str>> = Vec::new();
+        for seq in seqs {
+            let m = &self.messages[&seq];
+            let key = group_key(m);
+            let g = match groups.groups.get_mut(key) {
+                Some(g) => g,
+                None => {
+                    names.push(Box::from(key));
+                    groups.groups.entry(Box::from(key)).or_default()
+                }
+            };
+            g.members.insert(seq);
+            if m.stage == Stage::InFlight {
+                g.inflight += 1;
+            }
+        }
+        for n in names {
+            self.refresh_group(&n);
+        }
+    }
+
     /// A set holding `loaded` (messages read back from storage, in any order), with its
     /// indexes built in bulk: sorted once and packed, rather than inserted one by one.
-    pub fn from_loaded(loaded: Vec<(u64, Message)>) -> MessageSet {
+    pub fn from_loaded(loaded: Vec<(u64, Message)>, fifo: bool) -> MessageSet {
         let n = loaded.len();
         let mut ready = Vec::new();
         let mut inflight = Vec::new();
@@ -74,13 +242,16 @@ impl MessageSet {
             }
             messages.insert(seq, msg);
         }
-        MessageSet {
+        let mut set = MessageSet {
             messages,
             ready: ready.into_iter().collect(),
             inflight: inflight.into_iter().collect(),
             delayed: delayed.into_iter().collect(),
             retention: retention.into_iter().collect(),
-        }
+            groups: fifo.then(Groups::default),
+        };
+        set.build_groups();
+        set
     }
 
     /// Number of messages of every stage.
@@ -118,6 +289,14 @@ impl MessageSet {
                 self.delayed.insert((msg.visible_at, seq));
             }
         }
+        if self.groups.is_some() {
+            let group: Box<str> = Box::from(group_key(&msg));
+            let inflight = msg.stage == Stage::InFlight;
+            self.messages.insert(seq, msg);
+            self.group_insert(seq, &group, inflight);
+            self.refresh_group(&group);
+            return;
+        }
         self.messages.insert(seq, msg);
     }
 
@@ -140,6 +319,21 @@ impl MessageSet {
         let msg = self.messages.remove(&seq)?;
         self.unindex(seq, &msg);
         self.retention.remove(&(msg.enqueued_at, seq));
+        if let Some(groups) = &mut self.groups {
+            let key = group_key(&msg);
+            if let Some(g) = groups.groups.get_mut(key) {
+                g.members.remove(&seq);
+                if msg.stage == Stage::InFlight {
+                    g.inflight = g.inflight.saturating_sub(1);
+                }
+                if g.members.is_empty() {
+                    groups.groups.remove(key);
+                } else {
+                    let key: Box<str> = Box::from(key);
+                    self.refresh_group(&key);
+                }
+            }
+        }
         Some(msg)
     }
 
@@ -162,6 +356,13 @@ impl MessageSet {
         if let Some(m) = self.messages.get_mut(&seq) {
             m.stage = Stage::Ready;
             m.visible_at = m.visible_at.min(now);
+        }
+        if self.groups.is_some()
+            && let Some(m) = self.messages.get(&seq)
+        {
+            let group: Box<str> = Box::from(group_key(m));
+            self.group_stage(&group, stage == Stage::InFlight, false);
+            self.refresh_group(&group);
         }
     }
 
@@ -186,6 +387,13 @@ impl MessageSet {
         if let Some(m) = self.messages.get_mut(&seq) {
             m.stage = Stage::InFlight;
             m.visible_at = deadline;
+        }
+        if stage != Stage::InFlight
+            && self.groups.is_some()
+            && let Some(m) = self.messages.get(&seq)
+        {
+            let group: Box<str> = Box::from(group_key(m));
+            self.group_stage(&group, false, true);
         }
     }
 
@@ -235,6 +443,13 @@ impl MessageSet {
         self.ready.iter().copied().take(max)
     }
 
+    /// Whether any message has a sequence number at or below `seq`.
+    pub fn any_at_or_below(&self, seq: u64) -> bool {
+        self.ready.first().is_some_and(|s| *s <= seq)
+            || self.inflight.iter().any(|(_, s)| *s <= seq)
+            || self.delayed.iter().any(|(_, s)| *s <= seq)
+    }
+
     /// The earliest time at which an in-flight or delayed message becomes visible.
     pub fn next_visible_at(&self) -> Option<u64> {
         let a = self.inflight.first().map(|x| x.0);
@@ -253,7 +468,7 @@ impl MessageSet {
     /// Removes every message; returns their sequence numbers.
     pub fn clear(&mut self) -> Vec<u64> {
         let seqs: Vec<u64> = self.messages.keys().copied().collect();
-        *self = MessageSet::default();
+        *self = MessageSet::with_kind(self.is_fifo());
         seqs
     }
 }
@@ -291,7 +506,7 @@ mod tests {
             (2, msg(Stage::Delayed, 100, 11)),
             (4, msg(Stage::Ready, 0, 13)),
         ];
-        let mut s = MessageSet::from_loaded(loaded);
+        let mut s = MessageSet::from_loaded(loaded, false);
         assert_eq!(s.len(), 4);
         assert_eq!(s.counts(), (2, 1, 1));
         assert_eq!(s.peek_ready(10).collect::<Vec<_>>(), vec![3, 4]);

@@ -18,6 +18,16 @@ impl Engine {
     /// ReceiveMessage: receives at once, or waits up to the wait time for a message to
     /// become available; answers only after the receive is committed.
     pub async fn receive(&self, queue: &Arc<Queue>, req: ReceiveRequest) -> Result<Vec<Delivered>> {
+        self.receive_attempt(queue, req, None).await
+    }
+
+    /// [`Engine::receive`] with a FIFO queue's `ReceiveRequestAttemptId`.
+    pub async fn receive_attempt(
+        &self,
+        queue: &Arc<Queue>,
+        req: ReceiveRequest,
+        attempt: Option<&str>,
+    ) -> Result<Vec<Delivered>> {
         let wait_secs = match req.wait_time_seconds {
             Some(w) => w,
             None => queue.with_state(|st| st.attributes.receive_message_wait_time_seconds),
@@ -27,7 +37,7 @@ impl Engine {
             let notified = queue.notify.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            let (delivered, ack, next_visible) = self.try_receive(queue, &req)?;
+            let (delivered, ack, next_visible) = self.try_receive_attempt(queue, &req, attempt)?;
             if !delivered.is_empty() {
                 ack.wait().await?;
                 return Ok(delivered);

@@ -50,6 +50,10 @@ pub struct PayloadExtra {
     /// `MessageDeduplicationId` (FIFO queues).
     #[serde(rename = "d", default, skip_serializing_if = "Option::is_none")]
     pub dedup_id: Option<String>,
+    /// The queue a dead-lettered message came from (`DeadLetterQueueSourceArn`; where a
+    /// message move task returns it).
+    #[serde(rename = "src", default, skip_serializing_if = "Option::is_none")]
+    pub source_arn: Option<String>,
 }
 
 impl PayloadExtra {
@@ -114,6 +118,30 @@ impl Payload {
     /// `MessageGroupId`, if set.
     pub fn group_id(&self) -> Option<&str> {
         self.extra.as_ref()?.group_id.as_deref()
+    }
+
+    /// `MessageDeduplicationId`, if set.
+    pub fn dedup_id(&self) -> Option<&str> {
+        self.extra.as_ref()?.dedup_id.as_deref()
+    }
+
+    /// The queue a dead-lettered message came from, if it was dead-lettered.
+    pub fn source_arn(&self) -> Option<&str> {
+        self.extra.as_ref()?.source_arn.as_deref()
+    }
+
+    /// This payload with the same id, body and attributes but other extra parts (a
+    /// message moving to a dead-letter queue or back).
+    pub fn with_extra(&self, f: impl FnOnce(&mut PayloadExtra)) -> Payload {
+        let mut extra = self.extra.as_deref().cloned().unwrap_or_default();
+        f(&mut extra);
+        Payload {
+            id: self.id,
+            md5_of_body: self.md5_of_body,
+            body: self.body.clone(),
+            sender_id: self.sender_id.clone(),
+            extra: (!extra.is_empty()).then(|| Box::new(extra)),
+        }
     }
 
     /// The `AWSTraceHeader` system attribute, if the sender set one.

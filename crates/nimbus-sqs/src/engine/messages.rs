@@ -1,6 +1,7 @@
 //! Sending, receiving, deleting and hiding messages.
 //!
-//! Receipt-handle rules (standard queues, as AWS behaves):
+//! Receipt-handle rules (as AWS behaves; on a FIFO queue, DeleteMessage with the handle of a
+//! receive whose visibility lapsed fails: "The receipt handle has expired."):
 //! - a handle that was not issued by this sandbox, or was issued for another queue, is
 //!   `ReceiptHandleIsInvalid`;
 //! - a handle more than 12 hours old is expired (`InvalidParameterValue`, "The receipt handle
@@ -16,9 +17,11 @@
 use std::sync::Arc;
 
 use super::Engine;
+use super::fifo;
 use super::message::{Message, Payload, Stage};
-use super::queue::Queue;
+use super::queue::{Queue, QueueState};
 use super::receipt::Receipt;
+use super::redrive::{DeadLetter, RedriveTarget};
 use crate::error::{Result, SqsError};
 use crate::storage::{Ack, Effect, MessageRow};
 
@@ -61,6 +64,16 @@ pub struct Delivered {
     pub receive_count: u32,
     /// `ApproximateFirstReceiveTimestamp`, ms.
     pub first_receive_at: u64,
+    /// The message's sequence number (its FIFO `SequenceNumber`).
+    pub seq: u64,
+}
+
+/// What one receive collects while it holds the queue's lock.
+struct Receiving {
+    delivered: Vec<Delivered>,
+    receipts: Vec<Receipt>,
+    effects: Vec<Effect>,
+    dead: Vec<DeadLetter>,
 }
 
 /// What a receive asks for.
@@ -75,14 +88,30 @@ pub struct ReceiveRequest {
     pub wait_time_seconds: Option<u32>,
 }
 
+/// The outcome of one sent message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sent {
+    /// Its sequence number (the first copy's, for a FIFO duplicate).
+    pub seq: u64,
+    /// Its message id (the first copy's, for a FIFO duplicate).
+    pub message_id: uuid::Uuid,
+    /// Whether it was a duplicate within the deduplication window (accepted, not enqueued).
+    pub duplicate: bool,
+}
+
 impl Engine {
     /// Sends messages (SendMessage, SendMessageBatch, deliveries from other services); each
     /// entry succeeds or fails on its own (a message over the queue's maximum size fails).
-    pub fn send(&self, queue: &Queue, outgoing: Vec<Outgoing>) -> Result<(Vec<Result<u64>>, Ack)> {
+    /// On a FIFO queue every message needs a group id and a deduplication id (content-based
+    /// ids are computed by the caller); a duplicate within the window is reported as sent
+    /// with the first copy's id and not enqueued; per-message delays are ignored (the
+    /// caller rejects them) and the queue's delay applies.
+    pub fn send(&self, queue: &Queue, outgoing: Vec<Outgoing>) -> Result<(Vec<Result<Sent>>, Ack)> {
         let now = self.now();
         let mut results = Vec::with_capacity(outgoing.len());
         let mut effects = Vec::with_capacity(outgoing.len());
         let mut any_ready = false;
+        let durable = self.storage().is_durable();
         let ack = {
             let mut st = queue.state.lock();
             if queue.is_deleted() {
@@ -90,6 +119,12 @@ impl Engine {
             }
             let max_size = st.attributes.maximum_message_size as usize;
             let queue_delay = st.attributes.delay_seconds;
+            let is_fifo = st.attributes.fifo_queue;
+            let per_group =
+                st.attributes.deduplication_scope == crate::validate::DeduplicationScope::MessageGroup;
+            if is_fifo {
+                st.fifo.expire(now);
+            }
             for o in outgoing {
                 if o.size > max_size {
                     results.push(Err(SqsError::invalid_parameter_value(format!(
@@ -97,8 +132,53 @@ impl Engine {
                     ))));
                     continue;
                 }
-                let delay_ms = u64::from(o.delay_seconds.unwrap_or(queue_delay)) * 1000;
+                let mut dedup = None;
+                if is_fifo {
+                    let Some(group) = o.payload.group_id() else {
+                        results.push(Err(SqsError::missing_parameter("MessageGroupId")));
+                        continue;
+                    };
+                    let Some(dedup_id) = o.payload.dedup_id() else {
+                        results.push(Err(SqsError::invalid_parameter_value(
+                            "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+                        )));
+                        continue;
+                    };
+                    let key = fifo::dedup_key(per_group, group, dedup_id);
+                    if let Some(e) = st.fifo.dedup(&key, now) {
+                        results.push(Ok(Sent {
+                            seq: e.seq,
+                            message_id: e.message_id,
+                            duplicate: true,
+                        }));
+                        continue;
+                    }
+                    dedup = Some(key);
+                }
+                let delay = if is_fifo {
+                    queue_delay
+                } else {
+                    o.delay_seconds.unwrap_or(queue_delay)
+                };
+                let delay_ms = u64::from(delay) * 1000;
                 let seq = self.next_seq();
+                if let Some(key) = dedup {
+                    let entry = fifo::DedupEntry {
+                        message_id: o.payload.id,
+                        seq,
+                        expires_at: now + fifo::DEDUP_WINDOW_MS,
+                    };
+                    if durable {
+                        effects.push(Effect::PutDedup {
+                            queue_id: queue.id,
+                            key: key.clone(),
+                            message_id: entry.message_id,
+                            seq,
+                            expires_at: entry.expires_at,
+                        });
+                    }
+                    st.fifo.remember(key, entry);
+                }
                 let visible_at = now + delay_ms;
                 let stage = if delay_ms == 0 {
                     any_ready = true;
@@ -106,6 +186,7 @@ impl Engine {
                 } else {
                     Stage::Delayed
                 };
+                let message_id = o.payload.id;
                 let msg = Message {
                     payload: o.payload,
                     sent_at: now,
@@ -115,7 +196,7 @@ impl Engine {
                     first_receive_at: 0,
                     stage,
                 };
-                if self.storage().is_durable() {
+                if durable {
                     effects.push(Effect::Insert {
                         queue_id: queue.id,
                         seq,
@@ -130,7 +211,11 @@ impl Engine {
                     });
                 }
                 st.messages.insert(seq, msg);
-                results.push(Ok(seq));
+                results.push(Ok(Sent {
+                    seq,
+                    message_id,
+                    duplicate: false,
+                }));
             }
             self.storage().submit(effects)
         };
@@ -143,69 +228,192 @@ impl Engine {
     /// One attempt at receiving without waiting: takes up to `max` visible messages, hides
     /// them for the visibility timeout and issues fresh receipt handles. Also returns when
     /// the next in-flight or delayed message becomes visible (for a long poll to wake then).
-    pub(crate) fn try_receive(
+    pub fn try_receive(
         &self,
         queue: &Queue,
         req: &ReceiveRequest,
     ) -> Result<(Vec<Delivered>, Ack, Option<u64>)> {
+        self.try_receive_attempt(queue, req, None)
+    }
+
+    /// [`Engine::try_receive`] with a FIFO queue's `ReceiveRequestAttemptId`: a retry within
+    /// five minutes returns the same messages with the same receipt handles while they are
+    /// still in flight from that receive.
+    ///
+    /// A standard queue takes its oldest visible messages; a FIFO queue takes deliverable
+    /// groups round-robin and, from each, its oldest visible messages in order (a group
+    /// then stays blocked while any of them is in flight). The selection happens under the
+    /// queue's lock, so concurrent receives never break a group's order. A message whose
+    /// receive count already reached the redrive policy's `maxReceiveCount` moves to the
+    /// dead-letter queue instead of being delivered.
+    pub fn try_receive_attempt(
+        &self,
+        queue: &Queue,
+        req: &ReceiveRequest,
+        attempt: Option<&str>,
+    ) -> Result<(Vec<Delivered>, Ack, Option<u64>)> {
+        let target = self.redrive_target(queue);
         let now = self.now();
         let mut st = queue.state.lock();
         if queue.is_deleted() {
             return Err(SqsError::queue_does_not_exist());
         }
         self.tick(&mut st, now);
+        let is_fifo = st.attributes.fifo_queue;
+        let attempt = attempt.filter(|_| is_fifo);
+        if let Some(id) = attempt
+            && let Some(a) = st.fifo.attempt(id, now)
+        {
+            let again: Vec<Delivered> = a
+                .receipts
+                .iter()
+                .filter_map(|r| {
+                    let m = st.messages.get(r.seq)?;
+                    (m.receive_count == r.receive_count && m.stage == Stage::InFlight).then(|| {
+                        Delivered {
+                            payload: m.payload.clone(),
+                            receipt_handle: self.receipts().encode(r),
+                            sent_at: m.sent_at,
+                            receive_count: m.receive_count,
+                            first_receive_at: m.first_receive_at,
+                            seq: r.seq,
+                        }
+                    })
+                })
+                .collect();
+            if !again.is_empty() {
+                return Ok((again, Ack::Done, st.messages.next_visible_at()));
+            }
+        }
         let visibility_ms = u64::from(
             req.visibility_timeout
                 .unwrap_or(st.attributes.visibility_timeout),
         ) * 1000;
-        let seqs: Vec<u64> = st.messages.peek_ready(req.max_messages).collect();
-        if seqs.is_empty() {
-            return Ok((Vec::new(), Ack::Done, st.messages.next_visible_at()));
-        }
         let durable = self.storage().is_durable();
-        let mut delivered = Vec::with_capacity(seqs.len());
-        let mut effects = Vec::with_capacity(if durable { seqs.len() } else { 0 });
-        for seq in seqs {
-            // Dead-letter redrive (next issue) goes here: a message whose receive count
-            // already reached the source's maxReceiveCount moves instead of being delivered.
-            let Some(m) = st.messages.get_mut(seq) else {
-                continue;
-            };
-            m.receive_count += 1;
-            if m.first_receive_at == 0 {
-                m.first_receive_at = now;
+        let mut out = Receiving {
+            delivered: Vec::new(),
+            receipts: Vec::new(),
+            effects: Vec::new(),
+            dead: Vec::new(),
+        };
+        if is_fifo {
+            while out.delivered.len() < req.max_messages {
+                let Some(group) = st.messages.pop_ready_group() else {
+                    break;
+                };
+                let run = st
+                    .messages
+                    .group_run(&group, req.max_messages - out.delivered.len());
+                for seq in run {
+                    self.receive_one(queue, &mut st, seq, now, visibility_ms, true, target.as_ref(), durable, &mut out);
+                }
+                st.messages.requeue_group(&group);
             }
-            let receipt = Receipt {
-                queue_id: queue.id,
-                seq,
-                receive_count: m.receive_count,
-                received_at: now,
-            };
-            delivered.push(Delivered {
-                payload: m.payload.clone(),
-                receipt_handle: self.receipts().encode(&receipt),
-                sent_at: m.sent_at,
-                receive_count: m.receive_count,
-                first_receive_at: m.first_receive_at,
-            });
-            let (receive_count, first_receive_at) = (m.receive_count, m.first_receive_at);
-            let visible_at = if visibility_ms > 0 {
-                st.messages.set_inflight(seq, now + visibility_ms);
-                now + visibility_ms
-            } else {
-                now
-            };
-            if durable {
-                effects.push(Effect::Receive {
-                    seq,
-                    visible_at,
-                    receive_count,
-                    first_receive_at,
-                });
+        } else {
+            // One pass; more only when messages moved to the dead-letter queue freed room.
+            for _ in 0..100 {
+                let want = req.max_messages - out.delivered.len();
+                let seqs: Vec<u64> = st.messages.peek_ready(want).collect();
+                if seqs.is_empty() {
+                    break;
+                }
+                let before = out.dead.len();
+                for seq in seqs {
+                    self.receive_one(queue, &mut st, seq, now, visibility_ms, false, target.as_ref(), durable, &mut out);
+                }
+                if out.dead.len() == before
+                    || visibility_ms == 0
+                    || out.delivered.len() >= req.max_messages
+                {
+                    break;
+                }
             }
         }
-        let ack = self.storage().submit(effects);
-        Ok((delivered, ack, st.messages.next_visible_at()))
+        if let Some(id) = attempt
+            && !out.receipts.is_empty()
+        {
+            st.fifo.remember_attempt(id, out.receipts.clone(), now);
+        }
+        let ack = self.storage().submit(std::mem::take(&mut out.effects));
+        let next = st.messages.next_visible_at();
+        drop(st);
+        if let Some(t) = &target
+            && !out.dead.is_empty()
+        {
+            self.insert_dead_letters(t, std::mem::take(&mut out.dead));
+        }
+        Ok((out.delivered, ack, next))
+    }
+
+    /// Delivers message `seq` of a receive, or moves it to the dead-letter queue.
+    #[allow(clippy::too_many_arguments)]
+    fn receive_one(
+        &self,
+        queue: &Queue,
+        st: &mut QueueState,
+        seq: u64,
+        now: u64,
+        visibility_ms: u64,
+        is_fifo: bool,
+        target: Option<&RedriveTarget>,
+        durable: bool,
+        out: &mut Receiving,
+    ) {
+        let Some(m) = st.messages.get(seq) else {
+            return;
+        };
+        if let Some(t) = target
+            && m.receive_count >= t.max_receive_count
+        {
+            if let Some(msg) = st.messages.remove(seq) {
+                let dead = self.dead_letter(queue, t, msg, now);
+                if durable {
+                    out.effects.push(Effect::Delete { seq });
+                    out.effects.push(dead.insert_effect(t.queue.id));
+                }
+                out.dead.push(dead);
+            }
+            return;
+        }
+        let Some(m) = st.messages.get_mut(seq) else {
+            return;
+        };
+        m.receive_count += 1;
+        if m.first_receive_at == 0 {
+            m.first_receive_at = now;
+        }
+        let receipt = Receipt {
+            queue_id: queue.id,
+            seq,
+            receive_count: m.receive_count,
+            received_at: now,
+        };
+        out.delivered.push(Delivered {
+            payload: m.payload.clone(),
+            receipt_handle: self.receipts().encode(&receipt),
+            sent_at: m.sent_at,
+            receive_count: m.receive_count,
+            first_receive_at: m.first_receive_at,
+            seq,
+        });
+        out.receipts.push(receipt);
+        let (receive_count, first_receive_at) = (m.receive_count, m.first_receive_at);
+        let visible_at = if visibility_ms > 0 || is_fifo {
+            // A FIFO message received with a zero timeout still blocks its group until the
+            // next request looks at the queue.
+            st.messages.set_inflight(seq, now + visibility_ms);
+            now + visibility_ms
+        } else {
+            now
+        };
+        if durable {
+            out.effects.push(Effect::Receive {
+                seq,
+                visible_at,
+                receive_count,
+                first_receive_at,
+            });
+        }
     }
 
     /// Decodes a receipt handle for `queue`: `ReceiptHandleIsInvalid` when it is not one of
@@ -253,6 +461,18 @@ impl Engine {
                 .messages
                 .get(r.seq)
                 .is_some_and(|m| m.receive_count == r.receive_count);
+            if st.attributes.fifo_queue
+                && st.messages.get(r.seq).is_some_and(|m| {
+                    m.receive_count != r.receive_count
+                        || m.stage != Stage::InFlight
+                        || m.visible_at < now
+                })
+            {
+                results.push(Err(SqsError::invalid_parameter_value(format!(
+                    "Value {handle} for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired."
+                ))));
+                continue;
+            }
             if current {
                 st.messages.remove(r.seq);
                 effects.push(Effect::Delete { seq: r.seq });

@@ -26,12 +26,15 @@
 //!   keeping its sequence number, payload and enqueue time; storage moves the row by updating
 //!   its queue id in the same group commit.
 
+pub mod fifo;
 pub mod index;
 pub mod long_poll;
 pub mod message;
 pub mod messages;
 pub mod queue;
+pub mod move_tasks;
 pub mod receipt;
+pub mod redrive;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -63,6 +66,7 @@ pub struct Engine {
     next_queue_id: AtomicU64,
     next_seq: AtomicU64,
     stopping: AtomicBool,
+    tasks: move_tasks::MoveTasks,
 }
 
 /// The outcome of CreateQueue.
@@ -85,6 +89,7 @@ impl Engine {
             next_queue_id: AtomicU64::new(1),
             next_seq: AtomicU64::new(1),
             stopping: AtomicBool::new(false),
+            tasks: move_tasks::MoveTasks::default(),
         }
     }
 
@@ -114,6 +119,14 @@ impl Engine {
                 .push((m.seq, msg));
         };
         let (storage, loaded) = Storage::open(dir, durability, on_message)?;
+        let mut dedup: HashMap<u64, Vec<crate::storage::DedupRow>> = HashMap::new();
+        for d in loaded.dedup {
+            dedup.entry(d.queue_id).or_default().push(d);
+        }
+        let mut entries: Vec<_> = dedup.values_mut().collect();
+        for e in entries.iter_mut() {
+            e.sort_by_key(|d| d.expires_at);
+        }
         let mut queues = HashMap::new();
         for row in loaded.queues {
             let Some(account) = AccountId::parse(&row.account) else {
@@ -126,6 +139,20 @@ impl Engine {
                 region: row.region,
                 name: row.name,
             };
+            let fifo = attributes.fifo_queue;
+            let mut fifo_state = fifo::FifoState::default();
+            for d in dedup.remove(&row.id).unwrap_or_default() {
+                if d.expires_at > now {
+                    fifo_state.remember(
+                        d.key,
+                        fifo::DedupEntry {
+                            message_id: d.message_id,
+                            seq: d.seq,
+                            expires_at: d.expires_at,
+                        },
+                    );
+                }
+            }
             let state = QueueState {
                 attributes,
                 tags: row.tags,
@@ -135,7 +162,9 @@ impl Engine {
                 purged_through: row.purged_through,
                 messages: MessageSet::from_loaded(
                     loaded_messages.remove(&row.id).unwrap_or_default(),
+                    fifo,
                 ),
+                fifo: fifo_state,
             };
             queues.insert(key.clone(), Arc::new(Queue::new(row.id, key, state)));
         }
@@ -148,6 +177,7 @@ impl Engine {
             next_queue_id: AtomicU64::new(loaded.next_queue_id),
             next_seq: AtomicU64::new(loaded.next_seq),
             stopping: AtomicBool::new(false),
+            tasks: move_tasks::MoveTasks::restore(&loaded.move_tasks),
         })
     }
 
@@ -189,6 +219,7 @@ impl Engine {
         for q in queues {
             q.notify.notify_waiters();
         }
+        self.tasks.wake.notify_waiters();
         self.storage.shutdown().await;
     }
 
@@ -209,6 +240,11 @@ impl Engine {
             return None;
         }
         self.queue(&QueueKey::new(account, &arn.region, &arn.resource))
+    }
+
+    /// The queue with this ARN (as a string), if it parses and exists.
+    pub fn queue_by_arn_str(&self, arn: &str) -> Option<Arc<Queue>> {
+        self.queue_by_arn(&arn.parse::<Arn>().ok()?)
     }
 
     /// The queues of `account` in `region` whose names start with `prefix`, sorted by name.
@@ -267,6 +303,7 @@ impl Engine {
             }
         }
         let id = self.next_queue_id.fetch_add(1, Ordering::Relaxed);
+        let is_fifo = attributes.fifo_queue;
         let state = QueueState {
             attributes,
             tags,
@@ -274,7 +311,8 @@ impl Engine {
             modified_at: now,
             purged_at: None,
             purged_through: 0,
-            messages: MessageSet::new(),
+            messages: MessageSet::with_kind(is_fifo),
+            fifo: fifo::FifoState::default(),
         };
         let row = state.row(id, &key);
         let queue = Arc::new(Queue::new(id, key.clone(), state));
@@ -316,6 +354,14 @@ impl Engine {
         {
             let gone = st.messages.expire(now - retention_ms);
             self.storage.submit_background(vec![Effect::Forget(gone)]);
+        }
+        if st.attributes.fifo_queue && st.fifo.expire(now) {
+            // Stored entries past the window are ignored at load; delete them now and then.
+            if now >= st.fifo.last_cleanup + 5_000 {
+                st.fifo.last_cleanup = now;
+                self.storage
+                    .submit_background(vec![Effect::ExpireDedup { before: now }]);
+            }
         }
         st.messages.advance(now) > 0
     }
@@ -388,12 +434,14 @@ impl Engine {
         let seqs = st.messages.clear();
         st.purged_at = Some(now);
         st.purged_through = through;
+        st.fifo.clear();
         Ok(self.storage.submit(vec![
             Effect::Purge {
                 queue_id: queue.id,
                 through_seq: through,
                 at: now,
             },
+            Effect::ClearDedup { queue_id: queue.id },
             Effect::Forget(seqs),
         ]))
     }

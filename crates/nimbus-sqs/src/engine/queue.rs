@@ -59,6 +59,8 @@ pub struct QueueState {
     pub purged_through: u64,
     /// The messages.
     pub messages: MessageSet,
+    /// FIFO queues: the deduplication window and receive attempt cache.
+    pub fifo: super::fifo::FifoState,
 }
 
 /// A queue.
@@ -97,6 +99,11 @@ impl Queue {
 
     pub(crate) fn mark_deleted(&self) {
         self.deleted.store(true, Ordering::Release);
+    }
+
+    /// Whether this is a FIFO queue (fixed at creation).
+    pub fn is_fifo(&self) -> bool {
+        self.key.name.ends_with(".fifo")
     }
 
     /// Runs `f` on the state under the queue's lock.

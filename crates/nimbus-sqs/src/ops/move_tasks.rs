@@ -1,14 +1,14 @@
 //! Dead-letter queue operations: ListDeadLetterSourceQueues, and the message move tasks
-//! (StartMessageMoveTask, CancelMessageMoveTask, ListMessageMoveTasks), which answer
-//! `UnsupportedOperation` until dead-letter redrive lands.
+//! (StartMessageMoveTask, CancelMessageMoveTask, ListMessageMoveTasks).
 
 use nimbus_wire::query::QueryParams;
 use nimbus_wire::{Response, xml};
 use serde::{Deserialize, Serialize};
 
 use super::queues::{decode_token, encode_token, max_results};
-use super::{Input, Output, parse, query_int, query_str, resolve_queue, respond};
+use super::{Input, Output, parse, query_int, query_str, required, resolve_queue, respond};
 use crate::SqsService;
+use crate::engine::move_tasks::{StartTask, TaskStatus};
 use crate::error::{Result, SqsError};
 use crate::ops::Call;
 
@@ -58,22 +58,7 @@ pub async fn list_dead_letter_source_queues(svc: &SqsService, req: &Call) -> Res
         Some(t) => Some(decode_token(t)?),
     };
     let dlq = resolve_queue(svc, req, input.queue_url.as_deref())?;
-    let mut sources: Vec<_> = svc
-        .engine()
-        .all_queues()
-        .into_iter()
-        .filter(|q| {
-            q.key.account == dlq.key.account
-                && q.key.region == dlq.key.region
-                && q.with_state(|st| {
-                    st.attributes
-                        .redrive_policy
-                        .as_ref()
-                        .is_some_and(|p| p.dead_letter_target_arn == dlq.arn)
-                })
-        })
-        .collect();
-    sources.sort_by(|a, b| a.key.name.cmp(&b.key.name));
+    let sources = svc.engine().dead_letter_sources(&dlq);
     let limit = max.unwrap_or(1000);
     let mut remaining = sources
         .iter()
@@ -95,9 +80,255 @@ pub async fn list_dead_letter_source_queues(svc: &SqsService, req: &Call) -> Res
     ))
 }
 
-/// StartMessageMoveTask, CancelMessageMoveTask, ListMessageMoveTasks: not available yet.
-pub async fn message_move_task(_svc: &SqsService, _req: &Call, action: &str) -> Result<Response> {
-    Err(SqsError::UnsupportedOperation(format!(
-        "{action} is not supported by this version of nimbus yet: message move tasks arrive with dead-letter redrive."
-    )))
+// ---------------------------------------------------------------- move tasks
+
+/// StartMessageMoveTask input.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct StartMessageMoveTaskInput {
+    source_arn: Option<String>,
+    destination_arn: Option<String>,
+    max_number_of_messages_per_second: Option<i64>,
+}
+
+impl Input for StartMessageMoveTaskInput {
+    fn from_query(p: &QueryParams) -> Result<Self> {
+        Ok(StartMessageMoveTaskInput {
+            source_arn: query_str(p, "SourceArn"),
+            destination_arn: query_str(p, "DestinationArn"),
+            max_number_of_messages_per_second: query_int(p, "MaxNumberOfMessagesPerSecond")?,
+        })
+    }
+}
+
+/// StartMessageMoveTask output.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StartMessageMoveTaskOutput {
+    task_handle: String,
+}
+
+impl Output for StartMessageMoveTaskOutput {
+    fn write_xml(&self, w: &mut xml::Writer) {
+        w.elem("TaskHandle", &self.task_handle);
+    }
+}
+
+/// The queue an ARN parameter names, in the caller's account:
+/// `ResourceNotFoundException` otherwise.
+fn queue_of_arn(
+    svc: &SqsService,
+    req: &Call,
+    arn: &str,
+    parameter: &str,
+) -> Result<std::sync::Arc<crate::engine::queue::Queue>> {
+    svc.engine()
+        .queue_by_arn_str(arn)
+        .filter(|q| q.key.account == req.ctx.account)
+        .ok_or_else(|| {
+            SqsError::ResourceNotFound(format!(
+                "The resource that you specified for the {parameter} parameter doesn't exist."
+            ))
+        })
+}
+
+/// StartMessageMoveTask: the source must be a dead-letter queue of some queue; one active
+/// task per source.
+pub async fn start_message_move_task(svc: &SqsService, req: &Call) -> Result<Response> {
+    let input: StartMessageMoveTaskInput = parse(req)?;
+    let source_arn = required(&input.source_arn, "SourceArn")?;
+    let rate = match input.max_number_of_messages_per_second {
+        None => None,
+        Some(n) if (1..=500).contains(&n) => Some(n as u32),
+        Some(n) => {
+            return Err(SqsError::invalid_parameter_value(format!(
+                "Value {n} for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: Must be between 1 and 500."
+            )));
+        }
+    };
+    let source = queue_of_arn(svc, req, source_arn, "SourceArn")?;
+    let destination = match input.destination_arn.as_deref().filter(|d| !d.is_empty()) {
+        None => None,
+        Some(d) => Some(queue_of_arn(svc, req, d, "DestinationArn")?),
+    };
+    if svc.engine().dead_letter_sources(&source).is_empty() {
+        return Err(SqsError::invalid_parameter_value(
+            "Source queue must be configured as a Dead Letter Queue.",
+        ));
+    }
+    if let Some(d) = &destination
+        && d.id == source.id
+    {
+        return Err(SqsError::invalid_parameter_value(
+            "Source queue and destination queue must be different.",
+        ));
+    }
+    let task = svc.engine().start_move_task(StartTask {
+        source,
+        destination,
+        max_per_second: rate,
+    })?;
+    svc.spawn_move_task(task.id.clone());
+    Ok(respond(
+        req,
+        "StartMessageMoveTask",
+        &StartMessageMoveTaskOutput {
+            task_handle: task.handle(),
+        },
+    ))
+}
+
+/// CancelMessageMoveTask input.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct CancelMessageMoveTaskInput {
+    task_handle: Option<String>,
+}
+
+impl Input for CancelMessageMoveTaskInput {
+    fn from_query(p: &QueryParams) -> Result<Self> {
+        Ok(CancelMessageMoveTaskInput {
+            task_handle: query_str(p, "TaskHandle"),
+        })
+    }
+}
+
+/// CancelMessageMoveTask output.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CancelMessageMoveTaskOutput {
+    approximate_number_of_messages_moved: u64,
+}
+
+impl Output for CancelMessageMoveTaskOutput {
+    fn write_xml(&self, w: &mut xml::Writer) {
+        w.elem(
+            "ApproximateNumberOfMessagesMoved",
+            &self.approximate_number_of_messages_moved.to_string(),
+        );
+    }
+}
+
+/// CancelMessageMoveTask.
+pub async fn cancel_message_move_task(svc: &SqsService, req: &Call) -> Result<Response> {
+    let input: CancelMessageMoveTaskInput = parse(req)?;
+    let handle = required(&input.task_handle, "TaskHandle")?;
+    let moved = svc.engine().cancel_move_task(handle)?;
+    Ok(respond(
+        req,
+        "CancelMessageMoveTask",
+        &CancelMessageMoveTaskOutput {
+            approximate_number_of_messages_moved: moved,
+        },
+    ))
+}
+
+/// ListMessageMoveTasks input.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListMessageMoveTasksInput {
+    source_arn: Option<String>,
+    max_results: Option<i64>,
+}
+
+impl Input for ListMessageMoveTasksInput {
+    fn from_query(p: &QueryParams) -> Result<Self> {
+        Ok(ListMessageMoveTasksInput {
+            source_arn: query_str(p, "SourceArn"),
+            max_results: query_int(p, "MaxResults")?,
+        })
+    }
+}
+
+/// One task as ListMessageMoveTasks shows it.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MoveTaskEntry {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    task_handle: Option<String>,
+    status: &'static str,
+    source_arn: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    destination_arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_number_of_messages_per_second: Option<u32>,
+    approximate_number_of_messages_moved: u64,
+    approximate_number_of_messages_to_move: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failure_reason: Option<String>,
+    started_timestamp: u64,
+}
+
+/// ListMessageMoveTasks output.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListMessageMoveTasksOutput {
+    results: Vec<MoveTaskEntry>,
+}
+
+impl Output for ListMessageMoveTasksOutput {
+    fn write_xml(&self, w: &mut xml::Writer) {
+        for t in &self.results {
+            w.open("Results");
+            w.opt("TaskHandle", t.task_handle.as_deref())
+                .elem("Status", t.status)
+                .elem("SourceArn", &t.source_arn)
+                .opt("DestinationArn", t.destination_arn.as_deref())
+                .opt(
+                    "MaxNumberOfMessagesPerSecond",
+                    t.max_number_of_messages_per_second
+                        .map(|n| n.to_string())
+                        .as_deref(),
+                )
+                .elem(
+                    "ApproximateNumberOfMessagesMoved",
+                    &t.approximate_number_of_messages_moved.to_string(),
+                )
+                .elem(
+                    "ApproximateNumberOfMessagesToMove",
+                    &t.approximate_number_of_messages_to_move.to_string(),
+                )
+                .opt("FailureReason", t.failure_reason.as_deref())
+                .elem("StartedTimestamp", &t.started_timestamp.to_string());
+            w.close("Results");
+        }
+    }
+}
+
+/// ListMessageMoveTasks: the most recent tasks of a source, newest first (MaxResults 1–10,
+/// default 1).
+pub async fn list_message_move_tasks(svc: &SqsService, req: &Call) -> Result<Response> {
+    let input: ListMessageMoveTasksInput = parse(req)?;
+    let source_arn = required(&input.source_arn, "SourceArn")?;
+    let max = match input.max_results {
+        None => 1,
+        Some(n) if (1..=10).contains(&n) => n as usize,
+        Some(n) => {
+            return Err(SqsError::invalid_parameter_value(format!(
+                "Value {n} for parameter MaxResults is invalid. Reason: Must be between 1 and 10."
+            )));
+        }
+    };
+    let source = queue_of_arn(svc, req, source_arn, "SourceArn")?;
+    let results = svc
+        .engine()
+        .list_move_tasks(&source.arn, max)
+        .into_iter()
+        .map(|t| MoveTaskEntry {
+            task_handle: (t.status == TaskStatus::Running).then(|| t.handle()),
+            status: t.status.as_str(),
+            source_arn: t.source_arn,
+            destination_arn: t.destination_arn,
+            max_number_of_messages_per_second: t.max_per_second,
+            approximate_number_of_messages_moved: t.moved,
+            approximate_number_of_messages_to_move: t.to_move,
+            failure_reason: t.failure_reason,
+            started_timestamp: t.started_at,
+        })
+        .collect();
+    Ok(respond(
+        req,
+        "ListMessageMoveTasks",
+        &ListMessageMoveTasksOutput { results },
+    ))
 }

@@ -100,17 +100,18 @@ pub async fn create_queue(svc: &SqsService, req: &Call) -> Result<Response> {
         .any(|(k, v)| k == "FifoQueue" && v.eq_ignore_ascii_case("true"));
     validate::queue_name(&name, fifo_requested || name.ends_with(".fifo"))?;
     let attributes = QueueAttributes::for_create(&name, &given)?;
-    if attributes.fifo_queue {
-        return Err(SqsError::UnsupportedOperation(
-            "FIFO queues are not supported by this version of nimbus yet.".into(),
-        ));
-    }
     let tags = validate_tags(&tags, 0)?;
     let key = QueueKey {
         account: req.ctx.account.clone(),
         region: req.ctx.region.clone(),
         name,
     };
+    if let Some(p) = &attributes.redrive_policy
+        && svc.engine().queue(&key).is_none()
+    {
+        svc.engine()
+            .check_redrive_policy(&key, attributes.fifo_queue, p)?;
+    }
     let created = svc.engine().create_queue(key, &given, attributes, tags)?;
     created.ack.wait().await?;
     let out = QueueUrlOutput {
@@ -398,10 +399,12 @@ pub async fn set_queue_attributes(svc: &SqsService, req: &Call) -> Result<Respon
         }
     };
     let queue = resolve_queue(svc, req, input.queue_url.as_deref())?;
-    if queue.with_state(|st| st.attributes.fifo_queue) {
-        return Err(SqsError::UnsupportedOperation(
-            "FIFO queues are not supported by this version of nimbus yet.".into(),
-        ));
+    if let Some((_, raw)) = pairs.iter().rev().find(|(k, _)| k == "RedrivePolicy")
+        && !raw.is_empty()
+    {
+        let policy = validate::RedrivePolicy::parse(raw)?;
+        svc.engine()
+            .check_redrive_policy(&queue.key, queue.is_fifo(), &policy)?;
     }
     svc.engine().set_attributes(&queue, &pairs)?.wait().await?;
     Ok(respond_empty(req, "SetQueueAttributes"))

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use nimbus_core::Durability;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{MessageRow, QueueRow};
+use super::{DedupRow, MessageRow, QueueRow};
 use crate::engine::message::{Payload, PayloadExtra};
 
 const SCHEMA: &str = "
@@ -41,6 +41,19 @@ CREATE TABLE IF NOT EXISTS messages (
     receive_count    INTEGER NOT NULL,
     first_receive_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS dedup (
+    queue_id   INTEGER NOT NULL,
+    key        TEXT NOT NULL,
+    message_id BLOB NOT NULL,
+    seq        INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (queue_id, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS dedup_expiry ON dedup (expires_at);
+CREATE TABLE IF NOT EXISTS move_tasks (
+    id    TEXT PRIMARY KEY,
+    state TEXT NOT NULL
+) WITHOUT ROWID;
 ";
 
 /// The packed `extra` column for `p`: its [`PayloadExtra`] as JSON, or `None` (NULL) when
@@ -71,6 +84,10 @@ pub struct Loaded {
     pub queues: Vec<QueueRow>,
     /// Message rows left behind by purges and queue deletions, to delete in the background.
     pub cleanup: Vec<u64>,
+    /// FIFO deduplication entries (expired ones included; the engine drops them).
+    pub dedup: Vec<DedupRow>,
+    /// Message move tasks, as stored JSON.
+    pub move_tasks: Vec<String>,
 }
 
 /// Opens the database with the pragmas of `durability` and creates the schema.
@@ -295,7 +312,34 @@ pub(super) fn load(
             }
         }
     }
+    let mut dedup = Vec::new();
+    {
+        let mut stmt =
+            conn.prepare("SELECT queue_id, key, message_id, seq, expires_at FROM dedup")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(DedupRow {
+                queue_id: r.get::<_, i64>(0)? as u64,
+                key: r.get(1)?,
+                message_id: uuid::Uuid::from_slice(&r.get::<_, Vec<u8>>(2)?).unwrap_or_default(),
+                seq: r.get::<_, i64>(3)? as u64,
+                expires_at: r.get::<_, i64>(4)? as u64,
+            })
+        })?;
+        for d in rows {
+            dedup.push(d?);
+        }
+    }
+    let mut move_tasks = Vec::new();
+    {
+        let mut stmt = conn.prepare("SELECT state FROM move_tasks")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        for t in rows {
+            move_tasks.push(t?);
+        }
+    }
     Ok(Loaded {
+        dedup,
+        move_tasks,
         secret,
         next_seq: max_seq + 1,
         next_queue_id: max_queue_id + 1,

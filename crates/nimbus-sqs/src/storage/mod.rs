@@ -130,6 +130,51 @@ pub enum Effect {
     /// Deletes message rows whose removal is already recorded by a marker (purge, queue
     /// deletion) or that expired; done in the background, in small transactions.
     Forget(Vec<u64>),
+    /// Records a FIFO deduplication id in the window.
+    PutDedup {
+        /// The queue id.
+        queue_id: u64,
+        /// The scoped key.
+        key: String,
+        /// The first message's id.
+        message_id: uuid::Uuid,
+        /// The first message's sequence number.
+        seq: u64,
+        /// When the entry expires, ms.
+        expires_at: u64,
+    },
+    /// Forgets a queue's deduplication ids (PurgeQueue).
+    ClearDedup {
+        /// The queue id.
+        queue_id: u64,
+    },
+    /// Deletes every queue's deduplication entries that expired at or before `before`, ms.
+    ExpireDedup {
+        /// The cutoff, ms.
+        before: u64,
+    },
+    /// Creates or replaces a message move task (its state as JSON).
+    PutMoveTask {
+        /// The task id.
+        id: String,
+        /// The task's state.
+        json: String,
+    },
+}
+
+/// A stored FIFO deduplication entry.
+#[derive(Clone, Debug)]
+pub struct DedupRow {
+    /// The queue id.
+    pub queue_id: u64,
+    /// The scoped key.
+    pub key: String,
+    /// The first message's id.
+    pub message_id: uuid::Uuid,
+    /// Its sequence number.
+    pub seq: u64,
+    /// Expiry, ms.
+    pub expires_at: u64,
 }
 
 /// A pending acknowledgement: resolves once the submitted effects are committed.

@@ -240,6 +240,39 @@ fn apply(
         Effect::DeleteQueue { id } => {
             tx.prepare_cached("DELETE FROM queues WHERE id = ?1")?
                 .execute([*id as i64])?;
+            tx.prepare_cached("DELETE FROM dedup WHERE queue_id = ?1")?
+                .execute([*id as i64])?;
+        }
+        Effect::PutDedup {
+            queue_id,
+            key,
+            message_id,
+            seq,
+            expires_at,
+        } => {
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO dedup (queue_id, key, message_id, seq, expires_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                *queue_id as i64,
+                key,
+                &message_id.as_bytes()[..],
+                *seq as i64,
+                *expires_at as i64
+            ])?;
+        }
+        Effect::ClearDedup { queue_id } => {
+            tx.prepare_cached("DELETE FROM dedup WHERE queue_id = ?1")?
+                .execute([*queue_id as i64])?;
+        }
+        Effect::ExpireDedup { before } => {
+            tx.prepare_cached("DELETE FROM dedup WHERE expires_at <= ?1")?
+                .execute([*before as i64])?;
+        }
+        Effect::PutMoveTask { id, json } => {
+            tx.prepare_cached("INSERT OR REPLACE INTO move_tasks (id, state) VALUES (?1, ?2)")?
+                .execute(params![id, json])?;
         }
         Effect::Purge {
             queue_id,

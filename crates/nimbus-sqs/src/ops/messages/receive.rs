@@ -85,6 +85,7 @@ impl<'a> MessageOut<'a> {
         system: &SystemSelection,
         attribute_names: &[String],
         wants_attributes: bool,
+        fifo: bool,
     ) -> MessageOut<'a> {
         let p = &d.payload;
         let mut attributes = BTreeMap::new();
@@ -112,6 +113,24 @@ impl<'a> MessageOut<'a> {
             && let Some(g) = p.group_id()
         {
             attributes.insert("MessageGroupId", g.to_owned());
+        }
+        if fifo {
+            if system.wants("MessageDeduplicationId")
+                && let Some(d) = p.dedup_id()
+            {
+                attributes.insert("MessageDeduplicationId", d.to_owned());
+            }
+            if system.wants("SequenceNumber") {
+                attributes.insert(
+                    "SequenceNumber",
+                    crate::engine::fifo::sequence_number(d.seq),
+                );
+            }
+        }
+        if system.wants("DeadLetterQueueSourceArn")
+            && let Some(a) = p.source_arn()
+        {
+            attributes.insert("DeadLetterQueueSourceArn", a.to_owned());
         }
         let (message_attributes, md5_of_message_attributes) = match p.attributes() {
             Some(all) if wants_attributes => {
@@ -209,20 +228,22 @@ pub async fn receive_message(svc: &SqsService, req: &Call) -> Result<Response> {
     };
     let attribute_names = input.message_attribute_names.unwrap_or_default();
     let wants_attributes = attrs::wants_attributes(&attribute_names);
+    let fifo = queue.is_fifo();
     let delivered = svc
         .engine()
-        .receive(
+        .receive_attempt(
             &queue,
             ReceiveRequest {
                 max_messages: max as usize,
                 visibility_timeout,
                 wait_time_seconds,
             },
+            input.receive_request_attempt_id.as_deref(),
         )
         .await?;
     let messages = delivered
         .iter()
-        .map(|d| MessageOut::of(d, &system, &attribute_names, wants_attributes))
+        .map(|d| MessageOut::of(d, &system, &attribute_names, wants_attributes, fifo))
         .collect();
     Ok(respond(
         req,

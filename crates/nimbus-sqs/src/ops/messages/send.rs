@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::batch::BatchResultErrorEntry;
 use crate::SqsService;
 use crate::engine::message::{Payload, PayloadExtra};
-use crate::engine::messages::Outgoing;
+use crate::engine::messages::{Outgoing, Sent};
 use crate::error::{Result, SqsError};
 use crate::message_attributes::{self as attrs, MessageAttributes};
 use crate::ops::Call;
@@ -95,10 +95,44 @@ fn validate_group_id(id: &str) -> Result<()> {
     Ok(())
 }
 
+/// Checks a message deduplication id: 1–128 characters of letters, digits and punctuation.
+fn validate_dedup_id(id: &str) -> Result<()> {
+    if id.is_empty() || id.len() > 128 || !id.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(SqsError::invalid_parameter_value(format!(
+            "Value {id} for parameter MessageDeduplicationId is invalid. Reason: MessageDeduplicationId can only include alphanumeric and punctuation characters. 1 to 128 in length."
+        )));
+    }
+    Ok(())
+}
+
+/// What sending needs to know about the queue: its type and whether it deduplicates by
+/// content.
+#[derive(Clone, Copy)]
+struct QueueKind {
+    fifo: bool,
+    content_based_deduplication: bool,
+}
+
+impl QueueKind {
+    fn of(queue: &crate::engine::queue::Queue) -> QueueKind {
+        queue.with_state(|st| QueueKind {
+            fifo: st.attributes.fifo_queue,
+            content_based_deduplication: st.attributes.content_based_deduplication,
+        })
+    }
+}
+
 /// Builds the message an entry describes, with every check that does not depend on the
 /// queue's state: body present and in the allowed character set, delay within 0–900,
-/// attributes valid, no FIFO-only parameter.
-fn build(mut entry: SendEntry, sender: &Arc<str>, operation: &str) -> Result<Outgoing> {
+/// attributes valid; on a standard queue no deduplication id; on a FIFO queue a group id,
+/// a deduplication id (or content-based deduplication: the SHA-256 of the body) and no
+/// per-message delay.
+fn build(
+    mut entry: SendEntry,
+    sender: &Arc<str>,
+    operation: &str,
+    kind: QueueKind,
+) -> Result<Outgoing> {
     let (user_src, system_src) = entry.attribute_sources();
     let body = entry.message_body.take().unwrap_or_default();
     validate::message_body(&body)?;
@@ -110,13 +144,40 @@ fn build(mut entry: SendEntry, sender: &Arc<str>, operation: &str) -> Result<Out
     attrs::validate(&user)?;
     let system = system_src.parse("MessageSystemAttribute", operation)?;
     attrs::validate_system(&system)?;
-    if let Some(d) = &entry.message_deduplication_id {
-        return Err(SqsError::invalid_parameter_value(format!(
-            "Value {d} for parameter MessageDeduplicationId is invalid. Reason: The request include parameter that is not valid for this queue type."
-        )));
-    }
-    if let Some(g) = &entry.message_group_id {
+    let mut dedup_id = None;
+    if kind.fifo {
+        let Some(g) = &entry.message_group_id else {
+            return Err(SqsError::missing_parameter("MessageGroupId"));
+        };
         validate_group_id(g)?;
+        if let Some(d) = delay_seconds.filter(|d| *d != 0) {
+            return Err(SqsError::invalid_parameter_value(format!(
+                "Value {d} for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type."
+            )));
+        }
+        dedup_id = match entry.message_deduplication_id.take() {
+            Some(d) => {
+                validate_dedup_id(&d)?;
+                Some(d)
+            }
+            None if kind.content_based_deduplication => {
+                Some(crate::engine::fifo::content_dedup_id(&body))
+            }
+            None => {
+                return Err(SqsError::invalid_parameter_value(
+                    "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+                ));
+            }
+        };
+    } else {
+        if let Some(d) = &entry.message_deduplication_id {
+            return Err(SqsError::invalid_parameter_value(format!(
+                "Value {d} for parameter MessageDeduplicationId is invalid. Reason: The request include parameter that is not valid for this queue type."
+            )));
+        }
+        if let Some(g) = &entry.message_group_id {
+            validate_group_id(g)?;
+        }
     }
     let size = body.len() + attrs::size_of(&user);
     let extra = PayloadExtra {
@@ -126,7 +187,8 @@ fn build(mut entry: SendEntry, sender: &Arc<str>, operation: &str) -> Result<Out
             .then(|| attrs::md5_of_message_system_attributes(&system)),
         system_attributes: system,
         group_id: entry.message_group_id,
-        dedup_id: None,
+        dedup_id,
+        source_arn: None,
     };
     Ok(Outgoing {
         payload: Arc::new(Payload::new(body, sender.clone(), extra)),
@@ -173,13 +235,13 @@ pub struct SendMessageOutput {
 }
 
 impl SendMessageOutput {
-    fn of(p: &Payload) -> SendMessageOutput {
+    fn of(p: &Payload, sent: &Sent, fifo: bool) -> SendMessageOutput {
         SendMessageOutput {
             md5_of_message_body: p.md5_of_body_hex(),
             md5_of_message_attributes: p.md5_of_attributes().map(str::to_owned),
             md5_of_message_system_attributes: p.md5_of_system_attributes().map(str::to_owned),
-            message_id: p.id.to_string(),
-            sequence_number: None,
+            message_id: sent.message_id.to_string(),
+            sequence_number: fifo.then(|| crate::engine::fifo::sequence_number(sent.seq)),
         }
     }
 
@@ -208,17 +270,20 @@ impl Output for SendMessageOutput {
 pub async fn send_message(svc: &SqsService, req: &Call) -> Result<Response> {
     let mut input: SendMessageInput = parse(req)?;
     let queue = resolve_queue(svc, req, input.queue_url.take().as_deref())?;
-    let outgoing = build(input, &sender_of(req), "SendMessage")?;
+    let kind = QueueKind::of(&queue);
+    let outgoing = build(input, &sender_of(req), "SendMessage", kind)?;
     let payload = outgoing.payload.clone();
     let (mut results, ack) = svc.engine().send(&queue, vec![outgoing])?;
-    if let Some(Err(e)) = results.pop() {
-        return Err(e);
-    }
+    let sent = match results.pop() {
+        Some(Ok(s)) => s,
+        Some(Err(e)) => return Err(e),
+        None => return Err(SqsError::internal("no send result")),
+    };
     ack.wait().await?;
     Ok(respond(
         req,
         "SendMessage",
-        &SendMessageOutput::of(&payload),
+        &SendMessageOutput::of(&payload, &sent, kind.fifo),
     ))
 }
 
@@ -285,6 +350,7 @@ pub async fn send_message_batch(svc: &SqsService, req: &Call) -> Result<Response
         .collect();
     validate::batch_entry_ids(&ids, "SendMessageBatchRequestEntry")?;
     let queue = resolve_queue(svc, req, input.queue_url.as_deref())?;
+    let kind = QueueKind::of(&queue);
     let sender = sender_of(req);
 
     // Build every entry; a failing entry fails alone.
@@ -292,7 +358,7 @@ pub async fn send_message_batch(svc: &SqsService, req: &Call) -> Result<Response
     let mut built: Vec<(String, Outgoing)> = Vec::with_capacity(entries.len());
     for e in entries {
         let id = e.id.clone().unwrap_or_default();
-        match build(e, &sender, "SendMessageBatch") {
+        match build(e, &sender, "SendMessageBatch", kind) {
             Ok(o) => built.push((id, o)),
             Err(err) => failed.push(BatchResultErrorEntry::new(&id, &err)),
         }
@@ -306,9 +372,9 @@ pub async fn send_message_batch(svc: &SqsService, req: &Call) -> Result<Response
     let mut successful = Vec::with_capacity(ids.len());
     for ((id, payload), result) in ids.into_iter().zip(payloads).zip(results) {
         match result {
-            Ok(_) => successful.push(SendMessageBatchResultEntry {
+            Ok(sent) => successful.push(SendMessageBatchResultEntry {
                 id,
-                sent: SendMessageOutput::of(&payload),
+                sent: SendMessageOutput::of(&payload, &sent, kind.fifo),
             }),
             Err(err) => failed.push(BatchResultErrorEntry::new(&id, &err)),
         }

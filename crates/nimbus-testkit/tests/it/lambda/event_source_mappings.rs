@@ -643,7 +643,6 @@ async fn mappings_survive_a_restart_and_resume_polling() {
 }
 
 #[tokio::test]
-#[ignore = "needs FIFO queues (branch fifo)"]
 async fn fifo_queues_limit_batches_and_deliver_in_group_order() {
     let f = fixture().await;
     let l = f.sb.lambda();
@@ -702,4 +701,33 @@ async fn fifo_queues_limit_batches_and_deliver_in_group_order() {
     assert_eq!(r["attributes"]["MessageGroupId"], "g");
     assert!(r["attributes"]["MessageDeduplicationId"].is_string(), "{r}");
     assert!(r["attributes"]["SequenceNumber"].is_string(), "{r}");
+}
+
+#[tokio::test]
+async fn what_keeps_failing_reaches_the_dead_letter_queue_after_max_receive_count() {
+    let f = fixture().await;
+    let (dlq_url, dlq_arn) = make_queue(&f.sb, "jobs-dlq", &[]).await;
+    f.sb.sqs()
+        .set_queue_attributes()
+        .queue_url(&f.queue_url)
+        .attributes(
+            QueueAttributeName::RedrivePolicy,
+            format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"3"}}"#),
+        )
+        .send()
+        .await
+        .unwrap();
+    map(&f, 10, 0).await;
+    f.sb.sqs().send_message().queue_url(&f.queue_url).message_body("always raise").send().await.unwrap();
+    for n in 1..=3 {
+        until("an invocation", async || events(f.out.path()).len() == n).await;
+        until("the failed batch", async || counts(&f.sb, &f.queue_url).await == (0, 1)).await;
+        f.sb.clock().advance(Duration::from_secs(30));
+    }
+    // The fourth receive moves it to the dead-letter queue instead of delivering it.
+    until("the move", async || counts(&f.sb, &dlq_url).await == (1, 0)).await;
+    assert_eq!(counts(&f.sb, &f.queue_url).await, (0, 0));
+    assert_eq!(events(f.out.path()).len(), 3);
+    let m = f.sb.sqs().receive_message().queue_url(&dlq_url).send().await.unwrap();
+    assert_eq!(m.messages()[0].body(), Some("always raise"));
 }

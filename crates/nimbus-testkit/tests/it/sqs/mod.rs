@@ -1,6 +1,9 @@
 //! SQS tests, one module per group of operations.
 
 mod batches;
+mod dead_letter;
+mod fifo;
+mod move_tasks;
 mod cli;
 mod durability;
 mod long_poll;

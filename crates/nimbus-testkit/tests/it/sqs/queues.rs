@@ -568,44 +568,6 @@ async fn dead_letter_sources_are_listed() {
 }
 
 #[tokio::test]
-async fn not_yet_supported_features_say_so() {
-    let sb = TestSandbox::builder().in_memory().start().await;
-    let sqs = sb.sqs();
-    assert_eq!(
-        code(
-            sqs.create_queue()
-                .queue_name("f.fifo")
-                .attributes(A::FifoQueue, "true")
-                .send()
-                .await
-        ),
-        "AWS.SimpleQueueService.UnsupportedOperation"
-    );
-    assert_eq!(
-        code(
-            sqs.start_message_move_task()
-                .source_arn("arn:aws:sqs:us-east-1:000000000000:dlq")
-                .send()
-                .await
-        ),
-        "AWS.SimpleQueueService.UnsupportedOperation"
-    );
-    assert_eq!(
-        code(sqs.cancel_message_move_task().task_handle("x").send().await),
-        "AWS.SimpleQueueService.UnsupportedOperation"
-    );
-    assert_eq!(
-        code(
-            sqs.list_message_move_tasks()
-                .source_arn("arn:aws:sqs:us-east-1:000000000000:dlq")
-                .send()
-                .await
-        ),
-        "AWS.SimpleQueueService.UnsupportedOperation"
-    );
-}
-
-#[tokio::test]
 async fn any_queue_url_form_resolves() {
     let sb = TestSandbox::builder().in_memory().start().await;
     queue(&sb, "anywhere").await;
