@@ -145,8 +145,10 @@ pub fn scaling_history(uuid: &str) -> ScalingHistory {
     SCALING.lock().get(uuid).cloned().unwrap_or_default()
 }
 
-pub(crate) fn record_scale(uuid: &str, n: usize) {
-    tracing::info!("event source mapping {uuid}: scaling to {n} concurrent batches");
+pub(crate) fn record_scale(uuid: &str, n: usize, log: bool) {
+    if log {
+        tracing::info!("event source mapping {uuid}: scaling to {n} concurrent batches");
+    }
     let mut map = SCALING.lock();
     let h = map.entry(uuid.to_owned()).or_default();
     h.current = n;

@@ -170,8 +170,15 @@ impl Group {
     }
 
     async fn run(self: Arc<Self>, stop: watch::Receiver<bool>) -> End {
+        tracing::info!(
+            "event source mapping {}: polling {} for {} with {} concurrent batches",
+            self.rec.uuid,
+            self.rec.event_source_arn,
+            self.rec.function.name,
+            self.baseline
+        );
         for _ in 0..self.baseline {
-            self.add_poller(&stop);
+            self.add_poller(&stop, false);
         }
         loop {
             let notified = self.done.notified();
@@ -185,15 +192,16 @@ impl Group {
         self.ended.lock().unwrap_or(End::Stopped)
     }
 
-    fn add_poller(self: &Arc<Self>, stop: &watch::Receiver<bool>) {
+    fn add_poller(self: &Arc<Self>, stop: &watch::Receiver<bool>, log: bool) {
         let n = self.active.fetch_add(1, Ordering::AcqRel) + 1;
-        record_scale(&self.rec.uuid, n);
+        record_scale(&self.rec.uuid, n, log);
         let g = self.clone();
         let stop = stop.clone();
         tokio::spawn(async move {
-            g.poll(stop).await;
+            g.poll(stop.clone()).await;
             let n = g.active.fetch_sub(1, Ordering::AcqRel) - 1;
-            record_scale(&g.rec.uuid, n);
+            // Scale-downs are logged; pollers ending because the mapping stops are not.
+            record_scale(&g.rec.uuid, n, !*stop.borrow());
             g.done.notify_waiters();
         });
     }
@@ -201,7 +209,7 @@ impl Group {
     /// Adds a poller if below the cap.
     fn grow(self: &Arc<Self>, stop: &watch::Receiver<bool>) {
         if self.active.load(Ordering::Acquire) < self.cap() && !*stop.borrow() {
-            self.add_poller(stop);
+            self.add_poller(stop, true);
         }
     }
 
