@@ -135,7 +135,9 @@ impl Conn {
         headers: &[(&str, &str)],
         body: impl Into<Bytes>,
     ) -> Result<Bytes, String> {
-        let (status, body) = self.send(service, method, path, headers, body.into()).await?;
+        let (status, body) = self
+            .send(service, method, path, headers, body.into())
+            .await?;
         if !(200..300).contains(&status) {
             return Err(format!(
                 "{method} {path}: HTTP {status}: {}",
@@ -281,7 +283,11 @@ fn build_wasm(source: &Path, out: &Path) -> Result<Vec<u8>, String> {
 }
 
 /// (runtime, handler, producer zip, consumer zip).
-fn packages(kind: &str, functions: &Path, tmp: &Path) -> Result<(String, String, Vec<u8>, Vec<u8>), String> {
+fn packages(
+    kind: &str,
+    functions: &Path,
+    tmp: &Path,
+) -> Result<(String, String, Vec<u8>, Vec<u8>), String> {
     match kind {
         "python" => Ok((
             "python3.12".into(),
@@ -290,7 +296,10 @@ fn packages(kind: &str, functions: &Path, tmp: &Path) -> Result<(String, String,
             zip_one("lambda_function.py", PY_CONSUMER.as_bytes()),
         )),
         "wasm" => {
-            let p = build_wasm(&functions.join("wasm-echo/handler.c"), &tmp.join("producer.wasm"))?;
+            let p = build_wasm(
+                &functions.join("wasm-echo/handler.c"),
+                &tmp.join("producer.wasm"),
+            )?;
             let c = build_wasm(
                 &functions.join("wasm-pipeline-consumer/handler.c"),
                 &tmp.join("consumer.wasm"),
@@ -327,14 +336,25 @@ async fn wait_active(conn: &mut Conn, name: &str) -> Result<(), String> {
 }
 
 /// Sets up one pipeline; returns the bucket and the consumer's log group.
-async fn setup(conn: &mut Conn, kind: &str, args: &Args, tmp: &Path) -> Result<(String, String), String> {
+async fn setup(
+    conn: &mut Conn,
+    kind: &str,
+    args: &Args,
+    tmp: &Path,
+) -> Result<(String, String), String> {
     let (runtime, handler, producer_zip, consumer_zip) = packages(kind, &args.functions, tmp)?;
     let bucket = format!("bench-pipeline-{kind}");
     let queue = format!("bench-pipeline-{kind}");
     let producer = format!("bench-producer-{kind}");
     let consumer = format!("bench-consumer-{kind}");
-    conn.ok("s3", "PUT", &format!("/{bucket}"), &[], Bytes::new()).await?;
-    conn.json("sqs", "AmazonSQS.CreateQueue", json!({ "QueueName": queue })).await?;
+    conn.ok("s3", "PUT", &format!("/{bucket}"), &[], Bytes::new())
+        .await?;
+    conn.json(
+        "sqs",
+        "AmazonSQS.CreateQueue",
+        json!({ "QueueName": queue }),
+    )
+    .await?;
     let queue_arn = format!("arn:aws:sqs:us-east-1:000000000000:{queue}");
     for (name, zip) in [(&producer, &producer_zip), (&consumer, &consumer_zip)] {
         conn.lambda(
@@ -359,7 +379,8 @@ async fn setup(conn: &mut Conn, kind: &str, args: &Args, tmp: &Path) -> Result<(
     let xml = format!(
         "<NotificationConfiguration><CloudFunctionConfiguration><Id>bench</Id><CloudFunction>{producer_arn}</CloudFunction><Event>s3:ObjectCreated:*</Event></CloudFunctionConfiguration></NotificationConfiguration>"
     );
-    conn.ok("s3", "PUT", &format!("/{bucket}?notification"), &[], xml).await?;
+    conn.ok("s3", "PUT", &format!("/{bucket}?notification"), &[], xml)
+        .await?;
     let m = conn
         .lambda(
             "POST",
@@ -370,7 +391,11 @@ async fn setup(conn: &mut Conn, kind: &str, args: &Args, tmp: &Path) -> Result<(
     let uuid = m["UUID"].as_str().unwrap_or_default().to_owned();
     for _ in 0..600 {
         let m = conn
-            .lambda("GET", &format!("/2015-03-31/event-source-mappings/{uuid}"), Value::Null)
+            .lambda(
+                "GET",
+                &format!("/2015-03-31/event-source-mappings/{uuid}"),
+                Value::Null,
+            )
             .await?;
         if m["State"] == "Enabled" {
             break;
@@ -389,7 +414,10 @@ async fn starts(conn: &mut Conn, group: &str) -> Result<HashMap<String, u128>, S
         if let Some(t) = &token {
             req["nextToken"] = json!(t);
         }
-        let page = match conn.json("logs", "Logs_20140328.FilterLogEvents", req).await {
+        let page = match conn
+            .json("logs", "Logs_20140328.FilterLogEvents", req)
+            .await
+        {
             Ok(p) => p,
             Err(e) if e.contains("ResourceNotFoundException") => return Ok(out),
             Err(e) => return Err(e),
@@ -397,8 +425,13 @@ async fn starts(conn: &mut Conn, group: &str) -> Result<HashMap<String, u128>, S
         for e in page["events"].as_array().into_iter().flatten() {
             let msg = e["message"].as_str().unwrap_or_default();
             for line in msg.lines() {
-                let mut parts = line.split_whitespace().skip_while(|w| *w != "PIPELINE-START").skip(1);
-                if let (Some(k), Some(t)) = (parts.next(), parts.next().and_then(|t| t.parse().ok())) {
+                let mut parts = line
+                    .split_whitespace()
+                    .skip_while(|w| *w != "PIPELINE-START")
+                    .skip(1);
+                if let (Some(k), Some(t)) =
+                    (parts.next(), parts.next().and_then(|t| t.parse().ok()))
+                {
                     out.entry(k.to_owned()).or_insert(t);
                 }
             }
@@ -424,16 +457,25 @@ async fn wait_for_keys(
         }
         if Instant::now() > deadline {
             let missing = keys.iter().filter(|k| !seen.contains_key(*k)).count();
-            return Err(format!("{missing} of {} objects never reached the consumer ({group})", keys.len()));
+            return Err(format!(
+                "{missing} of {} objects never reached the consumer ({group})",
+                keys.len()
+            ));
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
 async fn put(conn: &mut Conn, bucket: &str, key: &str) -> Result<(), String> {
-    conn.ok("s3", "PUT", &format!("/{bucket}/{key}"), &[("content-type", "text/plain")], Bytes::from_static(b"pipeline"))
-        .await
-        .map(|_| ())
+    conn.ok(
+        "s3",
+        "PUT",
+        &format!("/{bucket}/{key}"),
+        &[("content-type", "text/plain")],
+        Bytes::from_static(b"pipeline"),
+    )
+    .await
+    .map(|_| ())
 }
 
 /// Runs the pipeline scenarios.
@@ -455,7 +497,12 @@ pub async fn run(args: Args) -> Result<(), String> {
         seq += 1;
         format!("bench-o{seq:08}")
     };
-    for kind in args.runtimes.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+    for kind in args
+        .runtimes
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         let (bucket, group) = setup(&mut conn, kind, &args, tmp.path()).await?;
 
         // Warm both functions through the whole pipeline.
@@ -482,7 +529,11 @@ pub async fn run(args: Args) -> Result<(), String> {
             lat.latencies_us.push((s.saturating_sub(*t) / 1000) as u32);
             lat.ops += 1;
         }
-        lat.report(&format!("pipeline-latency-{kind}"), "objects", started.elapsed());
+        lat.report(
+            &format!("pipeline-latency-{kind}"),
+            "objects",
+            started.elapsed(),
+        );
 
         // Throughput: many connections putting as fast as they can.
         let keys: Vec<String> = (0..args.throughput_objects).map(|_| next_key()).collect();

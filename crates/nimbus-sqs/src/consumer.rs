@@ -167,10 +167,7 @@ impl QueueConsumer for Consumer {
         let (svc, q) = self.queue(queue_arn)?;
         for chunk in receipt_handles.chunks(MAX_RECEIVE) {
             let handles: Vec<&str> = chunk.iter().map(String::as_str).collect();
-            let (_, ack) = svc
-                .engine()
-                .delete_messages(&q, &handles)
-                .map_err(failed)?;
+            let (_, ack) = svc.engine().delete_messages(&q, &handles).map_err(failed)?;
             ack.wait().await.map_err(failed)?;
         }
         Ok(())

@@ -92,7 +92,9 @@ fn check_object(map: &Map<String, Value>, depth: usize) -> Result<(), InvalidPat
 fn string_or_ignore_case(v: &Value) -> Result<(), InvalidPattern> {
     match v {
         Value::String(_) => Ok(()),
-        Value::Object(m) if m.len() == 1 && m.get("equals-ignore-case").is_some_and(Value::is_string) => {
+        Value::Object(m)
+            if m.len() == 1 && m.get("equals-ignore-case").is_some_and(Value::is_string) =>
+        {
             Ok(())
         }
         _ => Err(invalid("prefix/suffix take a string")),
@@ -233,7 +235,11 @@ fn affix(arg: &Value, s: &str, prefix: bool) -> bool {
     };
     if fold {
         let (s, w) = (s.to_lowercase(), want.to_lowercase());
-        if prefix { s.starts_with(&w) } else { s.ends_with(&w) }
+        if prefix {
+            s.starts_with(&w)
+        } else {
+            s.ends_with(&w)
+        }
     } else if prefix {
         s.starts_with(want)
     } else {
@@ -248,7 +254,10 @@ fn wildcard(pattern: &str, s: &str) -> bool {
     while let Some(c) = chars.next() {
         match c {
             '\\' if matches!(chars.peek(), Some('*') | Some('\\')) => {
-                parts.last_mut().expect("one part").push(chars.next().expect("peeked"));
+                parts
+                    .last_mut()
+                    .expect("one part")
+                    .push(chars.next().expect("peeked"));
             }
             '*' => parts.push(String::new()),
             c => parts.last_mut().expect("one part").push(c),
@@ -258,7 +267,10 @@ fn wildcard(pattern: &str, s: &str) -> bool {
         return parts[0] == s;
     }
     let (first, last) = (&parts[0], &parts[parts.len() - 1]);
-    if !s.starts_with(first.as_str()) || s.len() < first.len() + last.len() || !s.ends_with(last.as_str()) {
+    if !s.starts_with(first.as_str())
+        || s.len() < first.len() + last.len()
+        || !s.ends_with(last.as_str())
+    {
         return false;
     }
     let mut rest = &s[first.len()..s.len() - last.len()];
@@ -343,12 +355,21 @@ mod tests {
         assert!(m(r#"{"body": {"kind": ["refund", "order"]}}"#, e.clone()));
         assert!(m(r#"{"body": {"n": [5.0]}}"#, e.clone()));
         assert!(m(r#"{"body": {"tags": ["b"]}}"#, e.clone()));
-        assert!(m(r#"{"body": {"kind": ["order"]}, "attributes": {"SenderId": ["x"]}}"#, e.clone()));
-        assert!(!m(r#"{"body": {"kind": ["order"]}, "attributes": {"SenderId": ["y"]}}"#, e.clone()));
+        assert!(m(
+            r#"{"body": {"kind": ["order"]}, "attributes": {"SenderId": ["x"]}}"#,
+            e.clone()
+        ));
+        assert!(!m(
+            r#"{"body": {"kind": ["order"]}, "attributes": {"SenderId": ["y"]}}"#,
+            e.clone()
+        ));
         assert!(!m(r#"{"body": {"missing": ["order"]}}"#, e));
         // A plain-text body compares as a string.
         assert!(m(r#"{"body": ["hello"]}"#, json!({"body": "hello"})));
-        assert!(!m(r#"{"body": {"k": ["hello"]}}"#, json!({"body": "hello"})));
+        assert!(!m(
+            r#"{"body": {"k": ["hello"]}}"#,
+            json!({"body": "hello"})
+        ));
     }
 
     #[test]
@@ -356,21 +377,54 @@ mod tests {
         let e = json!({"body": {"city": "Seattle", "price": 12.5, "file": "photo.JPG"}});
         assert!(m(r#"{"body": {"city": [{"prefix": "Sea"}]}}"#, e.clone()));
         assert!(!m(r#"{"body": {"city": [{"prefix": "sea"}]}}"#, e.clone()));
-        assert!(m(r#"{"body": {"city": [{"prefix": {"equals-ignore-case": "sea"}}]}}"#, e.clone()));
+        assert!(m(
+            r#"{"body": {"city": [{"prefix": {"equals-ignore-case": "sea"}}]}}"#,
+            e.clone()
+        ));
         assert!(m(r#"{"body": {"file": [{"suffix": ".JPG"}]}}"#, e.clone()));
-        assert!(m(r#"{"body": {"file": [{"suffix": {"equals-ignore-case": ".jpg"}}]}}"#, e.clone()));
-        assert!(m(r#"{"body": {"city": [{"equals-ignore-case": "SEATTLE"}]}}"#, e.clone()));
-        assert!(m(r#"{"body": {"city": [{"anything-but": "Boston"}]}}"#, e.clone()));
-        assert!(!m(r#"{"body": {"city": [{"anything-but": ["Boston", "Seattle"]}]}}"#, e.clone()));
-        assert!(!m(r#"{"body": {"city": [{"anything-but": {"prefix": "Se"}}]}}"#, e.clone()));
-        assert!(m(r#"{"body": {"price": [{"numeric": [">", 10, "<=", 12.5]}]}}"#, e.clone()));
-        assert!(!m(r#"{"body": {"price": [{"numeric": ["<", 10]}]}}"#, e.clone()));
-        assert!(m(r#"{"body": {"price": [{"numeric": ["=", 12.5]}]}}"#, e.clone()));
+        assert!(m(
+            r#"{"body": {"file": [{"suffix": {"equals-ignore-case": ".jpg"}}]}}"#,
+            e.clone()
+        ));
+        assert!(m(
+            r#"{"body": {"city": [{"equals-ignore-case": "SEATTLE"}]}}"#,
+            e.clone()
+        ));
+        assert!(m(
+            r#"{"body": {"city": [{"anything-but": "Boston"}]}}"#,
+            e.clone()
+        ));
+        assert!(!m(
+            r#"{"body": {"city": [{"anything-but": ["Boston", "Seattle"]}]}}"#,
+            e.clone()
+        ));
+        assert!(!m(
+            r#"{"body": {"city": [{"anything-but": {"prefix": "Se"}}]}}"#,
+            e.clone()
+        ));
+        assert!(m(
+            r#"{"body": {"price": [{"numeric": [">", 10, "<=", 12.5]}]}}"#,
+            e.clone()
+        ));
+        assert!(!m(
+            r#"{"body": {"price": [{"numeric": ["<", 10]}]}}"#,
+            e.clone()
+        ));
+        assert!(m(
+            r#"{"body": {"price": [{"numeric": ["=", 12.5]}]}}"#,
+            e.clone()
+        ));
         assert!(m(r#"{"body": {"city": [{"exists": true}]}}"#, e.clone()));
         assert!(m(r#"{"body": {"zip": [{"exists": false}]}}"#, e.clone()));
         assert!(!m(r#"{"body": {"city": [{"exists": false}]}}"#, e.clone()));
-        assert!(m(r#"{"body": {"file": [{"wildcard": "photo.*"}]}}"#, e.clone()));
-        assert!(!m(r#"{"body": {"file": [{"wildcard": "*.png"}]}}"#, e.clone()));
+        assert!(m(
+            r#"{"body": {"file": [{"wildcard": "photo.*"}]}}"#,
+            e.clone()
+        ));
+        assert!(!m(
+            r#"{"body": {"file": [{"wildcard": "*.png"}]}}"#,
+            e.clone()
+        ));
         assert!(m(
             r#"{"$or": [{"body": {"city": ["Boston"]}}, {"body": {"price": [{"numeric": [">", 12]}]}}]}"#,
             e

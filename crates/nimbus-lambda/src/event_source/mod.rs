@@ -172,7 +172,9 @@ pub struct EventSources {
 
 impl EventSources {
     /// Opens the stored mappings (their pollers start with [`EventSources::start`]).
-    pub fn open(env: &ServiceEnv) -> Result<EventSources, Box<dyn std::error::Error + Send + Sync>> {
+    pub fn open(
+        env: &ServiceEnv,
+    ) -> Result<EventSources, Box<dyn std::error::Error + Send + Sync>> {
         let (store, records) = store::MappingStore::open(env)?;
         let mut mappings = BTreeMap::new();
         for rec in records {

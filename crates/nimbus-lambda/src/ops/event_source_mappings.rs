@@ -367,7 +367,11 @@ impl LambdaService {
         let input: MappingInput = super::parse_body(body)?;
         self.mapping_in_scope(ctx, uuid)?;
         let settings = validate(&input)?;
-        let mut rec = self.event_sources.settled(uuid).await.ok_or_else(not_found)?;
+        let mut rec = self
+            .event_sources
+            .settled(uuid)
+            .await
+            .ok_or_else(not_found)?;
         if rec.state == state::DELETING {
             return Err(not_found());
         }
@@ -391,7 +395,10 @@ impl LambdaService {
         if let Some(c) = settings.max_concurrency {
             rec.maximum_concurrency = c;
         }
-        let fifo = self.mapped_queue(&rec.event_source_arn).await.unwrap_or(false);
+        let fifo = self
+            .mapped_queue(&rec.event_source_arn)
+            .await
+            .unwrap_or(false);
         check_combination(&rec, fifo)?;
         let was_enabled = rec.enabled;
         if let Some(e) = input.enabled {
@@ -416,7 +423,11 @@ impl LambdaService {
         uuid: &str,
     ) -> Result<Value, LambdaError> {
         self.mapping_in_scope(ctx, uuid)?;
-        let mut rec = self.event_sources.settled(uuid).await.ok_or_else(not_found)?;
+        let mut rec = self
+            .event_sources
+            .settled(uuid)
+            .await
+            .ok_or_else(not_found)?;
         rec.state = state::DELETING.to_owned();
         rec.state_reason = "USER_INITIATED".to_owned();
         rec.last_modified = self.event_sources.now().max(rec.last_modified + 1);

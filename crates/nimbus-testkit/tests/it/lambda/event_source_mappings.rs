@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{
-    Environment, Filter, FilterCriteria, FunctionCode, FunctionResponseType, Runtime,
-    ScalingConfig,
+    Environment, Filter, FilterCriteria, FunctionCode, FunctionResponseType, Runtime, ScalingConfig,
 };
 use aws_sdk_sqs::types::{MessageAttributeValue, QueueAttributeName, SendMessageBatchRequestEntry};
 use nimbus_core::Clock;
@@ -68,7 +67,11 @@ async fn recorder(sb: &TestSandbox, name: &str, out: &Path) {
         .expect("function created");
 }
 
-async fn make_queue(sb: &TestSandbox, name: &str, attrs: &[(QueueAttributeName, &str)]) -> (String, String) {
+async fn make_queue(
+    sb: &TestSandbox,
+    name: &str,
+    attrs: &[(QueueAttributeName, &str)],
+) -> (String, String) {
     let mut req = sb.sqs().create_queue().queue_name(name);
     for (k, v) in attrs {
         req = req.attributes(k.clone(), *v);
@@ -81,8 +84,18 @@ async fn make_queue(sb: &TestSandbox, name: &str, attrs: &[(QueueAttributeName, 
 async fn fixture_with(sb: TestSandbox) -> Fixture {
     let out = tempfile::tempdir().unwrap();
     recorder(&sb, "consumer", out.path()).await;
-    let (queue_url, queue_arn) = make_queue(&sb, "jobs", &[(QueueAttributeName::VisibilityTimeout, "30")]).await;
-    Fixture { sb, out, queue_url, queue_arn }
+    let (queue_url, queue_arn) = make_queue(
+        &sb,
+        "jobs",
+        &[(QueueAttributeName::VisibilityTimeout, "30")],
+    )
+    .await;
+    Fixture {
+        sb,
+        out,
+        queue_url,
+        queue_arn,
+    }
 }
 
 async fn fixture() -> Fixture {
@@ -152,22 +165,24 @@ async fn state(sb: &TestSandbox, uuid: &str) -> String {
 }
 
 async fn wait_state(sb: &TestSandbox, uuid: &str, want: &str) {
-    until(&format!("state {want}"), async || state(sb, uuid).await == want).await;
+    until(&format!("state {want}"), async || {
+        state(sb, uuid).await == want
+    })
+    .await;
 }
 
 /// Creates an enabled mapping from the fixture's queue to `consumer`; waits for `Enabled`.
 async fn map(f: &Fixture, batch: i32, window: i32) -> String {
-    let m = f
-        .sb
-        .lambda()
-        .create_event_source_mapping()
-        .function_name("consumer")
-        .event_source_arn(&f.queue_arn)
-        .batch_size(batch)
-        .maximum_batching_window_in_seconds(window)
-        .send()
-        .await
-        .expect("mapping created");
+    let m =
+        f.sb.lambda()
+            .create_event_source_mapping()
+            .function_name("consumer")
+            .event_source_arn(&f.queue_arn)
+            .batch_size(batch)
+            .maximum_batching_window_in_seconds(window)
+            .send()
+            .await
+            .expect("mapping created");
     let uuid = m.uuid.unwrap();
     wait_state(&f.sb, &uuid, "Enabled").await;
     uuid
@@ -229,7 +244,11 @@ async fn crud_and_state_transitions() {
         .scaling_config(ScalingConfig::builder().maximum_concurrency(3).build())
         .filter_criteria(
             FilterCriteria::builder()
-                .filters(Filter::builder().pattern(r#"{"body": {"kind": ["order"]}}"#).build())
+                .filters(
+                    Filter::builder()
+                        .pattern(r#"{"body": {"kind": ["order"]}}"#)
+                        .build(),
+                )
                 .build(),
         )
         .send()
@@ -237,11 +256,22 @@ async fn crud_and_state_transitions() {
         .unwrap();
     let uuid2 = m2.uuid.clone().unwrap();
     wait_state(&f.sb, &uuid2, "Disabled").await;
-    let g = l.get_event_source_mapping().uuid(&uuid2).send().await.unwrap();
+    let g = l
+        .get_event_source_mapping()
+        .uuid(&uuid2)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(g.batch_size(), Some(100));
     assert_eq!(g.maximum_batching_window_in_seconds(), Some(5));
-    assert_eq!(g.function_response_types(), &[FunctionResponseType::ReportBatchItemFailures]);
-    assert_eq!(g.scaling_config().and_then(|s| s.maximum_concurrency()), Some(3));
+    assert_eq!(
+        g.function_response_types(),
+        &[FunctionResponseType::ReportBatchItemFailures]
+    );
+    assert_eq!(
+        g.scaling_config().and_then(|s| s.maximum_concurrency()),
+        Some(3)
+    );
     assert_eq!(
         g.filter_criteria().unwrap().filters()[0].pattern(),
         Some(r#"{"body": {"kind": ["order"]}}"#)
@@ -250,38 +280,97 @@ async fn crud_and_state_transitions() {
     // List: all, by function, by source, paged.
     let all = l.list_event_source_mappings().send().await.unwrap();
     assert_eq!(all.event_source_mappings().len(), 2);
-    let by_source = l.list_event_source_mappings().event_source_arn(&arn2).send().await.unwrap();
+    let by_source = l
+        .list_event_source_mappings()
+        .event_source_arn(&arn2)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(by_source.event_source_mappings().len(), 1);
-    assert_eq!(by_source.event_source_mappings()[0].uuid(), Some(uuid2.as_str()));
-    let by_fn = l.list_event_source_mappings().function_name("consumer").send().await.unwrap();
+    assert_eq!(
+        by_source.event_source_mappings()[0].uuid(),
+        Some(uuid2.as_str())
+    );
+    let by_fn = l
+        .list_event_source_mappings()
+        .function_name("consumer")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(by_fn.event_source_mappings().len(), 2);
-    let p1 = l.list_event_source_mappings().max_items(1).send().await.unwrap();
+    let p1 = l
+        .list_event_source_mappings()
+        .max_items(1)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(p1.event_source_mappings().len(), 1);
     let marker = p1.next_marker().expect("a second page").to_owned();
-    let p2 = l.list_event_source_mappings().max_items(1).marker(marker).send().await.unwrap();
+    let p2 = l
+        .list_event_source_mappings()
+        .max_items(1)
+        .marker(marker)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(p2.event_source_mappings().len(), 1);
     assert_eq!(p2.next_marker(), None);
-    assert_ne!(p1.event_source_mappings()[0].uuid(), p2.event_source_mappings()[0].uuid());
-    let none = l.list_event_source_mappings().function_name("nobody").send().await.unwrap();
+    assert_ne!(
+        p1.event_source_mappings()[0].uuid(),
+        p2.event_source_mappings()[0].uuid()
+    );
+    let none = l
+        .list_event_source_mappings()
+        .function_name("nobody")
+        .send()
+        .await
+        .unwrap();
     assert!(none.event_source_mappings().is_empty());
 
     // Disable, enable, update.
-    let u = l.update_event_source_mapping().uuid(&uuid).enabled(false).send().await.unwrap();
+    let u = l
+        .update_event_source_mapping()
+        .uuid(&uuid)
+        .enabled(false)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(u.state(), Some("Disabling"));
     wait_state(&f.sb, &uuid, "Disabled").await;
-    let u = l.update_event_source_mapping().uuid(&uuid).enabled(true).send().await.unwrap();
+    let u = l
+        .update_event_source_mapping()
+        .uuid(&uuid)
+        .enabled(true)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(u.state(), Some("Enabling"));
     wait_state(&f.sb, &uuid, "Enabled").await;
-    let u = l.update_event_source_mapping().uuid(&uuid).batch_size(5).send().await.unwrap();
+    let u = l
+        .update_event_source_mapping()
+        .uuid(&uuid)
+        .batch_size(5)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(u.state(), Some("Updating"));
     assert_eq!(u.batch_size(), Some(5));
     wait_state(&f.sb, &uuid, "Enabled").await;
 
     // Delete.
-    let d = l.delete_event_source_mapping().uuid(&uuid).send().await.unwrap();
+    let d = l
+        .delete_event_source_mapping()
+        .uuid(&uuid)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(d.state(), Some("Deleting"));
     until("deletion", async || {
-        l.get_event_source_mapping().uuid(&uuid).send().await.is_err()
+        l.get_event_source_mapping()
+            .uuid(&uuid)
+            .send()
+            .await
+            .is_err()
     })
     .await;
     let (code, msg, status) = err(l.get_event_source_mapping().uuid(&uuid).send().await);
@@ -289,12 +378,25 @@ async fn crud_and_state_transitions() {
     assert_eq!(msg, "The resource you requested does not exist.");
     let (code, _, status) = err(l.delete_event_source_mapping().uuid(&uuid).send().await);
     assert_eq!((code.as_str(), status), ("ResourceNotFoundException", 404));
-    let (code, _, _) = err(l.update_event_source_mapping().uuid(&uuid).enabled(true).send().await);
+    let (code, _, _) = err(l
+        .update_event_source_mapping()
+        .uuid(&uuid)
+        .enabled(true)
+        .send()
+        .await);
     assert_eq!(code, "ResourceNotFoundException");
 
     // Another account sees none of them.
     let other = f.sb.lambda_as("111122223333");
-    assert!(other.list_event_source_mappings().send().await.unwrap().event_source_mappings().is_empty());
+    assert!(
+        other
+            .list_event_source_mappings()
+            .send()
+            .await
+            .unwrap()
+            .event_source_mappings()
+            .is_empty()
+    );
     let (code, _, _) = err(other.get_event_source_mapping().uuid(&uuid2).send().await);
     assert_eq!(code, "ResourceNotFoundException");
 }
@@ -303,7 +405,11 @@ async fn crud_and_state_transitions() {
 async fn validation_errors() {
     let f = fixture().await;
     let l = f.sb.lambda();
-    let create = || l.create_event_source_mapping().function_name("consumer").event_source_arn(&f.queue_arn);
+    let create = || {
+        l.create_event_source_mapping()
+            .function_name("consumer")
+            .event_source_arn(&f.queue_arn)
+    };
 
     let (code, msg, status) = err(create().batch_size(0).send().await);
     assert_eq!((code.as_str(), status), ("ValidationException", 400));
@@ -311,77 +417,94 @@ async fn validation_errors() {
         msg,
         "1 validation error detected: Value '0' at 'batchSize' failed to satisfy constraint: Member must have value greater than or equal to 1"
     );
-    let (code, _, _) = err(create().batch_size(10_001).maximum_batching_window_in_seconds(1).send().await);
+    let (code, _, _) = err(create()
+        .batch_size(10_001)
+        .maximum_batching_window_in_seconds(1)
+        .send()
+        .await);
     assert_eq!(code, "ValidationException");
     let (code, msg, status) = err(create().batch_size(11).send().await);
-    assert_eq!((code.as_str(), status), ("InvalidParameterValueException", 400));
+    assert_eq!(
+        (code.as_str(), status),
+        ("InvalidParameterValueException", 400)
+    );
     assert_eq!(
         msg,
         "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10"
     );
-    let (code, _, _) = err(create().maximum_batching_window_in_seconds(301).send().await);
+    let (code, _, _) = err(create()
+        .maximum_batching_window_in_seconds(301)
+        .send()
+        .await);
     assert_eq!(code, "ValidationException");
-    let (code, msg, _) = err(
-        create()
-            .scaling_config(ScalingConfig::builder().maximum_concurrency(1).build())
-            .send()
-            .await,
-    );
+    let (code, msg, _) = err(create()
+        .scaling_config(ScalingConfig::builder().maximum_concurrency(1).build())
+        .send()
+        .await);
     assert_eq!(code, "ValidationException");
     assert!(msg.contains("'scalingConfig.maximumConcurrency'"), "{msg}");
-    let (code, _, _) = err(
-        create()
-            .scaling_config(ScalingConfig::builder().maximum_concurrency(1001).build())
-            .send()
-            .await,
-    );
+    let (code, _, _) = err(create()
+        .scaling_config(ScalingConfig::builder().maximum_concurrency(1001).build())
+        .send()
+        .await);
     assert_eq!(code, "ValidationException");
-    let (code, _, _) = err(create().function_response_types(FunctionResponseType::from("Everything")).send().await);
+    let (code, _, _) = err(create()
+        .function_response_types(FunctionResponseType::from("Everything"))
+        .send()
+        .await);
     assert_eq!(code, "ValidationException");
-    let (code, msg, _) = err(
-        create()
-            .filter_criteria(
-                FilterCriteria::builder()
-                    .filters(Filter::builder().pattern(r#"{"body": "not-a-list"}"#).build())
-                    .build(),
-            )
-            .send()
-            .await,
-    );
+    let (code, msg, _) = err(create()
+        .filter_criteria(
+            FilterCriteria::builder()
+                .filters(
+                    Filter::builder()
+                        .pattern(r#"{"body": "not-a-list"}"#)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await);
     assert_eq!(code, "InvalidParameterValueException");
     assert_eq!(msg, "Invalid filter pattern definition.");
     let mut six = FilterCriteria::builder();
     for i in 0..6 {
-        six = six.filters(Filter::builder().pattern(format!(r#"{{"body": {{"n": [{i}]}}}}"#)).build());
+        six = six.filters(
+            Filter::builder()
+                .pattern(format!(r#"{{"body": {{"n": [{i}]}}}}"#))
+                .build(),
+        );
     }
     let (code, _, _) = err(create().filter_criteria(six.build()).send().await);
     assert_eq!(code, "InvalidParameterValueException");
-    let (code, msg, _) = err(
-        create()
-            .starting_position(aws_sdk_lambda::types::EventSourcePosition::Latest)
-            .send()
-            .await,
-    );
+    let (code, msg, _) = err(create()
+        .starting_position(aws_sdk_lambda::types::EventSourcePosition::Latest)
+        .send()
+        .await);
     assert_eq!(code, "InvalidParameterValueException");
-    assert_eq!(msg, "Unsupported StartingPosition parameter for given event source.");
+    assert_eq!(
+        msg,
+        "Unsupported StartingPosition parameter for given event source."
+    );
 
     // A queue that does not exist, a function that does not exist.
-    let (code, msg, _) = err(
-        l.create_event_source_mapping()
-            .function_name("consumer")
-            .event_source_arn("arn:aws:sqs:us-east-1:000000000000:missing")
-            .send()
-            .await,
-    );
+    let (code, msg, _) = err(l
+        .create_event_source_mapping()
+        .function_name("consumer")
+        .event_source_arn("arn:aws:sqs:us-east-1:000000000000:missing")
+        .send()
+        .await);
     assert_eq!(code, "InvalidParameterValueException");
-    assert!(msg.contains("AWS.SimpleQueueService.NonExistentQueue"), "{msg}");
-    let (code, msg, status) = err(
-        l.create_event_source_mapping()
-            .function_name("ghost")
-            .event_source_arn(&f.queue_arn)
-            .send()
-            .await,
+    assert!(
+        msg.contains("AWS.SimpleQueueService.NonExistentQueue"),
+        "{msg}"
     );
+    let (code, msg, status) = err(l
+        .create_event_source_mapping()
+        .function_name("ghost")
+        .event_source_arn(&f.queue_arn)
+        .send()
+        .await);
     assert_eq!((code.as_str(), status), ("ResourceNotFoundException", 404));
     assert!(msg.contains("function:ghost"), "{msg}");
 
@@ -390,12 +513,25 @@ async fn validation_errors() {
     let (code, msg, status) = err(create().send().await);
     assert_eq!((code.as_str(), status), ("ResourceConflictException", 409));
     assert!(msg.contains(&uuid), "{msg}");
-    assert!(msg.starts_with("An event source mapping with SQS arn (\" arn:aws:sqs:"), "{msg}");
+    assert!(
+        msg.starts_with("An event source mapping with SQS arn (\" arn:aws:sqs:"),
+        "{msg}"
+    );
 
     // Update keeps the combined rules.
-    let (code, _, _) = err(l.update_event_source_mapping().uuid(&uuid).batch_size(50).send().await);
+    let (code, _, _) = err(l
+        .update_event_source_mapping()
+        .uuid(&uuid)
+        .batch_size(50)
+        .send()
+        .await);
     assert_eq!(code, "InvalidParameterValueException");
-    let (code, _, _) = err(l.update_event_source_mapping().uuid("00000000-0000-0000-0000-000000000000").batch_size(5).send().await);
+    let (code, _, _) = err(l
+        .update_event_source_mapping()
+        .uuid("00000000-0000-0000-0000-000000000000")
+        .batch_size(5)
+        .send()
+        .await);
     assert_eq!(code, "ResourceNotFoundException");
 }
 
@@ -403,34 +539,40 @@ async fn validation_errors() {
 async fn batches_carry_the_sqs_event_and_success_deletes() {
     let f = fixture().await;
     map(&f, 10, 0).await;
-    let sent = f
-        .sb
-        .sqs()
-        .send_message()
-        .queue_url(&f.queue_url)
-        .message_body(r#"{"hello": "world"}"#)
-        .message_attributes(
-            "colour",
-            MessageAttributeValue::builder().data_type("String").string_value("blue").build().unwrap(),
-        )
-        .message_attributes(
-            "blob",
-            MessageAttributeValue::builder()
-                .data_type("Binary")
-                .binary_value(aws_sdk_sqs::primitives::Blob::new(b"\x00\x01".to_vec()))
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let sent =
+        f.sb.sqs()
+            .send_message()
+            .queue_url(&f.queue_url)
+            .message_body(r#"{"hello": "world"}"#)
+            .message_attributes(
+                "colour",
+                MessageAttributeValue::builder()
+                    .data_type("String")
+                    .string_value("blue")
+                    .build()
+                    .unwrap(),
+            )
+            .message_attributes(
+                "blob",
+                MessageAttributeValue::builder()
+                    .data_type("Binary")
+                    .binary_value(aws_sdk_sqs::primitives::Blob::new(b"\x00\x01".to_vec()))
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
     until("the invocation", async || records(f.out.path()).len() == 1).await;
     let r = &records(f.out.path())[0];
     assert_eq!(r["messageId"], sent.message_id().unwrap());
     assert!(r["receiptHandle"].as_str().is_some_and(|h| !h.is_empty()));
     assert_eq!(r["body"], r#"{"hello": "world"}"#);
     assert_eq!(r["md5OfBody"], sent.md5_of_message_body().unwrap());
-    assert_eq!(r["md5OfMessageAttributes"], sent.md5_of_message_attributes().unwrap());
+    assert_eq!(
+        r["md5OfMessageAttributes"],
+        sent.md5_of_message_attributes().unwrap()
+    );
     assert_eq!(r["eventSource"], "aws:sqs");
     assert_eq!(r["eventSourceARN"], f.queue_arn.as_str());
     assert_eq!(r["awsRegion"], "us-east-1");
@@ -449,31 +591,61 @@ async fn batches_carry_the_sqs_event_and_success_deletes() {
         serde_json::json!({"binaryValue": "AAE=", "stringListValues": [], "binaryListValues": [], "dataType": "Binary"})
     );
     // Success deletes the message.
-    until("the delete", async || counts(&f.sb, &f.queue_url).await == (0, 0)).await;
+    until("the delete", async || {
+        counts(&f.sb, &f.queue_url).await == (0, 0)
+    })
+    .await;
 
     // A batch send arrives as one batch.
     send_batch(&f.sb, &f.queue_url, &["a", "b", "c"]).await;
     until("the batch", async || records(f.out.path()).len() == 4).await;
-    assert!(events(f.out.path()).iter().any(|e| e["Records"].as_array().unwrap().len() == 3));
-    until("the delete", async || counts(&f.sb, &f.queue_url).await == (0, 0)).await;
+    assert!(
+        events(f.out.path())
+            .iter()
+            .any(|e| e["Records"].as_array().unwrap().len() == 3)
+    );
+    until("the delete", async || {
+        counts(&f.sb, &f.queue_url).await == (0, 0)
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn function_errors_redeliver_after_the_visibility_timeout() {
     let f = fixture().await;
     map(&f, 10, 0).await;
-    f.sb.sqs().send_message().queue_url(&f.queue_url).message_body("please raise").send().await.unwrap();
-    until("the first invocation", async || events(f.out.path()).len() == 1).await;
-    until("the failed batch", async || counts(&f.sb, &f.queue_url).await == (0, 1)).await;
+    f.sb.sqs()
+        .send_message()
+        .queue_url(&f.queue_url)
+        .message_body("please raise")
+        .send()
+        .await
+        .unwrap();
+    until("the first invocation", async || {
+        events(f.out.path()).len() == 1
+    })
+    .await;
+    until("the failed batch", async || {
+        counts(&f.sb, &f.queue_url).await == (0, 1)
+    })
+    .await;
     // Hidden for the queue's 30 s visibility timeout, then delivered again.
     f.sb.clock().advance(Duration::from_secs(29));
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(events(f.out.path()).len(), 1);
     f.sb.clock().advance(Duration::from_secs(1));
-    until("the second invocation", async || events(f.out.path()).len() == 2).await;
+    until("the second invocation", async || {
+        events(f.out.path()).len() == 2
+    })
+    .await;
     let counts_seen: Vec<String> = records(f.out.path())
         .iter()
-        .map(|r| r["attributes"]["ApproximateReceiveCount"].as_str().unwrap().to_owned())
+        .map(|r| {
+            r["attributes"]["ApproximateReceiveCount"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     assert!(counts_seen.contains(&"2".to_owned()), "{counts_seen:?}");
 }
@@ -490,9 +662,17 @@ async fn report_batch_item_failures_keeps_only_the_failed() {
         .await
         .unwrap();
     wait_state(&f.sb, &uuid, "Enabled").await;
-    send_batch(&f.sb, &f.queue_url, &["partial ok", "partial bad", "partial ok too"]).await;
+    send_batch(
+        &f.sb,
+        &f.queue_url,
+        &["partial ok", "partial bad", "partial ok too"],
+    )
+    .await;
     until("the invocation", async || events(f.out.path()).len() == 1).await;
-    until("the partial delete", async || counts(&f.sb, &f.queue_url).await == (0, 1)).await;
+    until("the partial delete", async || {
+        counts(&f.sb, &f.queue_url).await == (0, 1)
+    })
+    .await;
     f.sb.clock().advance(Duration::from_secs(30));
     until("the redelivery", async || events(f.out.path()).len() == 2).await;
     let second: Vec<Value> = events(f.out.path())
@@ -514,7 +694,10 @@ async fn report_batch_item_failures_keeps_only_the_failed() {
     wait_state(&f.sb, &uuid, "Enabled").await;
     send_batch(&f.sb, &f.queue_url, &["invalid 1", "invalid 2"]).await;
     until("the invocation", async || events(f.out.path()).len() == 1).await;
-    until("the failed batch", async || counts(&f.sb, &f.queue_url).await == (0, 2)).await;
+    until("the failed batch", async || {
+        counts(&f.sb, &f.queue_url).await == (0, 2)
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -522,14 +705,26 @@ async fn the_batching_window_gathers_messages() {
     let f = fixture().await;
     map(&f, 100, 10).await;
     send_batch(&f.sb, &f.queue_url, &["w1", "w2", "w3"]).await;
-    until("the receive", async || counts(&f.sb, &f.queue_url).await == (0, 3)).await;
+    until("the receive", async || {
+        counts(&f.sb, &f.queue_url).await == (0, 3)
+    })
+    .await;
     f.sb.clock().advance(Duration::from_secs(9));
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(events(f.out.path()).is_empty(), "invoked before the window closed");
+    assert!(
+        events(f.out.path()).is_empty(),
+        "invoked before the window closed"
+    );
     f.sb.clock().advance(Duration::from_secs(1));
     until("the invocation", async || events(f.out.path()).len() == 1).await;
-    assert_eq!(events(f.out.path())[0]["Records"].as_array().unwrap().len(), 3);
-    until("the delete", async || counts(&f.sb, &f.queue_url).await == (0, 0)).await;
+    assert_eq!(
+        events(f.out.path())[0]["Records"].as_array().unwrap().len(),
+        3
+    );
+    until("the delete", async || {
+        counts(&f.sb, &f.queue_url).await == (0, 0)
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -543,8 +738,16 @@ async fn filters_delete_what_matches_nothing_without_invoking() {
         .event_source_arn(&f.queue_arn)
         .filter_criteria(
             FilterCriteria::builder()
-                .filters(Filter::builder().pattern(r#"{"body": {"kind": ["order"], "n": [{"numeric": [">", 3]}]}}"#).build())
-                .filters(Filter::builder().pattern(r#"{"body": {"kind": [{"prefix": "vip-"}]}}"#).build())
+                .filters(
+                    Filter::builder()
+                        .pattern(r#"{"body": {"kind": ["order"], "n": [{"numeric": [">", 3]}]}}"#)
+                        .build(),
+                )
+                .filters(
+                    Filter::builder()
+                        .pattern(r#"{"body": {"kind": [{"prefix": "vip-"}]}}"#)
+                        .build(),
+                )
                 .build(),
         )
         .send()
@@ -563,38 +766,49 @@ async fn filters_delete_what_matches_nothing_without_invoking() {
         ],
     )
     .await;
-    until("the deletes", async || counts(&f.sb, &f.queue_url).await == (0, 0)).await;
+    until("the deletes", async || {
+        counts(&f.sb, &f.queue_url).await == (0, 0)
+    })
+    .await;
     let mut bodies: Vec<String> = records(f.out.path())
         .iter()
         .map(|r| r["body"].as_str().unwrap().to_owned())
         .collect();
     bodies.sort();
-    assert_eq!(bodies, vec![r#"{"kind": "order", "n": 5}"#, r#"{"kind": "vip-refund"}"#]);
+    assert_eq!(
+        bodies,
+        vec![r#"{"kind": "order", "n": 5}"#, r#"{"kind": "vip-refund"}"#]
+    );
 }
 
 #[tokio::test]
 async fn pollers_scale_up_with_the_backlog_and_down_when_it_is_gone() {
     let f = fixture().await;
-    let m = f
-        .sb
-        .lambda()
-        .create_event_source_mapping()
-        .function_name("consumer")
-        .event_source_arn(&f.queue_arn)
-        .batch_size(1)
-        .scaling_config(ScalingConfig::builder().maximum_concurrency(8).build())
-        .send()
-        .await
-        .unwrap();
+    let m =
+        f.sb.lambda()
+            .create_event_source_mapping()
+            .function_name("consumer")
+            .event_source_arn(&f.queue_arn)
+            .batch_size(1)
+            .scaling_config(ScalingConfig::builder().maximum_concurrency(8).build())
+            .send()
+            .await
+            .unwrap();
     let uuid = m.uuid().unwrap().to_owned();
     wait_state(&f.sb, &uuid, "Enabled").await;
-    until("5 pollers", async || nimbus_lambda::event_source::scaling_history(&uuid).current == 5).await;
+    until("5 pollers", async || {
+        nimbus_lambda::event_source::scaling_history(&uuid).current == 5
+    })
+    .await;
     for chunk in 0..6 {
         let bodies: Vec<String> = (0..10).map(|i| format!("m{chunk}-{i}")).collect();
         let refs: Vec<&str> = bodies.iter().map(String::as_str).collect();
         send_batch(&f.sb, &f.queue_url, &refs).await;
     }
-    until("the backlog drained", async || counts(&f.sb, &f.queue_url).await == (0, 0)).await;
+    until("the backlog drained", async || {
+        counts(&f.sb, &f.queue_url).await == (0, 0)
+    })
+    .await;
     let h = nimbus_lambda::event_source::scaling_history(&uuid);
     let max = h.changes.iter().copied().max().unwrap();
     assert!(max > 5, "scaled up beyond 5: {:?}", h.changes);
@@ -605,7 +819,10 @@ async fn pollers_scale_up_with_the_backlog_and_down_when_it_is_gone() {
         f.sb.clock().advance(Duration::from_secs(20));
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    until("back to 5", async || nimbus_lambda::event_source::scaling_history(&uuid).current == 5).await;
+    until("back to 5", async || {
+        nimbus_lambda::event_source::scaling_history(&uuid).current == 5
+    })
+    .await;
 
     // Reserved concurrency caps too.
     f.sb.lambda()
@@ -615,9 +832,18 @@ async fn pollers_scale_up_with_the_backlog_and_down_when_it_is_gone() {
         .send()
         .await
         .unwrap();
-    f.sb.lambda().update_event_source_mapping().uuid(&uuid).batch_size(2).send().await.unwrap();
+    f.sb.lambda()
+        .update_event_source_mapping()
+        .uuid(&uuid)
+        .batch_size(2)
+        .send()
+        .await
+        .unwrap();
     wait_state(&f.sb, &uuid, "Enabled").await;
-    until("2 pollers", async || nimbus_lambda::event_source::scaling_history(&uuid).current == 2).await;
+    until("2 pollers", async || {
+        nimbus_lambda::event_source::scaling_history(&uuid).current == 2
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -626,17 +852,38 @@ async fn mappings_survive_a_restart_and_resume_polling() {
     let uuid = map(&f, 10, 0).await;
     f.sb.restart().await;
     assert_eq!(state(&f.sb, &uuid).await, "Enabled");
-    f.sb.sqs().send_message().queue_url(&f.queue_url).message_body("after restart").send().await.unwrap();
+    f.sb.sqs()
+        .send_message()
+        .queue_url(&f.queue_url)
+        .message_body("after restart")
+        .send()
+        .await
+        .unwrap();
     until("the invocation", async || records(f.out.path()).len() == 1).await;
     assert_eq!(records(f.out.path())[0]["body"], "after restart");
-    until("the delete", async || counts(&f.sb, &f.queue_url).await == (0, 0)).await;
+    until("the delete", async || {
+        counts(&f.sb, &f.queue_url).await == (0, 0)
+    })
+    .await;
 
     // A disabled mapping stays disabled.
-    f.sb.lambda().update_event_source_mapping().uuid(&uuid).enabled(false).send().await.unwrap();
+    f.sb.lambda()
+        .update_event_source_mapping()
+        .uuid(&uuid)
+        .enabled(false)
+        .send()
+        .await
+        .unwrap();
     wait_state(&f.sb, &uuid, "Disabled").await;
     f.sb.restart().await;
     assert_eq!(state(&f.sb, &uuid).await, "Disabled");
-    f.sb.sqs().send_message().queue_url(&f.queue_url).message_body("while disabled").send().await.unwrap();
+    f.sb.sqs()
+        .send_message()
+        .queue_url(&f.queue_url)
+        .message_body("while disabled")
+        .send()
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(counts(&f.sb, &f.queue_url).await, (1, 0));
     let _ = &mut f;
@@ -655,17 +902,19 @@ async fn fifo_queues_limit_batches_and_deliver_in_group_order() {
         ],
     )
     .await;
-    let (code, msg, _) = err(
-        l.create_event_source_mapping()
-            .function_name("consumer")
-            .event_source_arn(&fifo_arn)
-            .batch_size(20)
-            .maximum_batching_window_in_seconds(1)
-            .send()
-            .await,
-    );
+    let (code, msg, _) = err(l
+        .create_event_source_mapping()
+        .function_name("consumer")
+        .event_source_arn(&fifo_arn)
+        .batch_size(20)
+        .maximum_batching_window_in_seconds(1)
+        .send()
+        .await);
     assert_eq!(code, "InvalidParameterValueException");
-    assert_eq!(msg, "BatchSize must be less than or equal to 10 for FIFO queues.");
+    assert_eq!(
+        msg,
+        "BatchSize must be less than or equal to 10 for FIFO queues."
+    );
 
     // Messages of one group arrive in send order, each batch after the previous one.
     for i in 0..12 {
@@ -689,7 +938,12 @@ async fn fifo_queues_limit_batches_and_deliver_in_group_order() {
     wait_state(&f.sb, m.uuid().unwrap(), "Enabled").await;
     until("every message", async || records(f.out.path()).len() == 12).await;
     let mut evs = events(f.out.path());
-    evs.sort_by_key(|e| e["Records"][0]["attributes"]["SequenceNumber"].as_str().unwrap_or("").to_owned());
+    evs.sort_by_key(|e| {
+        e["Records"][0]["attributes"]["SequenceNumber"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    });
     let bodies: Vec<String> = evs
         .iter()
         .flat_map(|e| e["Records"].as_array().unwrap().clone())
@@ -718,16 +972,31 @@ async fn what_keeps_failing_reaches_the_dead_letter_queue_after_max_receive_coun
         .await
         .unwrap();
     map(&f, 10, 0).await;
-    f.sb.sqs().send_message().queue_url(&f.queue_url).message_body("always raise").send().await.unwrap();
+    f.sb.sqs()
+        .send_message()
+        .queue_url(&f.queue_url)
+        .message_body("always raise")
+        .send()
+        .await
+        .unwrap();
     for n in 1..=3 {
         until("an invocation", async || events(f.out.path()).len() == n).await;
-        until("the failed batch", async || counts(&f.sb, &f.queue_url).await == (0, 1)).await;
+        until("the failed batch", async || {
+            counts(&f.sb, &f.queue_url).await == (0, 1)
+        })
+        .await;
         f.sb.clock().advance(Duration::from_secs(30));
     }
     // The fourth receive moves it to the dead-letter queue instead of delivering it.
     until("the move", async || counts(&f.sb, &dlq_url).await == (1, 0)).await;
     assert_eq!(counts(&f.sb, &f.queue_url).await, (0, 0));
     assert_eq!(events(f.out.path()).len(), 3);
-    let m = f.sb.sqs().receive_message().queue_url(&dlq_url).send().await.unwrap();
+    let m =
+        f.sb.sqs()
+            .receive_message()
+            .queue_url(&dlq_url)
+            .send()
+            .await
+            .unwrap();
     assert_eq!(m.messages()[0].body(), Some("always raise"));
 }
