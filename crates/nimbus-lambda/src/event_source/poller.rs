@@ -532,3 +532,84 @@ fn filter_view(record: &Value) -> Value {
     }
     v
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use nimbus_core::bus::ConsumedAttribute;
+
+    use super::*;
+
+    fn msg(id: &str) -> ConsumedMessage {
+        ConsumedMessage {
+            message_id: id.into(),
+            receipt_handle: format!("rh-{id}"),
+            received_at: 0,
+            body: "{\"a\":1}".into(),
+            md5_of_body: "x".into(),
+            md5_of_message_attributes: None,
+            attributes: BTreeMap::new(),
+            message_attributes: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn partial_batch_responses() {
+        let batch = [msg("m1"), msg("m2")];
+        let f = |s: &str| batch_item_failures(s.as_bytes(), &batch);
+        for all_ok in [
+            "",
+            "null",
+            "{}",
+            r#"{"batchItemFailures": null}"#,
+            r#"{"batchItemFailures": []}"#,
+            r#"{"other": 1}"#,
+        ] {
+            assert_eq!(f(all_ok), Some(vec![]), "{all_ok}");
+        }
+        assert_eq!(
+            f(r#"{"batchItemFailures": [{"itemIdentifier": "m2"}]}"#),
+            Some(vec!["m2".to_owned()])
+        );
+        for invalid in [
+            "not json",
+            "\"text\"",
+            "[1]",
+            r#"{"batchItemFailures": "m1"}"#,
+            r#"{"batchItemFailures": [{"itemIdentifier": ""}]}"#,
+            r#"{"batchItemFailures": [{"itemIdentifier": null}]}"#,
+            r#"{"batchItemFailures": [{"id": "m1"}]}"#,
+            r#"{"batchItemFailures": [{"itemIdentifier": "m9"}]}"#,
+        ] {
+            assert_eq!(f(invalid), None, "{invalid}");
+        }
+    }
+
+    #[test]
+    fn records_have_the_sqs_event_shape() {
+        let mut m = msg("m1");
+        m.message_attributes.insert(
+            "n".into(),
+            ConsumedAttribute {
+                data_type: "Number".into(),
+                string_value: Some("5".into()),
+                binary_value: None,
+            },
+        );
+        m.md5_of_message_attributes = Some("abc".into());
+        let r = event_record(&m, "arn:aws:sqs:us-east-1:000000000000:q", "us-east-1");
+        assert_eq!(r["eventSource"], "aws:sqs");
+        assert_eq!(r["eventSourceARN"], "arn:aws:sqs:us-east-1:000000000000:q");
+        assert_eq!(r["md5OfMessageAttributes"], "abc");
+        assert_eq!(
+            r["messageAttributes"]["n"],
+            json!({"stringValue": "5", "stringListValues": [], "binaryListValues": [], "dataType": "Number"})
+        );
+        // Filters see a JSON body parsed, plain text as it is.
+        assert_eq!(filter_view(&r)["body"]["a"], 1);
+        m.body = "plain".into();
+        let r = event_record(&m, "q", "us-east-1");
+        assert_eq!(filter_view(&r)["body"], "plain");
+    }
+}
