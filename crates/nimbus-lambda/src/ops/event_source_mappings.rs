@@ -198,15 +198,15 @@ fn validate(input: &MappingInput) -> Result<Settings, LambdaError> {
 
 /// The rules that involve several members and the queue's kind.
 fn check_combination(rec: &MappingRecord, fifo: bool) -> Result<(), LambdaError> {
-    if fifo && i64::from(rec.batch_size) > MAX_FIFO_BATCH_SIZE {
-        return Err(LambdaError::InvalidParameterValue(format!(
-            "BatchSize must be less than or equal to {MAX_FIFO_BATCH_SIZE} for FIFO queues."
-        )));
-    }
     if fifo && rec.batching_window_secs > 0 {
         return Err(LambdaError::InvalidParameterValue(
             "Batching window is not supported for FIFO queues".into(),
         ));
+    }
+    if fifo && i64::from(rec.batch_size) > MAX_FIFO_BATCH_SIZE {
+        return Err(LambdaError::InvalidParameterValue(format!(
+            "Maximum batch size must be between 1 and {MAX_FIFO_BATCH_SIZE} inclusive"
+        )));
     }
     if rec.batch_size > 10 && rec.batching_window_secs == 0 {
         return Err(LambdaError::InvalidParameterValue(

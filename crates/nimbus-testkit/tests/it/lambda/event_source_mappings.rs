@@ -902,19 +902,21 @@ async fn fifo_queues_limit_batches_and_deliver_in_group_order() {
         ],
     )
     .await;
-    let (code, msg, _) = err(l
-        .create_event_source_mapping()
-        .function_name("consumer")
-        .event_source_arn(&fifo_arn)
-        .batch_size(20)
+    let fifo_create = || {
+        l.create_event_source_mapping()
+            .function_name("consumer")
+            .event_source_arn(&fifo_arn)
+    };
+    let (code, msg, _) = err(fifo_create().batch_size(20).send().await);
+    assert_eq!(code, "InvalidParameterValueException");
+    assert_eq!(msg, "Maximum batch size must be between 1 and 10 inclusive");
+    let (code, msg, _) = err(fifo_create()
+        .batch_size(5)
         .maximum_batching_window_in_seconds(1)
         .send()
         .await);
     assert_eq!(code, "InvalidParameterValueException");
-    assert_eq!(
-        msg,
-        "BatchSize must be less than or equal to 10 for FIFO queues."
-    );
+    assert_eq!(msg, "Batching window is not supported for FIFO queues");
 
     // Messages of one group arrive in send order, each batch after the previous one.
     for i in 0..12 {
