@@ -479,6 +479,9 @@ impl FunctionInvoker for Invoker {
             .ok_or(DeliveryError::Unavailable("lambda"))?;
         let key = key_of(function_arn)
             .ok_or_else(|| DeliveryError::NoSuchDestination(function_arn.to_string()))?;
+        if svc.store.get(&key).is_none() {
+            return Err(DeliveryError::NoSuchDestination(function_arn.to_string()));
+        }
         if let Some(caller) = caller
             && !svc.permits(&key, caller)
         {

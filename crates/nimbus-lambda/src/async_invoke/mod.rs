@@ -40,6 +40,9 @@ pub const THROTTLE_MAX_BACKOFF_MS: u64 = 300_000;
 /// The most events the queue holds (queued and running) before `Event` invocations are
 /// throttled.
 pub const MAX_QUEUED_EVENTS: usize = 100_000;
+/// The most payload bytes the queue holds (queued and running) before `Event` invocations
+/// are throttled.
+pub const MAX_QUEUED_BYTES: usize = 512 * 1024 * 1024;
 /// The most asynchronous invocations the worker runs at once, over all functions.
 pub const MAX_CONCURRENT_DISPATCH: usize = 64;
 

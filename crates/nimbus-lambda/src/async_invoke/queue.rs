@@ -50,6 +50,8 @@ struct State {
     due: BTreeSet<(u64, String)>,
     /// Events taken by the worker and not yet finished or rescheduled.
     running: usize,
+    /// Payload bytes of waiting and running events.
+    bytes: usize,
 }
 
 /// The queue.
@@ -88,6 +90,7 @@ impl EventQueue {
             waiting: BTreeMap::new(),
             due: BTreeSet::new(),
             running: 0,
+            bytes: 0,
         };
         if let Some(conn) = &db {
             let mut stmt = conn.prepare("SELECT record FROM events")?;
@@ -96,6 +99,7 @@ impl EventQueue {
                 match serde_json::from_str::<QueuedEvent>(&row?) {
                     Ok(mut ev) => {
                         ev.due_at = 0;
+                        state.bytes += ev.payload.len();
                         state.due.insert((0, ev.id.clone()));
                         state.waiting.insert(ev.id.clone(), ev);
                     }
@@ -150,7 +154,12 @@ impl EventQueue {
 
     /// Commits a new event; it is acknowledged once this returns.
     pub fn push(&self, ev: QueuedEvent) -> Result<(), LambdaError> {
-        if self.len() >= super::MAX_QUEUED_EVENTS {
+        let full = {
+            let s = self.state.lock();
+            s.waiting.len() + s.running >= super::MAX_QUEUED_EVENTS
+                || s.bytes + ev.payload.len() > super::MAX_QUEUED_BYTES
+        };
+        if full {
             return Err(LambdaError::TooManyRequests {
                 message: "Rate Exceeded.".into(),
                 reason: crate::error::ThrottleReason::ConcurrentInvocationLimitExceeded,
@@ -158,6 +167,7 @@ impl EventQueue {
         }
         self.persist(&ev)?;
         let mut s = self.state.lock();
+        s.bytes += ev.payload.len();
         s.due.insert((ev.due_at, ev.id.clone()));
         s.waiting.insert(ev.id.clone(), ev);
         Ok(())
@@ -201,7 +211,8 @@ impl EventQueue {
     }
 
     /// Forgets a taken event for good.
-    pub fn finish(&self, id: &str) {
+    pub fn finish(&self, ev: &QueuedEvent) {
+        let id = ev.id.as_str();
         if let Some(db) = &self.db
             && let Err(e) = db
                 .lock()
@@ -211,6 +222,7 @@ impl EventQueue {
         }
         let mut s = self.state.lock();
         s.running = s.running.saturating_sub(1);
+        s.bytes = s.bytes.saturating_sub(ev.payload.len());
     }
 
     /// Gives back a taken event without changing it (the service is stopping); it stays
@@ -220,5 +232,71 @@ impl EventQueue {
         s.running = s.running.saturating_sub(1);
         s.due.insert((ev.due_at, ev.id.clone()));
         s.waiting.insert(ev.id.clone(), ev);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(id: &str, due_at: u64) -> QueuedEvent {
+        QueuedEvent {
+            id: id.into(),
+            key: FunctionKey {
+                account: "000000000000".into(),
+                region: "us-east-1".into(),
+                name: "f".into(),
+            },
+            payload: "{}".into(),
+            enqueued_at: 0,
+            attempts: 0,
+            throttles: 0,
+            due_at,
+            last: None,
+        }
+    }
+
+    #[test]
+    fn due_order_reschedule_and_finish() {
+        let q = EventQueue::open(&ServiceEnv::in_memory()).unwrap();
+        q.push(event("b", 20)).unwrap();
+        q.push(event("a", 10)).unwrap();
+        q.push(event("c", 30)).unwrap();
+        assert_eq!(q.next_due(), Some(10));
+        assert!(q.take_due(5, 10).is_empty());
+        let taken = q.take_due(20, 1);
+        assert_eq!(taken.len(), 1);
+        assert_eq!(taken[0].id, "a");
+        assert_eq!((q.len(), q.waiting()), (3, 2));
+        let mut a = taken.into_iter().next().unwrap();
+        a.due_at = 100;
+        q.reschedule(a);
+        let taken = q.take_due(50, 10);
+        assert_eq!(
+            taken.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+            ["b", "c"]
+        );
+        for e in &taken {
+            q.finish(e);
+        }
+        assert_eq!((q.len(), q.next_due()), (1, Some(100)));
+    }
+
+    #[test]
+    fn stored_events_come_back_due_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut env = ServiceEnv::in_memory();
+        env.storage.data_dir = Some(dir.path().to_owned());
+        {
+            let q = EventQueue::open(&env).unwrap();
+            q.push(event("kept", 500)).unwrap();
+            q.push(event("done", 10)).unwrap();
+            let done = q.take_due(10, 10);
+            q.finish(&done[0]);
+        }
+        let q = EventQueue::open(&env).unwrap();
+        assert_eq!(q.len(), 1);
+        let back = q.take_due(0, 10);
+        assert_eq!(back[0].id, "kept");
     }
 }

@@ -155,7 +155,7 @@ impl LambdaService {
         let Some(f) = self.store.get(&ev.key) else {
             tracing::warn!(function = %ev.key.name, request_id = %ev.id,
                 "asynchronous event dropped: the function no longer exists");
-            queue.finish(&ev.id);
+            queue.finish(&ev);
             return;
         };
         let settings = Settings::of(&f);
@@ -165,7 +165,7 @@ impl LambdaService {
                 "asynchronous event discarded: older than MaximumEventAgeInSeconds");
             self.deliver_outcome(&ev, Condition::EventAgeExceeded, &settings)
                 .await;
-            queue.finish(&ev.id);
+            queue.finish(&ev);
             return;
         }
         let result = self
@@ -195,7 +195,7 @@ impl LambdaService {
             Err(LambdaError::ResourceNotFound(_)) => {
                 tracing::warn!(function = %ev.key.name, request_id = %ev.id,
                     "asynchronous event dropped: the function no longer exists");
-                queue.finish(&ev.id);
+                queue.finish(&ev);
                 return;
             }
             Err(e) => (
@@ -213,7 +213,7 @@ impl LambdaService {
                 "asynchronous invocation succeeded");
             self.deliver_outcome(&ev, Condition::Success, &settings)
                 .await;
-            queue.finish(&ev.id);
+            queue.finish(&ev);
             return;
         }
         if ev.attempts > settings.max_retries {
@@ -221,7 +221,7 @@ impl LambdaService {
                 "asynchronous invocation failed; retries exhausted");
             self.deliver_outcome(&ev, Condition::RetriesExhausted, &settings)
                 .await;
-            queue.finish(&ev.id);
+            queue.finish(&ev);
             return;
         }
         let wait = RETRY_DELAYS_MS[(ev.attempts as usize - 1).min(RETRY_DELAYS_MS.len() - 1)];

@@ -96,53 +96,72 @@ fn destination_member(
 }
 
 impl LambdaService {
-    /// Checks a destination as Lambda does when the configuration is saved: a queue that
-    /// exists, or a function (not this one) that exists. Other destination types AWS accepts
-    /// (SNS topics, EventBridge buses, S3 buckets) are refused, since nimbus cannot deliver
-    /// to them.
-    async fn check_destination(&self, key: &FunctionKey, arn: &str) -> Result<(), LambdaError> {
-        let invalid = |why: &str| {
+    /// Checks a destination as Lambda does when the configuration is saved: a function
+    /// destination must exist and not be this function. SQS queues are not looked up (AWS
+    /// does not either; a missing queue is logged). Other destination types AWS accepts (SNS
+    /// topics, EventBridge buses, S3 buckets) are refused, since nimbus cannot deliver to
+    /// them; unknown services are refused as AWS refuses them.
+    async fn check_destinations(
+        &self,
+        key: &FunctionKey,
+        on_success: Option<&str>,
+        on_failure: Option<&str>,
+    ) -> Result<(), LambdaError> {
+        let whole_config_invalid = || {
+            let part = |name: &str, d: Option<&str>| match d {
+                Some(arn) => format!("{name}(destination={arn})"),
+                None => "null".to_owned(),
+            };
             LambdaError::InvalidParameterValue(format!(
-                "The destination ARN {arn} is invalid. {why}"
+                "The provided destination config DestinationConfig(onSuccess={}, onFailure={}) is invalid.",
+                part("OnSuccess", on_success),
+                part("OnFailure", on_failure)
             ))
         };
-        let parsed: Arn = arn
-            .parse()
-            .map_err(|_| invalid("Destinations must be SQS queues or Lambda functions."))?;
-        match parsed.service.as_str() {
-            "sqs" => {
-                let exists = match self.env.bus.queues() {
-                    Ok(q) => q.queue_exists(&parsed).await,
-                    Err(_) => false,
-                };
-                if !exists {
-                    return Err(invalid("The queue does not exist."));
+        for arn in [on_success, on_failure].into_iter().flatten() {
+            let Ok(parsed) = arn.parse::<Arn>() else {
+                return Err(whole_config_invalid());
+            };
+            match parsed.service.as_str() {
+                "sqs" => {
+                    let exists = match self.env.bus.queues() {
+                        Ok(q) => q.queue_exists(&parsed).await,
+                        Err(_) => false,
+                    };
+                    if !exists {
+                        tracing::warn!(function = %key.name, destination = %arn,
+                            "the destination queue does not exist (yet); records sent to it will be lost");
+                    }
                 }
-            }
-            "lambda" => {
-                let name = parsed
-                    .resource
-                    .strip_prefix("function:")
-                    .and_then(|r| r.split(':').next())
-                    .ok_or_else(|| invalid("It does not name a function."))?;
-                let target = FunctionKey {
-                    account: parsed.account.clone(),
-                    region: parsed.region.clone(),
-                    name: name.to_owned(),
-                };
-                if &target == key {
-                    return Err(LambdaError::InvalidParameterValue(
-                        "You can't specify the function as a destination for itself.".into(),
-                    ));
+                "lambda" => {
+                    let name = parsed
+                        .resource
+                        .strip_prefix("function:")
+                        .and_then(|r| r.split(':').next())
+                        .unwrap_or_default();
+                    let target = FunctionKey {
+                        account: parsed.account.clone(),
+                        region: parsed.region.clone(),
+                        name: name.to_owned(),
+                    };
+                    if self.store.get(&target).is_none() {
+                        return Err(LambdaError::InvalidParameterValue(format!(
+                            "The destination ARN {arn} is invalid."
+                        )));
+                    }
+                    if &target == key {
+                        return Err(LambdaError::InvalidParameterValue(
+                            "You can't specify the function as a destination for itself.".into(),
+                        ));
+                    }
                 }
-                if self.store.get(&target).is_none() {
-                    return Err(invalid("The function does not exist."));
+                "sns" | "events" | "s3" => {
+                    return Err(LambdaError::InvalidParameterValue(format!(
+                        "The destination ARN {arn} is invalid: nimbus delivers destination records to SQS queues and Lambda functions only, not to {} (see docs/compat.md).",
+                        parsed.service
+                    )));
                 }
-            }
-            other => {
-                return Err(invalid(&format!(
-                    "nimbus delivers destination records to SQS queues and Lambda functions only, not to {other} (see docs/compat.md)."
-                )));
+                _ => return Err(whole_config_invalid()),
             }
         }
         Ok(())
@@ -165,15 +184,24 @@ impl LambdaService {
             60,
             21_600,
         )?;
+        let has_destination_config = input.destination_config.is_some();
         let dc = input.destination_config.unwrap_or_default();
         let on_success =
             destination_member(dc.on_success, "destinationConfig.onSuccess.destination")?;
         let on_failure =
             destination_member(dc.on_failure, "destinationConfig.onFailure.destination")?;
-        self.function(&key)?;
-        for arn in [&on_success, &on_failure].into_iter().flatten().flatten() {
-            self.check_destination(&key, arn).await?;
+        if retries.is_none() && age.is_none() && !has_destination_config {
+            return Err(LambdaError::InvalidParameterValue(
+                "You must specify at least one of error handling or destination setting.".into(),
+            ));
         }
+        self.function(&key)?;
+        self.check_destinations(
+            &key,
+            on_success.clone().flatten().as_deref(),
+            on_failure.clone().flatten().as_deref(),
+        )
+        .await?;
         let now = self.env.clock.now_millis();
         let rec = self.store.update(&key, |f| {
             let current = match (&f.event_invoke_config, replace) {

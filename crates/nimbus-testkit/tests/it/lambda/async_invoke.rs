@@ -654,3 +654,47 @@ async fn s3_notifications_need_the_function_policy_under_strict_auth() {
         "the second upload was refused"
     );
 }
+
+#[tokio::test]
+async fn many_events_each_run_once_in_memory_too() {
+    let sb = TestSandbox::builder().in_memory().start().await;
+    python(&sb, "burst", HANDLER).await;
+    let (url, arn) = queue(&sb, "burst-q").await;
+    configure(&sb, "burst", None, None, Some(&arn), None).await;
+    let mut ids = std::collections::BTreeSet::new();
+    for n in 0..20 {
+        ids.insert(invoke_event(&sb, "burst", &format!(r#"{{"n": {n}}}"#)).await);
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let mut ns = std::collections::BTreeSet::new();
+    for _ in 0..600 {
+        let out = sb
+            .sqs()
+            .receive_message()
+            .queue_url(&url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap();
+        for m in out.messages() {
+            let r = body_json(m);
+            assert!(
+                seen.insert(
+                    r["requestContext"]["requestId"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned()
+                ),
+                "a record twice: {r}"
+            );
+            ns.insert(r["responsePayload"]["n"].as_i64().unwrap());
+        }
+        if seen.len() == 20 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(seen, ids);
+    assert_eq!(ns, (0..20).collect());
+    assert_eq!(runs(&sb, "burst").await, 20);
+}

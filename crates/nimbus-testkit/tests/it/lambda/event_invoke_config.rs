@@ -176,6 +176,7 @@ async fn errors() {
     let (code, msg, status) = err(l
         .put_function_event_invoke_config()
         .function_name("nope")
+        .maximum_retry_attempts(1)
         .send()
         .await);
     assert_eq!((code.as_str(), status), ("ResourceNotFoundException", 404));
@@ -238,8 +239,43 @@ async fn errors() {
         msg.contains("'destinationConfig.onSuccess.destination'"),
         "{msg}"
     );
+    // Nothing to set at all.
+    let (code, msg, status) = err(l
+        .put_function_event_invoke_config()
+        .function_name("cfg")
+        .send()
+        .await);
+    assert_eq!(
+        (code.as_str(), status),
+        ("InvalidParameterValueException", 400)
+    );
+    assert_eq!(
+        msg,
+        "You must specify at least one of error handling or destination setting."
+    );
+    let (_, msg, _) = err(l
+        .put_function_event_invoke_config()
+        .function_name("cfg")
+        .destination_config(dest(
+            "arn:aws:lambda:us-east-1:000000000000:function:missing",
+        ))
+        .send()
+        .await);
+    assert_eq!(
+        msg,
+        "The destination ARN arn:aws:lambda:us-east-1:000000000000:function:missing is invalid."
+    );
+    let (_, msg, _) = err(l
+        .put_function_event_invoke_config()
+        .function_name("cfg")
+        .destination_config(dest("arn:aws:dynamodb:us-east-1:000000000000:table/t"))
+        .send()
+        .await);
+    assert_eq!(
+        msg,
+        "The provided destination config DestinationConfig(onSuccess=OnSuccess(destination=arn:aws:dynamodb:us-east-1:000000000000:table/t), onFailure=null) is invalid."
+    );
     for bad in [
-        "arn:aws:sqs:us-east-1:000000000000:missing",
         "arn:aws:lambda:us-east-1:000000000000:function:missing",
         "arn:aws:lambda:us-east-1:000000000000:function:cfg",
         "arn:aws:sns:us-east-1:000000000000:topic",
@@ -280,6 +316,12 @@ async fn errors() {
         .send()
         .await
         .expect("an existing queue is a valid destination");
+    l.put_function_event_invoke_config()
+        .function_name("cfg")
+        .destination_config(dest("arn:aws:sqs:us-east-1:000000000000:not-yet"))
+        .send()
+        .await
+        .expect("like AWS, queues are not looked up");
     // MaxItems out of range.
     let r = sb
         .raw(
