@@ -118,11 +118,27 @@ def test_dead_letter_state_survives_sigkill():
     try:
         src, dlq, dlq_arn = make_queues(n)
         poison(n, src)
+        sqs = n.client("sqs")
+        fifo = sqs.create_queue(QueueName="kill.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+        first = sqs.send_message(QueueUrl=fifo, MessageBody="a", MessageGroupId="g", MessageDeduplicationId="d1")
+        sqs.send_message(QueueUrl=fifo, MessageBody="b", MessageGroupId="g", MessageDeduplicationId="d2")
+        head = sqs.receive_message(QueueUrl=fifo, VisibilityTimeout=600)["Messages"]
+        assert [m["Body"] for m in head] == ["a"]
+        sqs.delete_message(QueueUrl=fifo, ReceiptHandle=head[0]["ReceiptHandle"])
+        held = sqs.receive_message(QueueUrl=fifo, VisibilityTimeout=600)["Messages"]
+        assert [m["Body"] for m in held] == ["b"]
         n.stop(signal.SIGKILL)
         n2 = start_nimbus(data_dir=n.data_dir)
         try:
             # The receive count survived: the next receive moves it.
             assert receive(n2, src) == []
+            # The deduplication window survived (the first copy was deleted before the kill),
+            # and the group is still blocked by the message in flight.
+            sqs2 = n2.client("sqs")
+            fifo2 = fifo.replace(n.endpoint, n2.endpoint)
+            again = sqs2.send_message(QueueUrl=fifo2, MessageBody="a", MessageGroupId="g", MessageDeduplicationId="d1")
+            assert again["MessageId"] == first["MessageId"]
+            assert sqs2.receive_message(QueueUrl=fifo2).get("Messages", []) == []
             n2.stop(signal.SIGKILL)
             n3 = start_nimbus(data_dir=n.data_dir)
             try:

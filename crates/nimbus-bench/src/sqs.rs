@@ -35,7 +35,7 @@ pub struct Args {
     /// Messages queued for the deep-queue and restart scenarios.
     #[arg(long, default_value_t = 1_000_000)]
     deep: u64,
-    /// Comma-separated: send, send-batch, receive-delete, depth, long-poll, restart.
+    /// Comma-separated: send, send-batch, receive-delete, depth, long-poll, restart, fifo.
     #[arg(long, default_value = "send,send-batch,receive-delete,depth,long-poll,restart")]
     scenarios: String,
 }
@@ -296,6 +296,10 @@ pub async fn run(args: Args) -> Result<(), String> {
         );
     }
 
+    if scenarios.contains(&"fifo") {
+        fifo(&endpoint, c, d, args.body_size, run_id).await?;
+    }
+
     if scenarios.contains(&"restart") {
         match server.take() {
             None => println!("# restart: skipped (needs a server started by the benchmark)"),
@@ -330,5 +334,165 @@ pub async fn run(args: Args) -> Result<(), String> {
         }
     }
     drop(server);
+    Ok(())
+}
+
+/// Message groups of the FIFO scenario.
+const FIFO_GROUPS: usize = 100;
+
+/// The FIFO scenario: `connections` senders, each owning `FIFO_GROUPS / connections` of the
+/// 100 groups and numbering each group's messages, measure SendMessage and
+/// SendMessageBatch(10) rates on a high-throughput FIFO queue; then `connections` consumers
+/// drain it with Receive(10) + DeleteMessageBatch, checking that every group's messages
+/// arrive in exactly the order they were sent (each must be the next number of its group).
+async fn fifo(endpoint: &str, connections: usize, d: Duration, body_size: usize, run_id: u32) -> Result<(), String> {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    let name = format!("bench-fifo-{run_id}.fifo");
+    let mut c = Conn::open(endpoint).await?;
+    let v = call(
+        &mut c,
+        "CreateQueue",
+        &json!({"QueueName": name, "Attributes": {
+            "FifoQueue": "true",
+            "DeduplicationScope": "messageGroup",
+            "FifoThroughputLimit": "perMessageGroupId",
+            "VisibilityTimeout": "600",
+        }}),
+    )
+    .await?;
+    let url = v["QueueUrl"].as_str().ok_or("no QueueUrl")?.to_owned();
+    let pad = body_of(body_size.saturating_sub(16));
+    // Per group, the next number to send (owned by one connection each).
+    let next: Arc<Vec<AtomicU64>> = Arc::new((0..FIFO_GROUPS).map(|_| AtomicU64::new(0)).collect());
+    let conn_id = Arc::new(AtomicU64::new(0));
+
+    for batch in [1usize, 10] {
+        let (url, pad, next, conn_id) = (url.clone(), pad.clone(), next.clone(), conn_id.clone());
+        let (mut s, el) = throughput(endpoint, connections, d, move |mut conn, deadline| {
+            let (url, pad, next) = (url.clone(), pad.clone(), next.clone());
+            let me = conn_id.fetch_add(1, Ordering::Relaxed) as usize % connections;
+            let mine: Vec<usize> = (0..FIFO_GROUPS).filter(|g| g % connections == me).collect();
+            async move {
+                let mut s = Samples::default();
+                let mut turn = 0usize;
+                while Instant::now() < deadline && !mine.is_empty() {
+                    let g = mine[turn % mine.len()];
+                    turn += 1;
+                    let t = Instant::now();
+                    let first = next[g].fetch_add(batch as u64, Ordering::Relaxed);
+                    let entry = |n: u64| {
+                        json!({
+                            "MessageBody": format!("{g}:{n}:{pad}"),
+                            "MessageGroupId": format!("g{g}"),
+                            "MessageDeduplicationId": format!("{g}-{n}"),
+                        })
+                    };
+                    let ok = if batch == 1 {
+                        let mut req = entry(first);
+                        req["QueueUrl"] = json!(url);
+                        call(&mut conn, "SendMessage", &req).await.is_ok()
+                    } else {
+                        let entries: Vec<Value> = (0..batch as u64)
+                            .map(|i| {
+                                let mut e = entry(first + i);
+                                e["Id"] = json!(format!("m{i}"));
+                                e
+                            })
+                            .collect();
+                        matches!(
+                            call(&mut conn, "SendMessageBatch", &json!({"QueueUrl": url, "Entries": entries})).await,
+                            Ok(v) if v["Successful"].as_array().is_some_and(|a| a.len() == batch)
+                        )
+                    };
+                    if ok {
+                        s.ops += batch as u64;
+                    } else {
+                        s.errors += 1;
+                    }
+                    s.latencies_us.push(t.elapsed().as_micros() as u32);
+                }
+                s
+            }
+        })
+        .await?;
+        s.report(
+            if batch == 1 { "FIFO SendMessage (100 groups)" } else { "FIFO SendMessageBatch(10)" },
+            "msgs",
+            el,
+        );
+    }
+    let total: u64 = next.iter().map(|n| n.load(Ordering::Relaxed)).sum();
+    println!("# fifo: {total} messages queued in {FIFO_GROUPS} groups; draining with order check");
+
+    // Per group, the next number expected.
+    let expected: Arc<Mutex<HashMap<usize, u64>>> = Arc::new(Mutex::new(HashMap::new()));
+    let violations = Arc::new(AtomicU64::new(0));
+    let (v2, e2) = (violations.clone(), expected.clone());
+    let (mut s, el) = throughput(endpoint, connections, Duration::from_secs(600), move |mut conn, deadline| {
+        let recv = json!({"QueueUrl": url, "MaxNumberOfMessages": 10});
+        let url = url.clone();
+        let (violations, expected) = (v2.clone(), e2.clone());
+        async move {
+            let mut s = Samples::default();
+            let mut empty = 0;
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let Ok(v) = call(&mut conn, "ReceiveMessage", &recv).await else {
+                    s.errors += 1;
+                    continue;
+                };
+                let msgs = v["Messages"].as_array().cloned().unwrap_or_default();
+                if msgs.is_empty() {
+                    // Other consumers may hold the last groups; stop after a few empty polls.
+                    empty += 1;
+                    if empty >= 3 {
+                        break;
+                    }
+                    continue;
+                }
+                empty = 0;
+                {
+                    let mut exp = expected.lock().unwrap_or_else(|e| e.into_inner());
+                    for m in &msgs {
+                        let body = m["Body"].as_str().unwrap_or("");
+                        let mut parts = body.splitn(3, ':');
+                        let g: usize = parts.next().and_then(|x| x.parse().ok()).unwrap_or(usize::MAX);
+                        let n: u64 = parts.next().and_then(|x| x.parse().ok()).unwrap_or(u64::MAX);
+                        let want = exp.entry(g).or_insert(0);
+                        if n != *want {
+                            violations.fetch_add(1, Ordering::Relaxed);
+                        }
+                        *want = n + 1;
+                    }
+                }
+                let entries: Vec<Value> = msgs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, m)| json!({"Id": format!("d{i}"), "ReceiptHandle": m["ReceiptHandle"]}))
+                    .collect();
+                match call(&mut conn, "DeleteMessageBatch", &json!({"QueueUrl": url, "Entries": entries})).await {
+                    Ok(_) => s.ops += msgs.len() as u64,
+                    Err(_) => s.errors += 1,
+                }
+                s.latencies_us.push(t.elapsed().as_micros() as u32);
+            }
+            s
+        }
+    })
+    .await?;
+    s.report("FIFO ordered drain", "msgs", el);
+    let drained = s.ops;
+    let sent_per_group = next.iter().map(|n| n.load(Ordering::Relaxed));
+    let complete = {
+        let exp = expected.lock().unwrap_or_else(|e| e.into_inner());
+        sent_per_group.enumerate().all(|(g, n)| n == 0 || exp.get(&g) == Some(&n))
+    };
+    println!(
+        "RESULT {:<28} drained={drained} of {total} order_violations={} every_group_complete={complete}",
+        "FIFO order check",
+        violations.load(Ordering::Relaxed)
+    );
     Ok(())
 }

@@ -46,6 +46,10 @@ pub struct FifoState {
     attempt_expiry: VecDeque<(u64, String)>,
     /// When expired entries were last deleted from storage, ms.
     pub last_cleanup: u64,
+    /// The highest sequence number among the entries expired so far.
+    pub expired_through: u64,
+    /// `expired_through` at the last deletion from storage.
+    pub cleaned_through: u64,
 }
 
 /// The key of a deduplication id under the queue's `DeduplicationScope`: the id alone
@@ -81,8 +85,10 @@ impl FifoState {
             let Some((at, key)) = self.dedup_expiry.pop_front() else {
                 break;
             };
-            if self.dedup.get(&key).is_some_and(|e| e.expires_at == at) {
-                self.dedup.remove(&key);
+            if self.dedup.get(&key).is_some_and(|e| e.expires_at == at)
+                && let Some(e) = self.dedup.remove(&key)
+            {
+                self.expired_through = self.expired_through.max(e.seq);
                 any = true;
             }
         }
@@ -137,7 +143,9 @@ impl FifoState {
 
     /// Forgets everything (PurgeQueue).
     pub fn clear(&mut self) {
+        let (a, b, c) = (self.last_cleanup, self.expired_through, self.cleaned_through);
         *self = FifoState::default();
+        (self.last_cleanup, self.expired_through, self.cleaned_through) = (a, b, c);
     }
 }
 

@@ -132,7 +132,10 @@ impl MessageSet {
     /// Adds `seq` to its group.
     fn group_insert(&mut self, seq: u64, group: &str, inflight: bool) {
         if let Some(groups) = &mut self.groups {
-            let g = groups.groups.entry(Box::from(group)).or_default();
+            let g = match groups.groups.get_mut(group) {
+                Some(g) => g,
+                None => groups.groups.entry(Box::from(group)).or_default(),
+            };
             g.members.insert(seq);
             if inflight {
                 g.inflight += 1;
@@ -290,11 +293,12 @@ impl MessageSet {
             }
         }
         if self.groups.is_some() {
-            let group: Box<str> = Box::from(group_key(&msg));
+            let payload = msg.payload.clone();
+            let group = payload.group_id().unwrap_or("");
             let inflight = msg.stage == Stage::InFlight;
             self.messages.insert(seq, msg);
-            self.group_insert(seq, &group, inflight);
-            self.refresh_group(&group);
+            self.group_insert(seq, group, inflight);
+            self.refresh_group(group);
             return;
         }
         self.messages.insert(seq, msg);

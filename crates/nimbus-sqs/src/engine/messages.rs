@@ -479,11 +479,17 @@ impl Engine {
             }
             results.push(Ok(()));
         }
+        let unblocked = st.attributes.fifo_queue && !effects.is_empty();
         let ack = if self.storage().is_durable() {
             self.storage().submit(effects)
         } else {
             Ack::Done
         };
+        drop(st);
+        if unblocked {
+            // A deleted FIFO message may unblock its group: wake waiting receives.
+            queue.notify.notify_waiters();
+        }
         Ok((results, ack))
     }
 

@@ -13,18 +13,20 @@
 //! Messages are numbered by one sequence shared by all queues (the storage rowid, in send
 //! order), never reused; receipt handles name (queue id, sequence, receive count).
 //!
-//! Where FIFO queues and dead-letter redrive attach:
+//! FIFO queues and dead-letter redrive:
 //! - FIFO order lives behind [`index::MessageSet`]'s stage changes (`insert`, `make_ready`,
-//!   `set_inflight`, `remove`): its `ready` index becomes per-group queues plus the set of
-//!   groups that have a visible head and nothing in flight, so a receive still takes the first
-//!   `n` deliverable messages without scanning. The deduplication window and
-//!   `ReceiveRequestAttemptId` cache are per-queue maps with expiry indexes, persisted like the
-//!   messages; FIFO sequence numbers are a per-queue counter stored with the queue row.
-//! - Redrive happens in `Engine::try_receive` (marked there): a message whose receive count
-//!   reached the policy's `maxReceiveCount` is taken out of the source under its lock, and put
-//!   into the dead-letter queue under that queue's lock afterwards (never both locks at once),
-//!   keeping its sequence number, payload and enqueue time; storage moves the row by updating
-//!   its queue id in the same group commit.
+//!   `set_inflight`, `remove`), which keep per-group member sets, in-flight counts and a
+//!   round-robin queue of deliverable groups, so a receive pops groups without scanning and
+//!   a slow consumer holding one group never delays the others. The deduplication window and
+//!   the `ReceiveRequestAttemptId` cache are per-queue maps with expiry queues
+//!   ([`fifo::FifoState`]); deduplication entries are persisted. FIFO `SequenceNumber`s are
+//!   derived from the global message sequence (20 digits, increasing).
+//! - Redrive happens in `Engine::try_receive_attempt` ([`redrive`]): a message whose receive
+//!   count reached the policy's `maxReceiveCount` is taken out of the source under its lock,
+//!   and put into the dead-letter queue under that queue's lock afterwards (never both locks
+//!   at once); both storage effects go into the same commit.
+//! - Message move tasks ([`move_tasks`]) move a dead-letter queue's messages back in paced
+//!   batches on a background task, persisted and resumed after a restart.
 
 pub mod fifo;
 pub mod index;
@@ -355,12 +357,18 @@ impl Engine {
             let gone = st.messages.expire(now - retention_ms);
             self.storage.submit_background(vec![Effect::Forget(gone)]);
         }
-        if st.attributes.fifo_queue && st.fifo.expire(now) {
+        if st.attributes.fifo_queue {
+            st.fifo.expire(now);
             // Stored entries past the window are ignored at load; delete them now and then.
-            if now >= st.fifo.last_cleanup + 5_000 {
+            if st.fifo.expired_through > st.fifo.cleaned_through
+                && now >= st.fifo.last_cleanup + 5_000
+            {
                 st.fifo.last_cleanup = now;
-                self.storage
-                    .submit_background(vec![Effect::ExpireDedup { before: now }]);
+                st.fifo.cleaned_through = st.fifo.expired_through;
+                self.storage.submit_background(vec![Effect::ExpireDedup {
+                    through_seq: st.fifo.expired_through,
+                    before: now,
+                }]);
             }
         }
         st.messages.advance(now) > 0

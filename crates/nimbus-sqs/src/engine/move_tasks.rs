@@ -163,6 +163,13 @@ impl Engine {
     /// [`Engine::run_move_task`].
     pub fn start_move_task(&self, req: StartTask) -> Result<MoveTask> {
         let now = self.now();
+        // Counted before taking the task list's lock (a running batch holds its source's lock
+        // and then the task list's, so never the reverse).
+        let (to_move, through_seq) = {
+            let mut st = req.source.state.lock();
+            self.tick(&mut st, now);
+            (st.messages.len() as u64, self.peek_next_seq().saturating_sub(1))
+        };
         let mut tasks = self.tasks.tasks.lock();
         if tasks.iter().any(|t| {
             t.source_arn == req.source.arn
@@ -172,11 +179,6 @@ impl Engine {
                 "There is already a task running. Only one active task is allowed for a source queue arn at a given time.",
             ));
         }
-        let (to_move, through_seq) = {
-            let mut st = req.source.state.lock();
-            self.tick(&mut st, now);
-            (st.messages.len() as u64, self.peek_next_seq().saturating_sub(1))
-        };
         let task = MoveTask {
             id: super::message::new_message_id().to_string(),
             source_arn: req.source.arn.clone(),

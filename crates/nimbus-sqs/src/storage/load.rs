@@ -42,14 +42,12 @@ CREATE TABLE IF NOT EXISTS messages (
     first_receive_at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS dedup (
+    seq        INTEGER PRIMARY KEY,
     queue_id   INTEGER NOT NULL,
     key        TEXT NOT NULL,
     message_id BLOB NOT NULL,
-    seq        INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL,
-    PRIMARY KEY (queue_id, key)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS dedup_expiry ON dedup (expires_at);
+    expires_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS move_tasks (
     id    TEXT PRIMARY KEY,
     state TEXT NOT NULL
@@ -315,7 +313,7 @@ pub(super) fn load(
     let mut dedup = Vec::new();
     {
         let mut stmt =
-            conn.prepare("SELECT queue_id, key, message_id, seq, expires_at FROM dedup")?;
+            conn.prepare("SELECT queue_id, key, message_id, seq, expires_at FROM dedup ORDER BY seq")?;
         let rows = stmt.query_map([], |r| {
             Ok(DedupRow {
                 queue_id: r.get::<_, i64>(0)? as u64,

@@ -148,8 +148,12 @@ pub enum Effect {
         /// The queue id.
         queue_id: u64,
     },
-    /// Deletes every queue's deduplication entries that expired at or before `before`, ms.
+    /// Deletes the deduplication entries (of any queue) with a sequence number up to
+    /// `through_seq` that expired at or before `before`, ms (entries are keyed by the
+    /// sequence number of their message, so this is a range at the table's start).
     ExpireDedup {
+        /// The highest sequence number to look at.
+        through_seq: u64,
         /// The cutoff, ms.
         before: u64,
     },

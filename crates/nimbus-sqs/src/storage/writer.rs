@@ -266,9 +266,12 @@ fn apply(
             tx.prepare_cached("DELETE FROM dedup WHERE queue_id = ?1")?
                 .execute([*queue_id as i64])?;
         }
-        Effect::ExpireDedup { before } => {
-            tx.prepare_cached("DELETE FROM dedup WHERE expires_at <= ?1")?
-                .execute([*before as i64])?;
+        Effect::ExpireDedup {
+            through_seq,
+            before,
+        } => {
+            tx.prepare_cached("DELETE FROM dedup WHERE seq <= ?1 AND expires_at <= ?2")?
+                .execute(params![*through_seq as i64, *before as i64])?;
         }
         Effect::PutMoveTask { id, json } => {
             tx.prepare_cached("INSERT OR REPLACE INTO move_tasks (id, state) VALUES (?1, ?2)")?

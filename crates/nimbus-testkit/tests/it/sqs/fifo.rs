@@ -582,3 +582,32 @@ async fn dedup_window_groups_and_counts_survive_restart() {
     assert_eq!(bodies(&got), vec!["m2", "m3"]);
     assert_eq!(got[0].2[&S::ApproximateReceiveCount], "2");
 }
+
+#[tokio::test]
+async fn a_long_poll_wakes_when_a_delete_unblocks_the_group() {
+    let sb = TestSandbox::builder().in_memory().start().await;
+    let url = fifo(&sb, "lp.fifo", &[]).await;
+    put(&sb, &url, "g", "1", "first").await;
+    put(&sb, &url, "g", "2", "second").await;
+    let first = take(&sb, &url, 1).await;
+    let base = sb.clock().sleepers();
+    let sqs = sb.sqs();
+    let u = url.clone();
+    let waiting = tokio::spawn(async move {
+        sqs.receive_message()
+            .queue_url(u)
+            .wait_time_seconds(20)
+            .send()
+            .await
+            .unwrap()
+            .messages
+            .unwrap_or_default()
+    });
+    super::wait_for_sleepers(&sb, base).await;
+    delete(&sb, &url, &first[0].1).await;
+    let got = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("woken by the delete")
+        .unwrap();
+    assert_eq!(got[0].body(), Some("second"));
+}

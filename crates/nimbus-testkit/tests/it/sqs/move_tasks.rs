@@ -311,3 +311,56 @@ async fn running_tasks_resume_after_restart() {
     assert_eq!(t.approximate_number_of_messages_moved(), 3);
     assert_eq!(counts(&sb, &src).await.0, 3);
 }
+
+#[tokio::test]
+async fn query_protocol_shapes() {
+    let sb = TestSandbox::builder().in_memory().start().await;
+    let dlq = queue(&sb, "dlq").await;
+    let dlq_arn = arn(&sb, &dlq).await;
+    let (src, _) = source(&sb, "src", &dlq_arn).await;
+    dead_letter(&sb, &src, &["q"]).await;
+    let (status, body) = super::query(
+        &sb,
+        "/",
+        &[("Action", "StartMessageMoveTask"), ("SourceArn", &dlq_arn), ("Version", "2012-11-05")],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(super::xml_text(&body, "TaskHandle").is_some(), "{body}");
+    task_until(&sb, &dlq_arn, |t| t.status() == Some("COMPLETED")).await;
+    let (status, body) = super::query(
+        &sb,
+        "/",
+        &[("Action", "ListMessageMoveTasks"), ("SourceArn", &dlq_arn), ("MaxResults", "10")],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("<Results>"), "{body}");
+    assert_eq!(super::xml_text(&body, "Status"), Some("COMPLETED"));
+    assert_eq!(super::xml_text(&body, "ApproximateNumberOfMessagesMoved"), Some("1"));
+    // A FIFO send answers its sequence number in XML too.
+    let fifo = sb
+        .sqs()
+        .create_queue()
+        .queue_name("x.fifo")
+        .attributes(A::FifoQueue, "true")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let (status, body) = super::query(
+        &sb,
+        "/",
+        &[
+            ("Action", "SendMessage"),
+            ("QueueUrl", &fifo),
+            ("MessageBody", "b"),
+            ("MessageGroupId", "g"),
+            ("MessageDeduplicationId", "d"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(super::xml_text(&body, "SequenceNumber").map(str::len), Some(20));
+}
