@@ -38,8 +38,12 @@ use crate::runtime::ACCOUNT_CONCURRENCY;
 pub const INITIAL_CONCURRENCY: usize = 5;
 /// A poller's long-poll wait, seconds.
 pub const LONG_POLL_SECONDS: u32 = 20;
-/// Stop adding messages to a batch past this many body bytes (the invoke limit is 6 MB).
+/// Stop adding messages to a batch past this many bytes of event records (the invoke payload
+/// limit is 6 MB).
 pub const MAX_BATCH_BYTES: usize = 5 * 1024 * 1024;
+/// The largest event an invocation carries (the synchronous invoke payload limit, less the
+/// envelope).
+pub const MAX_INVOKE_PAYLOAD: usize = 6 * 1024 * 1024 - 1024;
 /// How long pollers wait before looking again for a queue that does not exist, ms.
 pub const MISSING_QUEUE_RETRY_MS: u64 = 10_000;
 
@@ -296,7 +300,7 @@ impl Group {
             };
             match got {
                 Ok(msgs) => {
-                    bytes += msgs.iter().map(|m| m.body.len()).sum::<usize>();
+                    bytes += msgs.iter().map(record_size).sum::<usize>();
                     batch.extend(msgs);
                 }
                 Err(DeliveryError::Unavailable(_)) => return Collected::Unavailable,
@@ -328,6 +332,16 @@ impl Group {
             deadline.get_or_insert(
                 batch[0].received_at + u64::from(self.rec.batching_window_secs) * 1000,
             );
+        }
+        // One receive may bring more than an invocation can carry: what does not fit goes
+        // back to the queue at once.
+        let mut total = 0;
+        if let Some(cut) = batch.iter().enumerate().position(|(i, m)| {
+            total += record_size(m);
+            i > 0 && total > MAX_INVOKE_PAYLOAD
+        }) {
+            let rest = batch.split_off(cut);
+            self.release(consumer, &rest).await;
         }
         Collected::Batch(batch)
     }
@@ -453,6 +467,23 @@ impl Group {
         }
         out
     }
+}
+
+/// About how many bytes a message adds to the invoke payload as an event record (the body
+/// and receipt handle, attributes, and the record's fixed fields).
+fn record_size(m: &ConsumedMessage) -> usize {
+    let attrs: usize = m
+        .message_attributes
+        .iter()
+        .map(|(k, v)| {
+            k.len()
+                + v.data_type.len()
+                + v.string_value.as_ref().map_or(0, String::len)
+                + v.binary_value.as_ref().map_or(0, |b| b.len() * 4 / 3 + 4)
+                + 80
+        })
+        .sum();
+    m.body.len() + m.receipt_handle.len() + attrs + 512
 }
 
 /// The failed message ids of a partial batch response, or `None` when the response is

@@ -1002,3 +1002,30 @@ async fn what_keeps_failing_reaches_the_dead_letter_queue_after_max_receive_coun
             .unwrap();
     assert_eq!(m.messages()[0].body(), Some("always raise"));
 }
+
+#[tokio::test]
+async fn batches_stay_within_the_invoke_payload_limit() {
+    let f = fixture().await;
+    // Ten 900 KB messages are more than one 6 MB invocation carries.
+    let big = "x".repeat(900_000);
+    for i in 0..10 {
+        f.sb.sqs()
+            .send_message()
+            .queue_url(&f.queue_url)
+            .message_body(format!("{i}{big}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    map(&f, 10, 0).await;
+    until("every message", async || records(f.out.path()).len() == 10).await;
+    let sizes: Vec<usize> = events(f.out.path())
+        .iter()
+        .map(|e| e["Records"].as_array().unwrap().len())
+        .collect();
+    assert!(sizes.iter().all(|n| *n <= 6), "{sizes:?}");
+    until("the deletes", async || {
+        counts(&f.sb, &f.queue_url).await == (0, 0)
+    })
+    .await;
+}
