@@ -205,7 +205,8 @@ impl Group {
             g.poll(stop.clone()).await;
             let n = g.active.fetch_sub(1, Ordering::AcqRel) - 1;
             // Scale-downs are logged; pollers ending because the mapping stops are not.
-            record_scale(&g.rec.uuid, n, !*stop.borrow());
+            let retired = !*stop.borrow() && g.ended.lock().is_none();
+            record_scale(&g.rec.uuid, n, retired);
             g.done.notify_waiters();
         });
     }
