@@ -1029,3 +1029,64 @@ async fn batches_stay_within_the_invoke_payload_limit() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_wire_answers_202_and_validates_raw_bodies() {
+    let f = fixture().await;
+    let ct = [("content-type", "application/json")];
+    let r =
+        f.sb.raw(
+            "POST",
+            "/2015-03-31/event-source-mappings",
+            &ct,
+            r#"{"EventSourceArn": "arn:aws:sqs:us-east-1:000000000000:jobs"}"#,
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(r.headers["x-amzn-errortype"], "ValidationException");
+    let r =
+        f.sb.raw(
+            "POST",
+            "/2015-03-31/event-source-mappings",
+            &ct,
+            "{not json",
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(
+        r.headers["x-amzn-errortype"],
+        "InvalidRequestContentException"
+    );
+    let r =
+        f.sb.raw(
+            "POST",
+            "/2015-03-31/event-source-mappings",
+            &ct,
+            format!(
+                r#"{{"FunctionName": "consumer", "EventSourceArn": "{}"}}"#,
+                f.queue_arn
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let v: Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["State"], "Creating");
+    assert_eq!(v["FunctionResponseTypes"], serde_json::json!([]));
+    assert!(v["LastModified"].is_number(), "{v}");
+    let uuid = v["UUID"].as_str().unwrap().to_owned();
+    wait_state(&f.sb, &uuid, "Enabled").await;
+    let path = format!("/2015-03-31/event-source-mappings/{uuid}");
+    let r = f.sb.raw("PUT", &path, &ct, r#"{"Enabled": false}"#).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let r = f.sb.raw("DELETE", &path, &[], "").await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let r =
+        f.sb.raw(
+            "GET",
+            "/2015-03-31/event-source-mappings?MaxItems=0",
+            &[],
+            "",
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+}
