@@ -12,7 +12,8 @@
 //! - **Filters**: messages matching no filter are deleted without invoking.
 //! - **Scaling**: [`INITIAL_CONCURRENCY`] pollers (AWS starts with 5), one more whenever a
 //!   poller took a full batch and the backlog remains, one fewer whenever a poller's long poll
-//!   comes back empty, never below the initial number, never above `MaximumConcurrency` or the
+//!   comes back empty or it took a partial batch with nothing left waiting, never below the
+//!   initial number, never above `MaximumConcurrency` or the
 //!   function's reserved concurrency. Each change is logged ("event source mapping <uuid>:
 //!   scaling to N concurrent batches") and recorded ([`super::scaling_history`]).
 //!
@@ -196,73 +197,119 @@ impl Group {
         self.ended.lock().unwrap_or(End::Stopped)
     }
 
+    /// Starts one of the initial pollers.
     fn add_poller(self: &Arc<Self>, stop: &watch::Receiver<bool>, log: bool) {
         let n = self.active.fetch_add(1, Ordering::AcqRel) + 1;
         record_scale(&self.rec.uuid, n, log);
+        self.spawn_counted(stop);
+    }
+
+    /// Runs a poller already counted in `active`.
+    fn spawn_counted(self: &Arc<Self>, stop: &watch::Receiver<bool>) {
         let g = self.clone();
         let stop = stop.clone();
         tokio::spawn(async move {
-            g.poll(stop.clone()).await;
-            let n = g.active.fetch_sub(1, Ordering::AcqRel) - 1;
-            // Scale-downs are logged; pollers ending because the mapping stops are not.
-            let retired = !*stop.borrow() && g.ended.lock().is_none();
-            record_scale(&g.rec.uuid, n, retired);
+            if g.poll(stop).await {
+                // Retired: `try_retire` already counted it out; a scale-down, logged.
+                record_scale(&g.rec.uuid, g.active.load(Ordering::Acquire), true);
+            } else {
+                // The mapping stopped (or SQS did): not a scaling decision.
+                let n = g.active.fetch_sub(1, Ordering::AcqRel) - 1;
+                record_scale(&g.rec.uuid, n, false);
+            }
             g.done.notify_waiters();
         });
     }
 
-    /// Adds a poller if below the cap.
+    /// Adds a poller if below the cap (atomic, so concurrent growth never passes it).
     fn grow(self: &Arc<Self>, stop: &watch::Receiver<bool>) {
-        if self.active.load(Ordering::Acquire) < self.cap() && !*stop.borrow() {
-            self.add_poller(stop, true);
+        if *stop.borrow() {
+            return;
+        }
+        let cap = self.cap();
+        let mut cur = self.active.load(Ordering::Acquire);
+        while cur < cap {
+            match self
+                .active
+                .compare_exchange(cur, cur + 1, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => {
+                    record_scale(&self.rec.uuid, cur + 1, true);
+                    self.spawn_counted(stop);
+                    return;
+                }
+                Err(now) => cur = now,
+            }
         }
     }
 
-    /// Whether this poller may retire (more pollers than the initial number). The caller
-    /// exits; its exit lowers the count.
+    /// Whether a poller could retire now (more pollers than the initial number).
     fn may_retire(&self) -> bool {
         self.active.load(Ordering::Acquire) > self.baseline
     }
 
-    async fn poll(self: &Arc<Self>, mut stop: watch::Receiver<bool>) {
+    /// Counts one poller out if there are more than the initial number; the caller then
+    /// exits. Atomic, so concurrent retirements never go below the initial number.
+    fn try_retire(&self) -> bool {
+        let mut cur = self.active.load(Ordering::Acquire);
+        while cur > self.baseline {
+            match self
+                .active
+                .compare_exchange(cur, cur - 1, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => return true,
+                Err(now) => cur = now,
+            }
+        }
+        false
+    }
+
+    /// Polls until stopped or retired; returns whether it retired.
+    async fn poll(self: &Arc<Self>, mut stop: watch::Receiver<bool>) -> bool {
         loop {
             if *stop.borrow() {
-                return;
+                return false;
             }
             let Ok(consumer) = self.env.bus.queue_consumer().cloned() else {
                 *self.ended.lock() = Some(End::Unavailable);
-                return;
+                return false;
             };
             match self.collect(&consumer, &mut stop).await {
-                Collected::Stopped => return,
+                Collected::Stopped => return false,
                 Collected::Unavailable => {
                     *self.ended.lock() = Some(End::Unavailable);
-                    return;
+                    return false;
                 }
                 Collected::QueueGone => {
                     let at = self.env.clock.now_millis() + MISSING_QUEUE_RETRY_MS;
                     tokio::select! {
                         _ = self.env.clock.sleep_until(at) => {}
-                        _ = stopped(&mut stop) => return,
+                        _ = stopped(&mut stop) => return false,
                     }
                 }
                 Collected::Empty => {
-                    if self.may_retire() {
-                        return;
+                    if self.try_retire() {
+                        return true;
                     }
                 }
                 Collected::Batch(batch) => {
-                    if batch.len() >= self.rec.batch_size as usize
-                        && consumer
+                    // A full batch with more waiting: the backlog grows, add a poller. A
+                    // partial batch with nothing waiting: it shrank, this one may retire.
+                    let full = batch.len() >= self.rec.batch_size as usize;
+                    let backlog = if full || self.may_retire() {
+                        consumer
                             .consumed_queue(&self.arn)
                             .await
-                            .is_ok_and(|q| q.visible_messages > 0)
-                    {
+                            .map_or(0, |q| q.visible_messages)
+                    } else {
+                        0
+                    };
+                    if full && backlog > 0 {
                         self.grow(&stop);
                     }
                     let throttled = self.process(&consumer, batch).await;
-                    if throttled && self.may_retire() {
-                        return;
+                    if (throttled || (!full && backlog == 0)) && self.try_retire() {
+                        return true;
                     }
                 }
             }
