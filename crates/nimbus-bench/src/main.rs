@@ -9,6 +9,7 @@
 
 mod client;
 mod lambda;
+mod pipeline;
 mod s3;
 mod server;
 mod sqs;
@@ -32,6 +33,8 @@ enum Command {
     S3(s3::Args),
     /// Lambda scenarios: warm invoke and cold start per runtime (restJson1).
     Lambda(lambda::Args),
+    /// The class pipeline end to end: S3 → Lambda (async) → SQS → Lambda (event source mapping).
+    Pipeline(pipeline::Args),
 }
 
 #[tokio::main]
@@ -41,6 +44,7 @@ async fn main() {
         Command::Sqs(args) => sqs::run(args).await,
         Command::S3(args) => s3::run(args).await,
         Command::Lambda(args) => lambda::run(args).await,
+        Command::Pipeline(args) => pipeline::run(args).await,
     };
     if let Err(e) = result {
         eprintln!("nimbus-bench: error: {e}");

@@ -74,6 +74,83 @@ pub struct InvokeCaller {
     pub source_account: Option<String>,
 }
 
+/// What a queue consumer (Lambda's event source mapping pollers) needs to know about a queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsumedQueue {
+    /// Whether it is a FIFO queue.
+    pub fifo: bool,
+    /// Its `VisibilityTimeout`, seconds.
+    pub visibility_timeout_secs: u32,
+    /// `ApproximateNumberOfMessages`: messages visible now (the backlog).
+    pub visible_messages: usize,
+}
+
+/// One user message attribute as a consumer receives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsumedAttribute {
+    /// `DataType` (`String`, `Number`, `Binary`, with an optional `.custom` suffix).
+    pub data_type: String,
+    /// `StringValue`, for String and Number types.
+    pub string_value: Option<String>,
+    /// `BinaryValue`, for Binary types.
+    pub binary_value: Option<Vec<u8>>,
+}
+
+/// A message as a queue consumer receives it: everything an SQS event record carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsumedMessage {
+    /// `MessageId`.
+    pub message_id: String,
+    /// The receipt handle of this receive.
+    pub receipt_handle: String,
+    /// When this receive took the message, ms (the start of a batching window).
+    pub received_at: u64,
+    /// The body.
+    pub body: String,
+    /// `MD5OfBody`, hex.
+    pub md5_of_body: String,
+    /// `MD5OfMessageAttributes`, hex, when the message has attributes.
+    pub md5_of_message_attributes: Option<String>,
+    /// System attributes by AWS's names: `ApproximateReceiveCount`, `SentTimestamp`,
+    /// `SenderId`, `ApproximateFirstReceiveTimestamp`; on FIFO queues `SequenceNumber`,
+    /// `MessageGroupId`, `MessageDeduplicationId`; `AWSTraceHeader` when set.
+    pub attributes: std::collections::BTreeMap<String, String>,
+    /// User message attributes by name.
+    pub message_attributes: std::collections::BTreeMap<String, ConsumedAttribute>,
+}
+
+/// SQS as a consumer inside the sandbox sees it (Lambda's event source mapping pollers):
+/// receive, delete and hide messages without going through HTTP.
+#[async_trait]
+pub trait QueueConsumer: Send + Sync {
+    /// The queue's attributes a poller needs; `NoSuchDestination` when it does not exist.
+    async fn consumed_queue(&self, queue_arn: &Arn) -> Result<ConsumedQueue, DeliveryError>;
+
+    /// Receives up to `max_messages` (1–10), waiting up to `wait_seconds` (0–20) for the
+    /// first one with the queue's own long-poll wake-ups, hiding them for
+    /// `visibility_timeout_secs` (the queue's when `None`). `Unavailable` when SQS is
+    /// stopping, `NoSuchDestination` when the queue is gone.
+    async fn receive(
+        &self,
+        queue_arn: &Arn,
+        max_messages: usize,
+        wait_seconds: u32,
+        visibility_timeout_secs: Option<u32>,
+    ) -> Result<Vec<ConsumedMessage>, DeliveryError>;
+
+    /// Deletes messages by receipt handle; returns once the deletion is committed.
+    async fn delete(&self, queue_arn: &Arn, receipt_handles: &[String])
+    -> Result<(), DeliveryError>;
+
+    /// Sets the visibility timeout of received messages (0 makes them visible at once).
+    async fn change_visibility(
+        &self,
+        queue_arn: &Arn,
+        receipt_handles: &[String],
+        visibility_timeout_secs: u32,
+    ) -> Result<(), DeliveryError>;
+}
+
 /// Lambda as other services see it.
 #[async_trait]
 pub trait FunctionInvoker: Send + Sync {
@@ -99,6 +176,7 @@ pub trait FunctionInvoker: Send + Sync {
 #[derive(Default)]
 pub struct ServiceBus {
     queues: OnceLock<Arc<dyn QueueDelivery>>,
+    consumer: OnceLock<Arc<dyn QueueConsumer>>,
     functions: OnceLock<Arc<dyn FunctionInvoker>>,
     objects: OnceLock<Arc<dyn ObjectReader>>,
 }
@@ -112,6 +190,17 @@ impl ServiceBus {
     /// Registers SQS. Later registrations are ignored.
     pub fn register_queues(&self, q: Arc<dyn QueueDelivery>) {
         let _ = self.queues.set(q);
+    }
+
+    /// Registers SQS's consumer side (for event source mappings). Later registrations are
+    /// ignored.
+    pub fn register_queue_consumer(&self, c: Arc<dyn QueueConsumer>) {
+        let _ = self.consumer.set(c);
+    }
+
+    /// SQS's consumer side, if SQS runs in this sandbox.
+    pub fn queue_consumer(&self) -> Result<&Arc<dyn QueueConsumer>, DeliveryError> {
+        self.consumer.get().ok_or(DeliveryError::Unavailable("sqs"))
     }
 
     /// Registers Lambda. Later registrations are ignored.

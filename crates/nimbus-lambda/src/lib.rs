@@ -19,6 +19,7 @@
 pub mod async_invoke;
 pub mod code;
 pub mod error;
+pub mod event_source;
 pub mod hot_reload;
 pub mod logs;
 pub mod model;
@@ -82,6 +83,7 @@ pub struct LambdaService {
     logs: Arc<LogStore>,
     hot: hot_reload::HotReload,
     activations: Mutex<HashMap<FunctionKey, watch::Receiver<bool>>>,
+    event_sources: event_source::EventSources,
     async_events: async_invoke::worker::AsyncEvents,
     me: Weak<LambdaService>,
 }
@@ -96,6 +98,7 @@ impl LambdaService {
         let logs = LogStore::open(env)?;
         let executor = Executor::new(env.clock.clone(), logs.clone(), store.root())?;
         let hot = hot_reload::HotReload::new(&executor);
+        let event_sources = event_source::EventSources::open(env)?;
         let async_events = async_invoke::worker::AsyncEvents::open(env)?;
         let svc = Arc::new_cyclic(|me| LambdaService {
             env: env.clone(),
@@ -104,6 +107,7 @@ impl LambdaService {
             logs,
             hot,
             activations: Mutex::new(HashMap::new()),
+            event_sources,
             async_events,
             me: me.clone(),
         });
@@ -122,6 +126,12 @@ impl LambdaService {
         svc.async_events
             .start(Arc::downgrade(&svc), env.clock.clone());
         Ok(svc)
+    }
+
+    /// Starts the event source mappings' pollers (stored mappings resume polling). Called
+    /// once every service is on the bus, since pollers reach SQS through it.
+    pub fn start_event_sources(self: &Arc<Self>) {
+        self.event_sources.start(self);
     }
 
     /// The log store invocations write to (for [`LogsService::new`]).
@@ -316,6 +326,20 @@ impl LambdaService {
                 ok(self.put_function_concurrency(ctx, f, body).await?)
             }
             Op::GetFunctionConcurrency(f) => ok(self.get_function_concurrency(ctx, f).await?),
+            Op::CreateEventSourceMapping => nimbus_wire::json::with_status(
+                StatusCode::ACCEPTED,
+                &self.create_event_source_mapping(ctx, body).await?,
+            ),
+            Op::ListEventSourceMappings => ok(self.list_event_source_mappings(ctx, query).await?),
+            Op::GetEventSourceMapping(u) => ok(self.get_event_source_mapping(ctx, u).await?),
+            Op::UpdateEventSourceMapping(u) => nimbus_wire::json::with_status(
+                StatusCode::ACCEPTED,
+                &self.update_event_source_mapping(ctx, u, body).await?,
+            ),
+            Op::DeleteEventSourceMapping(u) => nimbus_wire::json::with_status(
+                StatusCode::ACCEPTED,
+                &self.delete_event_source_mapping(ctx, u).await?,
+            ),
             Op::PutFunctionEventInvokeConfig(f) => ok(self
                 .put_function_event_invoke_config(ctx, f, q, body)
                 .await?),
@@ -403,6 +427,7 @@ impl Service for LambdaService {
     }
 
     async fn shutdown(&self) {
+        self.event_sources.stop();
         self.async_events.stop();
         let keys: Vec<FunctionKey> = self.store.all().into_iter().map(|f| f.key).collect();
         for k in keys {

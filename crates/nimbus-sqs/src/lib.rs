@@ -10,6 +10,7 @@
 //!   the validation rules;
 //! - [`url`]: queue URLs.
 
+pub mod consumer;
 pub mod engine;
 pub mod error;
 pub mod message_attributes;
@@ -59,6 +60,8 @@ impl SqsService {
             me: me.clone(),
         });
         env.bus.register_queues(svc.clone());
+        env.bus
+            .register_queue_consumer(Arc::new(consumer::Consumer::new(&svc)));
         // Message move tasks that were running when the service stopped resume.
         for id in svc.engine.running_move_tasks() {
             svc.spawn_move_task(id);

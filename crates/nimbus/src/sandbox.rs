@@ -130,6 +130,8 @@ async fn build_services(env: &ServiceEnv) -> Result<Vec<Arc<dyn Service>>, Start
     let sqs = join("sqs", sqs).await?;
     let s3 = join("s3", s3).await?;
     let lambda = join("lambda", lambda).await?;
+    // Event source mappings poll SQS through the bus, so they start once SQS is on it.
+    lambda.start_event_sources();
     let logs = lambda.logs_service();
     Ok(vec![sqs, iam, sts, s3, lambda, logs])
 }

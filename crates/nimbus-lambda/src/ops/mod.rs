@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod concurrency;
+pub mod event_source_mappings;
 pub mod event_invoke_config;
 pub mod functions;
 pub mod invoke;
@@ -57,6 +58,16 @@ pub enum Op {
     GetFunctionConcurrency(String),
     /// `DELETE /2017-10-31/functions/{name}/concurrency`.
     DeleteFunctionConcurrency(String),
+    /// `POST /2015-03-31/event-source-mappings`.
+    CreateEventSourceMapping,
+    /// `GET /2015-03-31/event-source-mappings`.
+    ListEventSourceMappings,
+    /// `GET /2015-03-31/event-source-mappings/{uuid}`.
+    GetEventSourceMapping(String),
+    /// `PUT /2015-03-31/event-source-mappings/{uuid}`.
+    UpdateEventSourceMapping(String),
+    /// `DELETE /2015-03-31/event-source-mappings/{uuid}`.
+    DeleteEventSourceMapping(String),
     /// `PUT /2019-09-25/functions/{name}/event-invoke-config`.
     PutFunctionEventInvokeConfig(String),
     /// `POST /2019-09-25/functions/{name}/event-invoke-config`.
@@ -93,6 +104,11 @@ impl Op {
             Op::PutFunctionConcurrency(_) => "PutFunctionConcurrency",
             Op::GetFunctionConcurrency(_) => "GetFunctionConcurrency",
             Op::DeleteFunctionConcurrency(_) => "DeleteFunctionConcurrency",
+            Op::CreateEventSourceMapping => "CreateEventSourceMapping",
+            Op::ListEventSourceMappings => "ListEventSourceMappings",
+            Op::GetEventSourceMapping(_) => "GetEventSourceMapping",
+            Op::UpdateEventSourceMapping(_) => "UpdateEventSourceMapping",
+            Op::DeleteEventSourceMapping(_) => "DeleteEventSourceMapping",
             Op::PutFunctionEventInvokeConfig(_) => "PutFunctionEventInvokeConfig",
             Op::UpdateFunctionEventInvokeConfig(_) => "UpdateFunctionEventInvokeConfig",
             Op::GetFunctionEventInvokeConfig(_) => "GetFunctionEventInvokeConfig",
@@ -128,11 +144,6 @@ const UNSUPPORTED: &[(&str, &str, &str)] = &[
     ),
     (
         "POST",
-        "/2015-03-31/event-source-mappings",
-        "CreateEventSourceMapping",
-    ),
-    (
-        "POST",
         "/2021-10-31/functions/*/url",
         "CreateFunctionUrlConfig",
     ),
@@ -146,11 +157,6 @@ const UNSUPPORTED: &[(&str, &str, &str)] = &[
         "DELETE",
         "/2020-04-22/code-signing-configs/*",
         "DeleteCodeSigningConfig",
-    ),
-    (
-        "DELETE",
-        "/2015-03-31/event-source-mappings/*",
-        "DeleteEventSourceMapping",
     ),
     (
         "DELETE",
@@ -197,11 +203,6 @@ const UNSUPPORTED: &[(&str, &str, &str)] = &[
         "GET",
         "/2025-12-01/durable-executions/*/state",
         "GetDurableExecutionState",
-    ),
-    (
-        "GET",
-        "/2015-03-31/event-source-mappings/*",
-        "GetEventSourceMapping",
     ),
     (
         "GET",
@@ -257,11 +258,6 @@ const UNSUPPORTED: &[(&str, &str, &str)] = &[
         "GET",
         "/2025-12-01/functions/*/durable-executions",
         "ListDurableExecutionsByFunction",
-    ),
-    (
-        "GET",
-        "/2015-03-31/event-source-mappings",
-        "ListEventSourceMappings",
     ),
     (
         "GET",
@@ -358,11 +354,6 @@ const UNSUPPORTED: &[(&str, &str, &str)] = &[
     ),
     (
         "PUT",
-        "/2015-03-31/event-source-mappings/*",
-        "UpdateEventSourceMapping",
-    ),
-    (
-        "PUT",
         "/2021-10-31/functions/*/url",
         "UpdateFunctionUrlConfig",
     ),
@@ -430,6 +421,17 @@ pub fn route(method: &Method, path: &str) -> Result<Op, LambdaError> {
         ("DELETE", ["2017-10-31", "functions", f, "concurrency"]) => {
             Some(Op::DeleteFunctionConcurrency(f.to_string()))
         }
+        ("POST", ["2015-03-31", "event-source-mappings"]) => Some(Op::CreateEventSourceMapping),
+        ("GET", ["2015-03-31", "event-source-mappings"]) => Some(Op::ListEventSourceMappings),
+        ("GET", ["2015-03-31", "event-source-mappings", u]) => {
+            Some(Op::GetEventSourceMapping(u.to_string()))
+        }
+        ("PUT", ["2015-03-31", "event-source-mappings", u]) => {
+            Some(Op::UpdateEventSourceMapping(u.to_string()))
+        }
+        ("DELETE", ["2015-03-31", "event-source-mappings", u]) => {
+            Some(Op::DeleteEventSourceMapping(u.to_string()))
+        }
         ("PUT", ["2019-09-25", "functions", f, "event-invoke-config"]) => {
             Some(Op::PutFunctionEventInvokeConfig(f.to_string()))
         }
@@ -455,7 +457,7 @@ pub fn route(method: &Method, path: &str) -> Result<Op, LambdaError> {
         if *um == m && p.len() == raw.len() && p.iter().zip(&raw).all(|(a, b)| *a == "*" || a == b)
         {
             return Err(LambdaError::UnsupportedOperation(format!(
-                "{name} is not supported by nimbus yet (see docs/compat.md): nimbus serves $LATEST functions without versions, aliases, layers, function URLs, event source mappings or code signing."
+                "{name} is not supported by nimbus yet (see docs/compat.md): nimbus serves $LATEST functions without versions, aliases, layers, function URLs or code signing."
             )));
         }
     }

@@ -426,7 +426,7 @@ async fn unsupported_operations_answer_clearly() {
         m.starts_with("PublishVersion is not supported by nimbus"),
         "{m}"
     );
-    let (c, _, _) = err(sb.lambda().list_event_source_mappings().send().await);
+    let (c, _, _) = err(sb.lambda().list_aliases().function_name("v").send().await);
     assert_eq!(c, "UnsupportedOperation");
     // Lambda's error shape: x-amzn-ErrorType and {"Type": "User", "Message"/"message"}.
     let r = sb

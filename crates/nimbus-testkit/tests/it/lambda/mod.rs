@@ -2,6 +2,7 @@
 
 mod async_invoke;
 mod code_from_s3;
+mod event_source_mappings;
 mod event_invoke_config;
 mod functions;
 mod hot_reload;
