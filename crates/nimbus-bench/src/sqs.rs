@@ -224,10 +224,11 @@ pub async fn run(args: Args) -> Result<(), String> {
             let url = create_queue(&endpoint, &format!("bench-depth-{depth}-{run_id}")).await?;
             let fill_t = fill(&endpoint, &url, depth, args.body_size, c).await?;
             println!("# depth: queued {depth} messages in {:.1} s", fill_t.as_secs_f64());
-            // Receive without deleting (visibility 600 s); stop when the shallow queue is
-            // drained so both depths measure the same operation.
+            // Receive without deleting, with visibility 0: every message is visible again at
+            // once, so the queue keeps its depth for the whole run and both depths measure
+            // the same steady state.
             let (mut s, el) = throughput(&endpoint, c, Duration::from_secs(args.duration.min(5)), move |mut conn, deadline| {
-                let recv = json!({"QueueUrl": url, "MaxNumberOfMessages": 10, "VisibilityTimeout": 600});
+                let recv = json!({"QueueUrl": url, "MaxNumberOfMessages": 10, "VisibilityTimeout": 0});
                 async move {
                     let mut s = Samples::default();
                     while Instant::now() < deadline {

@@ -19,6 +19,11 @@ const CLEANUP_PER_COMMIT: usize = 2_000;
 const SEQ_RESERVATION: u64 = 1_000_000;
 /// Effects committed between two requests to the checkpointer.
 const CHECKPOINT_EVERY: usize = 2_000;
+/// The write-ahead log size past which the writer restarts it. The checkpointer's passive
+/// checkpoints copy frames into the database but cannot reset a log that is written
+/// without pause, so under sustained load it would grow without bound (a million sends
+/// left a 900 MB log), and a start after `kill -9` must read and checksum all of it.
+const WAL_RESTART_BYTES: u64 = 64 * 1024 * 1024;
 
 /// A submission: its effects and who waits for their commit.
 type Job = (Vec<Effect>, Option<oneshot::Sender<Result<(), String>>>);
@@ -55,6 +60,8 @@ pub(super) fn run(
         .spawn(move || checkpointer(checkpoint_conn, wake_rx))
         .ok();
     let mut since_checkpoint = 0usize;
+    let wal_path = conn.path().filter(|p| !p.is_empty()).map(|p| format!("{p}-wal"));
+    let mut wal_check_due = false;
     let mut backlog: VecDeque<u64> = initial_cleanup.into();
     let mut counters = Counters {
         next_seq_stored: next_seq,
@@ -97,6 +104,7 @@ pub(super) fn run(
         let result = commit(&mut conn, &jobs, &mut backlog, &mut counters);
         if since_checkpoint >= CHECKPOINT_EVERY {
             since_checkpoint = 0;
+            wal_check_due = true;
             let _ = wake_tx.try_send(());
         }
         if let Err(e) = &result {
@@ -107,6 +115,9 @@ pub(super) fn run(
             if let Some(ack) = ack {
                 let _ = ack.send(result.clone());
             }
+        }
+        if std::mem::take(&mut wal_check_due) {
+            restart_wal_if_large(&conn, wal_path.as_deref());
         }
         if let Some(done) = shutdown.take() {
             // Finish the cleanup so the next start loads only live rows.
@@ -123,6 +134,18 @@ pub(super) fn run(
             let _ = done.send(());
             return;
         }
+    }
+}
+
+/// Checkpoints and restarts the write-ahead log once it is larger than
+/// [`WAL_RESTART_BYTES`] (after the acknowledgements went out, so no request waits for it;
+/// the passive checkpoints have usually copied most frames already). The next commit then
+/// writes from the start of the log, which `journal_size_limit` keeps small.
+fn restart_wal_if_large(conn: &Connection, wal_path: Option<&str>) {
+    let Some(path) = wal_path else { return };
+    let large = std::fs::metadata(path).is_ok_and(|m| m.len() > WAL_RESTART_BYTES);
+    if large && let Err(e) = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(())) {
+        tracing::debug!(error = %e, "SQS log restart deferred");
     }
 }
 
