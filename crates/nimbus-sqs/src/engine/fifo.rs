@@ -127,9 +127,15 @@ impl FifoState {
         self.attempts.get(attempt_id).filter(|a| a.expires_at > now)
     }
 
-    /// Remembers a receive under `attempt_id`.
-    pub fn remember_attempt(&mut self, attempt_id: &str, receipts: Vec<Receipt>, now: u64) {
+    /// Remembers a receive under `attempt_id`; returns when it expires.
+    pub fn remember_attempt(&mut self, attempt_id: &str, receipts: Vec<Receipt>, now: u64) -> u64 {
         let expires_at = now + DEDUP_WINDOW_MS;
+        self.restore_attempt(attempt_id, receipts, expires_at);
+        expires_at
+    }
+
+    /// Puts back a receive attempt read from storage (or just made) expiring at `expires_at`.
+    pub fn restore_attempt(&mut self, attempt_id: &str, receipts: Vec<Receipt>, expires_at: u64) {
         self.attempt_expiry
             .push_back((expires_at, attempt_id.to_owned()));
         self.attempts.insert(
@@ -141,7 +147,7 @@ impl FifoState {
         );
     }
 
-    /// Forgets everything (PurgeQueue).
+    /// Forgets everything (PurgeQueue, which also clears the stored attempts).
     pub fn clear(&mut self) {
         let (a, b, c) = (self.last_cleanup, self.expired_through, self.cleaned_through);
         *self = FifoState::default();
@@ -180,4 +186,32 @@ mod tests {
         assert_eq!(dedup_key(false, "g", "d"), "d");
         assert_eq!(content_dedup_id("x").len(), 64);
     }
+}
+
+/// The receipts of a receive attempt as stored: `seq:receive_count:received_at`, joined by
+/// commas (the queue id is the row's).
+pub fn encode_attempt_receipts(receipts: &[Receipt]) -> String {
+    let parts: Vec<String> = receipts
+        .iter()
+        .map(|r| format!("{}:{}:{}", r.seq, r.receive_count, r.received_at))
+        .collect();
+    parts.join(",")
+}
+
+/// Reads back [`encode_attempt_receipts`] for queue `queue_id`; malformed parts are skipped.
+pub fn decode_attempt_receipts(queue_id: u64, s: &str) -> Vec<Receipt> {
+    s.split(',')
+        .filter_map(|part| {
+            let mut it = part.split(':');
+            let seq = it.next()?.parse().ok()?;
+            let receive_count = it.next()?.parse().ok()?;
+            let received_at = it.next()?.parse().ok()?;
+            Some(Receipt {
+                queue_id,
+                seq,
+                receive_count,
+                received_at,
+            })
+        })
+        .collect()
 }

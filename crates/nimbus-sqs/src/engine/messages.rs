@@ -332,7 +332,14 @@ impl Engine {
         if let Some(id) = attempt
             && !out.receipts.is_empty()
         {
-            st.fifo.remember_attempt(id, out.receipts.clone(), now);
+            let expires_at = st.fifo.remember_attempt(id, out.receipts.clone(), now);
+            out.effects.push(Effect::PutAttempt {
+                queue_id: queue.id,
+                attempt_id: id.to_owned(),
+                expires_at,
+                receipts: fifo::encode_attempt_receipts(&out.receipts),
+                now,
+            });
         }
         let ack = self.storage().submit(std::mem::take(&mut out.effects));
         let next = st.messages.next_visible_at();

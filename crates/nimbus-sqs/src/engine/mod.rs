@@ -125,6 +125,10 @@ impl Engine {
         for d in loaded.dedup {
             dedup.entry(d.queue_id).or_default().push(d);
         }
+        let mut attempts: HashMap<u64, Vec<crate::storage::AttemptRow>> = HashMap::new();
+        for a in loaded.attempts {
+            attempts.entry(a.queue_id).or_default().push(a);
+        }
         let mut entries: Vec<_> = dedup.values_mut().collect();
         for e in entries.iter_mut() {
             e.sort_by_key(|d| d.expires_at);
@@ -154,6 +158,13 @@ impl Engine {
                         },
                     );
                 }
+            }
+            let mut live_attempts = attempts.remove(&row.id).unwrap_or_default();
+            live_attempts.retain(|a| a.expires_at > now);
+            live_attempts.sort_by_key(|a| a.expires_at);
+            for a in live_attempts {
+                let receipts = fifo::decode_attempt_receipts(row.id, &a.receipts);
+                fifo_state.restore_attempt(&a.attempt_id, receipts, a.expires_at);
             }
             let state = QueueState {
                 attributes,

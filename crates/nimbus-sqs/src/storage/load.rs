@@ -7,7 +7,7 @@ use std::sync::Arc;
 use nimbus_core::Durability;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{DedupRow, MessageRow, QueueRow};
+use super::{AttemptRow, DedupRow, MessageRow, QueueRow};
 use crate::engine::message::{Payload, PayloadExtra};
 
 const SCHEMA: &str = "
@@ -48,6 +48,13 @@ CREATE TABLE IF NOT EXISTS dedup (
     message_id BLOB NOT NULL,
     expires_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS receive_attempts (
+    queue_id   INTEGER NOT NULL,
+    attempt_id TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    receipts   TEXT NOT NULL,
+    PRIMARY KEY (queue_id, attempt_id)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS move_tasks (
     id    TEXT PRIMARY KEY,
     state TEXT NOT NULL
@@ -84,6 +91,8 @@ pub struct Loaded {
     pub cleanup: Vec<u64>,
     /// FIFO deduplication entries (expired ones included; the engine drops them).
     pub dedup: Vec<DedupRow>,
+    /// FIFO receive attempts (expired ones included; the engine drops them).
+    pub attempts: Vec<AttemptRow>,
     /// Message move tasks, as stored JSON.
     pub move_tasks: Vec<String>,
 }
@@ -327,6 +336,23 @@ pub(super) fn load(
             dedup.push(d?);
         }
     }
+    let mut attempts = Vec::new();
+    {
+        let mut stmt = conn.prepare(
+            "SELECT queue_id, attempt_id, expires_at, receipts FROM receive_attempts",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(AttemptRow {
+                queue_id: r.get::<_, i64>(0)? as u64,
+                attempt_id: r.get(1)?,
+                expires_at: r.get::<_, i64>(2)? as u64,
+                receipts: r.get(3)?,
+            })
+        })?;
+        for a in rows {
+            attempts.push(a?);
+        }
+    }
     let mut move_tasks = Vec::new();
     {
         let mut stmt = conn.prepare("SELECT state FROM move_tasks")?;
@@ -337,6 +363,7 @@ pub(super) fn load(
     }
     Ok(Loaded {
         dedup,
+        attempts,
         move_tasks,
         secret,
         next_seq: max_seq + 1,

@@ -157,6 +157,20 @@ pub enum Effect {
         /// The cutoff, ms.
         before: u64,
     },
+    /// Remembers a FIFO receive under its `ReceiveRequestAttemptId` (and drops expired
+    /// attempts of every queue).
+    PutAttempt {
+        /// The queue id.
+        queue_id: u64,
+        /// The attempt id.
+        attempt_id: String,
+        /// When the attempt expires, ms.
+        expires_at: u64,
+        /// The receipts it issued, `seq:receive_count:received_at` joined by commas.
+        receipts: String,
+        /// Now, ms: attempts that expired by then are deleted.
+        now: u64,
+    },
     /// Creates or replaces a message move task (its state as JSON).
     PutMoveTask {
         /// The task id.
@@ -164,6 +178,19 @@ pub enum Effect {
         /// The task's state.
         json: String,
     },
+}
+
+/// A stored FIFO receive attempt.
+#[derive(Clone, Debug)]
+pub struct AttemptRow {
+    /// The queue id.
+    pub queue_id: u64,
+    /// The `ReceiveRequestAttemptId`.
+    pub attempt_id: String,
+    /// Expiry, ms.
+    pub expires_at: u64,
+    /// The receipts, as in [`Effect::PutAttempt`].
+    pub receipts: String,
 }
 
 /// A stored FIFO deduplication entry.

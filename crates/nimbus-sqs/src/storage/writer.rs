@@ -265,6 +265,8 @@ fn apply(
                 .execute([*id as i64])?;
             tx.prepare_cached("DELETE FROM dedup WHERE queue_id = ?1")?
                 .execute([*id as i64])?;
+            tx.prepare_cached("DELETE FROM receive_attempts WHERE queue_id = ?1")?
+                .execute([*id as i64])?;
         }
         Effect::PutDedup {
             queue_id,
@@ -288,6 +290,23 @@ fn apply(
         Effect::ClearDedup { queue_id } => {
             tx.prepare_cached("DELETE FROM dedup WHERE queue_id = ?1")?
                 .execute([*queue_id as i64])?;
+            tx.prepare_cached("DELETE FROM receive_attempts WHERE queue_id = ?1")?
+                .execute([*queue_id as i64])?;
+        }
+        Effect::PutAttempt {
+            queue_id,
+            attempt_id,
+            expires_at,
+            receipts,
+            now,
+        } => {
+            tx.prepare_cached("DELETE FROM receive_attempts WHERE expires_at <= ?1")?
+                .execute([*now as i64])?;
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO receive_attempts (queue_id, attempt_id, expires_at, receipts) \
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![*queue_id as i64, attempt_id, *expires_at as i64, receipts])?;
         }
         Effect::ExpireDedup {
             through_seq,

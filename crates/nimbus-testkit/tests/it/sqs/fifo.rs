@@ -507,6 +507,57 @@ async fn receive_request_attempt_id_returns_the_same_messages() {
 }
 
 #[tokio::test]
+async fn receive_request_attempts_survive_a_restart() {
+    let mut sb = TestSandbox::start().await;
+    let url = fifo(&sb, "ra.fifo", &[]).await;
+    for i in 0..4 {
+        put(&sb, &url, &format!("g{i}"), &i.to_string(), &format!("m{i}")).await;
+    }
+    let recv = |sb: &TestSandbox, attempt: &'static str| {
+        let sqs = sb.sqs();
+        let url = url.clone();
+        async move {
+            sqs.receive_message()
+                .queue_url(url)
+                .max_number_of_messages(2)
+                .receive_request_attempt_id(attempt)
+                .send()
+                .await
+                .unwrap()
+                .messages
+                .unwrap_or_default()
+                .into_iter()
+                .map(|m| (m.body.unwrap(), m.receipt_handle.unwrap()))
+                .collect::<Vec<_>>()
+        }
+    };
+    let first = recv(&sb, "attempt-1").await;
+    assert_eq!(first.len(), 2);
+    sb.restart().await;
+    sb.clock().advance(Duration::from_secs(10));
+    assert_eq!(
+        recv(&sb, "attempt-1").await,
+        first,
+        "a retry after a restart gets the same messages and handles"
+    );
+    // The handles still work.
+    for (_, handle) in &first {
+        sb.sqs()
+            .delete_message()
+            .queue_url(&url)
+            .receipt_handle(handle)
+            .send()
+            .await
+            .unwrap();
+    }
+    // Past the five-minute window the attempt id is forgotten: a new receive.
+    sb.clock().advance(Duration::from_secs(301));
+    let later = recv(&sb, "attempt-1").await;
+    assert_eq!(later.len(), 2);
+    assert!(later.iter().all(|m| !first.iter().any(|f| f.0 == m.0)));
+}
+
+#[tokio::test]
 async fn purge_clears_deduplication_ids() {
     let sb = TestSandbox::builder().in_memory().start().await;
     let url = fifo(&sb, "p.fifo", &[]).await;
