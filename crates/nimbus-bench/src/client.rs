@@ -14,8 +14,13 @@ pub struct Conn {
 impl Conn {
     /// Connects to `endpoint` (`http://host:port`).
     pub async fn open(endpoint: &str) -> Result<Conn, String> {
-        let authority = endpoint.trim_start_matches("http://").trim_end_matches('/').to_owned();
-        let stream = tokio::net::TcpStream::connect(&authority).await.map_err(|e| format!("connect {authority}: {e}"))?;
+        let authority = endpoint
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_owned();
+        let stream = tokio::net::TcpStream::connect(&authority)
+            .await
+            .map_err(|e| format!("connect {authority}: {e}"))?;
         let _ = stream.set_nodelay(true);
         let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
@@ -27,16 +32,29 @@ impl Conn {
     }
 
     /// POSTs `body` to `/` with `headers`; returns the status and the body.
-    pub async fn post(&mut self, headers: &[(&str, &str)], body: Bytes) -> Result<(u16, Bytes), String> {
+    pub async fn post(
+        &mut self,
+        headers: &[(&str, &str)],
+        body: Bytes,
+    ) -> Result<(u16, Bytes), String> {
         self.sender.ready().await.map_err(|e| e.to_string())?;
         let mut req = http::Request::post("/").header("host", &self.authority);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
         let req = req.body(Full::new(body)).map_err(|e| e.to_string())?;
-        let resp = self.sender.send_request(req).await.map_err(|e| e.to_string())?;
+        let resp = self
+            .sender
+            .send_request(req)
+            .await
+            .map_err(|e| e.to_string())?;
         let status = resp.status().as_u16();
-        let body = resp.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes();
         Ok((status, body))
     }
 }

@@ -20,7 +20,11 @@ pub struct Server {
 
 impl Server {
     /// Starts `binary up` on a free port in `data_dir`; returns once it printed its ready line.
-    pub async fn start(binary: &PathBuf, data_dir: &PathBuf, port: u16) -> Result<(Server, Duration), String> {
+    pub async fn start(
+        binary: &PathBuf,
+        data_dir: &PathBuf,
+        port: u16,
+    ) -> Result<(Server, Duration), String> {
         let t = Instant::now();
         let mut child = Command::new(binary)
             .args(["up", "--port", &port.to_string(), "--data-dir"])
@@ -33,14 +37,31 @@ impl Server {
             .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
         let stdout = child.stdout.take().ok_or("no stdout")?;
         let mut lines = BufReader::new(stdout).lines();
-        let line = lines.next_line().await.map_err(|e| e.to_string())?.ok_or("nimbus exited before its ready line")?;
+        let line = lines
+            .next_line()
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("nimbus exited before its ready line")?;
         let endpoint = line
             .split_whitespace()
             .find(|w| w.starts_with("http://"))
             .ok_or_else(|| format!("unexpected ready line: {line}"))?
             .to_owned();
-        let port = endpoint.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or(port);
-        Ok((Server { child, endpoint, data_dir: data_dir.clone(), binary: binary.clone(), port }, t.elapsed()))
+        let port = endpoint
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(port);
+        Ok((
+            Server {
+                child,
+                endpoint,
+                data_dir: data_dir.clone(),
+                binary: binary.clone(),
+                port,
+            },
+            t.elapsed(),
+        ))
     }
 
     /// The process id.
@@ -51,7 +72,13 @@ impl Server {
     /// Resident memory in MiB, from /proc.
     pub fn rss_mib(&self) -> Option<f64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()?)).ok()?;
-        let kb: f64 = status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()?;
+        let kb: f64 = status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()?;
         Some(kb / 1024.0)
     }
 

@@ -36,7 +36,10 @@ pub struct Args {
     #[arg(long, default_value_t = 1_000_000)]
     deep: u64,
     /// Comma-separated: send, send-batch, receive-delete, depth, long-poll, restart, fifo.
-    #[arg(long, default_value = "send,send-batch,receive-delete,depth,long-poll,restart")]
+    #[arg(
+        long,
+        default_value = "send,send-batch,receive-delete,depth,long-poll,restart"
+    )]
     scenarios: String,
 }
 
@@ -54,7 +57,10 @@ async fn call(conn: &mut Conn, op: &str, body: &Value) -> Result<Value, String> 
     let hv: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (status, bytes) = conn.post(&hv, Bytes::from(body.to_string())).await?;
     if status != 200 {
-        return Err(format!("{op}: HTTP {status}: {}", String::from_utf8_lossy(&bytes)));
+        return Err(format!(
+            "{op}: HTTP {status}: {}",
+            String::from_utf8_lossy(&bytes)
+        ));
     }
     serde_json::from_slice(&bytes).map_err(|e| format!("{op}: bad JSON: {e}"))
 }
@@ -62,11 +68,19 @@ async fn call(conn: &mut Conn, op: &str, body: &Value) -> Result<Value, String> 
 async fn create_queue(endpoint: &str, name: &str) -> Result<String, String> {
     let mut c = Conn::open(endpoint).await?;
     let v = call(&mut c, "CreateQueue", &json!({"QueueName": name})).await?;
-    v["QueueUrl"].as_str().map(str::to_owned).ok_or_else(|| "no QueueUrl".into())
+    v["QueueUrl"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| "no QueueUrl".into())
 }
 
 /// Runs `per_task` on `connections` connections until `duration` passes.
-async fn throughput<F, Fut>(endpoint: &str, connections: usize, duration: Duration, per_task: F) -> Result<(Samples, Duration), String>
+async fn throughput<F, Fut>(
+    endpoint: &str,
+    connections: usize,
+    duration: Duration,
+    per_task: F,
+) -> Result<(Samples, Duration), String>
 where
     F: Fn(Conn, Instant) -> Fut + Clone + Send + 'static,
     Fut: std::future::Future<Output = Samples> + Send,
@@ -90,7 +104,13 @@ fn body_of(size: usize) -> String {
     "x".repeat(size)
 }
 
-async fn fill(endpoint: &str, url: &str, n: u64, body_size: usize, connections: usize) -> Result<Duration, String> {
+async fn fill(
+    endpoint: &str,
+    url: &str,
+    n: u64,
+    body_size: usize,
+    connections: usize,
+) -> Result<Duration, String> {
     let t = Instant::now();
     let remaining = Arc::new(AtomicU64::new(n.div_ceil(10)));
     let mut tasks = Vec::new();
@@ -100,9 +120,14 @@ async fn fill(endpoint: &str, url: &str, n: u64, body_size: usize, connections: 
         let remaining = remaining.clone();
         let body = body_of(body_size);
         tasks.push(tokio::spawn(async move {
-            let entries: Vec<Value> = (0..10).map(|i| json!({"Id": format!("m{i}"), "MessageBody": body})).collect();
+            let entries: Vec<Value> = (0..10)
+                .map(|i| json!({"Id": format!("m{i}"), "MessageBody": body}))
+                .collect();
             let req = json!({"QueueUrl": url, "Entries": entries});
-            while remaining.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |r| r.checked_sub(1)).is_ok() {
+            while remaining
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |r| r.checked_sub(1))
+                .is_ok()
+            {
                 call(&mut conn, "SendMessageBatch", &req).await?;
             }
             Ok::<(), String>(())
@@ -124,7 +149,12 @@ pub async fn run(args: Args) -> Result<(), String> {
         Some(e) => e.clone(),
         None => {
             let (s, startup) = Server::start(&args.binary, &data_dir, 0).await?;
-            println!("# started {} in {:.1} ms at {}", args.binary.display(), startup.as_secs_f64() * 1000.0, s.endpoint);
+            println!(
+                "# started {} in {:.1} ms at {}",
+                args.binary.display(),
+                startup.as_secs_f64() * 1000.0,
+                s.endpoint
+            );
             let e = s.endpoint.clone();
             server = Some(s);
             e
@@ -132,7 +162,10 @@ pub async fn run(args: Args) -> Result<(), String> {
     };
     let c = args.connections;
     let d = Duration::from_secs(args.duration);
-    println!("# sqs: {c} connections, {} s per scenario, {}-byte bodies, endpoint {endpoint}", args.duration, args.body_size);
+    println!(
+        "# sqs: {c} connections, {} s per scenario, {}-byte bodies, endpoint {endpoint}",
+        args.duration, args.body_size
+    );
     let run_id = std::process::id();
 
     if scenarios.contains(&"send") {
@@ -161,14 +194,18 @@ pub async fn run(args: Args) -> Result<(), String> {
         let url = create_queue(&endpoint, &format!("bench-batch-{run_id}")).await?;
         let body = body_of(args.body_size);
         let (mut s, el) = throughput(&endpoint, c, d, move |mut conn, deadline| {
-            let entries: Vec<Value> = (0..10).map(|i| json!({"Id": format!("m{i}"), "MessageBody": body})).collect();
+            let entries: Vec<Value> = (0..10)
+                .map(|i| json!({"Id": format!("m{i}"), "MessageBody": body}))
+                .collect();
             let req = json!({"QueueUrl": url, "Entries": entries});
             async move {
                 let mut s = Samples::default();
                 while Instant::now() < deadline {
                     let t = Instant::now();
                     match call(&mut conn, "SendMessageBatch", &req).await {
-                        Ok(v) if v["Successful"].as_array().is_some_and(|a| a.len() == 10) => s.ops += 10,
+                        Ok(v) if v["Successful"].as_array().is_some_and(|a| a.len() == 10) => {
+                            s.ops += 10
+                        }
                         _ => s.errors += 1,
                     }
                     s.latencies_us.push(t.elapsed().as_micros() as u32);
@@ -185,7 +222,10 @@ pub async fn run(args: Args) -> Result<(), String> {
         // Enough for the whole run at the target rate.
         let n = 80_000 * args.duration;
         let fill_t = fill(&endpoint, &url, n, args.body_size, c).await?;
-        println!("# receive-delete: queued {n} messages in {:.1} s", fill_t.as_secs_f64());
+        println!(
+            "# receive-delete: queued {n} messages in {:.1} s",
+            fill_t.as_secs_f64()
+        );
         let (mut s, el) = throughput(&endpoint, c, d, move |mut conn, deadline| {
             let recv = json!({"QueueUrl": url, "MaxNumberOfMessages": 10, "VisibilityTimeout": 60});
             let url = url.clone();
@@ -223,36 +263,48 @@ pub async fn run(args: Args) -> Result<(), String> {
         for depth in [1_000u64, args.deep] {
             let url = create_queue(&endpoint, &format!("bench-depth-{depth}-{run_id}")).await?;
             let fill_t = fill(&endpoint, &url, depth, args.body_size, c).await?;
-            println!("# depth: queued {depth} messages in {:.1} s", fill_t.as_secs_f64());
+            println!(
+                "# depth: queued {depth} messages in {:.1} s",
+                fill_t.as_secs_f64()
+            );
             // Receive without deleting, with visibility 0: every message is visible again at
             // once, so the queue keeps its depth for the whole run and both depths measure
             // the same steady state.
-            let (mut s, el) = throughput(&endpoint, c, Duration::from_secs(args.duration.min(5)), move |mut conn, deadline| {
-                let recv = json!({"QueueUrl": url, "MaxNumberOfMessages": 10, "VisibilityTimeout": 0});
-                async move {
-                    let mut s = Samples::default();
-                    while Instant::now() < deadline {
-                        let t = Instant::now();
-                        match call(&mut conn, "ReceiveMessage", &recv).await {
-                            Ok(v) => {
-                                let n = v["Messages"].as_array().map_or(0, |a| a.len());
-                                if n == 0 {
-                                    break;
+            let (mut s, el) = throughput(
+                &endpoint,
+                c,
+                Duration::from_secs(args.duration.min(5)),
+                move |mut conn, deadline| {
+                    let recv =
+                        json!({"QueueUrl": url, "MaxNumberOfMessages": 10, "VisibilityTimeout": 0});
+                    async move {
+                        let mut s = Samples::default();
+                        while Instant::now() < deadline {
+                            let t = Instant::now();
+                            match call(&mut conn, "ReceiveMessage", &recv).await {
+                                Ok(v) => {
+                                    let n = v["Messages"].as_array().map_or(0, |a| a.len());
+                                    if n == 0 {
+                                        break;
+                                    }
+                                    s.ops += n as u64;
                                 }
-                                s.ops += n as u64;
+                                Err(_) => s.errors += 1,
                             }
-                            Err(_) => s.errors += 1,
+                            s.latencies_us.push(t.elapsed().as_micros() as u32);
                         }
-                        s.latencies_us.push(t.elapsed().as_micros() as u32);
+                        s
                     }
-                    s
-                }
-            })
+                },
+            )
             .await?;
             s.report(&format!("Receive(10) at depth {depth}"), "msgs", el);
             if let Some(srv) = &server {
                 if depth == args.deep {
-                    println!("# RSS with {depth} messages queued: {:.0} MiB", srv.rss_mib().unwrap_or(0.0));
+                    println!(
+                        "# RSS with {depth} messages queued: {:.0} MiB",
+                        srv.rss_mib().unwrap_or(0.0)
+                    );
                 }
             }
         }
@@ -273,7 +325,12 @@ pub async fn run(args: Args) -> Result<(), String> {
             // Let the receive reach the server and start waiting.
             tokio::time::sleep(Duration::from_millis(5)).await;
             let sent_at = Instant::now();
-            call(&mut sender, "SendMessage", &json!({"QueueUrl": url, "MessageBody": "ping"})).await?;
+            call(
+                &mut sender,
+                "SendMessage",
+                &json!({"QueueUrl": url, "MessageBody": "ping"}),
+            )
+            .await?;
             let (v, got_at) = waiting.await.map_err(|e| e.to_string())?;
             let v = v?;
             let msgs = v["Messages"].as_array().cloned().unwrap_or_default();
@@ -282,8 +339,14 @@ pub async fn run(args: Args) -> Result<(), String> {
                 continue;
             }
             s.ops += 1;
-            s.latencies_us.push(got_at.duration_since(sent_at).as_micros() as u32);
-            call(&mut sender, "DeleteMessage", &json!({"QueueUrl": url, "ReceiptHandle": msgs[0]["ReceiptHandle"]})).await?;
+            s.latencies_us
+                .push(got_at.duration_since(sent_at).as_micros() as u32);
+            call(
+                &mut sender,
+                "DeleteMessage",
+                &json!({"QueueUrl": url, "ReceiptHandle": msgs[0]["ReceiptHandle"]}),
+            )
+            .await?;
         }
         let el = t0.elapsed();
         let p50 = s.percentile_ms(0.5);
@@ -307,7 +370,12 @@ pub async fn run(args: Args) -> Result<(), String> {
             Some(srv) => {
                 let url = create_queue(&endpoint, &format!("bench-restart-{run_id}")).await?;
                 let fill_t = fill(&endpoint, &url, args.deep, args.body_size, c).await?;
-                println!("# restart: queued {} messages in {:.1} s; RSS {:.0} MiB", args.deep, fill_t.as_secs_f64(), srv.rss_mib().unwrap_or(0.0));
+                println!(
+                    "# restart: queued {} messages in {:.1} s; RSS {:.0} MiB",
+                    args.deep,
+                    fill_t.as_secs_f64(),
+                    srv.rss_mib().unwrap_or(0.0)
+                );
                 let (binary, dir, port) = srv.kill9().await;
                 let t = Instant::now();
                 let (srv2, _) = Server::start(&binary, &dir, port).await?;
@@ -318,10 +386,20 @@ pub async fn run(args: Args) -> Result<(), String> {
                     }
                 };
                 let url2 = url.replace(&endpoint, &srv2.endpoint);
-                let v = call(&mut conn, "ReceiveMessage", &json!({"QueueUrl": url2, "MaxNumberOfMessages": 1})).await?;
+                let v = call(
+                    &mut conn,
+                    "ReceiveMessage",
+                    &json!({"QueueUrl": url2, "MaxNumberOfMessages": 1}),
+                )
+                .await?;
                 let got = v["Messages"].as_array().map_or(0, |a| a.len());
                 let el = t.elapsed();
-                let attrs = call(&mut conn, "GetQueueAttributes", &json!({"QueueUrl": url2, "AttributeNames": ["ApproximateNumberOfMessages"]})).await?;
+                let attrs = call(
+                    &mut conn,
+                    "GetQueueAttributes",
+                    &json!({"QueueUrl": url2, "AttributeNames": ["ApproximateNumberOfMessages"]}),
+                )
+                .await?;
                 println!(
                     "RESULT {:<28} serving again after {:.0} ms (kill -9, {} messages; first receive got {got}; ApproximateNumberOfMessages={}) RSS {:.0} MiB",
                     "Restart",
@@ -346,7 +424,13 @@ const FIFO_GROUPS: usize = 100;
 /// SendMessageBatch(10) rates on a high-throughput FIFO queue; then `connections` consumers
 /// drain it with Receive(10) + DeleteMessageBatch, checking that every group's messages
 /// arrive in exactly the order they were sent (each must be the next number of its group).
-async fn fifo(endpoint: &str, connections: usize, d: Duration, body_size: usize, run_id: u32) -> Result<(), String> {
+async fn fifo(
+    endpoint: &str,
+    connections: usize,
+    d: Duration,
+    body_size: usize,
+    run_id: u32,
+) -> Result<(), String> {
     use std::collections::HashMap;
     use std::sync::Mutex;
 
@@ -419,7 +503,11 @@ async fn fifo(endpoint: &str, connections: usize, d: Duration, body_size: usize,
         })
         .await?;
         s.report(
-            if batch == 1 { "FIFO SendMessage (100 groups)" } else { "FIFO SendMessageBatch(10)" },
+            if batch == 1 {
+                "FIFO SendMessage (100 groups)"
+            } else {
+                "FIFO SendMessageBatch(10)"
+            },
             "msgs",
             el,
         );
@@ -488,7 +576,9 @@ async fn fifo(endpoint: &str, connections: usize, d: Duration, body_size: usize,
     let sent_per_group = next.iter().map(|n| n.load(Ordering::Relaxed));
     let complete = {
         let exp = expected.lock().unwrap_or_else(|e| e.into_inner());
-        sent_per_group.enumerate().all(|(g, n)| n == 0 || exp.get(&g) == Some(&n))
+        sent_per_group
+            .enumerate()
+            .all(|(g, n)| n == 0 || exp.get(&g) == Some(&n))
     };
     println!(
         "RESULT {:<28} drained={drained} of {total} order_violations={} every_group_complete={complete}",

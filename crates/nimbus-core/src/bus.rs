@@ -139,8 +139,11 @@ pub trait QueueConsumer: Send + Sync {
     ) -> Result<Vec<ConsumedMessage>, DeliveryError>;
 
     /// Deletes messages by receipt handle; returns once the deletion is committed.
-    async fn delete(&self, queue_arn: &Arn, receipt_handles: &[String])
-    -> Result<(), DeliveryError>;
+    async fn delete(
+        &self,
+        queue_arn: &Arn,
+        receipt_handles: &[String],
+    ) -> Result<(), DeliveryError>;
 
     /// Sets the visibility timeout of received messages (0 makes them visible at once).
     async fn change_visibility(

@@ -71,7 +71,11 @@ fn run(seed: u64, steps: usize, groups: u64, per_group_scope: bool) {
     let clock = ManualClock::new(1_800_000_000_000);
     let shared: SharedClock = clock.clone();
     let engine = Engine::in_memory(shared);
-    let scope = if per_group_scope { "messageGroup" } else { "queue" };
+    let scope = if per_group_scope {
+        "messageGroup"
+    } else {
+        "queue"
+    };
     let queue = fifo_queue(&engine, "p.fifo", scope);
     let mut rng = Rng(seed | 1);
 
@@ -112,10 +116,11 @@ fn run(seed: u64, steps: usize, groups: u64, per_group_scope: bool) {
                 let (results, _) = engine.send(&queue, batch).unwrap();
                 for ((group, key, body), r) in expect.into_iter().zip(results) {
                     let sent = r.unwrap();
-                    let live = window
-                        .get(&key)
-                        .is_some_and(|(at, _)| now < at + 300_000);
-                    assert_eq!(sent.duplicate, live, "step {step}: duplicate flag of {body}");
+                    let live = window.get(&key).is_some_and(|(at, _)| now < at + 300_000);
+                    assert_eq!(
+                        sent.duplicate, live,
+                        "step {step}: duplicate flag of {body}"
+                    );
                     if !live {
                         window.insert(key, (now, body.clone()));
                         pending.entry(group).or_default().push(body);
@@ -139,7 +144,10 @@ fn run(seed: u64, steps: usize, groups: u64, per_group_scope: bool) {
                 let mut seen_in_call: HashMap<String, usize> = HashMap::new();
                 for d in &got {
                     let body = d.payload.body.to_string();
-                    assert!(!deleted.contains(&body), "step {step}: deleted {body} came back");
+                    assert!(
+                        !deleted.contains(&body),
+                        "step {step}: deleted {body} came back"
+                    );
                     let group = d.payload.group_id().unwrap().to_owned();
                     let list = pending.get(&group).expect("group known");
                     let pos = list.iter().position(|b| *b == body).expect("pending");
@@ -214,7 +222,9 @@ fn run(seed: u64, steps: usize, groups: u64, per_group_scope: bool) {
             for list in pending.values_mut() {
                 list.retain(|b| *b != body);
             }
-            let (r, _) = engine.delete_messages(&queue, &[&d.receipt_handle]).unwrap();
+            let (r, _) = engine
+                .delete_messages(&queue, &[&d.receipt_handle])
+                .unwrap();
             r[0].as_ref().unwrap();
         }
     }
@@ -240,7 +250,13 @@ fn many_groups_one_slow_consumer_others_flow() {
     // 10,000 groups of 3 messages each.
     for round in 0..3 {
         let batch: Vec<Outgoing> = (0..10_000)
-            .map(|g| outgoing(format!("{g}-{round}"), &format!("g{g}"), &format!("{g}-{round}")))
+            .map(|g| {
+                outgoing(
+                    format!("{g}-{round}"),
+                    &format!("g{g}"),
+                    &format!("{g}-{round}"),
+                )
+            })
             .collect();
         engine.send(&queue, batch).unwrap();
     }
@@ -262,7 +278,9 @@ fn many_groups_one_slow_consumer_others_flow() {
         }
         for d in &got {
             assert_ne!(d.payload.group_id(), Some("g0"));
-            engine.delete_messages(&queue, &[&d.receipt_handle]).unwrap();
+            engine
+                .delete_messages(&queue, &[&d.receipt_handle])
+                .unwrap();
             delivered += 1;
         }
     }

@@ -48,7 +48,10 @@ impl Builder {
     /// `--auth strict` with these `(access key, secret, account)` credentials; clients then
     /// sign with the first one.
     pub fn strict_auth(mut self, creds: Vec<(&str, &str, &str)>) -> Builder {
-        self.strict = creds.into_iter().map(|(a, s, c)| (a.into(), s.into(), c.into())).collect();
+        self.strict = creds
+            .into_iter()
+            .map(|(a, s, c)| (a.into(), s.into(), c.into()))
+            .collect();
         self
     }
 
@@ -98,7 +101,14 @@ impl Builder {
             .await
             .expect("sandbox starts");
         config.port = sandbox.local_addr().port();
-        TestSandbox { sandbox: Some(sandbox), config, clock, _tmp: tmp, access_key, secret }
+        TestSandbox {
+            sandbox: Some(sandbox),
+            config,
+            clock,
+            _tmp: tmp,
+            access_key,
+            secret,
+        }
     }
 }
 
@@ -133,7 +143,13 @@ macro_rules! client {
         /// A client signing with `access_key` (a 12-digit key selects that account when auth
         /// is off).
         pub fn $name_as(&self, access_key: &str) -> $krate::Client {
-            let creds = $krate::config::Credentials::new(access_key, &self.secret, None, None, "nimbus-testkit");
+            let creds = $krate::config::Credentials::new(
+                access_key,
+                &self.secret,
+                None,
+                None,
+                "nimbus-testkit",
+            );
             let conf = $krate::Config::builder()
                 .behavior_version($krate::config::BehaviorVersion::latest())
                 .region($krate::config::Region::new(self.config.region.clone()))
@@ -199,7 +215,13 @@ impl TestSandbox {
     }
 
     fn s3_config(&self, access_key: &str) -> aws_sdk_s3::config::Builder {
-        let creds = aws_sdk_s3::config::Credentials::new(access_key, &self.secret, None, None, "nimbus-testkit");
+        let creds = aws_sdk_s3::config::Credentials::new(
+            access_key,
+            &self.secret,
+            None,
+            None,
+            "nimbus-testkit",
+        );
         aws_sdk_s3::Config::builder()
             .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
             .region(aws_sdk_s3::config::Region::new(self.config.region.clone()))
@@ -228,11 +250,19 @@ impl TestSandbox {
     }
 
     /// Sends a raw HTTP request: `method`, `path_and_query`, extra headers, body.
-    pub async fn raw(&self, method: &str, path_and_query: &str, headers: &[(&str, &str)], body: impl Into<Bytes>) -> RawResponse {
+    pub async fn raw(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> RawResponse {
         let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-        let mut req = http::Request::builder()
-            .method(method)
-            .uri(format!("{}{}", self.endpoint(), path_and_query));
+        let mut req = http::Request::builder().method(method).uri(format!(
+            "{}{}",
+            self.endpoint(),
+            path_and_query
+        ));
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
@@ -240,7 +270,16 @@ impl TestSandbox {
         let resp = client.request(req).await.expect("request sent");
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let body = resp.into_body().collect().await.expect("body read").to_bytes();
-        RawResponse { status, headers, body: String::from_utf8_lossy(&body).into_owned() }
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .expect("body read")
+            .to_bytes();
+        RawResponse {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
     }
 }

@@ -117,9 +117,6 @@ mod tests {
     fn escapes_and_nests() {
         let mut w = Writer::new();
         w.open("A").elem("B", "x<&>\"'\r\n").empty("C").close("A");
-        assert_eq!(
-            w.finish(),
-            "<A><B>x&lt;&amp;&gt;&quot;'&#xD;\n</B><C/></A>"
-        );
+        assert_eq!(w.finish(), "<A><B>x&lt;&amp;&gt;&quot;'&#xD;\n</B><C/></A>");
     }
 }

@@ -104,7 +104,9 @@ impl FileConfig {
         match std::fs::read_to_string(path) {
             Ok(text) => toml::from_str(&text)
                 .map_err(|e| ConfigError(format!("{}: {}", path.display(), e.message()))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(FileConfig::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+                Ok(FileConfig::default())
+            }
             Err(e) => Err(ConfigError(format!("cannot read {}: {e}", path.display()))),
         }
     }
@@ -143,12 +145,18 @@ impl Config {
         let d = Config::default();
         let host = o.host.or(f.host).unwrap_or(d.host);
         if host.parse::<std::net::IpAddr>().is_err() && host != "localhost" {
-            return Err(ConfigError(format!("invalid --host '{host}': expected an IP address or localhost")));
+            return Err(ConfigError(format!(
+                "invalid --host '{host}': expected an IP address or localhost"
+            )));
         }
         let durability = match o.durability.or(f.durability).as_deref() {
             None | Some("process") => Durability::Process,
             Some("fsync") => Durability::Fsync,
-            Some(x) => return Err(ConfigError(format!("invalid --durability '{x}': expected process or fsync"))),
+            Some(x) => {
+                return Err(ConfigError(format!(
+                    "invalid --durability '{x}': expected process or fsync"
+                )));
+            }
         };
         let region = o.region.or(f.region).unwrap_or(d.region);
         if !nimbus_core::account::is_valid_region(&region) {
@@ -156,27 +164,40 @@ impl Config {
         }
         let account = match o.account.or(f.account) {
             None => d.account,
-            Some(a) => AccountId::parse(&a)
-                .ok_or_else(|| ConfigError(format!("invalid --account '{a}': expected 12 digits")))?,
+            Some(a) => AccountId::parse(&a).ok_or_else(|| {
+                ConfigError(format!("invalid --account '{a}': expected 12 digits"))
+            })?,
         };
         let auth = match o.auth.or(f.auth).as_deref() {
             None | Some("off") => AuthMode::Off,
             Some("strict") => AuthMode::Strict,
-            Some(x) => return Err(ConfigError(format!("invalid --auth '{x}': expected off or strict"))),
+            Some(x) => {
+                return Err(ConfigError(format!(
+                    "invalid --auth '{x}': expected off or strict"
+                )));
+            }
         };
         let log_format = match o.log_format.or(f.log_format).as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
-            Some(x) => return Err(ConfigError(format!("invalid --log-format '{x}': expected text or json"))),
+            Some(x) => {
+                return Err(ConfigError(format!(
+                    "invalid --log-format '{x}': expected text or json"
+                )));
+            }
         };
         let mut credentials = f.credentials;
         for c in &o.credentials {
             let mut parts = c.splitn(3, ':');
             let (Some(ak), Some(sk)) = (parts.next(), parts.next()) else {
-                return Err(ConfigError(format!("invalid --credential '{c}': expected ACCESS_KEY:SECRET[:ACCOUNT]")));
+                return Err(ConfigError(format!(
+                    "invalid --credential '{c}': expected ACCESS_KEY:SECRET[:ACCOUNT]"
+                )));
             };
             if ak.is_empty() || sk.is_empty() {
-                return Err(ConfigError(format!("invalid --credential '{c}': expected ACCESS_KEY:SECRET[:ACCOUNT]")));
+                return Err(ConfigError(format!(
+                    "invalid --credential '{c}': expected ACCESS_KEY:SECRET[:ACCOUNT]"
+                )));
             }
             credentials.push(CredentialConfig {
                 access_key: ak.into(),
@@ -187,7 +208,10 @@ impl Config {
         for c in &credentials {
             if let Some(a) = &c.account {
                 if AccountId::parse(a).is_none() {
-                    return Err(ConfigError(format!("invalid account '{a}' for access key {}: expected 12 digits", c.access_key)));
+                    return Err(ConfigError(format!(
+                        "invalid account '{a}' for access key {}: expected 12 digits",
+                        c.access_key
+                    )));
                 }
             }
         }
@@ -221,7 +245,11 @@ impl Config {
                 .map(|c| nimbus_gateway::Credentials {
                     access_key: c.access_key.clone(),
                     secret_key: c.secret_key.clone(),
-                    account: c.account.as_deref().and_then(AccountId::parse).unwrap_or_else(|| self.account.clone()),
+                    account: c
+                        .account
+                        .as_deref()
+                        .and_then(AccountId::parse)
+                        .unwrap_or_else(|| self.account.clone()),
                 })
                 .collect(),
             default_account: self.account.clone(),
@@ -236,7 +264,10 @@ mod tests {
     #[test]
     fn precedence_flags_over_file_over_defaults() {
         let f: FileConfig = toml::from_str("port = 5000\nregion = \"eu-west-1\"\n").unwrap();
-        let o = Overrides { port: Some(6000), ..Default::default() };
+        let o = Overrides {
+            port: Some(6000),
+            ..Default::default()
+        };
         let c = Config::resolve(o, f).unwrap();
         assert_eq!(c.port, 6000);
         assert_eq!(c.region, "eu-west-1");
@@ -246,11 +277,26 @@ mod tests {
     #[test]
     fn rejects_bad_values() {
         let bad = |o: Overrides| Config::resolve(o, FileConfig::default()).unwrap_err();
-        bad(Overrides { auth: Some("maybe".into()), ..Default::default() });
-        bad(Overrides { account: Some("12".into()), ..Default::default() });
-        bad(Overrides { durability: Some("never".into()), ..Default::default() });
-        bad(Overrides { auth: Some("strict".into()), ..Default::default() });
-        bad(Overrides { credentials: vec!["nocolon".into()], ..Default::default() });
+        bad(Overrides {
+            auth: Some("maybe".into()),
+            ..Default::default()
+        });
+        bad(Overrides {
+            account: Some("12".into()),
+            ..Default::default()
+        });
+        bad(Overrides {
+            durability: Some("never".into()),
+            ..Default::default()
+        });
+        bad(Overrides {
+            auth: Some("strict".into()),
+            ..Default::default()
+        });
+        bad(Overrides {
+            credentials: vec!["nocolon".into()],
+            ..Default::default()
+        });
         assert!(toml::from_str::<FileConfig>("prot = 1").is_err());
     }
 

@@ -32,7 +32,11 @@ impl DataDirLock {
             let mut holder = String::new();
             let _ = file.read_to_string(&mut holder);
             let holder = holder.trim();
-            let who = if holder.is_empty() { String::new() } else { format!(" (pid {holder})") };
+            let who = if holder.is_empty() {
+                String::new()
+            } else {
+                format!(" (pid {holder})")
+            };
             return Err(format!(
                 "data directory {} is in use by another nimbus{who}; stop it or choose another --data-dir",
                 dir.display()

@@ -54,7 +54,12 @@ struct UpArgs {
     #[arg(long, env = "NIMBUS_AUTH", value_name = "MODE")]
     auth: Option<String>,
     /// A credential for --auth strict: ACCESS_KEY:SECRET[:ACCOUNT]; repeatable, or comma-separated in NIMBUS_CREDENTIALS.
-    #[arg(long = "credential", env = "NIMBUS_CREDENTIALS", value_delimiter = ',', value_name = "KEY:SECRET[:ACCOUNT]")]
+    #[arg(
+        long = "credential",
+        env = "NIMBUS_CREDENTIALS",
+        value_delimiter = ',',
+        value_name = "KEY:SECRET[:ACCOUNT]"
+    )]
     credentials: Vec<String>,
     /// text (default) or json (one object per line).
     #[arg(long, env = "NIMBUS_LOG_FORMAT", value_name = "FORMAT")]
@@ -107,7 +112,10 @@ fn main() -> ExitCode {
         eprintln!("nimbus: error: {e}");
         return ExitCode::from(2);
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("nimbus: error: cannot start the runtime: {e}");
@@ -122,7 +130,9 @@ fn main() -> ExitCode {
 fn clap_exit(e: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     match e.kind() {
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             print!("{}", e.render());
             ExitCode::SUCCESS
         }
@@ -137,7 +147,11 @@ fn clap_exit(e: clap::Error) -> ExitCode {
 }
 
 async fn run(config: Config, started: Instant) -> ExitCode {
-    let where_ = if config.in_memory { "in memory".to_owned() } else { format!("data in {}", config.data_dir.display()) };
+    let where_ = if config.in_memory {
+        "in memory".to_owned()
+    } else {
+        format!("data in {}", config.data_dir.display())
+    };
     let sandbox = match Sandbox::start(config).await {
         Ok(s) => s,
         Err(e) => {
@@ -176,7 +190,10 @@ struct Signals {
 impl Signals {
     fn install() -> std::io::Result<Signals> {
         use tokio::signal::unix::{SignalKind, signal};
-        Ok(Signals { term: signal(SignalKind::terminate())?, int: signal(SignalKind::interrupt())? })
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
     }
 
     async fn wait(mut self) {

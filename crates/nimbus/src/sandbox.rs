@@ -50,7 +50,10 @@ impl Sandbox {
     }
 
     /// Starts a sandbox whose timed behaviour follows `clock` (a `ManualClock` in tests).
-    pub async fn start_with_clock(config: Config, clock: SharedClock) -> Result<Sandbox, StartError> {
+    pub async fn start_with_clock(
+        config: Config,
+        clock: SharedClock,
+    ) -> Result<Sandbox, StartError> {
         let lock = if config.in_memory {
             None
         } else {
@@ -69,16 +72,33 @@ impl Sandbox {
             strict_auth: config.auth == nimbus_gateway::AuthMode::Strict,
         };
         let services = build_services(&env).await?;
-        let gateway = Arc::new(Gateway::new(services, config.auth_config(), config.region.clone(), clock));
+        let gateway = Arc::new(Gateway::new(
+            services,
+            config.auth_config(),
+            config.region.clone(),
+            clock,
+        ));
         let addr = format!("{}:{}", config.host, config.port);
         let listener = tokio::net::TcpListener::bind(&addr)
             .await
-            .map_err(|source| StartError::Bind { addr: addr.clone(), source })?;
-        let server = nimbus_gateway::serve(listener, gateway).map_err(|source| StartError::Bind { addr, source })?;
+            .map_err(|source| StartError::Bind {
+                addr: addr.clone(),
+                source,
+            })?;
+        let server = nimbus_gateway::serve(listener, gateway)
+            .map_err(|source| StartError::Bind { addr, source })?;
         let local = server.local_addr();
-        let shown_host = if local.ip().is_unspecified() { "127.0.0.1".to_owned() } else { local.ip().to_string() };
+        let shown_host = if local.ip().is_unspecified() {
+            "127.0.0.1".to_owned()
+        } else {
+            local.ip().to_string()
+        };
         let endpoint = format!("http://{shown_host}:{}", local.port());
-        Ok(Sandbox { server: Some(server), endpoint, lock })
+        Ok(Sandbox {
+            server: Some(server),
+            endpoint,
+            lock,
+        })
     }
 
     /// `http://host:port`, what clients use as their endpoint URL.
@@ -88,7 +108,10 @@ impl Sandbox {
 
     /// The bound address.
     pub fn local_addr(&self) -> SocketAddr {
-        self.server.as_ref().map(|s| s.local_addr()).expect("running sandbox")
+        self.server
+            .as_ref()
+            .map(|s| s.local_addr())
+            .expect("running sandbox")
     }
 
     /// Stops accepting, lets in-flight requests finish (up to `grace`), flushes storage and
@@ -110,16 +133,33 @@ impl Sandbox {
 /// each), so they open concurrently on blocking threads; STS, which reads IAM's roles, follows
 /// IAM.
 async fn build_services(env: &ServiceEnv) -> Result<Vec<Arc<dyn Service>>, StartError> {
-    fn open<S, F>(env: &ServiceEnv, service: &'static str, f: F) -> tokio::task::JoinHandle<Result<Arc<S>, StartError>>
+    fn open<S, F>(
+        env: &ServiceEnv,
+        service: &'static str,
+        f: F,
+    ) -> tokio::task::JoinHandle<Result<Arc<S>, StartError>>
     where
         S: Send + Sync + 'static,
-        F: FnOnce(&ServiceEnv) -> Result<Arc<S>, Box<dyn std::error::Error + Send + Sync>> + Send + 'static,
+        F: FnOnce(&ServiceEnv) -> Result<Arc<S>, Box<dyn std::error::Error + Send + Sync>>
+            + Send
+            + 'static,
     {
         let env = env.clone();
-        tokio::task::spawn_blocking(move || f(&env).map_err(|e| StartError::Service { service, message: e.to_string() }))
+        tokio::task::spawn_blocking(move || {
+            f(&env).map_err(|e| StartError::Service {
+                service,
+                message: e.to_string(),
+            })
+        })
     }
-    async fn join<S>(service: &'static str, h: tokio::task::JoinHandle<Result<Arc<S>, StartError>>) -> Result<Arc<S>, StartError> {
-        h.await.map_err(|e| StartError::Service { service, message: e.to_string() })?
+    async fn join<S>(
+        service: &'static str,
+        h: tokio::task::JoinHandle<Result<Arc<S>, StartError>>,
+    ) -> Result<Arc<S>, StartError> {
+        h.await.map_err(|e| StartError::Service {
+            service,
+            message: e.to_string(),
+        })?
     }
     let sqs = open(env, "sqs", nimbus_sqs::SqsService::open);
     let iam = open(env, "iam", nimbus_iam::IamService::open);

@@ -2,8 +2,8 @@
 
 pub mod account;
 pub mod concurrency;
-pub mod event_source_mappings;
 pub mod event_invoke_config;
+pub mod event_source_mappings;
 pub mod functions;
 pub mod invoke;
 pub mod permissions;

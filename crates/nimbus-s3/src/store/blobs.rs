@@ -338,7 +338,6 @@ impl Blobs {
             checksum: hasher.map(Hasher::finish),
         })
     }
-
 }
 
 /// A blob file being written at its final path. Dropped before

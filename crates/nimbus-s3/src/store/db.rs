@@ -359,7 +359,10 @@ type Job = (Vec<Effect>, Option<oneshot::Sender<Result<(), String>>>);
 fn run(mut conn: Connection, rx: Receiver<Command>, wake_checkpointer: SyncSender<()>) {
     let mut jobs: Vec<Job> = Vec::new();
     let mut written = 0usize;
-    let wal_path = conn.path().filter(|p| !p.is_empty()).map(|p| format!("{p}-wal"));
+    let wal_path = conn
+        .path()
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("{p}-wal"));
     loop {
         let Ok(first) = rx.recv() else { break };
         let mut shutdown = None;

@@ -149,9 +149,17 @@ impl FifoState {
 
     /// Forgets everything (PurgeQueue, which also clears the stored attempts).
     pub fn clear(&mut self) {
-        let (a, b, c) = (self.last_cleanup, self.expired_through, self.cleaned_through);
+        let (a, b, c) = (
+            self.last_cleanup,
+            self.expired_through,
+            self.cleaned_through,
+        );
         *self = FifoState::default();
-        (self.last_cleanup, self.expired_through, self.cleaned_through) = (a, b, c);
+        (
+            self.last_cleanup,
+            self.expired_through,
+            self.cleaned_through,
+        ) = (a, b, c);
     }
 }
 

@@ -103,8 +103,7 @@ impl MessageSet {
     /// Whether `group` can deliver: nothing of it in flight and its oldest message visible.
     fn deliverable(&self, g: &Group) -> bool {
         g.inflight == 0
-            && g
-                .members
+            && g.members
                 .first()
                 .and_then(|s| self.messages.get(s))
                 .is_some_and(|m| m.stage == Stage::Ready)
@@ -183,7 +182,11 @@ impl MessageSet {
         g.members
             .iter()
             .copied()
-            .take_while(|s| self.messages.get(s).is_some_and(|m| m.stage == Stage::Ready))
+            .take_while(|s| {
+                self.messages
+                    .get(s)
+                    .is_some_and(|m| m.stage == Stage::Ready)
+            })
             .take(max)
             .collect()
     }

@@ -120,8 +120,8 @@ impl Engine {
             let max_size = st.attributes.maximum_message_size as usize;
             let queue_delay = st.attributes.delay_seconds;
             let is_fifo = st.attributes.fifo_queue;
-            let per_group =
-                st.attributes.deduplication_scope == crate::validate::DeduplicationScope::MessageGroup;
+            let per_group = st.attributes.deduplication_scope
+                == crate::validate::DeduplicationScope::MessageGroup;
             if is_fifo {
                 st.fifo.expire(now);
             }
@@ -305,7 +305,17 @@ impl Engine {
                     .messages
                     .group_run(&group, req.max_messages - out.delivered.len());
                 for seq in run {
-                    self.receive_one(queue, &mut st, seq, now, visibility_ms, true, target.as_ref(), durable, &mut out);
+                    self.receive_one(
+                        queue,
+                        &mut st,
+                        seq,
+                        now,
+                        visibility_ms,
+                        true,
+                        target.as_ref(),
+                        durable,
+                        &mut out,
+                    );
                 }
                 st.messages.requeue_group(&group);
             }
@@ -319,7 +329,17 @@ impl Engine {
                 }
                 let before = out.dead.len();
                 for seq in seqs {
-                    self.receive_one(queue, &mut st, seq, now, visibility_ms, false, target.as_ref(), durable, &mut out);
+                    self.receive_one(
+                        queue,
+                        &mut st,
+                        seq,
+                        now,
+                        visibility_ms,
+                        false,
+                        target.as_ref(),
+                        durable,
+                        &mut out,
+                    );
                 }
                 if out.dead.len() == before
                     || visibility_ms == 0

@@ -33,8 +33,8 @@ pub mod index;
 pub mod long_poll;
 pub mod message;
 pub mod messages;
-pub mod queue;
 pub mod move_tasks;
+pub mod queue;
 pub mod receipt;
 pub mod redrive;
 

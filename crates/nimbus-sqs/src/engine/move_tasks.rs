@@ -168,7 +168,10 @@ impl Engine {
         let (to_move, through_seq) = {
             let mut st = req.source.state.lock();
             self.tick(&mut st, now);
-            (st.messages.len() as u64, self.peek_next_seq().saturating_sub(1))
+            (
+                st.messages.len() as u64,
+                self.peek_next_seq().saturating_sub(1),
+            )
         };
         let mut tasks = self.tasks.tasks.lock();
         if tasks.iter().any(|t| {
@@ -219,7 +222,10 @@ impl Engine {
         let id = task_id_of_handle(handle).ok_or_else(not_found)?;
         let moved = {
             let mut tasks = self.tasks.tasks.lock();
-            let t = tasks.iter_mut().find(|t| t.id == id).ok_or_else(not_found)?;
+            let t = tasks
+                .iter_mut()
+                .find(|t| t.id == id)
+                .ok_or_else(not_found)?;
             if t.status != TaskStatus::Running {
                 return Err(SqsError::invalid_parameter_value(
                     "Only active tasks can be cancelled.",

@@ -110,8 +110,7 @@ impl Engine {
             let mut st = target.state.lock();
             if target.is_deleted() {
                 let seqs = moved.iter().map(|d| d.seq).collect();
-                self.storage()
-                    .submit_background(vec![Effect::Forget(seqs)]);
+                self.storage().submit_background(vec![Effect::Forget(seqs)]);
                 return;
             }
             for d in moved {

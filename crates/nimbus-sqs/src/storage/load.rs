@@ -321,8 +321,8 @@ pub(super) fn load(
     }
     let mut dedup = Vec::new();
     {
-        let mut stmt =
-            conn.prepare("SELECT queue_id, key, message_id, seq, expires_at FROM dedup ORDER BY seq")?;
+        let mut stmt = conn
+            .prepare("SELECT queue_id, key, message_id, seq, expires_at FROM dedup ORDER BY seq")?;
         let rows = stmt.query_map([], |r| {
             Ok(DedupRow {
                 queue_id: r.get::<_, i64>(0)? as u64,
@@ -338,9 +338,8 @@ pub(super) fn load(
     }
     let mut attempts = Vec::new();
     {
-        let mut stmt = conn.prepare(
-            "SELECT queue_id, attempt_id, expires_at, receipts FROM receive_attempts",
-        )?;
+        let mut stmt = conn
+            .prepare("SELECT queue_id, attempt_id, expires_at, receipts FROM receive_attempts")?;
         let rows = stmt.query_map([], |r| {
             Ok(AttemptRow {
                 queue_id: r.get::<_, i64>(0)? as u64,

@@ -60,7 +60,10 @@ pub(super) fn run(
         .spawn(move || checkpointer(checkpoint_conn, wake_rx))
         .ok();
     let mut since_checkpoint = 0usize;
-    let wal_path = conn.path().filter(|p| !p.is_empty()).map(|p| format!("{p}-wal"));
+    let wal_path = conn
+        .path()
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("{p}-wal"));
     let mut wal_check_due = false;
     let mut backlog: VecDeque<u64> = initial_cleanup.into();
     let mut counters = Counters {

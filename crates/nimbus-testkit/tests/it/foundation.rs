@@ -47,7 +47,10 @@ async fn unserved_service_gets_a_clear_400_naming_the_served_ones() {
     let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(v["__type"], "UnsupportedService");
     let msg = v["message"].as_str().unwrap();
-    assert!(msg.contains("'dynamodb'") && msg.contains("sqs") && msg.contains("sts"), "{msg}");
+    assert!(
+        msg.contains("'dynamodb'") && msg.contains("sqs") && msg.contains("sts"),
+        "{msg}"
+    );
     assert!(r.headers.contains_key("x-amzn-requestid"));
 
     // awsQuery for a service nimbus does not serve (SNS, by its credential scope).
@@ -56,17 +59,29 @@ async fn unserved_service_gets_a_clear_400_naming_the_served_ones() {
         .raw(
             "POST",
             "/",
-            &[("content-type", "application/x-www-form-urlencoded"), ("authorization", auth)],
+            &[
+                ("content-type", "application/x-www-form-urlencoded"),
+                ("authorization", auth),
+            ],
             "Action=ListTopics&Version=2010-03-31",
         )
         .await;
     assert_eq!(r.status, 400);
-    assert!(r.body.contains("<Code>UnsupportedService</Code>"), "{}", r.body);
+    assert!(
+        r.body.contains("<Code>UnsupportedService</Code>"),
+        "{}",
+        r.body
+    );
     assert!(r.body.contains("'sns'"), "{}", r.body);
 
     // An unscoped query action nobody serves.
     let r = sb
-        .raw("POST", "/", &[("content-type", "application/x-www-form-urlencoded")], "Action=Publish")
+        .raw(
+            "POST",
+            "/",
+            &[("content-type", "application/x-www-form-urlencoded")],
+            "Action=Publish",
+        )
         .await;
     assert_eq!(r.status, 400);
     assert!(r.body.contains("<Code>InvalidAction</Code>"), "{}", r.body);
@@ -75,15 +90,33 @@ async fn unserved_service_gets_a_clear_400_naming_the_served_ones() {
 #[tokio::test]
 async fn every_response_carries_a_request_id() {
     let sb = TestSandbox::start().await;
-    let a = sb.raw("POST", "/", &[("content-type", "application/x-www-form-urlencoded")], "Action=GetCallerIdentity").await;
-    let b = sb.raw("POST", "/", &[("content-type", "application/x-www-form-urlencoded")], "Action=GetCallerIdentity").await;
+    let a = sb
+        .raw(
+            "POST",
+            "/",
+            &[("content-type", "application/x-www-form-urlencoded")],
+            "Action=GetCallerIdentity",
+        )
+        .await;
+    let b = sb
+        .raw(
+            "POST",
+            "/",
+            &[("content-type", "application/x-www-form-urlencoded")],
+            "Action=GetCallerIdentity",
+        )
+        .await;
     let ida = a.headers["x-amzn-requestid"].to_str().unwrap().to_owned();
     let idb = b.headers["x-amzn-requestid"].to_str().unwrap().to_owned();
     assert_eq!(ida.len(), 36);
     assert_ne!(ida, idb);
     // S3-style requests carry x-amz-request-id and x-amz-id-2.
     let r = sb.raw("GET", "/some-bucket", &[], "").await;
-    assert!(r.headers.contains_key("x-amz-request-id"), "{:?}", r.headers);
+    assert!(
+        r.headers.contains_key("x-amz-request-id"),
+        "{:?}",
+        r.headers
+    );
     assert!(r.headers.contains_key("x-amz-id-2"));
 }
 
@@ -126,7 +159,10 @@ async fn expect_100_continue_and_keep_alive() {
     );
     s.write_all(head.as_bytes()).await.unwrap();
     let mut buf = vec![0u8; 64];
-    let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf)).await.unwrap().unwrap();
+    let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
     let interim = String::from_utf8_lossy(&buf[..n]).to_string();
     assert!(interim.starts_with("HTTP/1.1 100 Continue"), "{interim}");
     s.write_all(body.as_bytes()).await.unwrap();
@@ -143,13 +179,20 @@ async fn read_response(s: &mut tokio::net::TcpStream) -> String {
     let mut out = Vec::new();
     let mut buf = vec![0u8; 4096];
     loop {
-        let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf)).await.unwrap().unwrap();
+        let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
         out.extend_from_slice(&buf[..n]);
         let text = String::from_utf8_lossy(&out).to_string();
         if let Some(end) = text.find("\r\n\r\n") {
             let len = text[..end]
                 .lines()
-                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap()))
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse::<usize>().unwrap())
+                })
                 .unwrap_or(0);
             if out.len() >= end + 4 + len {
                 return text;
@@ -164,7 +207,12 @@ async fn twelve_digit_access_key_selects_the_account() {
     let sb = TestSandbox::start().await;
     let me = sb.sts().get_caller_identity().send().await.unwrap();
     assert_eq!(me.account(), Some("000000000000"));
-    let other = sb.sts_as("111122223333").get_caller_identity().send().await.unwrap();
+    let other = sb
+        .sts_as("111122223333")
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap();
     assert_eq!(other.account(), Some("111122223333"));
 }
 
@@ -174,10 +222,16 @@ async fn strict_auth_rejects_a_wrong_secret_and_accepts_a_good_one() {
         .strict_auth(vec![("AKIDSTRICT", "right-secret", "123456789012")])
         .start()
         .await;
-    let me = sb.sts().get_caller_identity().send().await.expect("good signature passes");
+    let me = sb
+        .sts()
+        .get_caller_identity()
+        .send()
+        .await
+        .expect("good signature passes");
     assert_eq!(me.account(), Some("123456789012"));
 
-    let creds = aws_sdk_sts::config::Credentials::new("AKIDSTRICT", "wrong-secret", None, None, "t");
+    let creds =
+        aws_sdk_sts::config::Credentials::new("AKIDSTRICT", "wrong-secret", None, None, "t");
     let conf = aws_sdk_sts::Config::builder()
         .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
         .region(aws_sdk_sts::config::Region::new("us-east-1"))
@@ -185,39 +239,74 @@ async fn strict_auth_rejects_a_wrong_secret_and_accepts_a_good_one() {
         .credentials_provider(creds)
         .http_client(nimbus_testkit::http_client())
         .build();
-    let err = aws_sdk_sts::Client::from_conf(conf).get_caller_identity().send().await.unwrap_err();
+    let err = aws_sdk_sts::Client::from_conf(conf)
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap_err();
     let svc = err.into_service_error();
     assert_eq!(svc.meta().code(), Some("SignatureDoesNotMatch"), "{svc:?}");
 
-    let err = sb.sts_as("AKIDUNKNOWN").get_caller_identity().send().await.unwrap_err();
-    assert_eq!(err.into_service_error().meta().code(), Some("InvalidClientTokenId"));
+    let err = sb
+        .sts_as("AKIDUNKNOWN")
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.into_service_error().meta().code(),
+        Some("InvalidClientTokenId")
+    );
 
     // Unsigned requests are refused in strict mode.
-    let r = sb.raw("POST", "/", &[("content-type", "application/x-www-form-urlencoded")], "Action=GetCallerIdentity").await;
+    let r = sb
+        .raw(
+            "POST",
+            "/",
+            &[("content-type", "application/x-www-form-urlencoded")],
+            "Action=GetCallerIdentity",
+        )
+        .await;
     assert_eq!(r.status, 403, "{}", r.body);
     assert!(r.body.contains("MissingAuthenticationToken"), "{}", r.body);
 }
 
 #[tokio::test]
 async fn strict_auth_rejects_skewed_requests() {
-    let sb = TestSandbox::builder().strict_auth(vec![("AKIDSTRICT", "right-secret", "123456789012")]).start().await;
+    let sb = TestSandbox::builder()
+        .strict_auth(vec![("AKIDSTRICT", "right-secret", "123456789012")])
+        .start()
+        .await;
     // The server's clock moves 20 minutes ahead of the client's signing time.
     sb.clock().advance(Duration::from_secs(20 * 60));
     let err = sb.sts().get_caller_identity().send().await.unwrap_err();
     let svc = err.into_service_error();
     assert_eq!(svc.meta().code(), Some("SignatureDoesNotMatch"), "{svc:?}");
-    assert!(svc.meta().message().unwrap_or("").contains("Signature expired"), "{svc:?}");
+    assert!(
+        svc.meta()
+            .message()
+            .unwrap_or("")
+            .contains("Signature expired"),
+        "{svc:?}"
+    );
 }
 
 #[tokio::test]
 async fn a_second_sandbox_on_the_same_data_dir_refuses_to_start() {
     let sb = TestSandbox::start().await;
-    let config = nimbus::Config { port: 0, data_dir: sb.data_dir().to_owned(), ..nimbus::Config::default() };
+    let config = nimbus::Config {
+        port: 0,
+        data_dir: sb.data_dir().to_owned(),
+        ..nimbus::Config::default()
+    };
     let err = match nimbus::Sandbox::start(config).await {
         Ok(_) => panic!("second sandbox started on a locked data dir"),
         Err(e) => e.to_string(),
     };
     assert!(err.contains("in use by another nimbus"), "{err}");
-    assert!(err.contains(&std::process::id().to_string()), "names the holder's pid: {err}");
+    assert!(
+        err.contains(&std::process::id().to_string()),
+        "names the holder's pid: {err}"
+    );
     let _ = SystemTime::now();
 }

@@ -2,8 +2,8 @@
 
 mod async_invoke;
 mod code_from_s3;
-mod event_source_mappings;
 mod event_invoke_config;
+mod event_source_mappings;
 mod functions;
 mod hot_reload;
 mod invoke;

@@ -163,11 +163,22 @@ async fn small_and_large_objects_replace_each_other_and_survive_a_restart() {
     assert_eq!(get(&sb, "sizes", "empty").await, b"");
     let s3 = sb.s3();
     for key in ["a", "b", "a-copy", "empty"] {
-        s3.delete_object().bucket("sizes").key(key).send().await.unwrap();
+        s3.delete_object()
+            .bucket("sizes")
+            .key(key)
+            .send()
+            .await
+            .unwrap();
     }
     assert!(blob_files(&sb).is_empty());
     sb.restart().await;
-    let list = sb.s3().list_objects_v2().bucket("sizes").send().await.unwrap();
+    let list = sb
+        .s3()
+        .list_objects_v2()
+        .bucket("sizes")
+        .send()
+        .await
+        .unwrap();
     assert!(list.contents().is_empty());
 }
 

@@ -29,7 +29,12 @@ async fn strict_sandbox() -> TestSandbox {
         .strict_auth(vec![(AKID, SECRET, ACCOUNT)])
         .start()
         .await;
-    sb.s3().create_bucket().bucket("strict").send().await.unwrap();
+    sb.s3()
+        .create_bucket()
+        .bucket("strict")
+        .send()
+        .await
+        .unwrap();
     sb
 }
 
@@ -72,7 +77,10 @@ impl Streaming {
         let mut headers: Vec<(String, String)> = vec![
             ("host".into(), authority),
             ("content-encoding".into(), "aws-chunked".into()),
-            ("x-amz-decoded-content-length".into(), decoded_len.to_string()),
+            (
+                "x-amz-decoded-content-length".into(),
+                decoded_len.to_string(),
+            ),
         ];
         if let Some(t) = trailer {
             headers.push(("x-amz-trailer".into(), t.into()));
@@ -474,7 +482,9 @@ async fn sdk_round_trip_with_default_settings() {
         .unwrap();
     assert_eq!(got.content_type(), Some("application/x-test"));
     assert_eq!(
-        got.metadata().and_then(|m| m.get("origin")).map(String::as_str),
+        got.metadata()
+            .and_then(|m| m.get("origin"))
+            .map(String::as_str),
         Some("sdk")
     );
     assert_eq!(got.body.collect().await.unwrap().to_vec(), data);
@@ -548,7 +558,12 @@ async fn sdk_round_trip_with_default_settings() {
     let keys: Vec<&str> = list.contents().iter().filter_map(|o| o.key()).collect();
     assert_eq!(keys, ["dir/copy.bin", "dir/mpu", "dir/sdk.bin"]);
     let delete = Delete::builder()
-        .objects(ObjectIdentifier::builder().key("dir/copy.bin").build().unwrap())
+        .objects(
+            ObjectIdentifier::builder()
+                .key("dir/copy.bin")
+                .build()
+                .unwrap(),
+        )
         .objects(ObjectIdentifier::builder().key("dir/mpu").build().unwrap())
         .build()
         .unwrap();

@@ -24,7 +24,13 @@ async fn fifo(sb: &TestSandbox, name: &str, extra: &[(A, &str)]) -> String {
 }
 
 /// Sends `body` to group `group` with deduplication id `dedup`; returns (id, sequence).
-async fn put(sb: &TestSandbox, url: &str, group: &str, dedup: &str, body: &str) -> (String, String) {
+async fn put(
+    sb: &TestSandbox,
+    url: &str,
+    group: &str,
+    dedup: &str,
+    body: &str,
+) -> (String, String) {
     let out = sb
         .sqs()
         .send_message()
@@ -37,7 +43,8 @@ async fn put(sb: &TestSandbox, url: &str, group: &str, dedup: &str, body: &str) 
         .expect("send");
     (
         out.message_id.unwrap(),
-        out.sequence_number.expect("a FIFO send returns a sequence number"),
+        out.sequence_number
+            .expect("a FIFO send returns a sequence number"),
     )
 }
 
@@ -144,9 +151,14 @@ async fn names_and_attributes_follow_aws_rules() {
         ],
     )
     .await;
-    assert_eq!(attribute(&sb, &url, "FifoQueue").await.as_deref(), Some("true"));
     assert_eq!(
-        attribute(&sb, &url, "ContentBasedDeduplication").await.as_deref(),
+        attribute(&sb, &url, "FifoQueue").await.as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        attribute(&sb, &url, "ContentBasedDeduplication")
+            .await
+            .as_deref(),
         Some("false")
     );
     assert_eq!(
@@ -175,7 +187,9 @@ async fn names_and_attributes_follow_aws_rules() {
         .await
         .unwrap();
     assert_eq!(
-        attribute(&sb, &url, "ContentBasedDeduplication").await.as_deref(),
+        attribute(&sb, &url, "ContentBasedDeduplication")
+            .await
+            .as_deref(),
         Some("true")
     );
 }
@@ -364,7 +378,13 @@ async fn order_within_groups_and_blocked_groups() {
     let sb = TestSandbox::builder().in_memory().start().await;
     let sqs = sb.sqs();
     let url = fifo(&sb, "o.fifo", &[(A::VisibilityTimeout, "30")]).await;
-    for (g, b) in [("A", "a1"), ("B", "b1"), ("A", "a2"), ("A", "a3"), ("B", "b2")] {
+    for (g, b) in [
+        ("A", "a1"),
+        ("B", "b1"),
+        ("A", "a2"),
+        ("A", "a3"),
+        ("B", "b2"),
+    ] {
         put(&sb, &url, g, b, b).await;
     }
     // One at a time: A's head, then B's head; then both groups are blocked.
@@ -467,7 +487,14 @@ async fn receive_request_attempt_id_returns_the_same_messages() {
     let sqs = sb.sqs();
     let url = fifo(&sb, "r.fifo", &[]).await;
     for i in 0..4 {
-        put(&sb, &url, &format!("g{i}"), &i.to_string(), &format!("m{i}")).await;
+        put(
+            &sb,
+            &url,
+            &format!("g{i}"),
+            &i.to_string(),
+            &format!("m{i}"),
+        )
+        .await;
     }
     let recv = |attempt: &'static str| {
         let sqs = sqs.clone();
@@ -490,7 +517,11 @@ async fn receive_request_attempt_id_returns_the_same_messages() {
     let first = recv("attempt-1").await;
     assert_eq!(first.len(), 2);
     sb.clock().advance(Duration::from_secs(5));
-    assert_eq!(recv("attempt-1").await, first, "a retry gets the same messages and handles");
+    assert_eq!(
+        recv("attempt-1").await,
+        first,
+        "a retry gets the same messages and handles"
+    );
     let other = recv("attempt-2").await;
     assert_eq!(other.len(), 2);
     assert!(other.iter().all(|m| !first.contains(m)));
@@ -511,7 +542,14 @@ async fn receive_request_attempts_survive_a_restart() {
     let mut sb = TestSandbox::start().await;
     let url = fifo(&sb, "ra.fifo", &[]).await;
     for i in 0..4 {
-        put(&sb, &url, &format!("g{i}"), &i.to_string(), &format!("m{i}")).await;
+        put(
+            &sb,
+            &url,
+            &format!("g{i}"),
+            &i.to_string(),
+            &format!("m{i}"),
+        )
+        .await;
     }
     let recv = |sb: &TestSandbox, attempt: &'static str| {
         let sqs = sb.sqs();
@@ -603,7 +641,10 @@ async fn many_groups_flow_past_a_slow_consumer() {
         for (body, handle, _) in got {
             let (g, i) = body.split_once(':').unwrap();
             assert_ne!(g, "0");
-            per_group.entry(g.to_owned()).or_default().push(i.parse().unwrap());
+            per_group
+                .entry(g.to_owned())
+                .or_default()
+                .push(i.parse().unwrap());
             delete(&sb, &url, &handle).await;
         }
     }

@@ -1,13 +1,13 @@
 //! SQS tests, one module per group of operations.
 
 mod batches;
-mod dead_letter;
-mod fifo;
-mod move_tasks;
 mod cli;
+mod dead_letter;
 mod durability;
+mod fifo;
 mod long_poll;
 mod messages;
+mod move_tasks;
 mod query_protocol;
 mod queues;
 mod visibility;

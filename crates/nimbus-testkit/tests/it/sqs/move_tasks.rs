@@ -100,7 +100,12 @@ async fn errors() {
         "ResourceNotFoundException"
     );
     assert_eq!(
-        code(sqs.cancel_message_move_task().task_handle("nonsense").send().await),
+        code(
+            sqs.cancel_message_move_task()
+                .task_handle("nonsense")
+                .send()
+                .await
+        ),
         "ResourceNotFoundException"
     );
     let dlq = queue(&sb, "dlq").await;
@@ -148,10 +153,17 @@ async fn errors() {
         .unwrap()
         .task_handle
         .unwrap();
-    let (c, m) = err(sqs.start_message_move_task().source_arn(&dlq_arn).send().await);
+    let (c, m) = err(sqs
+        .start_message_move_task()
+        .source_arn(&dlq_arn)
+        .send()
+        .await);
     assert_eq!(c, "InvalidParameterValue");
     assert!(m.contains("already a task running"), "{m}");
-    let running = task_until(&sb, &dlq_arn, |t| t.approximate_number_of_messages_moved() == 1).await;
+    let running = task_until(&sb, &dlq_arn, |t| {
+        t.approximate_number_of_messages_moved() == 1
+    })
+    .await;
     assert_eq!(running.status(), Some("RUNNING"));
     assert_eq!(running.task_handle(), Some(handle.as_str()));
     assert_eq!(running.max_number_of_messages_per_second(), Some(1));
@@ -170,7 +182,12 @@ async fn errors() {
     assert_eq!(counts(&sb, &dlq).await.0, 2);
     assert_eq!(counts(&sb, &src_url).await.0, 1);
     assert_eq!(
-        code(sqs.cancel_message_move_task().task_handle(&handle).send().await),
+        code(
+            sqs.cancel_message_move_task()
+                .task_handle(&handle)
+                .send()
+                .await
+        ),
         "InvalidParameterValue"
     );
 }
@@ -232,13 +249,19 @@ async fn to_a_destination_at_a_fixed_rate() {
         .send()
         .await
         .unwrap();
-    let t = task_until(&sb, &dlq_arn, |t| t.approximate_number_of_messages_moved() == 1).await;
+    let t = task_until(&sb, &dlq_arn, |t| {
+        t.approximate_number_of_messages_moved() == 1
+    })
+    .await;
     assert_eq!(t.destination_arn(), Some(dest_arn.as_str()));
     // Two per second of clock time: without the clock moving, no more than the first.
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(counts(&sb, &dest).await.0, 1);
     sb.clock().advance(Duration::from_millis(500));
-    task_until(&sb, &dlq_arn, |t| t.approximate_number_of_messages_moved() == 2).await;
+    task_until(&sb, &dlq_arn, |t| {
+        t.approximate_number_of_messages_moved() == 2
+    })
+    .await;
     sb.clock().advance(Duration::from_secs(2));
     let t = task_until(&sb, &dlq_arn, |t| t.status() == Some("COMPLETED")).await;
     assert_eq!(t.approximate_number_of_messages_moved(), 4);
@@ -250,7 +273,10 @@ async fn to_a_destination_at_a_fixed_rate() {
         .send()
         .await
         .unwrap();
-    task_until(&sb, &dlq_arn, |t| t.status() == Some("COMPLETED") && t.destination_arn().is_none()).await;
+    task_until(&sb, &dlq_arn, |t| {
+        t.status() == Some("COMPLETED") && t.destination_arn().is_none()
+    })
+    .await;
     let all = sqs
         .list_message_move_tasks()
         .source_arn(&dlq_arn)
@@ -301,7 +327,10 @@ async fn running_tasks_resume_after_restart() {
         .send()
         .await
         .unwrap();
-    task_until(&sb, &dlq_arn, |t| t.approximate_number_of_messages_moved() == 1).await;
+    task_until(&sb, &dlq_arn, |t| {
+        t.approximate_number_of_messages_moved() == 1
+    })
+    .await;
     sb.restart().await;
     let t = task_until(&sb, &dlq_arn, |_| true).await;
     assert_eq!(t.status(), Some("RUNNING"));
@@ -322,7 +351,11 @@ async fn query_protocol_shapes() {
     let (status, body) = super::query(
         &sb,
         "/",
-        &[("Action", "StartMessageMoveTask"), ("SourceArn", &dlq_arn), ("Version", "2012-11-05")],
+        &[
+            ("Action", "StartMessageMoveTask"),
+            ("SourceArn", &dlq_arn),
+            ("Version", "2012-11-05"),
+        ],
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -331,13 +364,20 @@ async fn query_protocol_shapes() {
     let (status, body) = super::query(
         &sb,
         "/",
-        &[("Action", "ListMessageMoveTasks"), ("SourceArn", &dlq_arn), ("MaxResults", "10")],
+        &[
+            ("Action", "ListMessageMoveTasks"),
+            ("SourceArn", &dlq_arn),
+            ("MaxResults", "10"),
+        ],
     )
     .await;
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("<Results>"), "{body}");
     assert_eq!(super::xml_text(&body, "Status"), Some("COMPLETED"));
-    assert_eq!(super::xml_text(&body, "ApproximateNumberOfMessagesMoved"), Some("1"));
+    assert_eq!(
+        super::xml_text(&body, "ApproximateNumberOfMessagesMoved"),
+        Some("1")
+    );
     // A FIFO send answers its sequence number in XML too.
     let fifo = sb
         .sqs()
@@ -362,5 +402,8 @@ async fn query_protocol_shapes() {
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(super::xml_text(&body, "SequenceNumber").map(str::len), Some(20));
+    assert_eq!(
+        super::xml_text(&body, "SequenceNumber").map(str::len),
+        Some(20)
+    );
 }

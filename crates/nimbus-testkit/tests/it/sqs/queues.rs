@@ -639,7 +639,15 @@ async fn regions_are_isolated() {
     let r = call("CreateQueue", r#"{"QueueName":"regional"}"#).await;
     assert_eq!(r.status, 200, "{}", r.body);
     // us-east-1 (the SDK client's region) does not see it.
-    assert!(sb.sqs().list_queues().send().await.unwrap().queue_urls().is_empty());
+    assert!(
+        sb.sqs()
+            .list_queues()
+            .send()
+            .await
+            .unwrap()
+            .queue_urls()
+            .is_empty()
+    );
     assert_eq!(
         code(sb.sqs().get_queue_url().queue_name("regional").send().await),
         "AWS.SimpleQueueService.NonExistentQueue"
@@ -654,5 +662,10 @@ async fn regions_are_isolated() {
         ),
     )
     .await;
-    assert!(r.body.contains("arn:aws:sqs:eu-west-1:000000000000:regional"), "{}", r.body);
+    assert!(
+        r.body
+            .contains("arn:aws:sqs:eu-west-1:000000000000:regional"),
+        "{}",
+        r.body
+    );
 }
