@@ -11,11 +11,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1::SendRequest;
-use hyper_util::rt::TokioIo;
 use serde_json::json;
 
+use crate::package::{base64, unbase64, zip_one};
 use crate::server::Server;
 use crate::stats::Samples;
 
@@ -44,28 +42,12 @@ pub struct Args {
     functions: PathBuf,
 }
 
-struct Conn {
-    sender: SendRequest<Full<Bytes>>,
-    authority: String,
-}
+/// A connection that sends Lambda requests with the benchmark's dummy signature.
+struct Conn(crate::client::Conn);
 
 impl Conn {
     async fn open(endpoint: &str) -> Result<Conn, String> {
-        let authority = endpoint
-            .trim_start_matches("http://")
-            .trim_end_matches('/')
-            .to_owned();
-        let stream = tokio::net::TcpStream::connect(&authority)
-            .await
-            .map_err(|e| format!("connect {authority}: {e}"))?;
-        let _ = stream.set_nodelay(true);
-        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(|e| e.to_string())?;
-        tokio::spawn(async move {
-            let _ = conn.await;
-        });
-        Ok(Conn { sender, authority })
+        crate::client::Conn::open(endpoint).await.map(Conn)
     }
 
     async fn send(
@@ -75,128 +57,10 @@ impl Conn {
         headers: &[(&str, &str)],
         body: Bytes,
     ) -> Result<(u16, http::HeaderMap, Bytes), String> {
-        self.sender.ready().await.map_err(|e| e.to_string())?;
-        let mut req = http::Request::builder()
-            .method(method)
-            .uri(path)
-            .header("host", &self.authority)
-            .header("authorization", AUTH)
-            .header("x-amz-date", "20260101T000000Z");
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        let req = req.body(Full::new(body)).map_err(|e| e.to_string())?;
-        let resp = self
-            .sender
-            .send_request(req)
-            .await
-            .map_err(|e| e.to_string())?;
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let body = resp
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| e.to_string())?
-            .to_bytes();
-        Ok((status, headers, body))
+        let mut all = vec![("authorization", AUTH), ("x-amz-date", "20260101T000000Z")];
+        all.extend_from_slice(headers);
+        self.0.exchange(method, path, &all, body).await
     }
-}
-
-fn base64(data: &[u8]) -> String {
-    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-fn unbase64(s: &str) -> Vec<u8> {
-    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = Vec::new();
-    let (mut acc, mut bits) = (0u32, 0);
-    for c in s.bytes().filter(|c| *c != b'=') {
-        let Some(v) = A.iter().position(|a| *a == c) else {
-            continue;
-        };
-        acc = (acc << 6) | v as u32;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    out
-}
-
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xffff_ffffu32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xedb8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-/// A stored (uncompressed) zip of one file.
-fn zip_one(name: &str, data: &[u8], executable: bool) -> Vec<u8> {
-    let crc = crc32(data);
-    let fields = |v: &mut Vec<u8>| {
-        for x in [20u16, 0, 0, 0, 0x21] {
-            v.extend_from_slice(&x.to_le_bytes());
-        }
-        v.extend_from_slice(&crc.to_le_bytes());
-        v.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        v.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        v.extend_from_slice(&(name.len() as u16).to_le_bytes());
-        v.extend_from_slice(&0u16.to_le_bytes());
-    };
-    let mut out = Vec::new();
-    out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
-    fields(&mut out);
-    out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(data);
-    let cd_offset = out.len() as u32;
-    let mut cd = Vec::new();
-    cd.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
-    cd.extend_from_slice(&((3u16 << 8) | 20).to_le_bytes());
-    fields(&mut cd);
-    for _ in 0..3 {
-        cd.extend_from_slice(&0u16.to_le_bytes());
-    }
-    let mode: u32 = if executable { 0o100755 } else { 0o100644 };
-    cd.extend_from_slice(&(mode << 16).to_le_bytes());
-    cd.extend_from_slice(&0u32.to_le_bytes());
-    cd.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(&cd);
-    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
-    for x in [0u16, 0, 1, 1] {
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out.extend_from_slice(&(cd.len() as u32).to_le_bytes());
-    out.extend_from_slice(&cd_offset.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out
 }
 
 fn build(cmd: &mut std::process::Command, what: &str) -> Result<(), String> {

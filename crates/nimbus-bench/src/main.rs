@@ -9,6 +9,7 @@
 
 mod client;
 mod lambda;
+mod package;
 mod pipeline;
 mod s3;
 mod server;

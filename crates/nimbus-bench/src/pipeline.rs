@@ -17,11 +17,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1::SendRequest;
-use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 
+use crate::package::{base64, zip_one};
 use crate::server::Server;
 use crate::stats::Samples;
 
@@ -63,30 +61,14 @@ fn auth(service: &str) -> String {
     )
 }
 
-struct Conn {
-    sender: SendRequest<Full<Bytes>>,
-    authority: String,
-}
+/// A connection that sends requests to any service with the benchmark's dummy signature.
+struct Conn(crate::client::Conn);
 
 type Reply = (u16, Bytes);
 
 impl Conn {
     async fn open(endpoint: &str) -> Result<Conn, String> {
-        let authority = endpoint
-            .trim_start_matches("http://")
-            .trim_end_matches('/')
-            .to_owned();
-        let stream = tokio::net::TcpStream::connect(&authority)
-            .await
-            .map_err(|e| format!("connect {authority}: {e}"))?;
-        let _ = stream.set_nodelay(true);
-        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(|e| e.to_string())?;
-        tokio::spawn(async move {
-            let _ = conn.await;
-        });
-        Ok(Conn { sender, authority })
+        crate::client::Conn::open(endpoint).await.map(Conn)
     }
 
     async fn send(
@@ -97,32 +79,16 @@ impl Conn {
         headers: &[(&str, &str)],
         body: Bytes,
     ) -> Result<Reply, String> {
-        self.sender.ready().await.map_err(|e| e.to_string())?;
-        let mut req = http::Request::builder()
-            .method(method)
-            .uri(path)
-            .header("host", &self.authority)
-            .header("authorization", auth(service))
-            .header("x-amz-date", "20260101T000000Z");
+        let auth = auth(service);
+        let mut all = vec![
+            ("authorization", auth.as_str()),
+            ("x-amz-date", "20260101T000000Z"),
+        ];
         if service == "s3" {
-            req = req.header("x-amz-content-sha256", "UNSIGNED-PAYLOAD");
+            all.push(("x-amz-content-sha256", "UNSIGNED-PAYLOAD"));
         }
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        let req = req.body(Full::new(body)).map_err(|e| e.to_string())?;
-        let resp = self
-            .sender
-            .send_request(req)
-            .await
-            .map_err(|e| e.to_string())?;
-        let status = resp.status().as_u16();
-        let body = resp
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| e.to_string())?
-            .to_bytes();
+        all.extend_from_slice(headers);
+        let (status, _, body) = self.0.exchange(method, path, &all, body).await?;
         Ok((status, body))
     }
 
@@ -182,82 +148,6 @@ impl Conn {
     }
 }
 
-fn base64(data: &[u8]) -> String {
-    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xffff_ffffu32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xedb8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-/// A stored (uncompressed) zip of one file.
-fn zip_one(name: &str, data: &[u8]) -> Vec<u8> {
-    let crc = crc32(data);
-    let fields = |v: &mut Vec<u8>| {
-        for x in [20u16, 0, 0, 0, 0x21] {
-            v.extend_from_slice(&x.to_le_bytes());
-        }
-        v.extend_from_slice(&crc.to_le_bytes());
-        v.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        v.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        v.extend_from_slice(&(name.len() as u16).to_le_bytes());
-        v.extend_from_slice(&0u16.to_le_bytes());
-    };
-    let mut out = Vec::new();
-    out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
-    fields(&mut out);
-    out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(data);
-    let cd_offset = out.len() as u32;
-    let mut cd = Vec::new();
-    cd.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
-    cd.extend_from_slice(&((3u16 << 8) | 20).to_le_bytes());
-    fields(&mut cd);
-    for _ in 0..3 {
-        cd.extend_from_slice(&0u16.to_le_bytes());
-    }
-    cd.extend_from_slice(&(0o100644u32 << 16).to_le_bytes());
-    cd.extend_from_slice(&0u32.to_le_bytes());
-    cd.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(&cd);
-    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
-    for x in [0u16, 0, 1, 1] {
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out.extend_from_slice(&(cd.len() as u32).to_le_bytes());
-    out.extend_from_slice(&cd_offset.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out
-}
-
 const PY_PRODUCER: &str = "def lambda_handler(event, context):\n    return {'key': event['Records'][0]['s3']['object']['key']}\n";
 const PY_CONSUMER: &str = "import re, time\n\
 def lambda_handler(event, context):\n    \
@@ -292,8 +182,8 @@ fn packages(
         "python" => Ok((
             "python3.12".into(),
             "lambda_function.lambda_handler".into(),
-            zip_one("lambda_function.py", PY_PRODUCER.as_bytes()),
-            zip_one("lambda_function.py", PY_CONSUMER.as_bytes()),
+            zip_one("lambda_function.py", PY_PRODUCER.as_bytes(), false),
+            zip_one("lambda_function.py", PY_CONSUMER.as_bytes(), false),
         )),
         "wasm" => {
             let p = build_wasm(
@@ -307,8 +197,8 @@ fn packages(
             Ok((
                 "wasm32-wasi".into(),
                 "handler.wasm".into(),
-                zip_one("handler.wasm", &p),
-                zip_one("handler.wasm", &c),
+                zip_one("handler.wasm", &p, false),
+                zip_one("handler.wasm", &c, false),
             ))
         }
         other => Err(format!("unknown runtime {other} (python, wasm)")),

@@ -11,9 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1::SendRequest;
-use hyper_util::rt::TokioIo;
+use http_body_util::BodyExt;
 
 use crate::server::Server;
 use crate::stats::Samples;
@@ -44,28 +42,12 @@ pub struct Args {
 }
 
 /// One keep-alive connection.
-struct S3Conn {
-    sender: SendRequest<Full<Bytes>>,
-    authority: String,
-}
+/// A connection that sends S3 requests with the benchmark's dummy signature.
+struct S3Conn(crate::client::Conn);
 
 impl S3Conn {
     async fn open(endpoint: &str) -> Result<S3Conn, String> {
-        let authority = endpoint
-            .trim_start_matches("http://")
-            .trim_end_matches('/')
-            .to_owned();
-        let stream = tokio::net::TcpStream::connect(&authority)
-            .await
-            .map_err(|e| format!("connect {authority}: {e}"))?;
-        let _ = stream.set_nodelay(true);
-        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(|e| e.to_string())?;
-        tokio::spawn(async move {
-            let _ = conn.await;
-        });
-        Ok(S3Conn { sender, authority })
+        crate::client::Conn::open(endpoint).await.map(S3Conn)
     }
 
     /// Sends one request; returns the status and the body length (and the body when `keep`).
@@ -76,21 +58,12 @@ impl S3Conn {
         body: Bytes,
         keep: bool,
     ) -> Result<(u16, usize, Bytes), String> {
-        self.sender.ready().await.map_err(|e| e.to_string())?;
-        let req = http::Request::builder()
-            .method(method)
-            .uri(path)
-            .header("host", &self.authority)
-            .header("authorization", AUTH)
-            .header("x-amz-date", "20260101T000000Z")
-            .header("x-amz-content-sha256", "UNSIGNED-PAYLOAD")
-            .body(Full::new(body))
-            .map_err(|e| e.to_string())?;
-        let resp = self
-            .sender
-            .send_request(req)
-            .await
-            .map_err(|e| e.to_string())?;
+        let headers = [
+            ("authorization", AUTH),
+            ("x-amz-date", "20260101T000000Z"),
+            ("x-amz-content-sha256", "UNSIGNED-PAYLOAD"),
+        ];
+        let resp = self.0.request(method, path, &headers, body).await?;
         let status = resp.status().as_u16();
         let mut body = resp.into_body();
         let mut len = 0;
