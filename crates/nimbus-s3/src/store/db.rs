@@ -12,6 +12,7 @@
 //! `synchronous=NORMAL`, its fsyncs never stall a commit.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::time::Duration;
 
@@ -227,13 +228,15 @@ impl Db {
         checkpointer.pragma_update(None, "synchronous", sync)?;
         checkpointer.busy_timeout(BUSY_TIMEOUT)?;
         let spawn_error = |e| rusqlite::Error::ToSqlConversionFailure(Box::new(e));
+        let checkpointing = Arc::new(Mutex::new(()));
+        let busy = checkpointing.clone();
         std::thread::Builder::new()
             .name("s3-checkpoint".into())
-            .spawn(move || checkpoint_loop(checkpointer, wake_rx))
+            .spawn(move || checkpoint_loop(checkpointer, wake_rx, &busy))
             .map_err(spawn_error)?;
         let thread = std::thread::Builder::new()
             .name("s3-writer".into())
-            .spawn(move || run(conn, rx, wake_tx))
+            .spawn(move || run(conn, rx, wake_tx, &checkpointing))
             .map_err(spawn_error)?;
         Ok((
             Db {
@@ -342,12 +345,13 @@ pub fn read_blob(conn: &Connection, number: u64) -> rusqlite::Result<Option<Byte
 
 /// Checkpoints the write-ahead log when the writer says it grew (or every
 /// [`CHECKPOINT_INTERVAL`]), until the writer stops.
-fn checkpoint_loop(conn: Connection, wake: Receiver<()>) {
+fn checkpoint_loop(conn: Connection, wake: Receiver<()>, checkpointing: &Mutex<()>) {
     loop {
         match wake.recv_timeout(CHECKPOINT_INTERVAL) {
             Ok(()) | Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => return,
         }
+        let _checkpointing = checkpointing.lock();
         if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
             tracing::debug!(error = %e, "S3 checkpoint deferred");
         }
@@ -356,7 +360,12 @@ fn checkpoint_loop(conn: Connection, wake: Receiver<()>) {
 
 type Job = (Vec<Effect>, Option<oneshot::Sender<Result<(), String>>>);
 
-fn run(mut conn: Connection, rx: Receiver<Command>, wake_checkpointer: SyncSender<()>) {
+fn run(
+    mut conn: Connection,
+    rx: Receiver<Command>,
+    wake_checkpointer: SyncSender<()>,
+    checkpointing: &Mutex<()>,
+) {
     let mut jobs: Vec<Job> = Vec::new();
     let mut written = 0usize;
     let wal_path = conn
@@ -397,7 +406,7 @@ fn run(mut conn: Connection, rx: Receiver<Command>, wake_checkpointer: SyncSende
             if written >= CHECKPOINT_AFTER_BYTES {
                 written = 0;
                 let _ = wake_checkpointer.try_send(());
-                restart_wal_if_large(&conn, wal_path.as_deref());
+                restart_wal_if_large(&conn, wal_path.as_deref(), checkpointing);
             }
         }
         if let Some(done) = shutdown {
@@ -411,14 +420,20 @@ fn run(mut conn: Connection, rx: Receiver<Command>, wake_checkpointer: SyncSende
 /// The write-ahead log size past which the writer restarts it: passive checkpoints copy
 /// frames into the database but cannot reset a log that is written without pause, so under
 /// sustained writes it would grow without bound (a 100,000-object run left 1.3 GB).
-const WAL_RESTART_BYTES: u64 = 64 * 1024 * 1024;
+const WAL_RESTART_BYTES: u64 = 512 * 1024 * 1024;
 
 /// Checkpoints and restarts the write-ahead log once it passed [`WAL_RESTART_BYTES`]
-/// (after the acknowledgements went out, so no request waits for it).
-fn restart_wal_if_large(conn: &Connection, wal_path: Option<&str>) {
+/// (after the acknowledgements went out, so no request waits for it). Only when the
+/// checkpointer is idle: waiting for it would go through SQLite's busy handler, which
+/// sleeps in steps of up to 25 ms while requests queue behind the writer; a busy
+/// checkpointer just defers the restart to the next check.
+fn restart_wal_if_large(conn: &Connection, wal_path: Option<&str>, checkpointing: &Mutex<()>) {
     let Some(path) = wal_path else { return };
     let large = std::fs::metadata(path).is_ok_and(|m| m.len() > WAL_RESTART_BYTES);
-    if large && let Err(e) = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(())) {
+    let Some(_checkpointing) = large.then(|| checkpointing.try_lock()).flatten() else {
+        return;
+    };
+    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(())) {
         tracing::debug!(error = %e, "S3 log restart deferred");
     }
 }

@@ -4,6 +4,9 @@
 use std::collections::VecDeque;
 use std::sync::mpsc::{Receiver, TryRecvError};
 
+use std::sync::Arc;
+
+use parking_lot::Mutex;
 use rusqlite::{Connection, params};
 use tokio::sync::oneshot;
 
@@ -37,8 +40,9 @@ struct Counters {
 
 /// Copies the write-ahead log into the database file on its own connection, so the
 /// writer never pauses for it; woken by the writer after enough commits.
-fn checkpointer(conn: Connection, wake: Receiver<()>) {
+fn checkpointer(conn: Connection, wake: Receiver<()>, checkpointing: &Mutex<()>) {
     while wake.recv().is_ok() {
+        let _checkpointing = checkpointing.lock();
         if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE)") {
             tracing::warn!(error = %e, "SQS checkpoint failed");
         }
@@ -55,9 +59,11 @@ pub(super) fn run(
     next_seq: u64,
 ) {
     let (wake_tx, wake_rx) = std::sync::mpsc::sync_channel::<()>(1);
+    let checkpointing = Arc::new(Mutex::new(()));
+    let busy = checkpointing.clone();
     let checkpoints = std::thread::Builder::new()
         .name("sqs-checkpoint".into())
-        .spawn(move || checkpointer(checkpoint_conn, wake_rx))
+        .spawn(move || checkpointer(checkpoint_conn, wake_rx, &busy))
         .ok();
     let mut since_checkpoint = 0usize;
     let wal_path = conn
@@ -120,7 +126,7 @@ pub(super) fn run(
             }
         }
         if std::mem::take(&mut wal_check_due) {
-            restart_wal_if_large(&conn, wal_path.as_deref());
+            restart_wal_if_large(&conn, wal_path.as_deref(), &checkpointing);
         }
         if let Some(done) = shutdown.take() {
             // Finish the cleanup so the next start loads only live rows.
@@ -142,12 +148,17 @@ pub(super) fn run(
 
 /// Checkpoints and restarts the write-ahead log once it is larger than
 /// [`WAL_RESTART_BYTES`] (after the acknowledgements went out, so no request waits for it;
-/// the passive checkpoints have usually copied most frames already). The next commit then
+/// the passive checkpoints have usually copied most frames already), and only when the
+/// checkpointer is idle: waiting for it would go through SQLite's busy handler, which sleeps
+/// in steps of up to 25 ms while requests queue behind the writer. The next commit then
 /// writes from the start of the log, which `journal_size_limit` keeps small.
-fn restart_wal_if_large(conn: &Connection, wal_path: Option<&str>) {
+fn restart_wal_if_large(conn: &Connection, wal_path: Option<&str>, checkpointing: &Mutex<()>) {
     let Some(path) = wal_path else { return };
     let large = std::fs::metadata(path).is_ok_and(|m| m.len() > WAL_RESTART_BYTES);
-    if large && let Err(e) = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(())) {
+    let Some(_checkpointing) = large.then(|| checkpointing.try_lock()).flatten() else {
+        return;
+    };
+    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(())) {
         tracing::debug!(error = %e, "SQS log restart deferred");
     }
 }
