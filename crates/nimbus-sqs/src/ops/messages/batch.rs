@@ -65,6 +65,30 @@ pub struct IdBatchOutput {
     pub success_element: &'static str,
 }
 
+impl IdBatchOutput {
+    /// The output for the entries `ids` the engine was given, with its `results` in the same
+    /// order, after the entries that already `failed` validation.
+    pub fn from_results<'a>(
+        ids: impl IntoIterator<Item = &'a str>,
+        results: Vec<crate::error::Result<()>>,
+        mut failed: Vec<BatchResultErrorEntry>,
+        success_element: &'static str,
+    ) -> IdBatchOutput {
+        let mut successful = Vec::with_capacity(results.len());
+        for (id, r) in ids.into_iter().zip(results) {
+            match r {
+                Ok(()) => successful.push(IdEntry { id: id.to_owned() }),
+                Err(e) => failed.push(BatchResultErrorEntry::new(id, &e)),
+            }
+        }
+        IdBatchOutput {
+            successful,
+            failed,
+            success_element,
+        }
+    }
+}
+
 impl crate::ops::Output for IdBatchOutput {
     fn write_xml(&self, w: &mut xml::Writer) {
         for s in &self.successful {

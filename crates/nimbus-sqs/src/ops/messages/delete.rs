@@ -4,7 +4,7 @@ use nimbus_wire::Response;
 use nimbus_wire::query::QueryParams;
 use serde::Deserialize;
 
-use super::batch::{BatchResultErrorEntry, IdBatchOutput, IdEntry};
+use super::batch::{BatchResultErrorEntry, IdBatchOutput};
 use crate::SqsService;
 use crate::error::{Result, SqsError};
 use crate::ops::Call;
@@ -89,22 +89,11 @@ pub async fn delete_message_batch(svc: &SqsService, req: &Call) -> Result<Respon
     let handles: Vec<&str> = pending.iter().map(|(_, h)| *h).collect();
     let (results, ack) = svc.engine().delete_messages(&queue, &handles)?;
     ack.wait().await?;
-    let mut successful = Vec::with_capacity(pending.len());
-    for ((id, _), r) in pending.iter().zip(results) {
-        match r {
-            Ok(()) => successful.push(IdEntry {
-                id: (*id).to_owned(),
-            }),
-            Err(e) => failed.push(BatchResultErrorEntry::new(id, &e)),
-        }
-    }
-    Ok(respond(
-        req,
-        "DeleteMessageBatch",
-        &IdBatchOutput {
-            successful,
-            failed,
-            success_element: "DeleteMessageBatchResultEntry",
-        },
-    ))
+    let output = IdBatchOutput::from_results(
+        pending.iter().map(|(id, _)| *id),
+        results,
+        failed,
+        "DeleteMessageBatchResultEntry",
+    );
+    Ok(respond(req, "DeleteMessageBatch", &output))
 }

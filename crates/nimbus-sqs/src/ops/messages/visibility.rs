@@ -4,7 +4,7 @@ use nimbus_wire::Response;
 use nimbus_wire::query::QueryParams;
 use serde::Deserialize;
 
-use super::batch::{BatchResultErrorEntry, IdBatchOutput, IdEntry};
+use super::batch::{BatchResultErrorEntry, IdBatchOutput};
 use crate::SqsService;
 use crate::error::{Result, SqsError};
 use crate::ops::Call;
@@ -101,22 +101,11 @@ pub async fn change_message_visibility_batch(svc: &SqsService, req: &Call) -> Re
     let changes: Vec<(&str, u32)> = pending.iter().map(|(_, c)| *c).collect();
     let (results, ack) = svc.engine().change_visibility(&queue, &changes)?;
     ack.wait().await?;
-    let mut successful = Vec::with_capacity(pending.len());
-    for ((id, _), r) in pending.iter().zip(results) {
-        match r {
-            Ok(()) => successful.push(IdEntry {
-                id: (*id).to_owned(),
-            }),
-            Err(e) => failed.push(BatchResultErrorEntry::new(id, &e)),
-        }
-    }
-    Ok(respond(
-        req,
-        "ChangeMessageVisibilityBatch",
-        &IdBatchOutput {
-            successful,
-            failed,
-            success_element: "ChangeMessageVisibilityBatchResultEntry",
-        },
-    ))
+    let output = IdBatchOutput::from_results(
+        pending.iter().map(|(id, _)| *id),
+        results,
+        failed,
+        "ChangeMessageVisibilityBatchResultEntry",
+    );
+    Ok(respond(req, "ChangeMessageVisibilityBatch", &output))
 }
