@@ -17,6 +17,7 @@ pub mod addressing;
 pub mod body;
 pub mod checksum;
 pub mod error;
+pub mod etag;
 pub mod limits;
 pub mod model;
 pub mod notify;

@@ -20,13 +20,13 @@ use base64::engine::general_purpose::STANDARD as B64;
 use bytes::Bytes;
 use http::HeaderMap;
 use http_body_util::BodyExt;
-use md5::{Digest, Md5};
 use nimbus_wire::RequestBody;
 use nimbus_wire::sigv4::{self, ChunkVerifier};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 
 use crate::checksum::{ChecksumAlgorithm, Hasher};
 use crate::error::{S3Error, S3Result};
+use crate::etag::EtagHasher;
 use crate::model::StoredChecksum;
 use crate::store::blobs::BlobWriter;
 use chunked::{ChunkedDecoder, Piece};
@@ -233,7 +233,7 @@ pub async fn receive(
     max: u64,
 ) -> S3Result<Received> {
     let mut sink = Sink {
-        md5: Md5::new(),
+        md5: EtagHasher::new(spec.length),
         sha: match &spec.framing {
             Framing::Plain { sha256: Some(_) } => Some(Sha256::new()),
             _ => None,
@@ -338,7 +338,7 @@ pub async fn receive(
             return Err(S3Error::SignatureDoesNotMatch);
         }
     }
-    let md5_raw: [u8; 16] = md5.finalize().into();
+    let md5_raw: [u8; 16] = md5.finish().await?;
     if let Some(given) = spec.content_md5
         && given != md5_raw
     {
@@ -410,7 +410,7 @@ pub async fn read_document(
 
 /// Where received data goes: the hashes and the blob.
 struct Sink {
-    md5: Md5,
+    md5: EtagHasher,
     sha: Option<Sha256>,
     hasher: Hasher,
     writer: BlobWriter,
@@ -427,12 +427,12 @@ impl Sink {
                 max: self.max,
             });
         }
-        self.md5.update(&data);
         if let Some(s) = self.sha.as_mut() {
             s.update(&data);
         }
         self.hasher.update(&data);
-        self.writer.write(&data).await
+        self.md5.update(data.clone()).await?;
+        self.writer.write(data).await
     }
 }
 

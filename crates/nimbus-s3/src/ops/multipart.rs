@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use http::StatusCode;
-use md5::{Digest, Md5};
 use nimbus_wire::Response;
 use nimbus_wire::xml::Writer;
 
@@ -370,11 +369,15 @@ pub async fn complete(inner: &Inner, call: &mut Call) -> S3Result<Response> {
         });
     }
     // ETag: MD5 of the concatenated binary part MD5s, then "-N".
-    let mut md5 = Md5::new();
+    let mut digests = Vec::with_capacity(chosen.len() * 16);
     for p in &chosen {
-        md5.update(hex::decode(&p.etag).unwrap_or_default());
+        digests.extend(hex::decode(&p.etag).unwrap_or_default());
     }
-    let etag = format!("{}-{}", hex::encode(md5.finalize()), chosen.len());
+    let etag = format!(
+        "{}-{}",
+        hex::encode(crate::etag::md5_of(&digests)),
+        chosen.len()
+    );
     let algo = upload
         .checksum_algorithm
         .unwrap_or(ChecksumAlgorithm::Crc64Nvme);
