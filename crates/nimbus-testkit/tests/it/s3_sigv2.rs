@@ -125,16 +125,17 @@ async fn header_signed_put_and_get() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body.contains("<TagSet"), "{}", r.body);
 
-    // The object belongs to the key's account: the SDK (same key, SigV4) reads it.
-    let got = sb
+    // The object belongs to the key's account: the SDK (same key, SigV4) lists it.
+    let listed = sb
         .s3()
-        .get_object()
+        .list_objects_v2()
         .bucket("sigv2")
-        .key("dir/a b.txt")
+        .prefix("dir/")
         .send()
         .await
         .unwrap();
-    assert_eq!(got.content_type(), Some("text/plain"));
+    let keys: Vec<_> = listed.contents().iter().filter_map(|o| o.key()).collect();
+    assert_eq!(keys, ["dir/a b.txt"]);
 }
 
 #[tokio::test]
