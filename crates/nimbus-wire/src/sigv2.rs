@@ -22,7 +22,8 @@
 //!   `x-amz-*` (and `content-md5`/`content-type`) values botocore moves into the query string
 //!   count as headers when the request does not send them as headers.
 //! - CanonicalizedResource: `/<bucket>` when the `Host` names the bucket (virtual-hosted
-//!   style, see [`crate::virtual_host`]), then the path exactly as sent (no decoding), then
+//!   style, see [`crate::virtual_host`]), then the path exactly as sent (no decoding; a
+//!   path-style `/<bucket>` alone is `/<bucket>/`, the bucket with an empty key), then
 //!   the sub-resources of [`SUB_RESOURCES`] present in the query, sorted by name, with their
 //!   values percent-decoded (`?acl&versionId=v1`).
 //!
@@ -392,6 +393,12 @@ pub fn canonical_resource(uri: &Uri, bucket: Option<&str>) -> Vec<u8> {
     }
     let path = uri.path();
     out.extend_from_slice(if path.is_empty() { "/" } else { path }.as_bytes());
+    // A path-style request for the bucket itself (`/bucket`) signs `/bucket/`: S3 names
+    // the resource `/<bucket>/<key>` with an empty key, as botocore and boto sign it.
+    let bucket_only = path.len() > 1 && !path[1..].contains('/');
+    if bucket.is_none() && bucket_only {
+        out.push(b'/');
+    }
     let mut subs: Vec<(&str, Option<Vec<u8>>)> = uri
         .query()
         .unwrap_or("")
@@ -814,7 +821,11 @@ mod tests {
         assert_eq!(cr("/?tagging=", Some("b")), "/b/?tagging=");
         assert_eq!(cr("/", None), "/");
         // Names are matched exactly (case-sensitive), as botocore signs them.
-        assert_eq!(cr("/b?ACL&Acl", None), "/b");
+        assert_eq!(cr("/b?ACL&Acl", None), "/b/");
+        // The bucket itself, path-style, with or without its slash (as botocore signs it).
+        assert_eq!(cr("/b", None), "/b/");
+        assert_eq!(cr("/b/?acl", None), "/b/?acl");
+        assert_eq!(cr("/b?location", None), "/b/?location");
     }
 
     #[test]
@@ -835,8 +846,9 @@ mod tests {
                 "my.bucket.s3.us-east-1.amazonaws.com",
                 "GET\n\n\n10\n/my.bucket/key",
             ),
-            ("127.0.0.1:4566", "GET\n\n\n10\n/key"),
-            ("localhost:4566", "GET\n\n\n10\n/key"),
+            // Path-style: `/key` is then the bucket `key` itself.
+            ("127.0.0.1:4566", "GET\n\n\n10\n/key/"),
+            ("localhost:4566", "GET\n\n\n10\n/key/"),
         ] {
             let sts = string_to_sign(&sig, &Method::GET, &uri, &h, bucket_from_host(host));
             assert_eq!(String::from_utf8(sts).unwrap(), expected, "{host}");

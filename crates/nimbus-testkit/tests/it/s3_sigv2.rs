@@ -125,6 +125,20 @@ async fn header_signed_put_and_get() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body.contains("<TagSet"), "{}", r.body);
 
+    // Listing the bucket path-style (`/sigv2?prefix=dir/`) signs `/sigv2/`.
+    let sts = format!("GET\n\n\n{date}\n/sigv2/");
+    let auth = format!("AWS {AKID}:{}", sign(SECRET, &sts));
+    let r = sb
+        .raw(
+            "GET",
+            "/sigv2?prefix=dir%2F",
+            &[("authorization", &auth), ("date", &date)],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("<Key>dir/a b.txt</Key>"), "{}", r.body);
+
     // The object belongs to the key's account: the SDK (same key, SigV4) lists it.
     let listed = sb
         .s3()
@@ -281,7 +295,7 @@ async fn wrong_secret_is_refused_and_nothing_is_written() {
 async fn unknown_key_skew_and_malformed_headers() {
     let sb = strict_sandbox().await;
     let date = now_date(&sb);
-    let sts = format!("GET\n\n\n{date}\n/sigv2");
+    let sts = format!("GET\n\n\n{date}\n/sigv2/");
     let r = sb
         .raw(
             "GET",
@@ -317,7 +331,7 @@ async fn unknown_key_skew_and_malformed_headers() {
 
     // A correctly signed request whose Date is 16 minutes old.
     let old = http_date(sb.clock().now_millis() - 16 * 60 * 1000);
-    let sts = format!("GET\n\n\n{old}\n/sigv2");
+    let sts = format!("GET\n\n\n{old}\n/sigv2/");
     let r = sb
         .raw(
             "GET",
