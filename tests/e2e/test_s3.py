@@ -179,23 +179,59 @@ def test_strict_auth_cli_copies_up_and_down(tmp_path):
             assert resp.read() == b"strictly signed\n"
 
         # `aws s3 presign` (CLI v1) presigns with SigV2 (AWSAccessKeyId/Signature/Expires),
-        # which nimbus does not verify: in strict mode such a URL is refused with S3's error
-        # for an authorization mechanism it does not support.
+        # which S3 verifies like AWS: the URL is served, a tampered Signature is refused.
         url = aws("s3", "presign", "s3://e2e-strict/small.txt", "--expires-in", "60").stdout.strip()
-        assert "AWSAccessKeyId=" in url and "Signature=" in url, url
+        assert "AWSAccessKeyId=" in url and "Signature=" in url and "Expires=" in url, url
+        with urllib.request.urlopen(url) as resp:
+            assert resp.read() == b"strictly signed\n"
+        prefix, sig = url.split("Signature=", 1)
+        sig, rest = (sig.split("&", 1) + [""])[:2]
+        tampered = prefix + "Signature=" + ("A" if not sig.startswith("A") else "B") + sig[1:] + ("&" + rest if rest else "")
         with pytest.raises(urllib.error.HTTPError) as e:
-            urllib.request.urlopen(url)
+            urllib.request.urlopen(tampered)
         body = e.value.read().decode()
-        assert e.value.code == 400, (e.value.code, body)
-        assert "<Code>InvalidRequest</Code>" in body, body
-        assert "Please use AWS4-HMAC-SHA256" in body, body
+        assert e.value.code == 403, (e.value.code, body)
+        assert "<Code>SignatureDoesNotMatch</Code>" in body, body
+        assert "<StringToSign>GET\n\n\n" in body, body
+
+        # boto3 signing headers with SigV2 (`Authorization: AWS key:signature`).
+        v2 = boto3.client(
+            "s3",
+            endpoint_url=n.endpoint,
+            aws_access_key_id=key,
+            aws_secret_access_key=secret,
+            region_name="us-east-1",
+            config=Config(signature_version="s3"),
+        )
+        seen = []
+        v2.meta.events.register("before-send.s3", lambda request, **kw: seen.append(request.headers.get("Authorization")))
+        v2.put_object(Bucket="e2e-strict", Key="v2/obj.txt", Body=b"sigv2 header", ContentType="text/plain", Metadata={"k": "v"})
+        got = v2.get_object(Bucket="e2e-strict", Key="v2/obj.txt")
+        assert got["Body"].read() == b"sigv2 header"
+        assert got["Metadata"] == {"k": "v"}
+        assert [o["Key"] for o in v2.list_objects(Bucket="e2e-strict", Prefix="v2/")["Contents"]] == ["v2/obj.txt"]
+        v2.put_object_tagging(Bucket="e2e-strict", Key="v2/obj.txt", Tagging={"TagSet": [{"Key": "t", "Value": "1"}]})
+        assert v2.get_object_tagging(Bucket="e2e-strict", Key="v2/obj.txt")["TagSet"] == [{"Key": "t", "Value": "1"}]
+        assert seen and all(a is not None and (a.decode() if isinstance(a, bytes) else a).startswith(f"AWS {key}:") for a in seen), seen
+        wrong = boto3.client(
+            "s3",
+            endpoint_url=n.endpoint,
+            aws_access_key_id=key,
+            aws_secret_access_key="wrong",
+            region_name="us-east-1",
+            config=Config(signature_version="s3"),
+        )
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            wrong.put_object(Bucket="e2e-strict", Key="v2/intruder.txt", Body=b"x")
+        assert e.value.response["Error"]["Code"] == "SignatureDoesNotMatch"
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
     finally:
         assert n.stop() == 0
 
 
 def test_cli_presign_works_with_auth_off(nimbus):
-    # CLI v1's SigV2 presigned URLs carry no SigV4 signature: with auth off they are
-    # unsigned requests, answered in the default account.
+    # With auth off, CLI v1's SigV2 presigned URLs are served unverified (as SigV4 ones are),
+    # in the account their access key selects (here the default one).
     nimbus.aws("s3", "mb", "s3://e2e-presign")
     s3 = nimbus.client("s3")
     s3.put_object(Bucket="e2e-presign", Key="dir/a b.txt", Body=b"presigned body")

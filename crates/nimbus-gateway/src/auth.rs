@@ -44,7 +44,15 @@ impl AuthConfig {
         &self,
         sig: Option<&Signature>,
     ) -> Result<(AccountId, Option<&Credentials>), AuthError> {
-        let key = sig.map(|s| s.credential.access_key.as_str());
+        self.identify_key(sig.map(|s| s.credential.access_key.as_str()))
+    }
+
+    /// As [`AuthConfig::identify`], from the access key of whatever signature the request
+    /// carries (SigV4's credential, SigV2's `AWSAccessKeyId`), `None` when unsigned.
+    pub fn identify_key(
+        &self,
+        key: Option<&str>,
+    ) -> Result<(AccountId, Option<&Credentials>), AuthError> {
         let known = key.and_then(|k| self.credentials.iter().find(|c| c.access_key == k));
         match self.mode {
             AuthMode::Off => {

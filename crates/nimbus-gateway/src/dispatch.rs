@@ -12,7 +12,8 @@ use nimbus_core::{RequestContext, SharedClock};
 use nimbus_wire::error::{ErrorStyle, render};
 use nimbus_wire::query::QueryParams;
 use nimbus_wire::service::OperationName;
-use nimbus_wire::sigv4::{self, Location};
+use nimbus_wire::sigv2;
+use nimbus_wire::sigv4::{self, AuthError, Location};
 use nimbus_wire::{
     BodyLimit, BoxError, Protocol, Request, RequestBody, Response, Service, ServiceError, ServiceId,
 };
@@ -148,10 +149,37 @@ impl Gateway {
             return (resp, Protocol::RestJson1);
         }
 
-        // The signature, if any. In strict mode a malformed one is refused; otherwise it is
-        // only a hint for routing and account selection.
-        let parsed = sigv4::parse(&parts.uri, &parts.headers);
+        // S3's Signature Version 2 (`Authorization: AWS ...`, presigned `AWSAccessKeyId`),
+        // for requests that route to S3; other services refuse it in the SigV4 parse below.
         let strict = self.auth.mode == auth::AuthMode::Strict;
+        let sig_v2 = match sigv2::parse(&parts.uri, &parts.headers) {
+            Ok(None) => None,
+            found => match route::classify(&parts.method, &parts.uri, &parts.headers, None) {
+                Route::Service(ServiceId::S3, protocol) => match found {
+                    Ok(s) => s,
+                    Err(e) if strict => {
+                        let err = e.to_service_error();
+                        let resp = self.error(
+                            Some(ServiceId::S3),
+                            protocol,
+                            &err,
+                            request_id,
+                            &parts.method,
+                        );
+                        return (resp, protocol);
+                    }
+                    Err(_) => None,
+                },
+                _ => None,
+            },
+        };
+
+        // The SigV4 signature, if any. In strict mode a malformed one is refused; otherwise
+        // it is only a hint for routing and account selection.
+        let parsed = match sig_v2 {
+            Some(_) => Ok(None),
+            None => sigv4::parse(&parts.uri, &parts.headers),
+        };
         let sig = match parsed {
             Ok(s) => s,
             Err(e) if strict => {
@@ -284,13 +312,40 @@ impl Gateway {
             service == ServiceId::S3 && parts.method == Method::OPTIONS && sig.is_none();
         let identified = if preflight {
             Ok((self.auth.default_account.clone(), None))
+        } else if let Some(v2) = &sig_v2 {
+            self.auth.identify_key(Some(&v2.access_key))
         } else {
             self.auth.identify(sig.as_ref())
         };
-        let (account, creds) = match identified {
-            Ok(x) => x,
-            Err(e) => return (fail(&e.to_service_error(Some(service))), protocol),
+        let (account, creds) = match (identified, &sig_v2) {
+            (Ok(x), _) => x,
+            (Err(AuthError::UnknownAccessKey(_)), Some(v2)) => {
+                let err = sigv2::Sigv2Error::InvalidAccessKeyId {
+                    access_key: v2.access_key.clone(),
+                };
+                return (fail(&err.to_service_error()), protocol);
+            }
+            (Err(e), _) => return (fail(&e.to_service_error(Some(service))), protocol),
         };
+        let host = parts
+            .headers
+            .get(http::header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .or_else(|| parts.uri.authority().map(|a| a.to_string()))
+            .unwrap_or_else(|| "localhost".into());
+
+        // Strict mode, SigV2: checked before the body is read (it signs no body hash); the
+        // canonical resource names the bucket the `Host` names, as S3's addressing reads it.
+        if let (Some(v2), Some(creds)) = (&sig_v2, creds) {
+            let bucket = nimbus_wire::virtual_host::bucket_from_host(&host);
+            let now = self.clock.now_millis();
+            let (method, uri, headers) = (&parts.method, &parts.uri, &parts.headers);
+            if let Err(e) = sigv2::verify(v2, method, uri, headers, bucket, &creds.secret_key, now)
+            {
+                return (fail(&e.to_service_error()), protocol);
+            }
+        }
 
         // The body, as the service wants it.
         let body = match (buffered, body, svc.body_limit()) {
@@ -353,13 +408,6 @@ impl Gateway {
         } else {
             None
         };
-        let host = parts
-            .headers
-            .get(http::header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-            .or_else(|| parts.uri.authority().map(|a| a.to_string()))
-            .unwrap_or_else(|| "localhost".into());
         let region = sig
             .as_ref()
             .map(|s| s.credential.region.clone())
@@ -369,7 +417,10 @@ impl Gateway {
             request_id: request_id.to_owned(),
             account,
             region,
-            access_key: sig.as_ref().map(|s| s.credential.access_key.clone()),
+            access_key: sig
+                .as_ref()
+                .map(|s| s.credential.access_key.clone())
+                .or_else(|| sig_v2.as_ref().map(|s| s.access_key.clone())),
             host,
             source_ip: peer.ip(),
         };

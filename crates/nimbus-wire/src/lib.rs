@@ -7,6 +7,8 @@
 //! - [`error`]: [`error::ServiceError`] and the one place it is rendered for each protocol;
 //! - [`json`], [`query`], [`xml`]: the awsJson, awsQuery and XML codecs;
 //! - [`sigv4`]: parsing and verifying Signature Version 4 (header and presigned forms);
+//! - [`sigv2`]: S3's Signature Version 2 (`Authorization: AWS`, presigned `AWSAccessKeyId`);
+//! - [`virtual_host`]: the bucket a virtual-hosted-style S3 `Host` names;
 //! - [`body`]: the response body type and its constructors.
 
 pub mod body;
@@ -15,7 +17,9 @@ pub mod json;
 pub mod protocol;
 pub mod query;
 pub mod service;
+pub mod sigv2;
 pub mod sigv4;
+pub mod virtual_host;
 pub mod xml;
 
 pub use body::{Body, BoxError, Response};

@@ -116,9 +116,9 @@ pub enum AuthError {
     /// A presigned URL past its expiry (`AccessDenied` "Request has expired", 403).
     #[error("{0}")]
     Expired(String),
-    /// Signature Version 2 (`AWSAccessKeyId`/`Signature` query parameters), which nimbus does
-    /// not verify (S3 `InvalidRequest`, 400, as AWS answers in regions that only take
-    /// SigV4).
+    /// Signature Version 2 (`AWSAccessKeyId`/`Signature` query parameters) sent to a service
+    /// other than S3, which only takes SigV4 (S3 verifies SigV2 with [`crate::sigv2`]; S3
+    /// `InvalidRequest`, 400, is what AWS answers in regions that only take SigV4).
     #[error("{0}")]
     UnsupportedMechanism(String),
 }
@@ -367,7 +367,7 @@ pub fn credential_scope(credential: &Credential) -> String {
 }
 
 /// Compares two byte strings in time independent of where they differ.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
@@ -386,7 +386,7 @@ fn amz_date(millis: u64) -> String {
 
 /// Parses an RFC 1123 HTTP date (`Sun, 15 Mar 2026 10:11:12 GMT`, or with a numeric zone
 /// such as `-0000` as Python's `formatdate` writes) into milliseconds since the epoch.
-fn parse_http_date(s: &str) -> Option<u64> {
+pub fn parse_http_date(s: &str) -> Option<u64> {
     let s = s.trim();
     // The weekday is informative only.
     let s = match s.split_once(',') {
