@@ -153,7 +153,13 @@ impl AuthError {
             }
             AuthError::UnsupportedMechanism(_) => (S::BAD_REQUEST, "IncompleteSignature"),
         };
-        let mut e = ServiceError::new(status, code, self.to_string());
+        let message = match self {
+            AuthError::UnknownAccessKey(_) if s3 => {
+                "The AWS Access Key Id you provided does not exist in our records.".to_owned()
+            }
+            _ => self.to_string(),
+        };
+        let mut e = ServiceError::new(status, code, message);
         if service == Some(ServiceId::Sqs) {
             e = e.with_query_code(code);
         }

@@ -57,7 +57,17 @@ pub fn content_headers(h: &HeaderMap) -> S3Result<ContentHeaders> {
         if let Some(n) = name.as_str().strip_prefix("x-amz-meta-") {
             let v = String::from_utf8_lossy(value.as_bytes()).into_owned();
             meta_size += n.len() + v.len();
-            user_metadata.push((n.to_owned(), v));
+            // A name sent twice is one entry, its values joined by commas (as S3 stores it).
+            match user_metadata
+                .iter_mut()
+                .find(|(k, _): &&mut (String, String)| k == n)
+            {
+                Some((_, joined)) => {
+                    joined.push(',');
+                    joined.push_str(&v);
+                }
+                None => user_metadata.push((n.to_owned(), v)),
+            }
         }
     }
     if meta_size > limits::MAX_USER_METADATA {

@@ -575,7 +575,8 @@ impl BlobWriter {
         self.len == 0
     }
 
-    /// Appends `data`; spills to disk once [`WRITE_BUFFER`] bytes are pending.
+    /// Appends `data`; spills to disk once more than [`WRITE_BUFFER`] bytes are pending (so
+    /// a body of exactly that size is written once, by [`BlobWriter::finish`]).
     pub async fn write(&mut self, data: Bytes) -> S3Result<()> {
         if data.is_empty() {
             return Ok(());
@@ -583,7 +584,7 @@ impl BlobWriter {
         self.len += data.len() as u64;
         self.pending_len += data.len();
         self.pending.push(data);
-        if self.pending_len >= WRITE_BUFFER && matches!(*self.blobs, Blobs::Disk { .. }) {
+        if self.pending_len > WRITE_BUFFER && matches!(*self.blobs, Blobs::Disk { .. }) {
             self.flush().await?;
         }
         Ok(())

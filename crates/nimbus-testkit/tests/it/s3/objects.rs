@@ -568,3 +568,35 @@ async fn in_memory_mode_behaves_the_same() {
     put(&sb, "mem", "big", &big).await;
     assert_eq!(get(&sb, "mem", "big").await, big);
 }
+
+#[tokio::test]
+async fn a_metadata_name_sent_twice_is_one_entry_with_joined_values() {
+    let sb = TestSandbox::start().await;
+    bucket(&sb, "dup-meta").await;
+    let r = sb
+        .raw(
+            "PUT",
+            "/dup-meta/k",
+            &[
+                ("x-amz-meta-color", "red"),
+                ("x-amz-meta-color", "blue"),
+                ("x-amz-meta-size", "9"),
+            ],
+            b"x".to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // The SDK parses the response's metadata: one header per name, or it fails.
+    let head = sb
+        .s3()
+        .head_object()
+        .bucket("dup-meta")
+        .key("k")
+        .send()
+        .await
+        .unwrap();
+    let meta = head.metadata().unwrap();
+    assert_eq!(meta.get("color").map(String::as_str), Some("red,blue"));
+    assert_eq!(meta.get("size").map(String::as_str), Some("9"));
+    assert_eq!(meta.len(), 2);
+}
