@@ -124,19 +124,19 @@ fn auth_error(e: AuthError) -> S3Error {
     S3Error::Detailed(Box::new(e.to_service_error(Some(ServiceId::S3))))
 }
 
-/// The boundary of a `multipart/form-data` request; 412 for any other content type.
+/// The boundary of a `multipart/form-data` request: 412 for any other content type, 400
+/// `MalformedPOSTRequest` when the boundary is missing.
 fn boundary(call: &Call) -> S3Result<String> {
-    call.header("content-type")
-        .and_then(|ct| multer::parse_boundary(ct).ok())
-        .filter(|_| {
-            call.header("content-type").is_some_and(|ct| {
-                ct.get(..19)
-                    .is_some_and(|p| p.eq_ignore_ascii_case("multipart/form-data"))
-            })
-        })
-        .ok_or(S3Error::PreconditionFailed(
+    let ct = call.header("content-type").unwrap_or("");
+    let is_form = ct
+        .get(..19)
+        .is_some_and(|p| p.eq_ignore_ascii_case("multipart/form-data"));
+    if !is_form {
+        return Err(S3Error::PreconditionFailed(
             "Bucket POST must be of the enclosure-type multipart/form-data",
-        ))
+        ));
+    }
+    multer::parse_boundary(ct).map_err(|_| malformed())
 }
 
 /// The request body as a stream of bytes for the multipart parser.
@@ -219,7 +219,7 @@ pub async fn post_object(inner: &Inner, call: &mut Call) -> S3Result<Response> {
     };
     check_key(&key)?;
 
-    let account = authenticate(inner, call, &form)?;
+    let account = authenticate(inner, &form)?;
     let range = match form.get("policy") {
         Some(p) => check_policy(inner.env.clock.now_millis(), p, &form, &bucket, &key)?,
         None => None,
@@ -276,12 +276,10 @@ pub async fn post_object(inner: &Inner, call: &mut Call) -> S3Result<Response> {
     };
     let broken = Arc::new(AtomicBool::new(false));
     let flag = broken.clone();
-    let frames = file
-        .map_ok(http_body::Frame::data)
-        .map_err(move |e| {
-            flag.store(true, Ordering::Relaxed);
-            Box::new(e) as BoxError
-        });
+    let frames = file.map_ok(http_body::Frame::data).map_err(move |e| {
+        flag.store(true, Ordering::Relaxed);
+        Box::new(e) as BoxError
+    });
     let file_body = RequestBody::Stream(http_body_util::StreamBody::new(frames).boxed_unsync());
     let writer = inner.store.blobs.writer();
     let received = match receive(file_body, spec, writer, max).await {
@@ -290,7 +288,10 @@ pub async fn post_object(inner: &Inner, call: &mut Call) -> S3Result<Response> {
         Err(e) => return Err(e),
     };
     if received.size < min {
-        inner.store.blobs.remove(std::slice::from_ref(&received.blob));
+        inner
+            .store
+            .blobs
+            .remove(std::slice::from_ref(&received.blob));
         return Err(S3Error::Detailed(Box::new(
             ServiceError::bad_request(
                 "EntityTooSmall",
@@ -352,7 +353,7 @@ fn intake_spec(form: &Form) -> S3Result<IntakeSpec> {
 
 /// Who the form acts for: under `--auth strict`, the verified signer's account (an unsigned
 /// or unsigned-policy form is refused); otherwise the account its access key selects, if any.
-fn authenticate(inner: &Inner, call: &Call, form: &Form) -> S3Result<Option<AccountId>> {
+fn authenticate(inner: &Inner, form: &Form) -> S3Result<Option<AccountId>> {
     let v4_credential = form.get("x-amz-credential");
     let v2_key = form.get("awsaccesskeyid");
     let access_key = match (v4_credential, v2_key) {
@@ -370,13 +371,7 @@ fn authenticate(inner: &Inner, call: &Call, form: &Form) -> S3Result<Option<Acco
         (None, Some(k)) => Some(k.to_owned()),
         (None, None) => None,
     };
-    let lookup = |key: &str| {
-        inner
-            .env
-            .bus
-            .credentials()
-            .and_then(|c| c.secret(key))
-    };
+    let lookup = |key: &str| inner.env.bus.credentials().and_then(|c| c.secret(key));
     if !inner.env.strict_auth {
         return Ok(access_key.and_then(|k| {
             lookup(&k)
@@ -391,10 +386,12 @@ fn authenticate(inner: &Inner, call: &Call, form: &Form) -> S3Result<Option<Acco
         return Err(missing_field("AWSAccessKeyId"));
     };
     let Some((secret, account)) = lookup(&key) else {
-        return Err(auth_error(AuthError::UnknownAccessKey(
+        let err = AuthError::UnknownAccessKey(
             "The AWS Access Key Id you provided does not exist in our records.".into(),
-        ))
-        .with_access_key(&key));
+        )
+        .to_service_error(Some(ServiceId::S3))
+        .with_field("AWSAccessKeyId", key);
+        return Err(S3Error::Detailed(Box::new(err)));
     };
     if let Some(c) = v4_credential {
         match form.get("x-amz-algorithm") {
@@ -425,20 +422,7 @@ fn authenticate(inner: &Inner, call: &Call, form: &Form) -> S3Result<Option<Acco
             return Err(S3Error::SignatureDoesNotMatch);
         }
     }
-    let _ = call;
     Ok(Some(account))
-}
-
-impl S3Error {
-    /// Adds the `AWSAccessKeyId` field S3 puts in `InvalidAccessKeyId` errors.
-    fn with_access_key(self, key: &str) -> S3Error {
-        match self {
-            S3Error::Detailed(e) => {
-                S3Error::Detailed(Box::new(e.with_field("AWSAccessKeyId", key.to_owned())))
-            }
-            other => other,
-        }
-    }
 }
 
 /// One policy condition.
@@ -457,7 +441,9 @@ impl Condition {
     fn quoted(&self) -> String {
         let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
         match self {
-            Condition::Eq { field, value } => format!("[\"eq\", {}, {}]", q(&format!("${field}")), q(value)),
+            Condition::Eq { field, value } => {
+                format!("[\"eq\", {}, {}]", q(&format!("${field}")), q(value))
+            }
             Condition::StartsWith { field, prefix } => format!(
                 "[\"starts-with\", {}, {}]",
                 q(&format!("${field}")),
@@ -574,8 +560,7 @@ pub fn check_policy(
     let raw = B64
         .decode(policy.trim())
         .map_err(|_| invalid_policy("Invalid Base64 encoding."))?;
-    let doc: Value =
-        serde_json::from_slice(&raw).map_err(|_| invalid_policy("Invalid JSON."))?;
+    let doc: Value = serde_json::from_slice(&raw).map_err(|_| invalid_policy("Invalid JSON."))?;
     if !doc.is_object() {
         return Err(invalid_policy("Invalid JSON."));
     }
@@ -746,7 +731,11 @@ mod tests {
         let p = policy(&format!(
             r#"{{"expiration":"{LATER}","conditions":[{{"bucket":"b"}},["starts-with","$key",""]]}}"#
         ));
-        let f = form(&[("key", "k"), ("Content-Type", "text/plain"), ("x-ignore-me", "1")]);
+        let f = form(&[
+            ("key", "k"),
+            ("Content-Type", "text/plain"),
+            ("x-ignore-me", "1"),
+        ]);
         let e: ServiceError = check_policy(0, &p, &f, "b", "k").unwrap_err().into();
         assert_eq!(
             e.message,

@@ -6,5 +6,6 @@ mod foundation;
 mod iam;
 mod lambda;
 mod s3;
+mod s3_post_object;
 mod sqs;
 mod sts;
