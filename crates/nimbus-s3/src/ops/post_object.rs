@@ -157,10 +157,15 @@ async fn read_form(
 ) -> S3Result<(Form, Option<multer::Field<'static>>)> {
     let mut form = Form::default();
     let mut used = 0usize;
-    let too_large = || S3Error::Other {
-        status: StatusCode::BAD_REQUEST,
-        code: "MaxPostPreDataLengthExceeded",
-        message: "Your POST request fields preceding the upload file were too large.".into(),
+    // AWS's wording, spelling included.
+    let too_large = || {
+        S3Error::Detailed(Box::new(
+            ServiceError::bad_request(
+                "MaxPostPreDataLengthExceeded",
+                "Your POST request fields preceeding the upload file was too large.",
+            )
+            .with_field("MaxPostPreDataLengthBytes", MAX_FORM_BYTES.to_string()),
+        ))
     };
     loop {
         let mut field = match multipart.next_field().await {

@@ -403,6 +403,8 @@ async fn malformed_forms_get_s3_errors() {
         message(&r),
         "POST requires exactly one file upload per request."
     );
+    assert_eq!(between(&r.body, "<ArgumentName>", "</ArgumentName>"), "file");
+    assert_eq!(between(&r.body, "<ArgumentValue>", "</ArgumentValue>"), "0");
 
     let r = sb
         .raw("POST", "/bad", &[("content-type", "text/plain")], "key=k")
@@ -452,6 +454,10 @@ async fn malformed_forms_get_s3_errors() {
     .await;
     assert_eq!(r.status, 400);
     assert_eq!(error_code(&r), "MaxPostPreDataLengthExceeded");
+    assert_eq!(
+        between(&r.body, "<MaxPostPreDataLengthBytes>", "</MaxPostPreDataLengthBytes>"),
+        "20480"
+    );
     assert!(
         sb.s3()
             .head_object()
