@@ -403,7 +403,10 @@ async fn malformed_forms_get_s3_errors() {
         message(&r),
         "POST requires exactly one file upload per request."
     );
-    assert_eq!(between(&r.body, "<ArgumentName>", "</ArgumentName>"), "file");
+    assert_eq!(
+        between(&r.body, "<ArgumentName>", "</ArgumentName>"),
+        "file"
+    );
     assert_eq!(between(&r.body, "<ArgumentValue>", "</ArgumentValue>"), "0");
 
     let r = sb
@@ -455,7 +458,11 @@ async fn malformed_forms_get_s3_errors() {
     assert_eq!(r.status, 400);
     assert_eq!(error_code(&r), "MaxPostPreDataLengthExceeded");
     assert_eq!(
-        between(&r.body, "<MaxPostPreDataLengthBytes>", "</MaxPostPreDataLengthBytes>"),
+        between(
+            &r.body,
+            "<MaxPostPreDataLengthBytes>",
+            "</MaxPostPreDataLengthBytes>"
+        ),
         "20480"
     );
     assert!(
