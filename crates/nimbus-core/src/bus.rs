@@ -175,9 +175,17 @@ pub trait FunctionInvoker: Send + Sync {
     ) -> Result<String, DeliveryError>;
 }
 
+/// The access keys the sandbox knows, for services that verify a signature carried in the
+/// request body rather than in its headers (S3's browser-form uploads, `PostObject`).
+pub trait CredentialLookup: Send + Sync {
+    /// The secret access key of `access_key` and the account it belongs to, if configured.
+    fn secret(&self, access_key: &str) -> Option<(String, crate::AccountId)>;
+}
+
 /// The registry of reachable services, filled in once when the sandbox is wired.
 #[derive(Default)]
 pub struct ServiceBus {
+    credentials: OnceLock<Arc<dyn CredentialLookup>>,
     queues: OnceLock<Arc<dyn QueueDelivery>>,
     consumer: OnceLock<Arc<dyn QueueConsumer>>,
     functions: OnceLock<Arc<dyn FunctionInvoker>>,
@@ -214,6 +222,16 @@ impl ServiceBus {
     /// Registers S3's object reader. Later registrations are ignored.
     pub fn register_objects(&self, o: Arc<dyn ObjectReader>) {
         let _ = self.objects.set(o);
+    }
+
+    /// Registers the configured access keys. Later registrations are ignored.
+    pub fn register_credentials(&self, c: Arc<dyn CredentialLookup>) {
+        let _ = self.credentials.set(c);
+    }
+
+    /// The configured access keys, if registered.
+    pub fn credentials(&self) -> Option<&Arc<dyn CredentialLookup>> {
+        self.credentials.get()
     }
 
     /// SQS, if it runs in this sandbox.

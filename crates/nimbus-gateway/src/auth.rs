@@ -79,6 +79,15 @@ impl AuthConfig {
     }
 }
 
+impl nimbus_core::bus::CredentialLookup for AuthConfig {
+    fn secret(&self, access_key: &str) -> Option<(String, AccountId)> {
+        self.credentials
+            .iter()
+            .find(|c| c.access_key == access_key)
+            .map(|c| (c.secret_key.clone(), c.account.clone()))
+    }
+}
+
 /// Verifies a signed request in strict mode (see [`sigv4::verify`]).
 pub fn verify(
     sig: &Signature,

@@ -308,9 +308,23 @@ impl Gateway {
 
         // The caller's account. Browsers never sign CORS preflights: an unsigned `OPTIONS`
         // to S3 is answered (from the bucket's CORS rules) in the default account.
+        // Likewise a browser-form upload (S3 `PostObject`) carries its credential and
+        // signature in the form: S3 verifies them (and its policy) itself.
         let preflight =
             service == ServiceId::S3 && parts.method == Method::OPTIONS && sig.is_none();
-        let identified = if preflight {
+        let form_upload = service == ServiceId::S3
+            && parts.method == Method::POST
+            && sig.is_none()
+            && parts
+                .headers
+                .get(http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| {
+                    v.trim_start()
+                        .get(..19)
+                        .is_some_and(|p| p.eq_ignore_ascii_case("multipart/form-data"))
+                });
+        let identified = if preflight || form_upload {
             Ok((self.auth.default_account.clone(), None))
         } else if let Some(v2) = &sig_v2 {
             self.auth.identify_key(Some(&v2.access_key))

@@ -211,6 +211,7 @@ impl Inner {
             Op::ListMultipartUploads => multipart::list_uploads(self, call).await,
             Op::DeleteObjects => delete_objects::delete_objects(self, call).await,
             Op::PutObject => objects::put_object(self, call).await,
+            Op::PostObject => post_object::post_object(self, call).await,
             Op::GetObject => objects::get_object(self, call, false).await,
             Op::HeadObject => objects::get_object(self, call, true).await,
             Op::DeleteObject => objects::delete_object(self, call).await,
@@ -268,6 +269,22 @@ impl Service for S3Service {
         };
         let protocol = req.protocol;
         let (name, result) = match ops::classify(&call) {
+            // Under `--auth strict` the gateway lets through unsigned requests only for a
+            // CORS preflight and a browser-form upload (whose form carries its signature).
+            Ok(op)
+                if self.inner.env.strict_auth
+                    && call.ctx.access_key.is_none()
+                    && !matches!(op, Op::PreflightRequest | Op::PostObject) =>
+            {
+                (
+                    op.name(),
+                    Err(error::S3Error::Other {
+                        status: http::StatusCode::FORBIDDEN,
+                        code: "AccessDenied",
+                        message: "Access Denied".into(),
+                    }),
+                )
+            }
             Ok(op) => (op.name(), self.inner.dispatch(op, &mut call).await),
             Err(e) => ("Unknown", Err(e)),
         };

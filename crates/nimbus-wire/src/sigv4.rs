@@ -171,7 +171,9 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-fn parse_credential(s: &str) -> Result<Credential, AuthError> {
+/// Parses a credential `AKID/YYYYMMDD/region/service/aws4_request` (the `Credential=` of a
+/// signature, or the `x-amz-credential` field of a browser form).
+pub fn parse_credential(s: &str) -> Result<Credential, AuthError> {
     let parts: Vec<&str> = s.split('/').collect();
     if parts.len() != 5 || parts[4] != "aws4_request" || parts[0].is_empty() {
         return Err(AuthError::Incomplete(format!(
@@ -372,8 +374,33 @@ pub fn credential_scope(credential: &Credential) -> String {
     )
 }
 
+/// Checks the signature of a browser-form upload (S3 `PostObject`, SigV4): the hex
+/// `HMAC-SHA256` of the base64 `policy` string under the signing key of `credential`'s
+/// scope, compared in constant time.
+pub fn verify_post_policy(
+    credential: &Credential,
+    secret: &str,
+    policy: &str,
+    signature: &str,
+) -> Result<(), AuthError> {
+    let key = signing_key(
+        secret,
+        &credential.date,
+        &credential.region,
+        &credential.service,
+    );
+    let expected = hex::encode(hmac(&key, policy.as_bytes()));
+    if constant_time_eq(expected.as_bytes(), signature.trim().as_bytes()) {
+        Ok(())
+    } else {
+        Err(AuthError::SignatureDoesNotMatch(
+            SIGNATURE_MISMATCH_MESSAGE.into(),
+        ))
+    }
+}
+
 /// Compares two byte strings in time independent of where they differ.
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

@@ -71,6 +71,7 @@ impl Sandbox {
             default_account: config.account.clone(),
             strict_auth: config.auth == nimbus_gateway::AuthMode::Strict,
         };
+        env.bus.register_credentials(Arc::new(config.auth_config()));
         let services = build_services(&env).await?;
         let gateway = Arc::new(Gateway::new(
             services,

@@ -13,6 +13,7 @@ pub mod list;
 pub mod multipart;
 pub mod notification;
 pub mod objects;
+pub mod post_object;
 pub mod tagging;
 pub mod unimplemented;
 
@@ -73,6 +74,7 @@ operations!(
     ListMultipartUploads,
     DeleteObjects,
     PutObject,
+    PostObject,
     GetObject,
     HeadObject,
     DeleteObject,
@@ -389,7 +391,7 @@ pub fn classify(call: &Call) -> S3Result<Op> {
                 }
             }
             "POST" if q.has("delete") => Op::DeleteObjects,
-            "POST" => Op::NotImplemented("PostObject"),
+            "POST" => Op::PostObject,
             _ => {
                 return Err(S3Error::MethodNotAllowed {
                     method: m.to_owned(),

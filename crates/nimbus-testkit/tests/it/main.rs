@@ -6,6 +6,7 @@ mod foundation;
 mod iam;
 mod lambda;
 mod s3;
+mod s3_post_object;
 mod s3_sigv2;
 mod sqs;
 mod sts;
