@@ -1,7 +1,8 @@
 //! S3 scenarios over restXml, path-style, with a dummy SigV4 header (scope `s3`) and
 //! `UNSIGNED-PAYLOAD` bodies, as the shared wrk scripts send them.
 //!
-//! - `put-4k`, `get-4k`, `put-1m`, `get-1m`: PutObject / GetObject throughput and latency;
+//! - `put-4k`, `get-4k`, `put-1m`, `get-1m`: PutObject / GetObject throughput and latency
+//!   (puts write 1,000 keys over and over, as the shared wrk script does);
 //! - `list`: a ListObjectsV2 page of 1,000 keys from a bucket of `--keys` keys (100,000),
 //!   from random start positions; reports pages/s and page latency.
 
@@ -119,6 +120,9 @@ async fn create_bucket(endpoint: &str, name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Keys a PutObject scenario writes over and over (as `../shared/bench/s3-put.lua` does).
+const PUT_KEYS: u64 = 1000;
+
 async fn put_scenario(
     endpoint: &str,
     c: usize,
@@ -129,6 +133,8 @@ async fn put_scenario(
 ) -> Result<(), String> {
     let body = Bytes::from(vec![b'x'; size]);
     let bucket = bucket.to_owned();
+    // 1,000 keys overwritten in turn, as the shared wrk script does.
+    let keys_per_task = (PUT_KEYS / c.max(1) as u64).max(1);
     let (mut s, el) = throughput(endpoint, c, d, move |mut conn, task, deadline| {
         let body = body.clone();
         let bucket = bucket.clone();
@@ -140,7 +146,7 @@ async fn put_scenario(
                 match conn
                     .send(
                         "PUT",
-                        &format!("/{bucket}/t{task}/k{i}"),
+                        &format!("/{bucket}/t{task}/k{}", i % keys_per_task),
                         body.clone(),
                         false,
                     )

@@ -40,7 +40,10 @@ const MAX_JOBS_PER_PASS: usize = 48;
 
 /// How long the thread waits for more uploads' batches before a pass that would leave
 /// lanes empty.
-const GATHER: Duration = Duration::from_micros(1000);
+const GATHER: Duration = Duration::from_micros(2000);
+
+/// The wait when a batch in hand is an upload's last (its response waits on the pass).
+const GATHER_FOR_LAST: Duration = Duration::from_micros(700);
 
 /// Uploads that have handed the thread a batch and not yet finished.
 static OPEN_UPLOADS: AtomicUsize = AtomicUsize::new(0);
@@ -103,7 +106,8 @@ fn run(rx: mpsc::Receiver<Job>) {
     let mut jobs: Vec<Job> = Vec::with_capacity(MAX_JOBS_PER_PASS);
     while let Ok(first) = rx.recv() {
         jobs.push(first);
-        let deadline = Instant::now() + GATHER;
+        let started = Instant::now();
+        let mut deadline = started + GATHER;
         loop {
             while jobs.len() < MAX_JOBS_PER_PASS {
                 match rx.try_recv() {
@@ -112,8 +116,12 @@ fn run(rx: mpsc::Receiver<Job>) {
                 }
             }
             let open = OPEN_UPLOADS.load(Ordering::Relaxed);
-            if jobs.len() >= open.min(MAX_JOBS_PER_PASS) || jobs.iter().any(|j| j.last) {
+            if jobs.len() >= open.min(MAX_JOBS_PER_PASS) {
                 break;
+            }
+            if jobs.iter().any(|j| j.last) {
+                // A response waits on this pass: gather for less.
+                deadline = deadline.min(started + GATHER_FOR_LAST);
             }
             let now = Instant::now();
             if now >= deadline {
