@@ -11,10 +11,10 @@
 //!
 //! Batching is natural, like a group commit, with one refinement: the thread waits a moment
 //! ([`GATHER`]) for the batches of uploads still receiving when it has fewer batches than
-//! open uploads, since a pass over 2 batches costs about what a pass over 8 costs. It does
-//! not wait when a batch is an upload's last (the upload is about to answer), nor when it
-//! already holds a batch from every open upload; one upload alone is hashed at
-//! single-stream speed without waiting. An upload keeps receiving while its previous batch
+//! open uploads, since a pass over 2 batches costs about what a pass over 8 costs. It waits
+//! less ([`GATHER_FOR_LAST`]) when a batch in hand is an upload's last (the upload is about
+//! to answer), and not at all when it holds a batch from every open upload; one upload
+//! alone is hashed at single-stream speed without waiting. An upload keeps receiving while its previous batch
 //! is hashed; at most one batch per upload is with the thread, so its batches stay in
 //! order. Bodies smaller than [`BATCH_BYTES`], and the last partial batch of every body, are
 //! hashed in the upload's own task.
