@@ -5,14 +5,14 @@
 //! of a two-core machine, for the ETag alone. Independent streams, though, can share a SIMD
 //! register lane by lane (`md5_many`: 8 lanes with AVX2, 16 with AVX-512), and concurrent
 //! uploads are exactly such streams. So an upload hands its body, in batches of exactly
-//! [`BATCH_BYTES`], to one hashing thread ([`Lanes`]), which advances every upload that has
+//! [`BATCH_BYTES`], to one hashing thread (`Lanes`), which advances every upload that has
 //! a batch waiting in the same pass: on this machine one stream hashes 128 KiB in ~240 µs,
 //! 2–8 streams in AVX2 lanes ~315 µs, 9–16 streams in AVX-512 lanes ~420 µs.
 //!
 //! Batching is natural, like a group commit, with one refinement: the thread waits a moment
-//! ([`GATHER`]) for the batches of uploads still receiving when it has fewer batches than
+//! (`GATHER`) for the batches of uploads still receiving when it has fewer batches than
 //! open uploads, since a pass over 2 batches costs about what a pass over 8 costs. It waits
-//! less ([`GATHER_FOR_LAST`]) when a batch in hand is an upload's last (the upload is about
+//! less (`GATHER_FOR_LAST`) when a batch in hand is an upload's last (the upload is about
 //! to answer), and not at all when it holds a batch from every open upload; one upload
 //! alone is hashed at single-stream speed without waiting. An upload keeps receiving while its previous batch
 //! is hashed; at most one batch per upload is with the thread, so its batches stay in

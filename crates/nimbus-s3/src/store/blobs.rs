@@ -368,9 +368,9 @@ const SPARE_BYTES_MAX: u64 = 512 * 1024 * 1024;
 /// Creating a file allocates an inode, and ext4 without a journal (this machine's file
 /// system) scans past every inode freed in the last minute to find one: overwriting 1 MiB
 /// objects at 500/s, that scan was a third of the server's CPU. So a removed blob file that
-/// nobody is reading, of at most [`SPARE_FILE_MAX_BYTES`], is kept under `<root>/spare/`
-/// (bounded by [`SPARE_FILES_MAX`] and [`SPARE_BYTES_MAX`]), and a new blob takes one by
-/// renaming it into place and writing over it from the start; [`PendingFile::publish`] cuts
+/// nobody is reading, of at most `SPARE_FILE_MAX_BYTES`, is kept under `<root>/spare/`
+/// (bounded by `SPARE_FILES_MAX` and `SPARE_BYTES_MAX`), and a new blob takes one by
+/// renaming it into place and writing over it from the start; `PendingFile::publish` cuts
 /// what is left of the old content. (Emptying spares instead would cost a truncation, and
 /// ext4 flushes a file truncated to zero and rewritten when it is closed.) A file being
 /// read is unlinked as before, so a reader never sees the content under it change: opening
@@ -575,7 +575,7 @@ impl BlobWriter {
         self.len == 0
     }
 
-    /// Appends `data`; spills to disk once more than [`WRITE_BUFFER`] bytes are pending (so
+    /// Appends `data`; spills to disk once more than `WRITE_BUFFER` bytes are pending (so
     /// a body of exactly that size is written once, by [`BlobWriter::finish`]).
     pub async fn write(&mut self, data: Bytes) -> S3Result<()> {
         if data.is_empty() {
