@@ -6,7 +6,6 @@ use std::time::Duration;
 use aws_sdk_s3::types::{
     CorsConfiguration, CorsRule, Event, NotificationConfiguration, QueueConfiguration,
 };
-use aws_sdk_sqs::types::QueueAttributeName;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use hmac::{Hmac, Mac};
@@ -15,6 +14,7 @@ use nimbus_core::Clock;
 use nimbus_testkit::{RawResponse, TestSandbox};
 use serde_json::{Value, json};
 
+use crate::s3::notifications::{queue_arn, receive};
 use crate::s3::{bucket, get};
 
 const BOUNDARY: &str = "----nimbusFormBoundary7MA4YWxkTrZu0gW";
@@ -616,56 +616,6 @@ async fn strict_mode_verifies_form_signatures() {
         )
         .await;
     assert_eq!(r.status, 403);
-}
-
-async fn queue_arn(sb: &TestSandbox, name: &str) -> (String, String) {
-    let url = sb
-        .sqs()
-        .create_queue()
-        .queue_name(name)
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
-    let attrs = sb
-        .sqs()
-        .get_queue_attributes()
-        .queue_url(&url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap();
-    let arn = attrs.attributes().unwrap()[&QueueAttributeName::QueueArn].clone();
-    (url, arn)
-}
-
-async fn receive(sb: &TestSandbox, url: &str) -> Value {
-    let fut = async {
-        loop {
-            let out = sb
-                .sqs()
-                .receive_message()
-                .queue_url(url)
-                .wait_time_seconds(20)
-                .send()
-                .await
-                .unwrap();
-            if let Some(m) = out.messages().first() {
-                sb.sqs()
-                    .delete_message()
-                    .queue_url(url)
-                    .receipt_handle(m.receipt_handle().unwrap())
-                    .send()
-                    .await
-                    .unwrap();
-                return serde_json::from_str(m.body().unwrap()).unwrap();
-            }
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(10), fut)
-        .await
-        .expect("a notification arrives")
 }
 
 #[tokio::test]

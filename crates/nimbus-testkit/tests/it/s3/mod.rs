@@ -4,7 +4,7 @@ mod buckets;
 mod durability;
 mod list;
 mod multipart;
-mod notifications;
+pub(crate) mod notifications;
 mod objects;
 mod protocol;
 mod strict;

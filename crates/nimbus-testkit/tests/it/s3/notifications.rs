@@ -14,7 +14,8 @@ use serde_json::Value;
 
 use super::{bucket, err, put};
 
-async fn queue_arn(sb: &TestSandbox, name: &str) -> (String, String) {
+/// Creates queue `name`; returns its URL and ARN.
+pub(crate) async fn queue_arn(sb: &TestSandbox, name: &str) -> (String, String) {
     let url = sb
         .sqs()
         .create_queue()
@@ -37,7 +38,7 @@ async fn queue_arn(sb: &TestSandbox, name: &str) -> (String, String) {
 }
 
 /// Receives one message body (long poll, bounded in real time).
-async fn receive(sb: &TestSandbox, url: &str) -> Value {
+pub(crate) async fn receive(sb: &TestSandbox, url: &str) -> Value {
     let fut = async {
         loop {
             let out = sb
