@@ -130,23 +130,7 @@ impl IntakeSpec {
                 Some(raw)
             }
         };
-        let mut expected: Option<(ChecksumAlgorithm, String)> = None;
-        for algo in ChecksumAlgorithm::ALL {
-            if let Some(v) = header(h, algo.header()) {
-                if expected.is_some() {
-                    return Err(S3Error::InvalidRequest(
-                        "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.".into(),
-                    ));
-                }
-                if !crate::checksum::is_well_formed(algo, v) {
-                    return Err(S3Error::InvalidRequest(format!(
-                        "Value for {} header is invalid.",
-                        algo.header()
-                    )));
-                }
-                expected = Some((algo, v.to_owned()));
-            }
-        }
+        let expected = expected_checksum(|name| header(h, name))?;
         let trailer = match header(h, "x-amz-trailer") {
             None => None,
             Some(t) => {
@@ -207,6 +191,31 @@ impl IntakeSpec {
             verifier: None,
         })
     }
+}
+
+/// The checksum the request names and sends (`x-amz-checksum-<algorithm>`, looked up with
+/// `get`), checked for form: at most one, well formed.
+pub fn expected_checksum<'a>(
+    get: impl Fn(&str) -> Option<&'a str>,
+) -> S3Result<Option<(ChecksumAlgorithm, String)>> {
+    let mut expected: Option<(ChecksumAlgorithm, String)> = None;
+    for algo in ChecksumAlgorithm::ALL {
+        if let Some(v) = get(algo.header()) {
+            if expected.is_some() {
+                return Err(S3Error::InvalidRequest(
+                    "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.".into(),
+                ));
+            }
+            if !crate::checksum::is_well_formed(algo, v) {
+                return Err(S3Error::InvalidRequest(format!(
+                    "Value for {} header is invalid.",
+                    algo.header()
+                )));
+            }
+            expected = Some((algo, v.trim().to_owned()));
+        }
+    }
+    Ok(expected)
 }
 
 /// What was received.

@@ -323,23 +323,7 @@ pub async fn post_object(inner: &Inner, call: &mut Call) -> S3Result<Response> {
 
 /// The intake of the file: a plain body, with the checksum a `x-amz-checksum-*` field names.
 fn intake_spec(form: &Form) -> S3Result<IntakeSpec> {
-    let mut expected: Option<(ChecksumAlgorithm, String)> = None;
-    for algo in ChecksumAlgorithm::ALL {
-        if let Some(v) = form.get(algo.header()) {
-            if expected.is_some() {
-                return Err(S3Error::InvalidRequest(
-                    "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.".into(),
-                ));
-            }
-            if !crate::checksum::is_well_formed(algo, v) {
-                return Err(S3Error::InvalidRequest(format!(
-                    "Value for {} header is invalid.",
-                    algo.header()
-                )));
-            }
-            expected = Some((algo, v.trim().to_owned()));
-        }
-    }
+    let expected = crate::body::expected_checksum(|name| form.get(name))?;
     let (algorithm, requested) = match &expected {
         Some((a, _)) => (*a, true),
         None => (ChecksumAlgorithm::Crc64Nvme, false),
