@@ -22,7 +22,6 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use bytes::Bytes;
 use futures_util::{StreamExt, TryStreamExt};
-use hmac::{Hmac, Mac};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use http_body_util::BodyExt;
 use nimbus_core::AccountId;
@@ -403,10 +402,7 @@ fn authenticate(inner: &Inner, form: &Form) -> S3Result<Option<AccountId>> {
         let signature = form
             .get("signature")
             .ok_or_else(|| missing_field("Signature"))?;
-        let mut mac = <Hmac<sha1::Sha1> as Mac>::new_from_slice(secret.as_bytes())
-            .map_err(S3Error::internal)?;
-        mac.update(policy.as_bytes());
-        let expected = B64.encode(mac.finalize().into_bytes());
+        let expected = nimbus_wire::sigv2::sign(&secret, policy.as_bytes());
         if !sigv4::constant_time_eq(expected.as_bytes(), signature.trim().as_bytes()) {
             return Err(S3Error::SignatureDoesNotMatch);
         }
