@@ -65,13 +65,11 @@ const MAX_IDLE_READERS: usize = 8;
 pub enum Blobs {
     /// Files under a directory, small blobs in the database.
     Disk {
-        /// `<data-dir>/s3`.
-        root: PathBuf,
         /// Whether to fsync files and directories.
         fsync: bool,
         /// Small blobs.
         small: Small,
-        /// Blob files open for reading, and emptied ones kept for reuse.
+        /// Blob files under `<data-dir>/s3`: those open for reading, and spares for reuse.
         files: Arc<Files>,
     },
     /// In memory (`--in-memory`).
@@ -166,7 +164,6 @@ impl Blobs {
         }
         std::fs::create_dir_all(&spare_dir)?;
         Ok(Blobs::Disk {
-            root: root.to_owned(),
             fsync: durability == Durability::Fsync,
             files: Arc::new(Files {
                 root: root.to_owned(),
@@ -253,9 +250,13 @@ impl Blobs {
     /// Removes every blob on disk that `live` does not name (a crash between a blob's rename
     /// and its metadata's commit leaves one). Returns how many were removed.
     pub fn collect_garbage(&self, live: &HashSet<String>) -> usize {
-        let Blobs::Disk { root, .. } = self else {
+        let Blobs::Disk {
+            files: blob_files, ..
+        } = self
+        else {
             return 0;
         };
+        let root = &blob_files.root;
         let mut removed = 0;
         let Ok(shards) = std::fs::read_dir(root.join("blobs")) else {
             return 0;
@@ -283,8 +284,8 @@ impl Blobs {
                 .cloned()
                 .map(BlobReader::Memory)
                 .ok_or_else(|| S3Error::internal(format!("blob {id} is missing"))),
-            Blobs::Disk { root, small, .. } if is_inline(id) => {
-                small.read(root, id).map(BlobReader::Memory)
+            Blobs::Disk { small, files, .. } if is_inline(id) => {
+                small.read(&files.root, id).map(BlobReader::Memory)
             }
             Blobs::Disk { files, .. } => files
                 .open(id)
@@ -377,6 +378,7 @@ const SPARE_BYTES_MAX: u64 = 512 * 1024 * 1024;
 /// a reader and choosing a file to reuse happen under one lock. Spare files are named by no
 /// metadata; [`Blobs::open`] clears them.
 pub struct Files {
+    /// `<data-dir>/s3`.
     root: PathBuf,
     spare_dir: PathBuf,
     state: Mutex<FilesState>,
