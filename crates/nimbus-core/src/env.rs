@@ -1,5 +1,6 @@
 //! What every service is constructed with.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::bus::ServiceBus;
@@ -20,6 +21,10 @@ pub struct ServiceEnv {
     pub default_account: AccountId,
     /// Whether `--auth strict` is on (services that check resource policies need it).
     pub strict_auth: bool,
+    /// The directory nimbus was started in, absolute: a relative path that reaches a service
+    /// at run time (a hot-reload code directory) is resolved against it, never against
+    /// whatever directory a child process happens to run in.
+    pub work_dir: PathBuf,
 }
 
 impl ServiceEnv {
@@ -32,6 +37,58 @@ impl ServiceEnv {
             region: crate::DEFAULT_REGION.into(),
             default_account: AccountId::default(),
             strict_auth: false,
+            work_dir: start_dir(),
         }
+    }
+
+    /// `path` made absolute against [`ServiceEnv::work_dir`] (unchanged if already absolute).
+    pub fn resolve_path(&self, path: &Path) -> PathBuf {
+        resolve_against(&self.work_dir, path)
+    }
+}
+
+/// The current directory, absolute; `/` if it cannot be read (it was deleted).
+pub fn start_dir() -> PathBuf {
+    std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"))
+}
+
+/// `path` joined onto `base` when relative, with `.` components removed (`..` is kept: the
+/// file system decides what it means).
+pub fn resolve_against(base: &Path, path: &Path) -> PathBuf {
+    use std::path::Component;
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        base.join(path)
+    };
+    joined
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_resolve_against_the_start_directory() {
+        let base = Path::new("/home/u/lab");
+        assert_eq!(
+            resolve_against(base, Path::new("./.nimbus")),
+            PathBuf::from("/home/u/lab/.nimbus")
+        );
+        assert_eq!(
+            resolve_against(base, Path::new("dp")),
+            PathBuf::from("/home/u/lab/dp")
+        );
+        assert_eq!(
+            resolve_against(base, Path::new("../fns/./a")),
+            PathBuf::from("/home/u/lab/../fns/a")
+        );
+        assert_eq!(
+            resolve_against(base, Path::new("/abs/x")),
+            PathBuf::from("/abs/x")
+        );
     }
 }

@@ -18,12 +18,16 @@ pub enum LogFormat {
     Json,
 }
 
-/// One access key accepted by `--auth strict`.
+/// One access key accepted by `--auth strict` (`[[credentials]]` in `nimbus.toml`, with
+/// kebab-case keys like every other key of the file; `access_key`/`secret_key` also read).
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct CredentialConfig {
     /// The access key id.
+    #[serde(alias = "access_key")]
     pub access_key: String,
     /// Its secret.
+    #[serde(alias = "secret_key")]
     pub secret_key: String,
     /// The account it acts in (the default account when absent).
     #[serde(default)]
@@ -298,6 +302,20 @@ mod tests {
             ..Default::default()
         });
         assert!(toml::from_str::<FileConfig>("prot = 1").is_err());
+    }
+
+    #[test]
+    fn file_credentials_use_the_documented_keys() {
+        for text in [
+            "[[credentials]]\naccess-key = \"AK\"\nsecret-key = \"S\"\naccount = \"111122223333\"\n",
+            "[[credentials]]\naccess_key = \"AK\"\nsecret_key = \"S\"\naccount = \"111122223333\"\n",
+        ] {
+            let f: FileConfig = toml::from_str(text).unwrap();
+            let c = Config::resolve(Overrides::default(), f).unwrap();
+            assert_eq!(c.credentials[0].access_key, "AK");
+            assert_eq!(c.credentials[0].secret_key, "S");
+        }
+        assert!(toml::from_str::<FileConfig>("[[credentials]]\nkey = \"AK\"\n").is_err());
     }
 
     #[test]

@@ -147,11 +147,6 @@ fn clap_exit(e: clap::Error) -> ExitCode {
 }
 
 async fn run(config: Config, started: Instant) -> ExitCode {
-    let where_ = if config.in_memory {
-        "in memory".to_owned()
-    } else {
-        format!("data in {}", config.data_dir.display())
-    };
     let sandbox = match Sandbox::start(config).await {
         Ok(s) => s,
         Err(e) => {
@@ -169,6 +164,10 @@ async fn run(config: Config, started: Instant) -> ExitCode {
         }
     };
     let ep = sandbox.endpoint().to_owned();
+    let where_ = match sandbox.data_dir() {
+        None => "in memory".to_owned(),
+        Some(dir) => format!("data in {}", dir.display()),
+    };
     println!(
         "nimbus {} ready on {ep} ({where_}, started in {} ms) - try: aws --endpoint-url {ep} sqs list-queues",
         env!("CARGO_PKG_VERSION"),

@@ -1,6 +1,7 @@
 //! Wiring: build the services, hand them to the gateway, listen.
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,6 +41,7 @@ pub enum StartError {
 pub struct Sandbox {
     server: Option<ServerHandle>,
     endpoint: String,
+    data_dir: Option<PathBuf>,
     lock: Option<DataDirLock>,
 }
 
@@ -54,13 +56,18 @@ impl Sandbox {
         config: Config,
         clock: SharedClock,
     ) -> Result<Sandbox, StartError> {
-        let lock = if config.in_memory {
-            None
-        } else {
-            Some(DataDirLock::acquire(&config.data_dir).map_err(StartError::DataDir)?)
+        // Every relative path is resolved here, once, against the directory nimbus was
+        // started in: function processes run in their task root, where `./.nimbus` would
+        // name something else.
+        let work_dir = nimbus_core::env::start_dir();
+        let data_dir = (!config.in_memory)
+            .then(|| nimbus_core::env::resolve_against(&work_dir, &config.data_dir));
+        let lock = match &data_dir {
+            None => None,
+            Some(dir) => Some(DataDirLock::acquire(dir).map_err(StartError::DataDir)?),
         };
         let storage = StorageConfig {
-            data_dir: (!config.in_memory).then(|| config.data_dir.clone()),
+            data_dir: data_dir.clone(),
             durability: config.durability,
         };
         let env = ServiceEnv {
@@ -70,6 +77,7 @@ impl Sandbox {
             region: config.region.clone(),
             default_account: config.account.clone(),
             strict_auth: config.auth == nimbus_gateway::AuthMode::Strict,
+            work_dir,
         };
         env.bus.register_credentials(Arc::new(config.auth_config()));
         let services = build_services(&env).await?;
@@ -98,6 +106,7 @@ impl Sandbox {
         Ok(Sandbox {
             server: Some(server),
             endpoint,
+            data_dir,
             lock,
         })
     }
@@ -105,6 +114,11 @@ impl Sandbox {
     /// `http://host:port`, what clients use as their endpoint URL.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+
+    /// The data directory, absolute (`None` with `--in-memory`).
+    pub fn data_dir(&self) -> Option<&Path> {
+        self.data_dir.as_deref()
     }
 
     /// The bound address.

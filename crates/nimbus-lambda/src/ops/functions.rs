@@ -492,14 +492,17 @@ impl LambdaService {
                 self.store_zip(key, revision, bytes).await
             }
             (None, Some(bucket), Some(key_or_path)) if bucket == HOT_RELOAD_BUCKET => {
-                let dir = PathBuf::from(&key_or_path);
-                if !dir.is_absolute() || !dir.is_dir() {
+                // A relative directory is relative to where nimbus was started, and is kept
+                // absolute, so it means the same after a restart from elsewhere.
+                let dir = self.env.resolve_path(&PathBuf::from(&key_or_path));
+                if key_or_path.is_empty() || !dir.is_dir() {
                     return Err(LambdaError::InvalidParameterValue(format!(
-                        "With S3Bucket={HOT_RELOAD_BUCKET}, S3Key must be the absolute path of an existing local directory; {key_or_path} is not."
+                        "With S3Bucket={HOT_RELOAD_BUCKET}, S3Key must be the path of an existing local directory (absolute, or relative to the directory nimbus was started in, {}); {key_or_path} is not.",
+                        self.env.work_dir.display()
                     )));
                 }
                 Ok(MaterializedCode {
-                    sha256: code::sha256_base64(key_or_path.as_bytes()),
+                    sha256: code::sha256_base64(dir.to_string_lossy().as_bytes()),
                     source: CodeSource::HotReload { dir },
                     size: 0,
                 })
