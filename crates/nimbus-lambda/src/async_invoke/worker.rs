@@ -216,9 +216,14 @@ impl LambdaService {
             queue.finish(&ev);
             return;
         }
+        let why = ev
+            .last
+            .as_ref()
+            .map(|l| crate::runtime::error_summary(l.payload.as_bytes()))
+            .unwrap_or_default();
         if ev.attempts > settings.max_retries {
             tracing::info!(function = %ev.key.name, request_id = %ev.id, attempts = ev.attempts,
-                "asynchronous invocation failed; retries exhausted");
+                "asynchronous invocation failed ({why}); retries exhausted");
             self.deliver_outcome(&ev, Condition::RetriesExhausted, &settings)
                 .await;
             queue.finish(&ev);
@@ -227,7 +232,7 @@ impl LambdaService {
         let wait = RETRY_DELAYS_MS[(ev.attempts as usize - 1).min(RETRY_DELAYS_MS.len() - 1)];
         ev.due_at = now.saturating_add(wait).min(expiry);
         tracing::info!(function = %ev.key.name, request_id = %ev.id, attempts = ev.attempts,
-            retry_in_ms = wait, "asynchronous invocation failed; will retry");
+            retry_in_ms = wait, "asynchronous invocation failed ({why}); will retry");
         queue.reschedule(ev);
     }
 }

@@ -462,10 +462,12 @@ impl Group {
                     kept.iter().map(|m| m.receipt_handle.clone()).collect()
                 }
             }
-            Ok(_) => {
-                tracing::debug!(
-                    "event source mapping {}: function error; {} messages return after their visibility timeout",
+            Ok(r) => {
+                tracing::info!(
+                    "event source mapping {}: {} failed ({}); {} messages return after their visibility timeout",
                     self.rec.uuid,
+                    self.rec.function.name,
+                    crate::runtime::error_summary(&r.payload),
                     kept.len()
                 );
                 Vec::new()

@@ -51,19 +51,36 @@ function patchConsole() {
   console.trace = write('TRACE');
 }
 
+const TASK_ROOT = path.resolve(process.env.LAMBDA_TASK_ROOT || process.cwd());
+const TASK_URL = url.pathToFileURL(TASK_ROOT).href;
+
+// Paths inside the task root read as AWS shows them, under /var/task.
+function shown(text) {
+  return String(text).split(TASK_URL + '/').join('file:///var/task/').split(TASK_ROOT + path.sep).join('/var/task/');
+}
+
+// A stack as AWS's runtime reports it: user code under /var/task, the runtime's own frames
+// (this file, Node's internals) left out.
+function stackLines(err) {
+  return String((err && err.stack) || '')
+    .split('\n')
+    .filter((l) => !(/^\s+at /.test(l) && (l.includes(__filename) || l.includes('(node:') || /at node:/.test(l))))
+    .map(shown);
+}
+
 function errorDoc(err) {
   if (err instanceof Error) {
     return {
       errorType: err.name || 'Error',
-      errorMessage: err.message,
-      trace: String(err.stack || '').split('\n'),
+      errorMessage: shown(err.message),
+      trace: stackLines(err),
     };
   }
   return { errorType: typeof err === 'string' ? 'string' : typeof err, errorMessage: String(err), trace: [] };
 }
 
 async function initError(errorType, message, err) {
-  const doc = { errorType, errorMessage: message, trace: err && err.stack ? String(err.stack).split('\n') : [] };
+  const doc = { errorType, errorMessage: shown(message), trace: err ? stackLines(err) : [] };
   process.stdout.write(`${new Date().toISOString()}\tundefined\tERROR\tUncaught Exception \t${JSON.stringify(doc)}\n`);
   await post('/init/error', doc, { 'Lambda-Runtime-Function-Error-Type': errorType });
   process.exit(1);

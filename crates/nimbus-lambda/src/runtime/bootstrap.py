@@ -44,22 +44,42 @@ def _post(path, payload, headers=None):
     return _request("POST", path, payload, h)
 
 
+_BOOTSTRAP = os.path.abspath(__file__)
+_TASK_ROOT = os.path.abspath(os.environ.get("LAMBDA_TASK_ROOT", os.getcwd()))
+
+
+def _shown(text):
+    """Paths inside the task root read as AWS shows them, under /var/task."""
+    return str(text).replace(_TASK_ROOT + os.sep, "/var/task/")
+
+
+def _stack_trace(tb):
+    """The formatted frames of a traceback as AWS's runtime reports them: the runtime's own
+    leading frames dropped, user code under /var/task, no column carets."""
+    frames = traceback.extract_tb(tb)
+    while frames and os.path.abspath(frames[0].filename) == _BOOTSTRAP:
+        frames = frames[1:]
+    return traceback.format_list(
+        [(_shown(f.filename), f.lineno, f.name, f.line) for f in frames]
+    )
+
+
 def _error_doc(exc, request_id=""):
-    tb = traceback.extract_tb(exc.__traceback__)
     return {
-        "errorMessage": str(exc),
+        "errorMessage": _shown(exc),
         "errorType": type(exc).__name__,
         "requestId": request_id,
-        "stackTrace": traceback.format_list(tb),
+        "stackTrace": _stack_trace(exc.__traceback__),
     }
 
 
 def _log_error(doc):
     lines = ["[ERROR] %s: %s" % (doc["errorType"], doc["errorMessage"])]
-    if doc.get("stackTrace"):
-        lines.append("Traceback (most recent call last):")
-        lines.extend(s.rstrip("\n") for s in doc["stackTrace"])
-    # One log event, as AWS's runtime writes it: carriage returns join the lines.
+    lines.append("Traceback (most recent call last):")
+    for frame in doc.get("stackTrace") or []:
+        lines.extend(frame.splitlines())
+    # One log event, as AWS's runtime writes it to stdout: carriage returns join the lines,
+    # and the log sink turns them back into line breaks inside the one event.
     sys.stdout.write("\r".join(lines) + "\n")
     sys.stdout.flush()
 
@@ -125,10 +145,12 @@ def _setup_logging():
     root.setLevel(logging.WARNING)
 
 
-def _init_error(error_type, message, exc=None):
-    doc = {"errorMessage": message, "errorType": error_type, "requestId": "", "stackTrace": []}
-    if exc is not None:
-        doc["stackTrace"] = traceback.format_list(traceback.extract_tb(exc.__traceback__))
+def _init_error(error_type, message, exc=None, trace=None):
+    doc = {"errorMessage": _shown(message), "errorType": error_type, "requestId": "", "stackTrace": []}
+    if trace is not None:
+        doc["stackTrace"] = trace
+    elif exc is not None:
+        doc["stackTrace"] = _stack_trace(exc.__traceback__)
     _log_error(doc)
     _post("/init/error", json.dumps(doc), {"Lambda-Runtime-Function-Error-Type": error_type})
     sys.exit(1)
@@ -136,19 +158,24 @@ def _init_error(error_type, message, exc=None):
 
 def _load_handler():
     handler = os.environ.get("_HANDLER", "")
-    task_root = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
-    sys.path.insert(0, task_root)
+    sys.path.insert(0, _TASK_ROOT)
     try:
         modname, fname = handler.rsplit(".", 1)
     except ValueError as e:
         _init_error("Runtime.MalformedHandlerName", "Bad handler '%s': %s" % (handler, e))
     modname = modname.replace("/", ".")
     try:
+        if modname.split(".")[0] in sys.builtin_module_names:
+            _init_error(
+                "Runtime.BuiltInModuleConflict",
+                "Cannot use built-in module %s as a handler module" % modname,
+            )
         module = importlib.import_module(modname)
     except ImportError as e:
         _init_error("Runtime.ImportModuleError", "Unable to import module '%s': %s" % (modname, e))
     except SyntaxError as e:
-        _init_error("Runtime.UserCodeSyntaxError", "Syntax error in module '%s': %s" % (modname, e), e)
+        trace = ['  File "%s" Line %s\n    %s' % (_shown(e.filename), e.lineno, (e.text or "").strip())]
+        _init_error("Runtime.UserCodeSyntaxError", "Syntax error in module '%s': %s" % (modname, e), trace=trace)
     except Exception as e:  # noqa: BLE001 - any failure at import is the function's init error
         _init_error(type(e).__name__, str(e), e)
     fn = getattr(module, fname, None)

@@ -195,6 +195,33 @@ impl Outcome {
     }
 }
 
+/// `errorType: first line of errorMessage` from a function error's payload, for the server
+/// log (the whole document and the traceback stay in the function's log stream).
+pub fn error_summary(payload: &[u8]) -> String {
+    const MAX: usize = 200;
+    let doc: serde_json::Value = serde_json::from_slice(payload).unwrap_or_default();
+    let field = |k: &str| doc.get(k).and_then(|v| v.as_str()).unwrap_or("");
+    let kind = match field("errorType") {
+        "" => "Unhandled",
+        t => t,
+    };
+    let first = field("errorMessage").lines().next().unwrap_or("").trim();
+    let mut line = if first.is_empty() {
+        kind.to_owned()
+    } else {
+        format!("{kind}: {first}")
+    };
+    if line.len() > MAX {
+        let mut cut = MAX;
+        while !line.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        line.truncate(cut);
+        line.push('…');
+    }
+    line
+}
+
 /// A running execution environment.
 #[async_trait]
 pub trait Environment: Send + Sync {
@@ -794,5 +821,35 @@ impl Executor {
             log_tail,
             log_stream: sink.stream().to_owned(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_summary_names_the_type_and_the_first_line() {
+        assert_eq!(
+            error_summary(
+                br#"{"errorType":"RuntimeError","errorMessage":"cannot process poison.txt\nmore"}"#
+            ),
+            "RuntimeError: cannot process poison.txt"
+        );
+        assert_eq!(
+            error_summary(br#"{"errorType":"Runtime.ExitError","errorMessage":""}"#),
+            "Runtime.ExitError"
+        );
+        assert_eq!(error_summary(b"not json"), "Unhandled");
+        assert!(
+            error_summary(
+                format!(
+                    r#"{{"errorType":"E","errorMessage":"{}"}}"#,
+                    "é".repeat(300)
+                )
+                .as_bytes()
+            )
+            .ends_with('…')
+        );
     }
 }

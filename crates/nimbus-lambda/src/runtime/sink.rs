@@ -53,9 +53,15 @@ impl LogSink {
         });
     }
 
-    /// Writes one line (a trailing newline is added if missing).
+    /// Writes one line of the process's output as one log event (a trailing newline is added
+    /// if missing). Carriage returns inside it become line breaks: runtimes join a multi-line
+    /// record (a traceback) with `\r` on stdout so that it stays one event, which CloudWatch
+    /// shows on several lines.
     pub fn line(&self, line: &str) {
-        let mut msg = line.to_owned();
+        let mut msg = line.replace('\r', "\n");
+        while msg.ends_with("\n\n") {
+            msg.pop();
+        }
         if !msg.ends_with('\n') {
             msg.push('\n');
         }
