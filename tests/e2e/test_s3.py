@@ -43,6 +43,57 @@ def test_boto3_object_round_trip_and_errors(nimbus):
     s3.delete_bucket(Bucket="e2e-boto3")
 
 
+def test_boto3_version_ids_on_a_bucket_without_versioning(nimbus):
+    """nimbus buckets never had versioning: `null` names the object, any other version id is
+    refused as AWS refuses it (a delete with one deletes nothing)."""
+    s3 = nimbus.client("s3")
+    s3.create_bucket(Bucket="e2e-version-ids")
+    body = bytes(i * 31 % 251 for i in range(100 * 1024))
+    etag = s3.put_object(Bucket="e2e-version-ids", Key="k", Body=body)["ETag"]
+    well_formed = "HPniJFCxqTsMuIH9KX8K8wEjNUgmABCD"
+    for version in (well_formed, "abc"):
+        for call in (s3.delete_object, s3.get_object, s3.get_object_tagging):
+            with pytest.raises(botocore.exceptions.ClientError) as e:
+                call(Bucket="e2e-version-ids", Key="k", VersionId=version)
+            err = e.value.response["Error"]
+            assert err["Code"] == "InvalidArgument", err
+            assert err["Message"] == "Invalid version id specified", err
+            assert err["ArgumentName"] == "versionId", err
+            assert err["ArgumentValue"] == version, err
+            assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            s3.head_object(Bucket="e2e-version-ids", Key="k", VersionId=version)
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    out = s3.delete_objects(
+        Bucket="e2e-version-ids",
+        Delete={"Objects": [{"Key": "k", "VersionId": well_formed}]},
+    )
+    assert out["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert out.get("Deleted", []) == []
+    assert out["Errors"] == [
+        {
+            "Key": "k",
+            "VersionId": well_formed,
+            "Code": "NoSuchVersion",
+            "Message": "The specified version does not exist.",
+        }
+    ]
+    # Every refusal left the object as it was, byte for byte.
+    got = s3.get_object(Bucket="e2e-version-ids", Key="k", VersionId="null")
+    assert "VersionId" not in got
+    assert got["ETag"] == etag
+    assert got["Body"].read() == body
+    versions = s3.list_object_versions(Bucket="e2e-version-ids")["Versions"]
+    assert [(v["Key"], v["VersionId"]) for v in versions] == [("k", "null")]
+    # `null` deletes it, as the listing's own version id.
+    out = s3.delete_objects(Bucket="e2e-version-ids", Delete={"Objects": [{"Key": "k", "VersionId": "null"}]})
+    assert out["Deleted"] == [{"Key": "k", "VersionId": "null"}]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s3.get_object(Bucket="e2e-version-ids", Key="k")
+    assert e.value.response["Error"]["Code"] == "NoSuchKey"
+    s3.delete_bucket(Bucket="e2e-version-ids")
+
+
 def test_boto3_upload_file_multipart_and_presign(nimbus, tmp_path):
     s3 = nimbus.client("s3")
     s3.create_bucket(Bucket="e2e-transfer")

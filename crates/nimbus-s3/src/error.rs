@@ -125,6 +125,17 @@ pub enum S3Error {
         /// `ArgumentName` / `ArgumentValue`.
         argument: Option<(String, String)>,
     },
+    /// 400 `InvalidArgument` for a version id that names no version: on a bucket that never
+    /// had versioning, anything but `null` ("Invalid version id specified"), and anywhere the
+    /// empty string ("Version id cannot be the empty string"). `argument` is where the id was
+    /// given (`versionId`, or `x-amz-copy-source` for a copy's source); `value` is the id.
+    #[error("InvalidArgument: version id {value:?} ({argument})")]
+    InvalidVersionId {
+        /// `ArgumentName`.
+        argument: &'static str,
+        /// `ArgumentValue`: the version id as given.
+        value: String,
+    },
     /// 400 `InvalidRequest`.
     #[error("InvalidRequest: {0}")]
     InvalidRequest(String),
@@ -378,6 +389,17 @@ impl From<S3Error> for ServiceError {
                 }
                 err
             }
+            InvalidVersionId { argument, value } => e(
+                BAD,
+                "InvalidArgument",
+                if value.is_empty() {
+                    "Version id cannot be the empty string"
+                } else {
+                    "Invalid version id specified"
+                },
+            )
+            .with_field("ArgumentName", argument)
+            .with_field("ArgumentValue", value),
             InvalidRequest(m) => e(BAD, "InvalidRequest", m),
             InvalidTag(m) => e(BAD, "InvalidTag", m),
             InvalidLocationConstraint(c) => e(

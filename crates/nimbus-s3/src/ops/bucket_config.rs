@@ -292,6 +292,7 @@ pub async fn get_bucket_acl(inner: &Inner, call: &mut Call) -> S3Result<Response
 pub async fn get_object_acl(inner: &Inner, call: &mut Call) -> S3Result<Response> {
     let key = call.key()?.to_owned();
     let owner = inner.with_bucket(call.bucket()?, |b| {
+        super::version_id::check_query(call)?;
         b.objects
             .get(&key)
             .map(|_| b.info.account.clone())

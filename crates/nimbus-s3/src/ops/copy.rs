@@ -8,39 +8,68 @@ use nimbus_wire::xml::Writer;
 use percent_encoding::percent_decode_str;
 
 use super::objects::{check_key, content_headers, refuse_sse_c, store_object, tagging_header};
-use super::{Call, XMLNS, set, xml, xml_time};
+use super::{Call, XMLNS, set, version_id, xml, xml_time};
 use crate::checksum::ChecksumAlgorithm;
 use crate::error::{S3Error, S3Result};
 use crate::model::{ObjectMeta, Part, StoredChecksum};
 use crate::store::blobs::BlobReader;
 use crate::{Inner, limits};
 
-/// The source named by `x-amz-copy-source`: `[/]bucket/key[?versionId=…]`, URL-encoded.
-fn copy_source(call: &Call) -> S3Result<(String, String)> {
+/// The source named by `x-amz-copy-source`.
+struct CopySource {
+    /// The source bucket.
+    bucket: String,
+    /// The source key.
+    key: String,
+    /// The `versionId` of the header's query, if it has one.
+    version: Option<String>,
+}
+
+/// Parses `x-amz-copy-source`: `[/]bucket/key[?versionId=…]`, URL-encoded.
+fn copy_source(call: &Call) -> S3Result<CopySource> {
     let raw = call.header("x-amz-copy-source").unwrap_or("");
     let (path, query) = match raw.split_once('?') {
         Some((p, q)) => (p, Some(q)),
         None => (raw, None),
     };
-    if let Some(q) = query
-        && let Some(v) = q.strip_prefix("versionId=")
-        && v != "null"
-    {
-        return Err(S3Error::invalid_argument_named(
-            "Invalid version id specified",
-            "x-amz-copy-source",
-            raw,
-        ));
-    }
+    let version = query.and_then(version_id::in_copy_source_query);
     let decoded = percent_decode_str(path).decode_utf8_lossy().into_owned();
     let trimmed = decoded.strip_prefix('/').unwrap_or(&decoded);
     match trimmed.split_once('/') {
-        Some((b, k)) if !b.is_empty() && !k.is_empty() => Ok((b.to_owned(), k.to_owned())),
+        Some((b, k)) if !b.is_empty() && !k.is_empty() => Ok(CopySource {
+            bucket: b.to_owned(),
+            key: k.to_owned(),
+            version,
+        }),
         _ => Err(S3Error::invalid_argument_named(
             "Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
             "x-amz-copy-source",
             raw,
         )),
+    }
+}
+
+/// Which copy is asking: AWS words a refused source version differently for each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CopyOp {
+    /// CopyObject.
+    Object,
+    /// UploadPartCopy.
+    Part,
+}
+
+/// Checks the source's version id (see [`version_id`]): only `null` names a version of a
+/// bucket without versioning. UploadPartCopy refuses any other id as `InvalidArgument`
+/// naming `x-amz-copy-source`; CopyObject answers AWS's bare `InvalidRequest` ("Invalid
+/// Request"), except for the empty id, which both refuse as `InvalidArgument`.
+fn check_source_version(version: &str, op: CopyOp) -> S3Result<()> {
+    match version_id::check(version, version_id::COPY_SOURCE_ARGUMENT) {
+        Err(S3Error::InvalidVersionId { value, .. })
+            if op == CopyOp::Object && !value.is_empty() =>
+        {
+            Err(S3Error::InvalidRequest("Invalid Request".into()))
+        }
+        r => r,
     }
 }
 
@@ -81,22 +110,30 @@ fn check_copy_conditions(call: &Call, src: &ObjectMeta) -> S3Result<()> {
     }
 }
 
-/// Looks up the source object, checks its conditions and opens its content.
-fn open_source(inner: &Inner, call: &Call) -> S3Result<(Arc<ObjectMeta>, BlobReader)> {
-    let (sb, sk) = copy_source(call)?;
+/// Looks up the source object (checking its version id), checks its conditions and opens
+/// its content.
+fn open_source(
+    inner: &Inner,
+    call: &Call,
+    op: CopyOp,
+) -> S3Result<(CopySource, Arc<ObjectMeta>, BlobReader)> {
+    let src = copy_source(call)?;
     let state = inner.store.state.read();
     let b = state
         .buckets
-        .get(&sb)
-        .ok_or_else(|| S3Error::NoSuchBucket(sb.clone()))?;
+        .get(&src.bucket)
+        .ok_or_else(|| S3Error::NoSuchBucket(src.bucket.clone()))?;
+    if let Some(v) = &src.version {
+        check_source_version(v, op)?;
+    }
     let meta = b
         .objects
-        .get(&sk)
+        .get(&src.key)
         .cloned()
-        .ok_or_else(|| S3Error::NoSuchKey(sk.clone()))?;
+        .ok_or_else(|| S3Error::NoSuchKey(src.key.clone()))?;
     check_copy_conditions(call, &meta)?;
     let reader = inner.store.blobs.open_reader(&meta.blob)?;
-    Ok((meta, reader))
+    Ok((src, meta, reader))
 }
 
 fn directive(call: &Call, name: &str) -> S3Result<bool> {
@@ -121,8 +158,8 @@ pub async fn copy_object(inner: &Inner, call: &mut Call) -> S3Result<Response> {
     inner.with_bucket(&bucket, |_| Ok(()))?;
     let replace_meta = directive(call, "x-amz-metadata-directive")?;
     let replace_tags = directive(call, "x-amz-tagging-directive")?;
-    let (src, reader) = open_source(inner, call)?;
-    let (sb, sk) = copy_source(call)?;
+    let (source, src, reader) = open_source(inner, call, CopyOp::Object)?;
+    let (sb, sk) = (source.bucket, source.key);
     if src.size > limits::MAX_PUT_SIZE {
         return Err(S3Error::InvalidRequest(format!(
             "The specified copy source is larger than the maximum allowable size for a copy source: {}",
@@ -248,7 +285,7 @@ pub async fn upload_part_copy(inner: &Inner, call: &mut Call) -> S3Result<Respon
     let upload_id = call.query.get("uploadId").unwrap_or("").to_owned();
     let number = super::multipart::part_number(call)?;
     let algo = super::multipart::upload_algorithm(inner, &bucket, &upload_id)?;
-    let (src, reader) = open_source(inner, call)?;
+    let (_, src, reader) = open_source(inner, call, CopyOp::Part)?;
     let (start, len) = copy_range(call, src.size)?;
     if len > limits::MAX_PUT_SIZE {
         return Err(S3Error::EntityTooLarge {

@@ -16,6 +16,7 @@ pub mod objects;
 pub mod post_object;
 pub mod tagging;
 pub mod unimplemented;
+pub mod version_id;
 
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use nimbus_core::RequestContext;

@@ -205,6 +205,7 @@ pub async fn upload_part(inner: &Inner, call: &mut Call) -> S3Result<Response> {
     let upload_id = call.query.get("uploadId").unwrap_or("").to_owned();
     let number = part_number(call)?;
     refuse_sse_c(call)?;
+    super::version_id::refuse_query(call)?;
     let upload_algo = inner.with_bucket(&bucket, |b| {
         b.uploads
             .get(&upload_id)

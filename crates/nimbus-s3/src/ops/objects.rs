@@ -399,7 +399,8 @@ pub async fn store_object(
     }
 }
 
-/// `GET` / `HEAD /{bucket}/{key}`.
+/// `GET` / `HEAD /{bucket}/{key}` (`?versionId=null` reads the same object: see
+/// [`super::version_id`]).
 pub async fn get_object(inner: &Inner, call: &mut Call, head: bool) -> S3Result<Response> {
     let bucket = call.bucket()?.to_owned();
     let key = call.key()?.to_owned();
@@ -410,6 +411,7 @@ pub async fn get_object(inner: &Inner, call: &mut Call, head: bool) -> S3Result<
             .buckets
             .get(&bucket)
             .ok_or_else(|| S3Error::NoSuchBucket(bucket.clone()))?;
+        super::version_id::check_query(call)?;
         let meta = b
             .objects
             .get(&key)
@@ -531,7 +533,8 @@ pub async fn stream_blob(reader: BlobReader, start: u64, len: u64) -> S3Result<n
     }
 }
 
-/// `DELETE /{bucket}/{key}`.
+/// `DELETE /{bucket}/{key}` (`?versionId=null` deletes the same object: see
+/// [`super::version_id`]).
 pub async fn delete_object(inner: &Inner, call: &mut Call) -> S3Result<Response> {
     let bucket = call.bucket()?.to_owned();
     let key = call.key()?.to_owned();
@@ -541,6 +544,9 @@ pub async fn delete_object(inner: &Inner, call: &mut Call) -> S3Result<Response>
             .buckets
             .get_mut(&bucket)
             .ok_or_else(|| S3Error::NoSuchBucket(bucket.clone()))?;
+        // A version id other than `null` names nothing here: refused before anything is
+        // looked at or removed.
+        super::version_id::check_query(call)?;
         if let Some(m) = call.header("if-match") {
             match b.objects.get(&key) {
                 None => return Err(S3Error::NoSuchKey(key)),

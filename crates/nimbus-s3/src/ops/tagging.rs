@@ -79,6 +79,7 @@ pub fn tagging_xml(tags: &[(String, String)]) -> String {
 pub async fn get_object_tagging(inner: &Inner, call: &mut Call) -> S3Result<Response> {
     let key = call.key()?.to_owned();
     let tags = inner.with_bucket(call.bucket()?, |b| {
+        super::version_id::check_query(call)?;
         b.objects
             .get(&key)
             .map(|o| o.tags.clone())
@@ -87,6 +88,7 @@ pub async fn get_object_tagging(inner: &Inner, call: &mut Call) -> S3Result<Resp
     Ok(xml(tagging_xml(&tags)))
 }
 
+/// Replaces the tags of the object (its null version: see [`super::version_id`]).
 async fn set_tags(inner: &Inner, call: &mut Call, tags: Vec<(String, String)>) -> S3Result<()> {
     let bucket = call.bucket()?.to_owned();
     let key = call.key()?.to_owned();
@@ -96,6 +98,7 @@ async fn set_tags(inner: &Inner, call: &mut Call, tags: Vec<(String, String)>) -
             .buckets
             .get_mut(&bucket)
             .ok_or_else(|| S3Error::NoSuchBucket(bucket.clone()))?;
+        super::version_id::check_query(call)?;
         let o = b
             .objects
             .get_mut(&key)

@@ -8,6 +8,7 @@ pub(crate) mod notifications;
 mod objects;
 mod protocol;
 mod strict;
+mod version_ids;
 
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
