@@ -1,6 +1,7 @@
 """End-to-end fixtures: start the built `nimbus` binary as a user would and drive it with
 boto3 and the AWS CLI (both pinned in requirements.txt)."""
 
+import io
 import os
 import re
 import shutil
@@ -8,6 +9,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 import boto3
@@ -80,13 +82,25 @@ def cli_env(access_key="test", secret_key="test"):
     return env
 
 
-def start_nimbus(*args, data_dir=None, timeout=10.0):
-    """Starts `nimbus up` on a free port; waits for its ready line."""
+def package(files):
+    """A function's zip package from {name: text}."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+    return buf.getvalue()
+
+
+def start_nimbus(*args, data_dir=None, cwd=None, timeout=10.0):
+    """Starts `nimbus up` on a free port in `cwd`; waits for its ready line. `data_dir`: a
+    fresh temporary directory when None, as given otherwise (relative paths too), and no
+    `--data-dir` flag at all when False."""
     if data_dir is None:
         data_dir = tempfile.mkdtemp(prefix="nimbus-e2e-")
     stderr_file = tempfile.NamedTemporaryFile(prefix="nimbus-e2e-stderr-", delete=False)
-    cmd = [str(BINARY), "up", "--port", "0", "--data-dir", str(data_dir), *args]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr_file, text=True)
+    dir_args = [] if data_dir is False else ["--data-dir", str(data_dir)]
+    cmd = [str(BINARY), "up", "--port", "0", *dir_args, *args]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr_file, text=True, cwd=cwd)
     deadline = time.time() + timeout
     line = proc.stdout.readline()
     if not line:

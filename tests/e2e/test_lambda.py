@@ -2,24 +2,16 @@
 binary, with the class's Python handler from functions/."""
 
 import base64
-import io
 import json
-import zipfile
 from pathlib import Path
 
 import botocore.exceptions
 import pytest
 
+from conftest import package
+
 ROOT = Path(__file__).resolve().parents[2]
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
-
-
-def package(files):
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, text in files.items():
-            z.writestr(name, text)
-    return buf.getvalue()
 
 
 def class_zip():

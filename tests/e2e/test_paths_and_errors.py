@@ -3,66 +3,19 @@ mean what they mean in the directory nimbus was started in; and a function that 
 why as AWS says it: the error type and message in nimbus's log, AWS's init error types, and
 tracebacks with the user's frames under /var/task."""
 
-import io
 import json
 import re
 import shutil
-import signal
-import subprocess
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 
-import boto3
 import pytest
-from botocore.config import Config
 
-from conftest import BINARY, READY
+from conftest import package, start_nimbus
 
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 HANDLER = "def lambda_handler(event, context):\n    return {'ok': event.get('n', 0) + 1}\n"
-
-
-def package(files):
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, text in files.items():
-            z.writestr(name, text)
-    return buf.getvalue()
-
-
-class Started:
-    """`nimbus up ARGS` run in `cwd` on a free port."""
-
-    def __init__(self, cwd, *args):
-        self.stderr_file = tempfile.NamedTemporaryFile(prefix="nimbus-paths-", delete=False)
-        self.proc = subprocess.Popen(
-            [str(BINARY), "up", "--port", "0", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=self.stderr_file, text=True
-        )
-        self.ready_line = self.proc.stdout.readline()
-        m = READY.search(self.ready_line)
-        if not m:
-            self.proc.wait(timeout=5)
-            raise AssertionError(f"no ready line ({self.ready_line!r}): {self.stderr()}")
-        self.endpoint = m.group(1)
-
-    def stderr(self):
-        return Path(self.stderr_file.name).read_text()
-
-    def client(self, service):
-        return boto3.client(
-            service,
-            endpoint_url=self.endpoint,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-            region_name="us-east-1",
-            config=Config(retries={"max_attempts": 1}),
-        )
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        assert self.proc.wait(timeout=20) == 0, self.stderr()
 
 
 @pytest.fixture
@@ -81,7 +34,7 @@ def invoke_ok(lam, name):
 
 @pytest.mark.parametrize("runtime", ["python3.12", "nodejs20.x"])
 def test_a_relative_data_dir_runs_functions(workdir, runtime):
-    n = Started(workdir, "--data-dir", "dp")
+    n = start_nimbus(data_dir="dp", cwd=workdir)
     try:
         assert f"(data in {workdir.resolve()}/dp," in n.ready_line, n.ready_line
         lam = n.client("lambda")
@@ -95,13 +48,13 @@ def test_a_relative_data_dir_runs_functions(workdir, runtime):
         )
         invoke_ok(lam, "rel")
     finally:
-        n.stop()
+        assert n.stop() == 0, n.stderr()
     assert (workdir / "dp" / "lambda").is_dir()
 
 
 def test_a_relative_config_file_and_its_relative_data_dir(workdir):
     (workdir / "lab.toml").write_text('data-dir = "state"\n')
-    n = Started(workdir, "--config", "lab.toml")
+    n = start_nimbus("--config", "lab.toml", data_dir=False, cwd=workdir)
     try:
         assert f"(data in {workdir.resolve()}/state," in n.ready_line, n.ready_line
         lam = n.client("lambda")
@@ -114,13 +67,13 @@ def test_a_relative_config_file_and_its_relative_data_dir(workdir):
         )
         invoke_ok(lam, "cfg")
     finally:
-        n.stop()
+        assert n.stop() == 0, n.stderr()
 
 
 def test_a_relative_hot_reload_directory(workdir):
     (workdir / "fn").mkdir()
     (workdir / "fn" / "lambda_function.py").write_text(HANDLER)
-    n = Started(workdir, "--data-dir", "dp")
+    n = start_nimbus(data_dir="dp", cwd=workdir)
     try:
         lam = n.client("lambda")
         lam.create_function(
@@ -141,7 +94,7 @@ def test_a_relative_hot_reload_directory(workdir):
             )
         assert str(workdir.resolve()) in e.value.response["Error"]["Message"]
     finally:
-        n.stop()
+        assert n.stop() == 0, n.stderr()
 
 
 def test_handler_errors_read_as_aws_prints_them(nimbus):
