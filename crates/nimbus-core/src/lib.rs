@@ -3,14 +3,13 @@
 //! Every service crate depends on this crate and on nothing of the other services: the
 //! identifiers of AWS (account ids, regions, ARNs), the [`clock::Clock`] every timed
 //! behaviour goes through, the [`context::RequestContext`] the gateway attaches to each
-//! request, the storage settings, and the small traits in [`bus`] and [`bus_objects`] through
+//! request, the storage settings, and the small traits in [`bus`] through
 //! which one service reaches another (S3 notifying SQS, Lambda polling SQS, Lambda reading its
 //! code from S3) without an HTTP round trip.
 
 pub mod account;
 pub mod arn;
 pub mod bus;
-pub mod bus_objects;
 pub mod clock;
 pub mod context;
 pub mod env;

@@ -3,12 +3,13 @@
 
 use nimbus_wire::xml::Writer;
 
+use crate::OpResult;
 use crate::error::IamError;
 use crate::limits;
 use crate::pagination::{paginate, write_truncation};
 use crate::params::{self, Params};
 use crate::policies::{self, policy_arn_param, policy_not_found};
-use crate::roles::{OpResult, require_role};
+use crate::roles::require_role;
 use crate::store::Tx;
 
 /// AttachRolePolicy: the caller's customer managed policies and any

@@ -33,14 +33,17 @@ mod role_policies;
 mod roles;
 mod store;
 mod sts;
+mod tags;
 
 pub use error::{IamError, StsError};
 pub use sts::STS_XMLNS;
 
 use params::Params;
-use roles::OpResult;
 use store::Store;
 use sts::{StsAction, StsCall};
+
+/// What an operation puts inside its `<…Result>` element; `None` for actions without one.
+pub(crate) type OpResult = Result<Option<String>, IamError>;
 
 /// IAM's XML namespace, on responses and error documents.
 pub const IAM_XMLNS: &str = "https://iam.amazonaws.com/doc/2010-05-08/";

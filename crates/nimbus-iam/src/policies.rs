@@ -8,14 +8,15 @@ use nimbus_core::Arn;
 use nimbus_core::timefmt::iso8601_secs;
 use nimbus_wire::xml::Writer;
 
+use crate::OpResult;
 use crate::document;
 use crate::error::IamError;
 use crate::limits;
 use crate::managed::{self, AwsManagedPolicy};
 use crate::pagination::{paginate, write_truncation};
 use crate::params::{self, Params};
-use crate::roles::{OpResult, add_tags, tag_keys, tag_list_result, write_tags};
 use crate::store::{PolicyRecord, TagTarget, Tx};
+use crate::tags::{add_tags, tag_keys, tag_list_result, write_tags};
 
 /// The one version every policy has.
 pub(crate) const DEFAULT_VERSION: &str = "v1";

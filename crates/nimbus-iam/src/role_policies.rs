@@ -2,12 +2,13 @@
 
 use nimbus_wire::xml::Writer;
 
+use crate::OpResult;
 use crate::document;
 use crate::error::IamError;
 use crate::limits;
 use crate::pagination::{paginate, write_truncation};
 use crate::params::{self, Params};
-use crate::roles::{OpResult, require_role};
+use crate::roles::require_role;
 use crate::store::Tx;
 
 fn no_such_role_policy(name: &str) -> IamError {

@@ -5,6 +5,7 @@
 use nimbus_core::timefmt::iso8601_secs;
 use nimbus_wire::xml::Writer;
 
+use crate::OpResult;
 use crate::document;
 use crate::error::IamError;
 use crate::limits;
@@ -12,9 +13,7 @@ use crate::pagination::{paginate, write_truncation};
 use crate::params::{self, Params};
 use crate::policies::{self, ManagedPolicy};
 use crate::store::{RoleRecord, TagTarget, Tx};
-
-/// What an operation puts inside its `<…Result>` element; `None` for actions without one.
-pub(crate) type OpResult = Result<Option<String>, IamError>;
+use crate::tags::{add_tags, tag_keys, tag_list_result, write_tags};
 
 /// `NoSuchEntity` for a role that does not exist, in AWS's words.
 pub(crate) fn no_such_role(name: &str) -> IamError {
@@ -59,21 +58,6 @@ fn write_role(w: &mut Writer, r: &RoleRecord, tags: &[(String, String)], view: R
         write_tags(w, tags);
         w.empty("RoleLastUsed");
     }
-}
-
-/// `<Tags><member><Key/><Value/></member>…</Tags>`, left out when there are none.
-pub(crate) fn write_tags(w: &mut Writer, tags: &[(String, String)]) {
-    if tags.is_empty() {
-        return;
-    }
-    w.open("Tags");
-    for (k, v) in tags {
-        w.open("member")
-            .elem("Key", k)
-            .elem("Value", v)
-            .close("member");
-    }
-    w.close("Tags");
 }
 
 fn role_result(tx: &Tx<'_>, r: &RoleRecord) -> OpResult {
@@ -279,71 +263,12 @@ pub(crate) fn tag_role(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
     Ok(None)
 }
 
-/// Adds `tags` to an entity within the tag quota.
-pub(crate) fn add_tags(
-    tx: &Tx<'_>,
-    target: TagTarget,
-    entity: &str,
-    tags: &[(String, String)],
-) -> Result<(), IamError> {
-    let existing = tx.tags(target, entity)?;
-    let added = tags
-        .iter()
-        .filter(|(k, _)| !existing.iter().any(|(e, _)| e.eq_ignore_ascii_case(k)))
-        .count();
-    if existing.len() + added > limits::TAGS_PER_ENTITY {
-        return Err(IamError::LimitExceeded(
-            "The number of tags has reached the maximum limit.".into(),
-        ));
-    }
-    tx.put_tags(target, entity, tags)
-}
-
-/// Reads and validates `TagKeys.member.N`.
-pub(crate) fn tag_keys(p: &Params<'_>) -> Result<Vec<String>, IamError> {
-    let keys = p.list("TagKeys");
-    if keys.is_empty() {
-        return Err(IamError::missing("TagKeys"));
-    }
-    if keys.len() > limits::TAGS_PER_ENTITY {
-        return Err(IamError::constraint(
-            "TagKeys",
-            "[…]",
-            &format!(
-                "Member must have length less than or equal to {}",
-                limits::TAGS_PER_ENTITY
-            ),
-        ));
-    }
-    for k in &keys {
-        params::tag_key(k)?;
-    }
-    Ok(keys)
-}
-
 /// UntagRole.
 pub(crate) fn untag_role(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
     let role = require_role(tx, p)?;
     let keys = tag_keys(p)?;
     tx.remove_tags(TagTarget::Role, &role.name, &keys)?;
     Ok(None)
-}
-
-/// Writes a paginated tag list result (ListRoleTags, ListPolicyTags).
-pub(crate) fn tag_list_result(tags: Vec<(String, String)>, p: &Params<'_>) -> OpResult {
-    let page = p.page()?;
-    let paged = paginate(tags, |(k, _)| k.to_lowercase(), &page)?;
-    let mut w = Writer::new();
-    w.open("Tags");
-    for (k, v) in &paged.items {
-        w.open("member")
-            .elem("Key", k)
-            .elem("Value", v)
-            .close("member");
-    }
-    w.close("Tags");
-    write_truncation(&mut w, &paged.next_marker);
-    Ok(Some(w.finish()))
 }
 
 /// ListRoleTags.

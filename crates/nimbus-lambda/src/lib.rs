@@ -225,7 +225,7 @@ impl LambdaService {
         object: &str,
         version: Option<&str>,
     ) -> Result<Vec<u8>, LambdaError> {
-        use nimbus_core::bus_objects::{ENTITY_TOO_LARGE, ObjectError};
+        use nimbus_core::bus::objects::{ENTITY_TOO_LARGE, ObjectError};
         let s3 = self.env.bus.objects().map_err(|_| {
             LambdaError::InvalidParameterValue(format!(
                 "Error occurred while GetObject. S3 Error Code: ServiceUnavailable. S3 Error Message: S3 is not running in this nimbus, so s3://{bucket}/{object} cannot be read; upload the package as ZipFile."

@@ -166,7 +166,7 @@ pub struct FunctionRecord {
     pub reserved_concurrency: Option<u32>,
     /// The asynchronous invocation configuration (`PutFunctionEventInvokeConfig`), if set.
     #[serde(default)]
-    pub event_invoke_config: Option<crate::async_invoke::EventInvokeConfig>,
+    pub event_invoke_config: Option<EventInvokeConfig>,
 }
 
 impl FunctionRecord {
@@ -361,6 +361,49 @@ impl FunctionRef {
             name: name.to_owned(),
             qualifier,
         })
+    }
+}
+
+/// A function's asynchronous invocation configuration (`FunctionEventInvokeConfig`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventInvokeConfig {
+    /// `MaximumRetryAttempts`, if set.
+    pub maximum_retry_attempts: Option<u32>,
+    /// `MaximumEventAgeInSeconds`, if set.
+    pub maximum_event_age_in_seconds: Option<u32>,
+    /// `DestinationConfig.OnSuccess.Destination`, if set.
+    pub on_success: Option<String>,
+    /// `DestinationConfig.OnFailure.Destination`, if set.
+    pub on_failure: Option<String>,
+    /// `LastModified`, ms since the epoch.
+    pub last_modified: u64,
+}
+
+impl EventInvokeConfig {
+    /// `FunctionEventInvokeConfig` as the API returns it, for the function's ARN qualified
+    /// with `$LATEST`.
+    pub fn to_json(&self, qualified_arn: &str) -> Value {
+        let mut v = serde_json::Map::new();
+        v.insert(
+            "LastModified".into(),
+            json!(self.last_modified as f64 / 1000.0),
+        );
+        v.insert("FunctionArn".into(), json!(qualified_arn));
+        if let Some(n) = self.maximum_retry_attempts {
+            v.insert("MaximumRetryAttempts".into(), json!(n));
+        }
+        if let Some(n) = self.maximum_event_age_in_seconds {
+            v.insert("MaximumEventAgeInSeconds".into(), json!(n));
+        }
+        let dest = |d: &Option<String>| match d {
+            Some(arn) => json!({ "Destination": arn }),
+            None => json!({}),
+        };
+        v.insert(
+            "DestinationConfig".into(),
+            json!({ "OnSuccess": dest(&self.on_success), "OnFailure": dest(&self.on_failure) }),
+        );
+        Value::Object(v)
     }
 }
 

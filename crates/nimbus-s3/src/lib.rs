@@ -9,7 +9,7 @@
 //!   checksums, signed chunks), verified as it streams;
 //! - [`store`]: the state, its SQLite persistence and the blobs;
 //! - [`notify`]: notification configurations, event records, the outbox;
-//! - [`object_reader`]: objects read by other services through `core::bus_objects` (Lambda
+//! - [`object_reader`]: objects read by other services through `core::bus::objects` (Lambda
 //!   code packages from S3);
 //! - [`error`]: [`error::S3Error`], mapped once into `ServiceError`.
 

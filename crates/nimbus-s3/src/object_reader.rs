@@ -7,7 +7,7 @@ use std::sync::{Arc, Weak};
 use async_trait::async_trait;
 use bytes::Bytes;
 use nimbus_core::bus::DeliveryError;
-use nimbus_core::bus_objects::{ENTITY_TOO_LARGE, INVALID_ARGUMENT, ObjectError, ObjectReader};
+use nimbus_core::bus::objects::{ENTITY_TOO_LARGE, INVALID_ARGUMENT, ObjectError, ObjectReader};
 use nimbus_core::{AccountId, ServiceEnv};
 
 use crate::Inner;

@@ -1,11 +1,13 @@
 //! SQS's input rules with AWS's exact errors: queue names, message bodies and sizes, batch
 //! entry ids, the numeric request parameters of SendMessage / ReceiveMessage /
-//! ChangeMessageVisibility, and queue attributes ([`QueueAttributes`]: every settable
+//! ChangeMessageVisibility, queue tags, and queue attributes ([`QueueAttributes`]: every settable
 //! attribute, typed, with AWS's defaults, ranges and messages).
 //!
 //! RedrivePolicy and RedriveAllowPolicy are validated for shape here (JSON, ARNs, ranges);
 //! whether the dead-letter queue exists, has the same type and allows the source is the
 //! engine's business.
+
+use std::collections::BTreeMap;
 
 use nimbus_core::Arn;
 
@@ -214,6 +216,47 @@ fn in_range(value: i64, min: i64, max: i64) -> Option<u32> {
     } else {
         None
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Tags
+// ---------------------------------------------------------------------------------------
+
+/// Most tags a queue may carry.
+pub const MAX_TAGS: usize = 50;
+
+/// Checks tags against AWS's rules (keys 1–128 characters, values up to 256, no `aws:`
+/// prefix, at most 50 per queue counting the `existing` ones it does not replace) and
+/// returns them as a map.
+pub fn validate_tags(
+    tags: &[(String, String)],
+    existing: usize,
+) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for (k, v) in tags {
+        if k.is_empty() || k.chars().count() > 128 {
+            return Err(SqsError::invalid_parameter_value(format!(
+                "Tag key must be between 1 and 128 characters long: {k}"
+            )));
+        }
+        if v.chars().count() > 256 {
+            return Err(SqsError::invalid_parameter_value(format!(
+                "Tag value must be at most 256 characters long: {v}"
+            )));
+        }
+        if k.to_ascii_lowercase().starts_with("aws:") {
+            return Err(SqsError::invalid_parameter_value(format!(
+                "Tag keys must not start with the reserved prefix aws: {k}"
+            )));
+        }
+        out.insert(k.clone(), v.clone());
+    }
+    if out.len() + existing > MAX_TAGS {
+        return Err(SqsError::invalid_parameter_value(format!(
+            "Too many tags added for queue. A queue can have at most {MAX_TAGS} tags."
+        )));
+    }
+    Ok(out)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -21,8 +21,7 @@ pub mod destinations;
 pub mod queue;
 pub mod worker;
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::model::FunctionRecord;
 use nimbus_core::bus::InvokeCaller;
@@ -45,49 +44,6 @@ pub const MAX_QUEUED_EVENTS: usize = 100_000;
 pub const MAX_QUEUED_BYTES: usize = 512 * 1024 * 1024;
 /// The most asynchronous invocations the worker runs at once, over all functions.
 pub const MAX_CONCURRENT_DISPATCH: usize = 64;
-
-/// A function's asynchronous invocation configuration (`FunctionEventInvokeConfig`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EventInvokeConfig {
-    /// `MaximumRetryAttempts`, if set.
-    pub maximum_retry_attempts: Option<u32>,
-    /// `MaximumEventAgeInSeconds`, if set.
-    pub maximum_event_age_in_seconds: Option<u32>,
-    /// `DestinationConfig.OnSuccess.Destination`, if set.
-    pub on_success: Option<String>,
-    /// `DestinationConfig.OnFailure.Destination`, if set.
-    pub on_failure: Option<String>,
-    /// `LastModified`, ms since the epoch.
-    pub last_modified: u64,
-}
-
-impl EventInvokeConfig {
-    /// `FunctionEventInvokeConfig` as the API returns it, for the function's ARN qualified
-    /// with `$LATEST`.
-    pub fn to_json(&self, qualified_arn: &str) -> Value {
-        let mut v = serde_json::Map::new();
-        v.insert(
-            "LastModified".into(),
-            json!(self.last_modified as f64 / 1000.0),
-        );
-        v.insert("FunctionArn".into(), json!(qualified_arn));
-        if let Some(n) = self.maximum_retry_attempts {
-            v.insert("MaximumRetryAttempts".into(), json!(n));
-        }
-        if let Some(n) = self.maximum_event_age_in_seconds {
-            v.insert("MaximumEventAgeInSeconds".into(), json!(n));
-        }
-        let dest = |d: &Option<String>| match d {
-            Some(arn) => json!({ "Destination": arn }),
-            None => json!({}),
-        };
-        v.insert(
-            "DestinationConfig".into(),
-            json!({ "OnSuccess": dest(&self.on_success), "OnFailure": dest(&self.on_failure) }),
-        );
-        Value::Object(v)
-    }
-}
 
 /// The settings one event runs with: the function's configuration or AWS's defaults.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -226,6 +182,7 @@ pub fn policy_allows(f: &FunctionRecord, caller: &InvokeCaller) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn wildcards() {

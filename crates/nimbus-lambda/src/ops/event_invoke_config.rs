@@ -8,9 +8,8 @@ use nimbus_core::Arn;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::async_invoke::EventInvokeConfig;
 use crate::error::LambdaError;
-use crate::model::{FunctionKey, LATEST};
+use crate::model::{EventInvokeConfig, FunctionKey, LATEST};
 use crate::{Ctx, LambdaService};
 
 const DESTINATION_PATTERN: &str = "$|kafka://([^.]([a-zA-Z0-9\\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)";

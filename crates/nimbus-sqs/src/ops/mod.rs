@@ -12,13 +12,29 @@ use bytes::Bytes;
 use nimbus_core::RequestContext;
 use nimbus_wire::query::QueryParams;
 use nimbus_wire::{Protocol, Request, RequestBody, Response, json, query, xml};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::SqsService;
 use crate::engine::queue::{Queue, QueueKey};
 use crate::error::{Result, SqsError};
 use crate::url::parse_queue_url;
+
+/// Input of operations that name only a queue.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct QueueUrlInput {
+    /// The queue's URL.
+    pub queue_url: Option<String>,
+}
+
+impl Input for QueueUrlInput {
+    fn from_query(p: &QueryParams) -> Result<Self> {
+        Ok(QueueUrlInput {
+            queue_url: query_str(p, "QueueUrl"),
+        })
+    }
+}
 
 /// A request as the operations see it: what they need of the gateway's [`Request`], in a
 /// form that can be shared across awaits.

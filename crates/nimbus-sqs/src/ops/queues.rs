@@ -9,15 +9,14 @@ use nimbus_wire::{Response, xml};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Input, Output, parse, query_attribute_map, query_int, query_str, required, resolve_queue,
-    respond, respond_empty,
+    Input, Output, QueueUrlInput, parse, query_attribute_map, query_int, query_str, required,
+    resolve_queue, respond, respond_empty,
 };
 use crate::SqsService;
 use crate::engine::queue::QueueKey;
 use crate::error::{Result, SqsError};
 use crate::ops::Call;
-use crate::ops::tags::validate_tags;
-use crate::validate::{self, QueueAttributes};
+use crate::validate::{self, QueueAttributes, validate_tags};
 
 /// A string-to-string map that keeps the order it was given in (attributes, tags).
 pub type Pairs = Vec<(String, String)>;
@@ -121,22 +120,6 @@ pub async fn create_queue(svc: &SqsService, req: &Call) -> Result<Response> {
 }
 
 // ---------------------------------------------------------------- DeleteQueue / PurgeQueue
-
-/// Input of operations that name only a queue.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
-pub struct QueueUrlInput {
-    /// The queue's URL.
-    pub queue_url: Option<String>,
-}
-
-impl Input for QueueUrlInput {
-    fn from_query(p: &QueryParams) -> Result<Self> {
-        Ok(QueueUrlInput {
-            queue_url: query_str(p, "QueueUrl"),
-        })
-    }
-}
 
 /// DeleteQueue.
 pub async fn delete_queue(svc: &SqsService, req: &Call) -> Result<Response> {

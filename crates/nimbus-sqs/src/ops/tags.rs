@@ -1,4 +1,5 @@
-//! TagQueue, UntagQueue, ListQueueTags (and the tag rules CreateQueue shares).
+//! TagQueue, UntagQueue, ListQueueTags (the tag rules, which CreateQueue shares, are in
+//! [`crate::validate::validate_tags`]).
 
 use std::collections::BTreeMap;
 
@@ -10,43 +11,7 @@ use super::{Input, Output, parse, query_str, resolve_queue, respond, respond_emp
 use crate::SqsService;
 use crate::error::{Result, SqsError};
 use crate::ops::Call;
-
-/// Most tags a queue may carry.
-pub const MAX_TAGS: usize = 50;
-
-/// Checks tags against AWS's rules (keys 1–128 characters, values up to 256, no `aws:`
-/// prefix, at most 50 per queue counting the `existing` ones it does not replace) and
-/// returns them as a map.
-pub fn validate_tags(
-    tags: &[(String, String)],
-    existing: usize,
-) -> Result<BTreeMap<String, String>> {
-    let mut out = BTreeMap::new();
-    for (k, v) in tags {
-        if k.is_empty() || k.chars().count() > 128 {
-            return Err(SqsError::invalid_parameter_value(format!(
-                "Tag key must be between 1 and 128 characters long: {k}"
-            )));
-        }
-        if v.chars().count() > 256 {
-            return Err(SqsError::invalid_parameter_value(format!(
-                "Tag value must be at most 256 characters long: {v}"
-            )));
-        }
-        if k.to_ascii_lowercase().starts_with("aws:") {
-            return Err(SqsError::invalid_parameter_value(format!(
-                "Tag keys must not start with the reserved prefix aws: {k}"
-            )));
-        }
-        out.insert(k.clone(), v.clone());
-    }
-    if out.len() + existing > MAX_TAGS {
-        return Err(SqsError::invalid_parameter_value(format!(
-            "Too many tags added for queue. A queue can have at most {MAX_TAGS} tags."
-        )));
-    }
-    Ok(out)
-}
+use crate::validate::validate_tags;
 
 /// TagQueue input.
 #[derive(Deserialize, Default)]
@@ -128,7 +93,7 @@ pub async fn untag_queue(svc: &SqsService, req: &Call) -> Result<Response> {
 }
 
 /// ListQueueTags input.
-pub type ListQueueTagsInput = super::queues::QueueUrlInput;
+pub type ListQueueTagsInput = super::QueueUrlInput;
 
 /// ListQueueTags output.
 #[derive(Serialize)]

@@ -1,7 +1,7 @@
 //! S3 as other services see it: reading an object's content in-process.
 //!
 //! Lambda fetches function packages named by `S3Bucket`/`S3Key` through [`ObjectReader`],
-//! which S3 implements and registers on the [`crate::bus::ServiceBus`]. A failed read
+//! which S3 implements and registers on the [`super::ServiceBus`]. A failed read
 //! carries S3's own error code and message (see [`ObjectError`]), so a caller can report it
 //! the way AWS does (`S3 Error Code: NoSuchKey. S3 Error Message: The specified key does not
 //! exist.`).
@@ -9,8 +9,8 @@
 use async_trait::async_trait;
 use bytes::Bytes;
 
+use super::DeliveryError;
 use crate::AccountId;
-use crate::bus::DeliveryError;
 
 /// S3's `NoSuchBucket` code.
 pub const NO_SUCH_BUCKET: &str = "NoSuchBucket";

@@ -2,16 +2,18 @@
 //!
 //! S3 delivers event notifications to SQS and Lambda, Lambda sends destination records to SQS
 //! and polls queues for event source mappings, and reads function packages out of S3
-//! ([`crate::bus_objects::ObjectReader`]). None of them depends on another's crate: each
+//! ([`objects::ObjectReader`]). None of them depends on another's crate: each
 //! service that can be reached implements one of these traits, the `nimbus` binary registers
 //! the implementations in a [`ServiceBus`], and callers look them up there.
+
+pub mod objects;
 
 use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 
 use crate::Arn;
-use crate::bus_objects::ObjectReader;
+use objects::ObjectReader;
 
 /// Why a delivery between services failed.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
