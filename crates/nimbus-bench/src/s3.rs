@@ -334,10 +334,10 @@ pub async fn run(args: Args) -> Result<(), String> {
     if scenarios.contains(&"list") {
         list_scenario(&endpoint, c, d, args.keys).await?;
     }
-    if let Some(s) = &_server {
-        if let Some(rss) = s.rss_mib() {
-            println!("# server RSS {rss:.0} MiB");
-        }
+    if let Some(s) = &_server
+        && let Some(rss) = s.rss_mib()
+    {
+        println!("# server RSS {rss:.0} MiB");
     }
     Ok(())
 }

@@ -299,13 +299,13 @@ pub async fn run(args: Args) -> Result<(), String> {
             )
             .await?;
             s.report(&format!("Receive(10) at depth {depth}"), "msgs", el);
-            if let Some(srv) = &server {
-                if depth == args.deep {
-                    println!(
-                        "# RSS with {depth} messages queued: {:.0} MiB",
-                        srv.rss_mib().unwrap_or(0.0)
-                    );
-                }
+            if let Some(srv) = &server
+                && depth == args.deep
+            {
+                println!(
+                    "# RSS with {depth} messages queued: {:.0} MiB",
+                    srv.rss_mib().unwrap_or(0.0)
+                );
             }
         }
     }

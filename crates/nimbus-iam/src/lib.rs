@@ -11,8 +11,6 @@
 //! error is an [`error::IamError`] or [`error::StsError`], mapped once into
 //! `nimbus_wire::ServiceError`.
 
-#![warn(missing_docs)]
-
 use std::sync::Arc;
 
 use async_trait::async_trait;

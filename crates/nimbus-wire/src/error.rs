@@ -200,22 +200,22 @@ pub fn render(
         body::response(err.status, content_type, bytes)
     };
     let h = resp.headers_mut();
-    if matches!(protocol, Protocol::AwsJson1_0 | Protocol::AwsJson1_1) {
-        if let Some(q) = &err.query_code {
-            let fault = if err.sender_fault {
-                "Sender"
-            } else {
-                "Receiver"
-            };
-            if let Ok(v) = HeaderValue::from_str(&format!("{q};{fault}")) {
-                h.insert("x-amzn-query-error", v);
-            }
+    if matches!(protocol, Protocol::AwsJson1_0 | Protocol::AwsJson1_1)
+        && let Some(q) = &err.query_code
+    {
+        let fault = if err.sender_fault {
+            "Sender"
+        } else {
+            "Receiver"
+        };
+        if let Ok(v) = HeaderValue::from_str(&format!("{q};{fault}")) {
+            h.insert("x-amzn-query-error", v);
         }
     }
-    if protocol == Protocol::RestJson1 {
-        if let Ok(v) = HeaderValue::from_str(&err.code) {
-            h.insert("x-amzn-errortype", v);
-        }
+    if protocol == Protocol::RestJson1
+        && let Ok(v) = HeaderValue::from_str(&err.code)
+    {
+        h.insert("x-amzn-errortype", v);
     }
     for (k, v) in &err.headers {
         h.insert(k.clone(), v.clone());

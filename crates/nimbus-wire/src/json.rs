@@ -7,6 +7,7 @@ use crate::{Protocol, Response, ServiceError, body};
 
 /// Parses a JSON request body. An empty body reads as `{}`, as AWS's JSON services accept.
 /// Malformed JSON or a shape mismatch is AWS's `SerializationException`.
+#[allow(clippy::result_large_err)] // ServiceError is every service's error type; errors are the cold path
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ServiceError> {
     let bytes: &[u8] = if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         b"{}"

@@ -210,13 +210,13 @@ impl Config {
             });
         }
         for c in &credentials {
-            if let Some(a) = &c.account {
-                if AccountId::parse(a).is_none() {
-                    return Err(ConfigError(format!(
-                        "invalid account '{a}' for access key {}: expected 12 digits",
-                        c.access_key
-                    )));
-                }
+            if let Some(a) = &c.account
+                && AccountId::parse(a).is_none()
+            {
+                return Err(ConfigError(format!(
+                    "invalid account '{a}' for access key {}: expected 12 digits",
+                    c.access_key
+                )));
             }
         }
         if auth == AuthMode::Strict && credentials.is_empty() {

@@ -102,6 +102,7 @@ impl Drop for ProcessEnv {
 
 fn kill_group(pid: i32) {
     if pid > 0 {
+        #[allow(unsafe_code)] // libc has no safe kill(2)
         // SAFETY: kill(2) with a negative pid signals the process group we created for this
         // environment (`process_group(0)` makes the child its leader); no memory is touched.
         unsafe {
@@ -166,6 +167,7 @@ fn rss_kb(pid: i32) -> u64 {
 /// Bytes waiting in a pipe.
 fn pending_bytes(fd: i32) -> i32 {
     let mut n: libc::c_int = 0;
+    #[allow(unsafe_code)] // libc has no safe ioctl(2)
     // SAFETY: FIONREAD writes one int through the pointer we pass, which is valid.
     let r = unsafe { libc::ioctl(fd, libc::FIONREAD, &mut n) };
     if r < 0 { 0 } else { n }
@@ -320,6 +322,7 @@ impl ProcessEnv {
         }
         if let Some(mb) = address_space_mb {
             let bytes = mb.saturating_mul(1024 * 1024);
+            #[allow(unsafe_code)] // `pre_exec` is unsafe: the closure runs between fork and exec
             // SAFETY: the closure runs in the forked child before exec and only calls
             // setrlimit(2), which is async-signal-safe; it touches no shared state.
             unsafe {

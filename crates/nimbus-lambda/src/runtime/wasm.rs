@@ -144,6 +144,7 @@ impl WasmRuntime {
             return Ok(m.clone());
         }
         let cached = self.cache_dir.join(format!("{sha}.cwasm"));
+        #[allow(unsafe_code)] // wasmtime cannot check a precompiled module's code, only its header
         let module = match std::fs::metadata(&cached) {
             // SAFETY: the file was written by `Module::serialize` of this engine configuration
             // into nimbus's own data directory; wasmtime checks its header and version, and a

@@ -163,6 +163,34 @@ impl FifoState {
     }
 }
 
+/// The receipts of a receive attempt as stored: `seq:receive_count:received_at`, joined by
+/// commas (the queue id is the row's).
+pub fn encode_attempt_receipts(receipts: &[Receipt]) -> String {
+    let parts: Vec<String> = receipts
+        .iter()
+        .map(|r| format!("{}:{}:{}", r.seq, r.receive_count, r.received_at))
+        .collect();
+    parts.join(",")
+}
+
+/// Reads back [`encode_attempt_receipts`] for queue `queue_id`; malformed parts are skipped.
+pub fn decode_attempt_receipts(queue_id: u64, s: &str) -> Vec<Receipt> {
+    s.split(',')
+        .filter_map(|part| {
+            let mut it = part.split(':');
+            let seq = it.next()?.parse().ok()?;
+            let receive_count = it.next()?.parse().ok()?;
+            let received_at = it.next()?.parse().ok()?;
+            Some(Receipt {
+                queue_id,
+                seq,
+                receive_count,
+                received_at,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,32 +222,4 @@ mod tests {
         assert_eq!(dedup_key(false, "g", "d"), "d");
         assert_eq!(content_dedup_id("x").len(), 64);
     }
-}
-
-/// The receipts of a receive attempt as stored: `seq:receive_count:received_at`, joined by
-/// commas (the queue id is the row's).
-pub fn encode_attempt_receipts(receipts: &[Receipt]) -> String {
-    let parts: Vec<String> = receipts
-        .iter()
-        .map(|r| format!("{}:{}:{}", r.seq, r.receive_count, r.received_at))
-        .collect();
-    parts.join(",")
-}
-
-/// Reads back [`encode_attempt_receipts`] for queue `queue_id`; malformed parts are skipped.
-pub fn decode_attempt_receipts(queue_id: u64, s: &str) -> Vec<Receipt> {
-    s.split(',')
-        .filter_map(|part| {
-            let mut it = part.split(':');
-            let seq = it.next()?.parse().ok()?;
-            let receive_count = it.next()?.parse().ok()?;
-            let received_at = it.next()?.parse().ok()?;
-            Some(Receipt {
-                queue_id,
-                seq,
-                receive_count,
-                received_at,
-            })
-        })
-        .collect()
 }

@@ -203,7 +203,7 @@ async fn invalid_input_gets_aws_errors() {
 
     let e = iam
         .create_role()
-        .role_name(&"x".repeat(65))
+        .role_name("x".repeat(65))
         .assume_role_policy_document(TRUST)
         .send()
         .await
