@@ -6,8 +6,8 @@
 //! - [`storage`]: SQLite with one writer thread and group commit;
 //! - [`ops`]: one module per group of operations, each parsing both wire forms into a typed
 //!   input and rendering a typed output;
-//! - [`error`], [`message_attributes`], [`validate`]: AWS's errors, message attributes and
-//!   the validation rules;
+//! - [`error`], [`message_attributes`], [`validate`], [`queue_attributes`]: AWS's errors,
+//!   message attributes, the validation rules and the queue attributes' model;
 //! - [`url`]: queue URLs.
 
 pub mod consumer;
@@ -15,6 +15,7 @@ pub mod engine;
 pub mod error;
 pub mod message_attributes;
 pub mod ops;
+pub mod queue_attributes;
 pub mod storage;
 pub mod url;
 pub mod validate;

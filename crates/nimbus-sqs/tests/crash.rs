@@ -15,7 +15,7 @@ use nimbus_core::{AccountId, Durability, SystemClock};
 use nimbus_sqs::engine::Engine;
 use nimbus_sqs::engine::messages::{Outgoing, ReceiveRequest};
 use nimbus_sqs::engine::queue::QueueKey;
-use nimbus_sqs::validate::QueueAttributes;
+use nimbus_sqs::queue_attributes::QueueAttributes;
 
 const CHILD_ENV: &str = "NIMBUS_SQS_CRASH_CHILD";
 const TEST_NAME: &str = "acknowledged_work_survives_sigkill";

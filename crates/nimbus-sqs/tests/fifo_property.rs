@@ -19,7 +19,7 @@ use nimbus_sqs::engine::Engine;
 use nimbus_sqs::engine::message::{Payload, PayloadExtra};
 use nimbus_sqs::engine::messages::{Outgoing, ReceiveRequest};
 use nimbus_sqs::engine::queue::{Queue, QueueKey};
-use nimbus_sqs::validate::QueueAttributes;
+use nimbus_sqs::queue_attributes::QueueAttributes;
 
 /// A small deterministic generator (xorshift64*).
 struct Rng(u64);

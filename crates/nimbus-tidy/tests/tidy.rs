@@ -16,10 +16,6 @@ const SERVICE_CRATES: &[&str] = &["nimbus-s3", "nimbus-sqs", "nimbus-lambda", "n
 /// longer needs its exception fails the test, so this list only shrinks.
 const LARGE_FILES: &[(&str, &str)] = &[
     (
-        "crates/nimbus-sqs/src/validate.rs",
-        "two subjects, input rules and the queue-attribute model: split the model out into queue_attributes.rs",
-    ),
-    (
         "crates/nimbus-lambda/src/ops/functions.rs",
         "shapes, runtime lists and per-member checks: shrinks with one shared constraint helper",
     ),

@@ -121,7 +121,7 @@ impl Engine {
             let queue_delay = st.attributes.delay_seconds;
             let is_fifo = st.attributes.fifo_queue;
             let per_group = st.attributes.deduplication_scope
-                == crate::validate::DeduplicationScope::MessageGroup;
+                == crate::queue_attributes::DeduplicationScope::MessageGroup;
             if is_fifo {
                 st.fifo.expire(now);
             }

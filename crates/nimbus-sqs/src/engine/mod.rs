@@ -50,8 +50,8 @@ use self::message::Message;
 use self::queue::{Queue, QueueKey, QueueState};
 use self::receipt::ReceiptKey;
 use crate::error::{Result, SqsError};
+use crate::queue_attributes::QueueAttributes;
 use crate::storage::{Ack, Effect, Storage, StoredMessage};
-use crate::validate::QueueAttributes;
 
 /// How long a deleted queue's name stays unavailable (`QueueDeletedRecently`), ms.
 pub const QUEUE_DELETED_RECENTLY_MS: u64 = 60_000;

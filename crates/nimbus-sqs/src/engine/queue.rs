@@ -8,8 +8,8 @@ use parking_lot::Mutex;
 use tokio::sync::Notify;
 
 use super::index::MessageSet;
+use crate::queue_attributes::QueueAttributes;
 use crate::storage::QueueRow;
-use crate::validate::QueueAttributes;
 
 /// What names a queue: account, region and name.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -19,8 +19,8 @@ use super::Engine;
 use super::message::{Message, Stage};
 use super::queue::{Queue, QueueKey};
 use crate::error::{Result, SqsError};
+use crate::queue_attributes::RedrivePolicy;
 use crate::storage::{Effect, MessageRow};
-use crate::validate::RedrivePolicy;
 
 /// Where a queue's messages go after too many receives.
 pub struct RedriveTarget {

@@ -16,7 +16,8 @@ use crate::SqsService;
 use crate::engine::queue::QueueKey;
 use crate::error::{Result, SqsError};
 use crate::ops::Call;
-use crate::validate::{self, QueueAttributes, validate_tags};
+use crate::queue_attributes::{self, QueueAttributes};
+use crate::validate::{self, validate_tags};
 
 /// A string-to-string map that keeps the order it was given in (attributes, tags).
 pub type Pairs = Vec<(String, String)>;
@@ -321,7 +322,8 @@ impl Output for GetQueueAttributesOutput {
 /// GetQueueAttributes.
 pub async fn get_queue_attributes(svc: &SqsService, req: &Call) -> Result<Response> {
     let input: GetQueueAttributesInput = parse(req)?;
-    let names = validate::requested_queue_attributes(&input.attribute_names.unwrap_or_default())?;
+    let names =
+        queue_attributes::requested_queue_attributes(&input.attribute_names.unwrap_or_default())?;
     let queue = resolve_queue(svc, req, input.queue_url.as_deref())?;
     let snap = svc.engine().snapshot(&queue)?;
     let attributes = names
@@ -384,7 +386,7 @@ pub async fn set_queue_attributes(svc: &SqsService, req: &Call) -> Result<Respon
     if let Some((_, raw)) = pairs.iter().rev().find(|(k, _)| k == "RedrivePolicy")
         && !raw.is_empty()
     {
-        let policy = validate::RedrivePolicy::parse(raw)?;
+        let policy = queue_attributes::RedrivePolicy::parse(raw)?;
         svc.engine()
             .check_redrive_policy(&queue.key, queue.is_fifo(), &policy)?;
     }
