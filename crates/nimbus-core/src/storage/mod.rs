@@ -1,4 +1,16 @@
-//! Where services keep their state and how hard they commit it.
+//! Where services keep their state and how hard they commit it, and the kit every service
+//! stores its SQLite files with.
+//!
+//! [`StorageConfig`] and [`Durability`] are what the command line decides (`--data-dir`,
+//! `--in-memory`, `--durability`). [`sqlite::open`] opens a database with the pragmas every
+//! service shares (WAL, `synchronous` per durability, a busy timeout); [`group_commit`] is the
+//! writer thread that S3 and SQS commit through: concurrent requests' effects folded into one
+//! transaction, acknowledged only after the commit, with a checkpointer thread and a bounded
+//! write-ahead log. Each service keeps only its effect type, how it applies them, and its
+//! bounds. The model is garage's `src/db` (one open path, one transaction API).
+
+pub mod group_commit;
+pub mod sqlite;
 
 use std::path::PathBuf;
 
