@@ -168,7 +168,7 @@ impl QueueConsumer for Consumer {
         for chunk in receipt_handles.chunks(MAX_RECEIVE) {
             let handles: Vec<&str> = chunk.iter().map(String::as_str).collect();
             let (_, ack) = svc.engine().delete_messages(&q, &handles).map_err(failed)?;
-            ack.wait().await.map_err(failed)?;
+            ack.wait().await.map_err(|e| failed(e.into()))?;
         }
         Ok(())
     }
@@ -189,7 +189,7 @@ impl QueueConsumer for Consumer {
                 .engine()
                 .change_visibility(&q, &entries)
                 .map_err(failed)?;
-            ack.wait().await.map_err(failed)?;
+            ack.wait().await.map_err(|e| failed(e.into()))?;
         }
         Ok(())
     }

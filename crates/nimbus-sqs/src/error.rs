@@ -784,3 +784,10 @@ mod tests {
         assert_eq!(r.headers()["x-amzn-query-error"], "InternalError;Receiver");
     }
 }
+
+impl From<nimbus_core::storage::group_commit::CommitError> for SqsError {
+    /// A failed or abandoned commit is the server's fault: `InternalError`.
+    fn from(e: nimbus_core::storage::group_commit::CommitError) -> SqsError {
+        SqsError::internal(e.to_string())
+    }
+}

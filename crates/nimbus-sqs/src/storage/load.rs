@@ -97,21 +97,13 @@ pub struct Loaded {
     pub move_tasks: Vec<String>,
 }
 
-/// Opens the database with the pragmas of `durability` and creates the schema.
+/// Opens the database with the shared pragmas of `durability` (through
+/// [`nimbus_core::storage::sqlite::open`]) plus SQS's, and creates the schema.
 pub(super) fn open(path: &Path, durability: Durability) -> rusqlite::Result<Connection> {
-    let conn = Connection::open(path)?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(
-        None,
-        "synchronous",
-        match durability {
-            Durability::Process => "NORMAL",
-            Durability::Fsync => "FULL",
-        },
-    )?;
+    // WAL, `synchronous` per durability, a 5 s busy timeout; then SQS's own.
+    let conn = nimbus_core::storage::sqlite::open(path, durability)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.pragma_update(None, "cache_size", -32_768)?;
-    conn.pragma_update(None, "busy_timeout", 5_000)?;
     conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
     conn.execute_batch(SCHEMA)?;
     conn.set_prepared_statement_cache_capacity(64);

@@ -2,7 +2,8 @@
 //!
 //! The database lives at `<data-dir>/sqs/sqs.db` in WAL mode (`synchronous=NORMAL` for
 //! [`Durability::Process`], `FULL` for [`Durability::Fsync`]). One writer thread owns the
-//! connection. Requests apply their effect to the in-memory engine and, under the same queue
+//! connection: the core's [`GroupCommit`], which SQS gives its [`Effect`] type, how they are
+//! written ([`writer`]) and its bounds ([`writer::BOUNDS`]). Requests apply their effect to the in-memory engine and, under the same queue
 //! lock, hand the matching [`Effect`]s to the writer with [`Storage::submit`]; the writer
 //! drains everything pending into one transaction, commits, and only then acknowledges each
 //! submission, so an operation answers its client only after its effect is committed and
@@ -23,16 +24,13 @@ mod writer;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::mpsc;
 
 use nimbus_core::Durability;
-use parking_lot::Mutex;
-use tokio::sync::oneshot;
+use nimbus_core::storage::group_commit::GroupCommit;
 
 pub use load::{Loaded, StoredMessage};
 
 use crate::engine::message::Payload;
-use crate::error::SqsError;
 
 /// A queue as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -208,48 +206,20 @@ pub struct DedupRow {
     pub expires_at: u64,
 }
 
-/// A pending acknowledgement: resolves once the submitted effects are committed.
-pub enum Ack {
-    /// Nothing to wait for (in memory, or nothing was written).
-    Done,
-    /// Waiting for the writer.
-    Pending(oneshot::Receiver<Result<(), String>>),
-}
-
-impl Ack {
-    /// Waits for the commit; a failed commit is an `InternalError`.
-    pub async fn wait(self) -> Result<(), SqsError> {
-        match self {
-            Ack::Done => Ok(()),
-            Ack::Pending(rx) => match rx.await {
-                Ok(Ok(())) => Ok(()),
-                Ok(Err(e)) => Err(SqsError::internal(format!("storage failure: {e}"))),
-                Err(_) => Err(SqsError::internal("storage writer stopped")),
-            },
-        }
-    }
-}
-
-enum Command {
-    Job {
-        effects: Vec<Effect>,
-        ack: Option<oneshot::Sender<Result<(), String>>>,
-    },
-    Shutdown(oneshot::Sender<()>),
-}
+/// A pending acknowledgement: resolves once the submitted effects are committed (a failed
+/// commit is an `InternalError`, through `From<CommitError> for SqsError`).
+pub use nimbus_core::storage::group_commit::Ack;
 
 /// The storage handle the engine writes through.
 pub struct Storage {
-    tx: Option<mpsc::Sender<Command>>,
-    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    writer: GroupCommit<Effect>,
 }
 
 impl Storage {
     /// Storage that keeps nothing (`--in-memory`).
     pub fn in_memory() -> Storage {
         Storage {
-            tx: None,
-            thread: Mutex::new(None),
+            writer: GroupCommit::in_memory(),
         }
     }
 
@@ -263,79 +233,35 @@ impl Storage {
         let path = dir.join("sqs.db");
         let mut conn = load::open(&path, durability)?;
         let loaded = load::load(&mut conn, on_message)?;
-        // The writer leaves checkpoints to a second connection, and maps no file memory
-        // (the map only speeds up the load).
-        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        // The writer maps no file memory (the map only speeds up the load); the kit leaves
+        // checkpoints to a second connection.
         conn.pragma_update(None, "mmap_size", 0)?;
         let checkpoint_conn = load::open(&path, durability)?;
-        let (tx, rx) = mpsc::channel();
-        let backlog = loaded.cleanup.clone();
-        let next_seq = loaded.next_seq;
-        let thread = std::thread::Builder::new()
-            .name("sqs-writer".into())
-            .spawn(move || writer::run(conn, checkpoint_conn, rx, backlog, next_seq))
-            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-        Ok((
-            Storage {
-                tx: Some(tx),
-                thread: Mutex::new(Some(thread)),
-            },
-            loaded,
-        ))
+        let applier = writer::SqsWriter::new(loaded.cleanup.clone(), loaded.next_seq);
+        let writer = GroupCommit::start(conn, checkpoint_conn, applier, writer::BOUNDS)?;
+        Ok((Storage { writer }, loaded))
     }
 
     /// Whether effects are persisted.
     pub fn is_durable(&self) -> bool {
-        self.tx.is_some()
+        self.writer.is_durable()
     }
 
     /// Hands `effects` to the writer. Call it while holding the lock under which the effects
     /// were applied in memory, so the writer sees them in the same order. The returned
     /// [`Ack`] resolves after the commit.
     pub fn submit(&self, effects: Vec<Effect>) -> Ack {
-        let Some(tx) = &self.tx else {
-            return Ack::Done;
-        };
-        if effects.is_empty() {
-            return Ack::Done;
-        }
-        let (ack_tx, ack_rx) = oneshot::channel();
-        let sent = tx.send(Command::Job {
-            effects,
-            ack: Some(ack_tx),
-        });
-        match sent {
-            Ok(()) => Ack::Pending(ack_rx),
-            Err(_) => {
-                let (t, r) = oneshot::channel();
-                let _ = t.send(Err("storage writer stopped".to_owned()));
-                Ack::Pending(r)
-            }
-        }
+        self.writer.submit(effects)
     }
 
     /// Hands `effects` to the writer without waiting for their commit (cleanups whose loss
     /// in a crash is harmless: they are redone at the next start).
     pub fn submit_background(&self, effects: Vec<Effect>) {
-        if let Some(tx) = &self.tx
-            && !effects.is_empty()
-        {
-            let _ = tx.send(Command::Job { effects, ack: None });
-        }
+        self.writer.submit_background(effects)
     }
 
-    /// Commits what is pending and stops the writer.
+    /// Commits what is pending (and the background cleanup) and stops the writer.
     pub async fn shutdown(&self) {
-        let Some(tx) = &self.tx else {
-            return;
-        };
-        let (done_tx, done_rx) = oneshot::channel();
-        if tx.send(Command::Shutdown(done_tx)).is_ok() {
-            let _ = done_rx.await;
-        }
-        let handle = self.thread.lock().take();
-        if let Some(h) = handle {
-            let _ = tokio::task::spawn_blocking(move || h.join()).await;
-        }
+        self.writer.shutdown().await
     }
 }
