@@ -221,6 +221,13 @@ impl S3Error {
     }
 }
 
+impl From<nimbus_core::storage::group_commit::CommitError> for S3Error {
+    /// A failed or abandoned commit is the server's fault: `InternalError`.
+    fn from(e: nimbus_core::storage::group_commit::CommitError) -> S3Error {
+        S3Error::internal(e)
+    }
+}
+
 impl From<std::io::Error> for S3Error {
     fn from(e: std::io::Error) -> S3Error {
         S3Error::internal(format!("storage I/O: {e}"))

@@ -722,7 +722,7 @@ mod tests {
     use super::*;
 
     fn store(dir: &Path) -> Arc<Blobs> {
-        let (db, _) = Db::open(dir, Durability::Process).unwrap();
+        let (db, _) = db::open(dir, Durability::Process).unwrap();
         Arc::new(Blobs::open(dir, Durability::Process, Arc::new(db), 0).unwrap())
     }
 

@@ -7,32 +7,37 @@
 //! a small object ([`Effect::PutBlob`]) and the event notifications it causes (the outbox)
 //! are in the same submission, so they commit together.
 //!
-//! The write-ahead log is checkpointed by a second thread on its own connection (the writer
-//! runs with `wal_autocheckpoint=0`), so that a checkpoint's copying and, with
-//! `synchronous=NORMAL`, its fsyncs never stall a commit.
+//! The writer is the core's [`GroupCommit`]: S3 gives it its [`Effect`] type, how they are
+//! written (`S3Writer`) and its [`BOUNDS`]. The write-ahead log is checkpointed by a second
+//! thread on its own connection (the writer runs with `wal_autocheckpoint=0`), so that a
+//! checkpoint's copying and, with `synchronous=NORMAL`, its fsyncs never stall a commit.
 
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::time::Duration;
 
 use bytes::Bytes;
 
 use nimbus_core::Durability;
-use parking_lot::Mutex;
-use rusqlite::{Connection, OptionalExtension, params};
-use tokio::sync::oneshot;
+use nimbus_core::storage::group_commit::{Apply, Bounds, GroupCommit};
+use nimbus_core::storage::sqlite;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use crate::error::{S3Error, S3Result};
 
-/// Most submissions folded into one transaction.
-const MAX_JOBS_PER_COMMIT: usize = 4_096;
-
-/// Bytes of effects committed after which the checkpointer is woken.
-const CHECKPOINT_AFTER_BYTES: usize = 4 * 1024 * 1024;
-
-/// The checkpointer also runs this often while commits trickle in.
-const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
+/// S3's bounds: up to 4,096 submissions per transaction; the checkpointer is woken after
+/// 4 MiB of effects and also runs every second while commits trickle in.
+///
+/// The write-ahead log size past which the writer restarts it is 512 MiB: passive
+/// checkpoints copy frames into the database but cannot reset a log that is written
+/// without pause, so under sustained writes it would grow without bound (a
+/// 100,000-object run left 1.3 GB). Each restart pauses the writer ~20 ms, and S3 writes
+/// 60+ MB/s of 4 KiB objects, so its bound is larger than SQS's.
+pub const BOUNDS: Bounds = Bounds {
+    name: "s3",
+    max_jobs_per_commit: 4_096,
+    checkpoint_after: 4 * 1024 * 1024,
+    checkpoint_interval: Some(Duration::from_secs(1)),
+    wal_restart_bytes: 512 * 1024 * 1024,
+};
 
 /// How long a connection waits for another's lock (a checkpoint) before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -113,7 +118,7 @@ pub enum Effect {
 
 impl Effect {
     /// Roughly how many bytes the effect writes (for checkpoint pacing).
-    fn weight(&self) -> usize {
+    pub fn weight(&self) -> usize {
         match self {
             Effect::PutBucket { json, .. }
             | Effect::PutObject { json, .. }
@@ -143,41 +148,12 @@ pub struct Loaded {
     pub inline_blobs: Vec<u64>,
 }
 
-enum Command {
-    Job {
-        effects: Vec<Effect>,
-        ack: Option<oneshot::Sender<Result<(), String>>>,
-    },
-    Shutdown(oneshot::Sender<()>),
-}
+/// A pending acknowledgement: resolves once the submitted effects are committed (a failed
+/// commit is an `InternalError`, through `From<CommitError> for S3Error`).
+pub use nimbus_core::storage::group_commit::Ack;
 
-/// A pending acknowledgement.
-pub enum Ack {
-    /// Nothing to wait for.
-    Done,
-    /// Waiting for the writer.
-    Pending(oneshot::Receiver<Result<(), String>>),
-}
-
-impl Ack {
-    /// Waits for the commit.
-    pub async fn wait(self) -> S3Result<()> {
-        match self {
-            Ack::Done => Ok(()),
-            Ack::Pending(rx) => match rx.await {
-                Ok(Ok(())) => Ok(()),
-                Ok(Err(e)) => Err(S3Error::internal(format!("storage failure: {e}"))),
-                Err(_) => Err(S3Error::internal("storage writer stopped")),
-            },
-        }
-    }
-}
-
-/// The durable store handle.
-pub struct Db {
-    tx: Option<mpsc::Sender<Command>>,
-    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
-}
+/// The durable store handle: the group-commit writer of S3's effects.
+pub type Db = GroupCommit<Effect>;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS buckets (name TEXT PRIMARY KEY, data TEXT NOT NULL);
@@ -191,108 +167,25 @@ CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS inline_blobs (number INTEGER PRIMARY KEY, data BLOB NOT NULL);
 ";
 
-impl Db {
-    /// No persistence (`--in-memory`).
-    pub fn in_memory() -> Db {
-        Db {
-            tx: None,
-            thread: Mutex::new(None),
-        }
+/// Opens `<dir>/s3.db`, reads every row, and starts the writer and the checkpointer
+/// ([`Db::in_memory`] keeps nothing, for `--in-memory`).
+pub fn open(dir: &Path, durability: Durability) -> rusqlite::Result<(Db, Loaded)> {
+    let path = dir.join(DB_FILE);
+    let conn = sqlite::open(&path, durability)?;
+    conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.execute_batch(SCHEMA)?;
+    let version: Option<String> = conn
+        .query_row("SELECT v FROM meta WHERE k = 'schema'", [], |r| r.get(0))
+        .optional()?;
+    if version.is_none() {
+        conn.execute("INSERT INTO meta (k, v) VALUES ('schema', '1')", [])?;
     }
-
-    /// Opens `<dir>/s3.db`, reads every row, and starts the writer and the checkpointer.
-    pub fn open(dir: &Path, durability: Durability) -> rusqlite::Result<(Db, Loaded)> {
-        let path = dir.join(DB_FILE);
-        let conn = Connection::open(&path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        let sync = match durability {
-            Durability::Process => "NORMAL",
-            Durability::Fsync => "FULL",
-        };
-        conn.pragma_update(None, "synchronous", sync)?;
-        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-        conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)?;
-        conn.pragma_update(None, "journal_size_limit", WAL_RESTART_BYTES as i64)?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        conn.execute_batch(SCHEMA)?;
-        let version: Option<String> = conn
-            .query_row("SELECT v FROM meta WHERE k = 'schema'", [], |r| r.get(0))
-            .optional()?;
-        if version.is_none() {
-            conn.execute("INSERT INTO meta (k, v) VALUES ('schema', '1')", [])?;
-        }
-        let loaded = load(&conn)?;
-        let (tx, rx) = mpsc::channel();
-        let (wake_tx, wake_rx) = mpsc::sync_channel(1);
-        let checkpointer = Connection::open(&path)?;
-        checkpointer.pragma_update(None, "synchronous", sync)?;
-        checkpointer.busy_timeout(BUSY_TIMEOUT)?;
-        let spawn_error = |e| rusqlite::Error::ToSqlConversionFailure(Box::new(e));
-        let checkpointing = Arc::new(Mutex::new(()));
-        let busy = checkpointing.clone();
-        std::thread::Builder::new()
-            .name("s3-checkpoint".into())
-            .spawn(move || checkpoint_loop(checkpointer, wake_rx, &busy))
-            .map_err(spawn_error)?;
-        let thread = std::thread::Builder::new()
-            .name("s3-writer".into())
-            .spawn(move || run(conn, rx, wake_tx, &checkpointing))
-            .map_err(spawn_error)?;
-        Ok((
-            Db {
-                tx: Some(tx),
-                thread: Mutex::new(Some(thread)),
-            },
-            loaded,
-        ))
-    }
-
-    /// Hands `effects` to the writer; call it under the lock that applied them in memory.
-    pub fn submit(&self, effects: Vec<Effect>) -> Ack {
-        let Some(tx) = &self.tx else {
-            return Ack::Done;
-        };
-        if effects.is_empty() {
-            return Ack::Done;
-        }
-        let (ack_tx, ack_rx) = oneshot::channel();
-        if tx
-            .send(Command::Job {
-                effects,
-                ack: Some(ack_tx),
-            })
-            .is_err()
-        {
-            let (t, r) = oneshot::channel();
-            let _ = t.send(Err("storage writer stopped".to_owned()));
-            return Ack::Pending(r);
-        }
-        Ack::Pending(ack_rx)
-    }
-
-    /// Hands `effects` to the writer without waiting (cleanups that are redone if lost).
-    pub fn submit_background(&self, effects: Vec<Effect>) {
-        if let Some(tx) = &self.tx
-            && !effects.is_empty()
-        {
-            let _ = tx.send(Command::Job { effects, ack: None });
-        }
-    }
-
-    /// Commits what is pending and stops the writer.
-    pub async fn shutdown(&self) {
-        let Some(tx) = &self.tx else {
-            return;
-        };
-        let (done_tx, done_rx) = oneshot::channel();
-        if tx.send(Command::Shutdown(done_tx)).is_ok() {
-            let _ = done_rx.await;
-        }
-        let handle = self.thread.lock().take();
-        if let Some(h) = handle {
-            let _ = tokio::task::spawn_blocking(move || h.join()).await;
-        }
-    }
+    let loaded = load(&conn)?;
+    let checkpointer = sqlite::open(&path, durability)?;
+    checkpointer.busy_timeout(BUSY_TIMEOUT)?;
+    let db = GroupCommit::start(conn, checkpointer, S3Writer, BOUNDS)?;
+    Ok((db, loaded))
 }
 
 fn load(conn: &Connection) -> rusqlite::Result<Loaded> {
@@ -343,112 +236,23 @@ pub fn read_blob(conn: &Connection, number: u64) -> rusqlite::Result<Option<Byte
         .map(|v| v.map(Bytes::from))
 }
 
-/// Checkpoints the write-ahead log when the writer says it grew (or every
-/// [`CHECKPOINT_INTERVAL`]), until the writer stops.
-fn checkpoint_loop(conn: Connection, wake: Receiver<()>, checkpointing: &Mutex<()>) {
-    loop {
-        match wake.recv_timeout(CHECKPOINT_INTERVAL) {
-            Ok(()) | Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => return,
-        }
-        let _checkpointing = checkpointing.lock();
-        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-            tracing::debug!(error = %e, "S3 checkpoint deferred");
-        }
+/// How S3's effects are written: the [`Apply`] half of the group-commit writer.
+struct S3Writer;
+
+impl Apply for S3Writer {
+    type Effect = Effect;
+
+    fn apply(&mut self, tx: &Transaction<'_>, effect: &Effect) -> rusqlite::Result<()> {
+        apply(tx, effect)
+    }
+
+    /// Bytes, so that the checkpointer is woken per 4 MiB written whatever the object size.
+    fn weight(&self, effect: &Effect) -> usize {
+        effect.weight()
     }
 }
 
-type Job = (Vec<Effect>, Option<oneshot::Sender<Result<(), String>>>);
-
-fn run(
-    mut conn: Connection,
-    rx: Receiver<Command>,
-    wake_checkpointer: SyncSender<()>,
-    checkpointing: &Mutex<()>,
-) {
-    let mut jobs: Vec<Job> = Vec::new();
-    let mut written = 0usize;
-    let wal_path = conn
-        .path()
-        .filter(|p| !p.is_empty())
-        .map(|p| format!("{p}-wal"));
-    loop {
-        let Ok(first) = rx.recv() else { break };
-        let mut shutdown = None;
-        let mut next = Some(first);
-        while let Some(cmd) = next.take() {
-            match cmd {
-                Command::Job { effects, ack } => jobs.push((effects, ack)),
-                Command::Shutdown(done) => {
-                    shutdown = Some(done);
-                    break;
-                }
-            }
-            if jobs.len() >= MAX_JOBS_PER_COMMIT {
-                break;
-            }
-            next = rx.try_recv().ok();
-        }
-        if !jobs.is_empty() {
-            written += jobs
-                .iter()
-                .flat_map(|(effects, _)| effects.iter().map(Effect::weight))
-                .sum::<usize>();
-            let result = commit(&mut conn, &jobs).map_err(|e| e.to_string());
-            if let Err(e) = &result {
-                tracing::error!(error = %e, "S3 storage commit failed");
-            }
-            for (_, ack) in jobs.drain(..) {
-                if let Some(ack) = ack {
-                    let _ = ack.send(result.clone());
-                }
-            }
-            if written >= CHECKPOINT_AFTER_BYTES {
-                written = 0;
-                let _ = wake_checkpointer.try_send(());
-                restart_wal_if_large(&conn, wal_path.as_deref(), checkpointing);
-            }
-        }
-        if let Some(done) = shutdown {
-            let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
-            let _ = done.send(());
-            return;
-        }
-    }
-}
-
-/// The write-ahead log size past which the writer restarts it: passive checkpoints copy
-/// frames into the database but cannot reset a log that is written without pause, so under
-/// sustained writes it would grow without bound (a 100,000-object run left 1.3 GB).
-const WAL_RESTART_BYTES: u64 = 512 * 1024 * 1024;
-
-/// Checkpoints and restarts the write-ahead log once it passed [`WAL_RESTART_BYTES`]
-/// (after the acknowledgements went out, so no request waits for it). Only when the
-/// checkpointer is idle: waiting for it would go through SQLite's busy handler, which
-/// sleeps in steps of up to 25 ms while requests queue behind the writer; a busy
-/// checkpointer just defers the restart to the next check.
-fn restart_wal_if_large(conn: &Connection, wal_path: Option<&str>, checkpointing: &Mutex<()>) {
-    let Some(path) = wal_path else { return };
-    let large = std::fs::metadata(path).is_ok_and(|m| m.len() > WAL_RESTART_BYTES);
-    let Some(_checkpointing) = large.then(|| checkpointing.try_lock()).flatten() else {
-        return;
-    };
-    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(())) {
-        tracing::debug!(error = %e, "S3 log restart deferred");
-    }
-}
-
-fn commit(conn: &mut Connection, jobs: &[Job]) -> rusqlite::Result<()> {
-    let tx = conn.transaction()?;
-    for (effects, _) in jobs {
-        for e in effects {
-            apply(&tx, e)?;
-        }
-    }
-    tx.commit()
-}
-
-fn apply(tx: &rusqlite::Transaction<'_>, e: &Effect) -> rusqlite::Result<()> {
+fn apply(tx: &Transaction<'_>, e: &Effect) -> rusqlite::Result<()> {
     match e {
         Effect::PutBucket { name, json } => {
             tx.prepare_cached("INSERT OR REPLACE INTO buckets (name, data) VALUES (?1, ?2)")?

@@ -55,7 +55,7 @@ impl Store {
                 Vec::new(),
             ));
         };
-        let (db, loaded) = Db::open(&dir, env.storage.durability)?;
+        let (db, loaded) = db::open(&dir, env.storage.durability)?;
         let db = Arc::new(db);
         let next_inline = loaded.inline_blobs.iter().max().map_or(0, |n| n + 1);
         let blobs = Blobs::open(&dir, env.storage.durability, db.clone(), next_inline)?;
