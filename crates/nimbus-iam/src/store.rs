@@ -1,7 +1,9 @@
 //! IAM's storage: one SQLite database, every row keyed by account.
 //!
-//! On disk the database is `<data-dir>/iam/iam.db` in WAL mode, `synchronous=NORMAL` for
-//! [`Durability::Process`] and `FULL` for [`Durability::Fsync`]; without a data directory it
+//! On disk the database is `<data-dir>/iam/iam.db`, opened with
+//! [`nimbus_core::storage::sqlite::open`]: WAL mode, `synchronous=NORMAL` for
+//! [`Durability::Process`](nimbus_core::Durability::Process) and `FULL` for
+//! [`Durability::Fsync`](nimbus_core::Durability::Fsync); without a data directory it
 //! lives in memory with the same semantics. Every operation runs in one transaction and
 //! answers only after it committed, so an acknowledged change survives a killed process.
 //!
@@ -9,9 +11,9 @@
 //! statement it runs is scoped to that account.
 
 use std::collections::HashMap;
-use std::path::Path;
 
-use nimbus_core::{Durability, StorageConfig};
+use nimbus_core::StorageConfig;
+use nimbus_core::storage::sqlite;
 use parking_lot::Mutex;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
@@ -146,28 +148,13 @@ impl Store {
         file: &str,
     ) -> Result<Store, Box<dyn std::error::Error + Send + Sync>> {
         let conn = match storage.service_dir(service)? {
-            Some(dir) => Self::open_file(&dir.join(file), storage.durability)?,
+            Some(dir) => sqlite::open(&dir.join(file), storage.durability)?,
             None => Connection::open_in_memory()?,
         };
         Self::init(&conn)?;
         Ok(Store {
             conn: Mutex::new(conn),
         })
-    }
-
-    fn open_file(path: &Path, durability: Durability) -> Result<Connection, rusqlite::Error> {
-        let conn = Connection::open(path)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            tracing::warn!(%mode, "IAM database is not in WAL mode");
-        }
-        let sync = match durability {
-            Durability::Process => "NORMAL",
-            Durability::Fsync => "FULL",
-        };
-        conn.pragma_update(None, "synchronous", sync)?;
-        Ok(conn)
     }
 
     fn init(conn: &Connection) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
@@ -587,6 +574,7 @@ impl Tx<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nimbus_core::Durability;
 
     fn role(name: &str) -> RoleRecord {
         RoleRecord {

@@ -6,7 +6,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use nimbus_core::{Durability, ServiceEnv};
+use nimbus_core::ServiceEnv;
+use nimbus_core::storage::sqlite;
 use parking_lot::{Mutex, RwLock};
 use rusqlite::{Connection, params};
 
@@ -33,16 +34,7 @@ impl FunctionStore {
         let dir = env.storage.service_dir("lambda")?;
         let (root, tmp, db) = match dir {
             Some(dir) => {
-                let conn = Connection::open(dir.join("functions.sqlite"))?;
-                conn.pragma_update(None, "journal_mode", "WAL")?;
-                conn.pragma_update(
-                    None,
-                    "synchronous",
-                    match env.storage.durability {
-                        Durability::Process => "NORMAL",
-                        Durability::Fsync => "FULL",
-                    },
-                )?;
+                let conn = sqlite::open(&dir.join("functions.sqlite"), env.storage.durability)?;
                 conn.execute_batch(
                     "CREATE TABLE IF NOT EXISTS functions (
                         account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,

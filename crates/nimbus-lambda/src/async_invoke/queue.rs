@@ -5,7 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use nimbus_core::{Durability, ServiceEnv};
+use nimbus_core::ServiceEnv;
+use nimbus_core::storage::sqlite;
 use parking_lot::Mutex;
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
@@ -69,16 +70,7 @@ impl EventQueue {
     pub fn open(env: &ServiceEnv) -> Result<EventQueue, Box<dyn std::error::Error + Send + Sync>> {
         let db = match env.storage.service_dir("lambda")? {
             Some(dir) => {
-                let conn = Connection::open(dir.join("async-events.sqlite"))?;
-                conn.pragma_update(None, "journal_mode", "WAL")?;
-                conn.pragma_update(
-                    None,
-                    "synchronous",
-                    match env.storage.durability {
-                        Durability::Process => "NORMAL",
-                        Durability::Fsync => "FULL",
-                    },
-                )?;
+                let conn = sqlite::open(&dir.join("async-events.sqlite"), env.storage.durability)?;
                 conn.execute_batch(
                     "CREATE TABLE IF NOT EXISTS events (id TEXT PRIMARY KEY, record TEXT NOT NULL)",
                 )?;

@@ -1,7 +1,8 @@
 //! Where event source mappings are kept: SQLite (`<data-dir>/lambda/event_source_mappings.sqlite`),
 //! written before a change is acknowledged; nothing on disk in memory mode.
 
-use nimbus_core::{Durability, ServiceEnv};
+use nimbus_core::ServiceEnv;
+use nimbus_core::storage::sqlite;
 use parking_lot::Mutex;
 use rusqlite::{Connection, params};
 
@@ -25,16 +26,7 @@ impl MappingStore {
         let Some(dir) = env.storage.service_dir("lambda")? else {
             return Ok((MappingStore { db: None }, Vec::new()));
         };
-        let conn = Connection::open(dir.join("event_source_mappings.sqlite"))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(
-            None,
-            "synchronous",
-            match env.storage.durability {
-                Durability::Process => "NORMAL",
-                Durability::Fsync => "FULL",
-            },
-        )?;
+        let conn = sqlite::open(&dir.join("event_source_mappings.sqlite"), env.storage.durability)?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS mappings (
                 uuid TEXT PRIMARY KEY, created INTEGER NOT NULL, record TEXT NOT NULL)",

@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::sync::mpsc;
 
-use nimbus_core::{Durability, ServiceEnv, SharedClock};
+use nimbus_core::storage::sqlite;
+use nimbus_core::{ServiceEnv, SharedClock};
 use parking_lot::Mutex;
 use rusqlite::{Connection, params};
 
@@ -100,16 +101,7 @@ impl LogStore {
         let persist = match env.storage.service_dir("lambda")? {
             None => None,
             Some(dir) => {
-                let conn = Connection::open(dir.join("logs.sqlite"))?;
-                conn.pragma_update(None, "journal_mode", "WAL")?;
-                conn.pragma_update(
-                    None,
-                    "synchronous",
-                    match env.storage.durability {
-                        Durability::Process => "NORMAL",
-                        Durability::Fsync => "FULL",
-                    },
-                )?;
+                let conn = sqlite::open(&dir.join("logs.sqlite"), env.storage.durability)?;
                 conn.execute_batch(
                     "CREATE TABLE IF NOT EXISTS groups (account TEXT, region TEXT, name TEXT, created INTEGER,
                         PRIMARY KEY (account, region, name));
