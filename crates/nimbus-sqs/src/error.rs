@@ -493,6 +493,13 @@ impl From<SqsError> for ServiceError {
     }
 }
 
+impl From<nimbus_core::storage::group_commit::CommitError> for SqsError {
+    /// A failed or abandoned commit is the server's fault: `InternalError`.
+    fn from(e: nimbus_core::storage::group_commit::CommitError) -> SqsError {
+        SqsError::internal(e.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -782,12 +789,5 @@ mod tests {
         let r = render(Protocol::AwsJson1_0, style(), &e, "rid", false);
         assert_eq!(r.status(), 500);
         assert_eq!(r.headers()["x-amzn-query-error"], "InternalError;Receiver");
-    }
-}
-
-impl From<nimbus_core::storage::group_commit::CommitError> for SqsError {
-    /// A failed or abandoned commit is the server's fault: `InternalError`.
-    fn from(e: nimbus_core::storage::group_commit::CommitError) -> SqsError {
-        SqsError::internal(e.to_string())
     }
 }

@@ -388,8 +388,7 @@ impl<A: Apply> Writer<A> {
     /// bytes per second (S3) takes a larger bound.
     fn restart_wal_if_large(&self, wal_path: Option<&str>) {
         let Some(path) = wal_path else { return };
-        let large =
-            std::fs::metadata(path).is_ok_and(|m| m.len() > self.bounds.wal_restart_bytes);
+        let large = std::fs::metadata(path).is_ok_and(|m| m.len() > self.bounds.wal_restart_bytes);
         let Some(_checkpointing) = large.then(|| self.checkpointing.try_lock()).flatten() else {
             return;
         };
@@ -455,13 +454,25 @@ mod tests {
             checkpoint_interval: None,
             wal_restart_bytes,
         };
-        GroupCommit::start(conn, checkpoint_conn, Rows { backlog: Vec::new() }, bounds).unwrap()
+        GroupCommit::start(
+            conn,
+            checkpoint_conn,
+            Rows {
+                backlog: Vec::new(),
+            },
+            bounds,
+        )
+        .unwrap()
     }
 
     fn count(path: &std::path::Path, filter: &str) -> i64 {
         let conn = Connection::open(path).unwrap();
-        conn.query_row(&format!("SELECT count(*) FROM kv WHERE {filter}"), [], |r| r.get(0))
-            .unwrap()
+        conn.query_row(
+            &format!("SELECT count(*) FROM kv WHERE {filter}"),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -495,17 +506,24 @@ mod tests {
     /// A writer on `path` whose checkpointer does nothing, with the log grown past `bound`.
     fn writer_with_large_log(path: &std::path::Path, bound: u64) -> Writer<Rows> {
         let conn = sqlite::open(path, Durability::Process).unwrap();
-        conn.execute_batch("CREATE TABLE kv (k INTEGER PRIMARY KEY, v BLOB)").unwrap();
+        conn.execute_batch("CREATE TABLE kv (k INTEGER PRIMARY KEY, v BLOB)")
+            .unwrap();
         conn.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
-        conn.pragma_update(None, "journal_size_limit", bound as i64).unwrap();
+        conn.pragma_update(None, "journal_size_limit", bound as i64)
+            .unwrap();
         for k in 0..64 {
-            conn.execute("INSERT OR REPLACE INTO kv (k, v) VALUES (?1, zeroblob(65536))", [k % 8])
-                .unwrap();
+            conn.execute(
+                "INSERT OR REPLACE INTO kv (k, v) VALUES (?1, zeroblob(65536))",
+                [k % 8],
+            )
+            .unwrap();
         }
         let (wake_checkpointer, _) = mpsc::sync_channel(1);
         Writer {
             conn,
-            applier: Rows { backlog: Vec::new() },
+            applier: Rows {
+                backlog: Vec::new(),
+            },
             bounds: Bounds {
                 name: "test",
                 max_jobs_per_commit: 16,
@@ -538,7 +556,10 @@ mod tests {
             let _checkpointing = writer.checkpointing.lock();
             writer.restart_wal_if_large(Some(&wal(&busy)));
         }
-        writer.conn.execute("INSERT INTO kv (k, v) VALUES (100, x'01')", []).unwrap();
+        writer
+            .conn
+            .execute("INSERT INTO kv (k, v) VALUES (100, x'01')", [])
+            .unwrap();
         assert!(wal_len(&busy) > before);
 
         // Idle: the log restarts, and the next commit writes from its start, truncating the
@@ -546,7 +567,10 @@ mod tests {
         let idle = dir.join("idle.db");
         let writer = writer_with_large_log(&idle, bound);
         writer.restart_wal_if_large(Some(&wal(&idle)));
-        writer.conn.execute("INSERT INTO kv (k, v) VALUES (100, x'01')", []).unwrap();
+        writer
+            .conn
+            .execute("INSERT INTO kv (k, v) VALUES (100, x'01')", [])
+            .unwrap();
         assert!(wal_len(&idle) <= bound, "{}", wal_len(&idle));
         std::fs::remove_dir_all(&dir).unwrap();
     }

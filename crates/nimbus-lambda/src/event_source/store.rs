@@ -26,7 +26,10 @@ impl MappingStore {
         let Some(dir) = env.storage.service_dir("lambda")? else {
             return Ok((MappingStore { db: None }, Vec::new()));
         };
-        let conn = sqlite::open(&dir.join("event_source_mappings.sqlite"), env.storage.durability)?;
+        let conn = sqlite::open(
+            &dir.join("event_source_mappings.sqlite"),
+            env.storage.durability,
+        )?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS mappings (
                 uuid TEXT PRIMARY KEY, created INTEGER NOT NULL, record TEXT NOT NULL)",

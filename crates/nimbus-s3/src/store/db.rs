@@ -22,7 +22,6 @@ use nimbus_core::storage::group_commit::{Apply, Bounds, GroupCommit};
 use nimbus_core::storage::sqlite;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-
 /// S3's bounds: up to 4,096 submissions per transaction; the checkpointer is woken after
 /// 4 MiB of effects and also runs every second while commits trickle in.
 ///
