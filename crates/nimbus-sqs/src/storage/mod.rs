@@ -3,11 +3,12 @@
 //! The database lives at `<data-dir>/sqs/sqs.db` in WAL mode (`synchronous=NORMAL` for
 //! [`Durability::Process`], `FULL` for [`Durability::Fsync`]). One writer thread owns the
 //! connection: the core's [`GroupCommit`], which SQS gives its [`Effect`] type, how they are
-//! written ([`writer`]) and its bounds ([`writer::BOUNDS`]). Requests apply their effect to the in-memory engine and, under the same queue
-//! lock, hand the matching [`Effect`]s to the writer with [`Storage::submit`]; the writer
-//! drains everything pending into one transaction, commits, and only then acknowledges each
-//! submission, so an operation answers its client only after its effect is committed and
-//! concurrent requests share one commit.
+//! written (`writer.rs`) and its bounds (`writer::BOUNDS`). Requests apply their effect to
+//! the in-memory engine and, under the same queue lock, hand the matching [`Effect`]s to the
+//! writer with [`Storage::submit`]; the writer drains everything pending into one
+//! transaction, commits, and only then acknowledges each submission, so an operation
+//! answers its client only after its effect is committed and concurrent requests share one
+//! commit.
 //!
 //! The schema is built for a fast bulk load: messages are keyed by their global sequence
 //! number (the rowid, in send order), with the rarely used fields packed into one nullable
