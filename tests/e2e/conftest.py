@@ -91,16 +91,19 @@ def package(files):
     return buf.getvalue()
 
 
-def start_nimbus(*args, data_dir=None, cwd=None, timeout=10.0):
-    """Starts `nimbus up` on a free port in `cwd`; waits for its ready line. `data_dir`: a
-    fresh temporary directory when None, as given otherwise (relative paths too), and no
-    `--data-dir` flag at all when False."""
+def start_nimbus(*args, data_dir=None, cwd=None, port=0, timeout=10.0):
+    """Starts `nimbus up` in `cwd`; waits for its ready line. `data_dir`: a fresh temporary
+    directory when None, as given otherwise (relative paths too), and no `--data-dir` flag at
+    all when False; `port`: a free one (0) by default, no `--port` flag when None. No
+    `NIMBUS_*` setting of the test runner's environment reaches it."""
     if data_dir is None:
         data_dir = tempfile.mkdtemp(prefix="nimbus-e2e-")
     stderr_file = tempfile.NamedTemporaryFile(prefix="nimbus-e2e-stderr-", delete=False)
     dir_args = [] if data_dir is False else ["--data-dir", str(data_dir)]
-    cmd = [str(BINARY), "up", "--port", "0", *dir_args, *args]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr_file, text=True, cwd=cwd)
+    port_args = [] if port is None else ["--port", str(port)]
+    cmd = [str(BINARY), "up", *port_args, *dir_args, *args]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NIMBUS_")}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr_file, text=True, cwd=cwd, env=env)
     deadline = time.time() + timeout
     line = proc.stdout.readline()
     if not line:

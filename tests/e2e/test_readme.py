@@ -13,18 +13,15 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-import boto3
 import pytest
-from botocore.config import Config
 
-from conftest import BINARY, ROOT, VENV_BIN
+from conftest import ROOT, VENV_BIN, start_nimbus
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:4566"
 START_LINE = "cargo run --release -- up"
@@ -60,55 +57,31 @@ def user_env():
     return env
 
 
-class DefaultNimbus:
-    """`nimbus up` with no flags, in a fresh directory: what the README's first command does."""
+def start_default():
+    """`nimbus up` with no flags in a fresh directory, what the README's first command does:
+    on port 4566, with its data in the relative default `./.nimbus`."""
+    with socket.socket() as s:
+        if s.connect_ex(("127.0.0.1", 4566)) == 0:
+            pytest.fail("port 4566 is in use: the README's commands need nimbus on its default port")
+    cwd = Path(tempfile.mkdtemp(prefix="nimbus-readme-"))
+    n = start_nimbus(data_dir=False, cwd=cwd, port=None)
+    assert n.endpoint == DEFAULT_ENDPOINT, n.ready_line
+    # The data directory is the default, said absolute.
+    assert f"(data in {cwd.resolve()}/.nimbus," in n.ready_line, n.ready_line
+    n.data_dir = str(cwd)
+    return n
 
-    def __init__(self):
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", 4566)) == 0:
-                pytest.fail("port 4566 is in use: the README's commands need nimbus on its default port")
-        self.cwd = Path(tempfile.mkdtemp(prefix="nimbus-readme-"))
-        self.stderr_path = self.cwd.parent / (self.cwd.name + ".stderr")
-        self.stderr_file = open(self.stderr_path, "w")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NIMBUS_")}
-        self.proc = subprocess.Popen(
-            [str(BINARY), "up"], cwd=self.cwd, stdout=subprocess.PIPE, stderr=self.stderr_file, text=True, env=env
-        )
-        self.ready_line = self.proc.stdout.readline()
-        if not self.ready_line:
-            self.proc.wait(timeout=5)
-            raise AssertionError(f"nimbus exited ({self.proc.returncode}) before ready: {self.stderr()}")
-        assert f"ready on {DEFAULT_ENDPOINT} " in self.ready_line, self.ready_line
-        # The data directory is the default, said absolute.
-        assert f"(data in {self.cwd.resolve()}/.nimbus," in self.ready_line, self.ready_line
 
-    def stderr(self):
-        return self.stderr_path.read_text()
-
-    def client(self, service):
-        return boto3.client(
-            service,
-            endpoint_url=DEFAULT_ENDPOINT,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-            region_name="us-east-1",
-            config=Config(retries={"max_attempts": 1}),
-        )
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            assert self.proc.wait(timeout=20) == 0, self.stderr()
-        self.stderr_file.close()
-        shutil.rmtree(self.cwd, ignore_errors=True)
-        self.stderr_path.unlink(missing_ok=True)
+def stop_default(n):
+    assert n.stop(timeout=20) == 0, n.stderr()
+    shutil.rmtree(n.data_dir, ignore_errors=True)
 
 
 @pytest.fixture
 def default_nimbus():
-    n = DefaultNimbus()
+    n = start_default()
     yield n
-    n.stop()
+    stop_default(n)
 
 
 def run_bash(script, cwd=ROOT, timeout=600, env=None):
@@ -230,10 +203,10 @@ def test_class_pipeline_readme_all_at_once(line_no):
     lines = command_lines(all_at_once)
     assert len(lines) == 3, lines
     # Each line on a fresh nimbus, as the README says.
-    n = DefaultNimbus()
+    n = start_default()
     try:
         r = run_bash(lines[line_no], timeout=900)
         assert_ran(r, n, lines[line_no])
         assert "== done" in r.stdout, r.stdout
     finally:
-        n.stop()
+        stop_default(n)
