@@ -1,0 +1,146 @@
+//! A policy document, parsed and validated once (`Version`, `Id`, `Statement` as an object
+//! or an array) into the compiled form every evaluation reuses.
+
+use serde_json::Value;
+
+use crate::error::{PolicyError, PolicyErrorKind as K, err};
+use crate::statement::{Effect, PolicyKind, Statement};
+
+/// The policy language version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Version {
+    /// `2012-10-17`: policy variables are substituted.
+    V2012_10_17,
+    /// `2008-10-17`, and the default when `Version` is absent: `${…}` is literal text.
+    V2008_10_17,
+}
+
+/// A compiled policy document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Policy {
+    version: Version,
+    id: Option<String>,
+    kind: PolicyKind,
+    pub(crate) statements: Vec<Statement>,
+}
+
+impl Policy {
+    /// Parses and validates `json` as a policy of `kind`, as AWS would on `PutBucketPolicy`,
+    /// `SetQueueAttributes`, `PutRolePolicy`…
+    pub fn parse(json: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
+        if !json.trim_start().starts_with('{') {
+            return err(K::InvalidJson);
+        }
+        let doc: Value =
+            serde_json::from_str(json).map_err(|_| PolicyError::new(K::InvalidJson))?;
+        let Value::Object(top) = doc else {
+            return err(K::InvalidJson);
+        };
+        if let Some(k) = top
+            .keys()
+            .find(|k| !matches!(k.as_str(), "Version" | "Id" | "Statement"))
+        {
+            return err(K::UnknownField(k.clone()));
+        }
+        let version = match top.get("Version") {
+            None => Version::V2008_10_17,
+            Some(Value::String(v)) if v == "2012-10-17" => Version::V2012_10_17,
+            Some(Value::String(v)) if v == "2008-10-17" => Version::V2008_10_17,
+            Some(_) => return err(K::InvalidVersion),
+        };
+        let id = match top.get("Id") {
+            None => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => return err(K::InvalidJson),
+        };
+        let items: Vec<&serde_json::Map<String, Value>> = match top.get("Statement") {
+            None => return err(K::MissingStatement),
+            Some(Value::Object(m)) => vec![m],
+            Some(Value::Array(a)) if a.is_empty() => return err(K::EmptyStatement),
+            Some(Value::Array(a)) => {
+                let mut out = Vec::with_capacity(a.len());
+                for s in a {
+                    match s {
+                        Value::Object(m) => out.push(m),
+                        _ => return err(K::InvalidJson),
+                    }
+                }
+                out
+            }
+            Some(_) => return err(K::InvalidJson),
+        };
+        let variables = version == Version::V2012_10_17;
+        let mut statements = Vec::with_capacity(items.len());
+        for m in items {
+            let s = Statement::parse(m, kind, variables)?;
+            if let Some(sid) = &s.sid
+                && statements
+                    .iter()
+                    .any(|o: &Statement| o.sid.as_ref() == Some(sid))
+            {
+                return err(K::DuplicateSid);
+            }
+            statements.push(s);
+        }
+        Ok(Policy {
+            version,
+            id,
+            kind,
+            statements,
+        })
+    }
+
+    /// [`Policy::parse`] for an identity, session or boundary policy.
+    pub fn identity(json: &str) -> Result<Policy, PolicyError> {
+        Policy::parse(json, PolicyKind::Identity)
+    }
+
+    /// [`Policy::parse`] for a resource policy (bucket, queue, function, trust policy).
+    pub fn resource(json: &str) -> Result<Policy, PolicyError> {
+        Policy::parse(json, PolicyKind::Resource)
+    }
+
+    /// The language version.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The `Id`, if any.
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    /// The kind the policy was parsed as.
+    pub fn kind(&self) -> PolicyKind {
+        self.kind
+    }
+
+    /// The number of statements.
+    pub fn len(&self) -> usize {
+        self.statements.len()
+    }
+
+    /// Whether the policy has no statement (never true of a parsed policy).
+    pub fn is_empty(&self) -> bool {
+        self.statements.is_empty()
+    }
+
+    /// The `Sid` of statement `index`.
+    pub fn sid(&self, index: usize) -> Option<&str> {
+        self.statements.get(index).and_then(|s| s.sid.as_deref())
+    }
+
+    /// The `Effect` of statement `index`.
+    pub fn effect(&self, index: usize) -> Option<Effect> {
+        self.statements.get(index).map(|s| s.effect)
+    }
+
+    /// Whether some `Allow` statement names everyone (`Principal: "*"` or a `NotPrincipal`)
+    /// without a condition: the coarse test behind S3's `PolicyStatus.IsPublic` (AWS also
+    /// counts conditions that leave the grant open; the service refines this).
+    pub fn grants_everyone_unconditionally(&self) -> bool {
+        self.statements
+            .iter()
+            .any(|s| s.effect == Effect::Allow && s.names_everyone() && !s.has_condition())
+    }
+}
