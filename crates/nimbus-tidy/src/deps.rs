@@ -1,4 +1,5 @@
-//! Crate layering: a service crate depends on no other service crate and not on the gateway.
+//! Crate layering: a service crate depends on no other service crate and not on the gateway;
+//! a pure library (the policy evaluator) on no service, nor on the wire layer or the gateway.
 //!
 //! Read from the manifest's `[dependencies]` (and target-specific dependencies); dev- and
 //! build-dependencies are not part of what the crate links into nimbus.

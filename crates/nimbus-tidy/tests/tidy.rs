@@ -11,6 +11,14 @@ use nimbus_tidy::{deps, files, modules, ops, read_rs_files};
 /// The crates of one AWS service each.
 const SERVICE_CRATES: &[&str] = &["nimbus-s3", "nimbus-sqs", "nimbus-lambda", "nimbus-iam"];
 
+/// Libraries any crate may depend on, services included, because they are pure: no
+/// service, no wire layer, no gateway beneath them (`nimbus-policy`, the policy evaluator
+/// S3, SQS, Lambda and IAM share).
+const PURE_LIBRARIES: &[&str] = &["nimbus-policy"];
+
+/// What a pure library must not depend on.
+const NOT_BENEATH_PURE_LIBRARIES: &[&str] = &["nimbus-wire", "nimbus-gateway", "nimbus"];
+
 /// Files allowed past [`files::MAX_LINES`] production lines, with the reason or the plan to
 /// split them (from the architecture review's table of large files). An entry that no
 /// longer needs its exception fails the test, so this list only shrinks.
@@ -135,6 +143,34 @@ fn service_crates_depend_on_no_other_service_nor_on_the_gateway() {
         problems,
         "service crates must not depend on each other or on the gateway",
     );
+}
+
+#[test]
+fn pure_libraries_depend_on_no_service_nor_on_the_wire_layer() {
+    let crates = crates();
+    let mut problems = Vec::new();
+    for lib in PURE_LIBRARIES {
+        let Some((_, dir)) = crates.iter().find(|(n, _)| n == lib) else {
+            problems.push(format!("pure library {lib} is missing"));
+            continue;
+        };
+        assert!(
+            !SERVICE_CRATES.contains(lib),
+            "{lib} is listed as a service"
+        );
+        let toml = std::fs::read_to_string(dir.join("Cargo.toml")).expect("Cargo.toml");
+        let forbidden: Vec<&str> = SERVICE_CRATES
+            .iter()
+            .chain(NOT_BENEATH_PURE_LIBRARIES)
+            .copied()
+            .collect();
+        for dep in deps::forbidden_dependencies(&toml, &forbidden) {
+            problems.push(format!(
+                "{lib} depends on {dep} (services depend on it, so it stays beneath them)"
+            ));
+        }
+    }
+    fail_if_any(problems, "pure libraries stay pure");
 }
 
 #[test]
