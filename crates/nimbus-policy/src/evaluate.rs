@@ -15,7 +15,14 @@
 //! 5. Otherwise [`Decision::ImplicitDeny`].
 //!
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html>,
-//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html>.
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html>,
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html>
+//! (account principals delegate; role principals are bounded by session policies and
+//! boundaries).
+//!
+//! Service-specific exceptions stay with the service: S3 lets the owner's root call
+//! `GetBucketPolicy`, `PutBucketPolicy` and `DeleteBucketPolicy` even when the bucket policy
+//! denies it, so a bucket can never lock its owner out.
 
 use std::fmt;
 

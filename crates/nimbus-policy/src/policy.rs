@@ -73,7 +73,10 @@ impl Policy {
         let mut statements = Vec::with_capacity(items.len());
         for m in items {
             let s = Statement::parse(m, kind, variables)?;
-            if let Some(sid) = &s.sid
+            // IAM requires unique Sids; in resource policies (SQS, SNS, S3) a Sid is only a
+            // sub-id of the document (reference_policies_elements_sid.html).
+            if kind == PolicyKind::Identity
+                && let Some(sid) = &s.sid
                 && statements
                     .iter()
                     .any(|o: &Statement| o.sid.as_ref() == Some(sid))

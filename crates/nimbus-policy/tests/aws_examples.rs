@@ -366,7 +366,11 @@ fn lambda_resource_policies() {
 
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 // (the flow chart; resource-based policies and implicit denies by principal type) and
-// https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session,
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+// ("Both [account forms] delegate permissions to the account"; a role principal is "limited
+// by … session policies and permissions boundaries"; grants through `*` and
+// aws:PrincipalArn are not)
 const BUCKET_NAMES_USER: &str = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
   "Principal": {"AWS": "arn:aws:iam::111111111111:user/carlos"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::logs/*"}]}"#;
 const BUCKET_NAMES_ACCOUNT: &str = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
@@ -377,6 +381,9 @@ const BUCKET_NAMES_SESSION: &str = r#"{"Version": "2012-10-17", "Statement": [{"
   "Principal": {"AWS": "arn:aws:sts::111111111111:assumed-role/writer/job-7"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::logs/*"}]}"#;
 const BUCKET_DENIES_DELETE: &str = r#"{"Version": "2012-10-17", "Statement": [{"Sid": "NoDeletes", "Effect": "Deny",
   "Principal": {"AWS": "111111111111"}, "Action": "s3:DeleteObject", "Resource": "arn:aws:s3:::logs/*"}]}"#;
+const BUCKET_ANY_ROLE_ARN: &str = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*",
+  "Action": "s3:PutObject", "Resource": "arn:aws:s3:::logs/*",
+  "Condition": {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::111111111111:role/writer"}}}]}"#;
 const READ_ONLY_SESSION: &str = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}"#;
 const DENY_PUT_SESSION: &str = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:PutObject", "Resource": "*"}]}"#;
 
@@ -408,6 +415,8 @@ fn evaluation_logic_within_one_account() {
         row("identity allow inside the boundary", id(&[ALLOW_ALL_S3]).and_boundary(READ_ONLY_SESSION), q(carlos(), "s3:GetObject", obj, A1), Allow),
         row("user grant is not limited by the boundary", res(BUCKET_NAMES_USER).and_boundary(READ_ONLY_SESSION), q(carlos(), "s3:PutObject", obj, A1), Allow),
         row("role grant is limited by the boundary", res(BUCKET_NAMES_ROLE).and_boundary(READ_ONLY_SESSION), q(job(), "s3:PutObject", obj, A1), ImplicitDeny),
+        row("* with aws:PrincipalArn is not limited by the session policy", res(BUCKET_ANY_ROLE_ARN).and_session(&[READ_ONLY_SESSION]), q(job(), "s3:PutObject", obj, A1), Allow),
+        row("* with aws:PrincipalArn, another role", res(BUCKET_ANY_ROLE_ARN), q(session(A1, "reader", "job-7"), "s3:PutObject", obj, A1), ImplicitDeny),
         row("root of the owner, no policy", NONE, q(root(A1), "s3:PutObject", obj, A1), Allow),
         row("anonymous, no policy", NONE, q(anon(), "s3:GetObject", obj, A1), ImplicitDeny),
         row("an identity Deny beats the resource allow", res(BUCKET_NAMES_USER).and_id(&[DENY_PUT_SESSION]), q(carlos(), "s3:PutObject", obj, A1), ExplicitDeny),

@@ -17,6 +17,7 @@ fn statement(body: &str) -> String {
 #[rustfmt::skip]
 fn malformed_policies_get_aws_messages() {
     let ok_res = r#""Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*""#;
+    let ok_id = r#""Effect": "Allow", "Action": "s3:GetObject", "Resource": "*""#;
     let rows: Vec<(&str, PolicyKind, String, &str)> = vec![
         ("not JSON", R, "Version: 1".into(), "Policies must be valid JSON and the first byte must be '{'"),
         ("broken JSON", R, "{\"Version\": ".into(), "Policies must be valid JSON and the first byte must be '{'"),
@@ -47,7 +48,7 @@ fn malformed_policies_get_aws_messages() {
         ("a bad date", R, statement(&format!(r#"{{{ok_res}, "Condition": {{"DateLessThan": {{"aws:CurrentTime": "soon"}}}}}}"#)), "Invalid Condition value for DateLessThan: soon"),
         ("a bad number", R, statement(&format!(r#"{{{ok_res}, "Condition": {{"NumericLessThan": {{"s3:max-keys": "ten"}}}}}}"#)), "Invalid Condition value for NumericLessThan: ten"),
         ("a bad boolean", R, statement(&format!(r#"{{{ok_res}, "Condition": {{"Bool": {{"aws:SecureTransport": "yes"}}}}}}"#)), "Invalid Condition value for Bool: yes"),
-        ("duplicate Sids", R, format!(r#"{{"Version": "2012-10-17", "Statement": [{{"Sid": "a", {ok_res}}}, {{"Sid": "a", {ok_res}}}]}}"#), "Statement IDs (SID) in a single policy must be unique"),
+        ("duplicate Sids in an identity policy", I, format!(r#"{{"Version": "2012-10-17", "Statement": [{{"Sid": "a", {ok_id}}}, {{"Sid": "a", {ok_id}}}]}}"#), "Statement IDs (SID) in a single policy must be unique"),
         ("a principal in an identity policy", I, statement(&format!("{{{ok_res}}}")), "Policy document should not specify a principal."),
         ("no Resource in an identity policy", I, statement(r#"{"Effect": "Allow", "Action": "s3:*"}"#), "Missing required field Resource"),
     ];
@@ -115,4 +116,9 @@ fn the_forms_aws_accepts() {
     .unwrap();
     assert!(p.grants_everyone_unconditionally());
     assert_eq!(p.kind(), PolicyKind::Resource);
+    // Resource policies may repeat a Sid (a sub-id of the document's Id).
+    let twice = r#"{"Version": "2012-10-17", "Statement": [
+        {"Sid": "a", "Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage"},
+        {"Sid": "a", "Effect": "Allow", "Principal": "*", "Action": "sqs:ReceiveMessage"}]}"#;
+    assert_eq!(Policy::resource(twice).map(|p| p.len()), Ok(2));
 }
