@@ -90,7 +90,8 @@ fn parse_epoch(s: &str) -> Option<Instant> {
     let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
     let secs: i128 = whole.parse().ok()?;
     let digits: String = frac.chars().chain("000000000".chars()).take(9).collect();
-    Some(secs * NANOS + digits.parse::<i128>().ok()?)
+    secs.checked_mul(NANOS)?
+        .checked_add(digits.parse::<i128>().ok()?)
 }
 
 fn days_in_month(y: i64, m: i64) -> i64 {
@@ -245,6 +246,7 @@ mod tests {
         ] {
             assert_eq!(parse_date(bad), None, "{bad}");
         }
+        assert_eq!(parse_date(&"9".repeat(38)), None, "overflow is no panic");
         assert_eq!(format_time(1_563_278_400), "2019-07-16T12:00:00Z");
         assert_eq!(format_time(951_782_400), "2000-02-29T00:00:00Z");
     }

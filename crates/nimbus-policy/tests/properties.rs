@@ -191,3 +191,61 @@ fn statement_and_policy_order_never_changes_a_decision() {
     // The random policies reach every decision.
     assert!(seen.iter().all(|&n| n > 0), "{seen:?}");
 }
+
+/// Nothing panics on input: every prefix and every one-byte deletion of a policy with every
+/// operator family parses or is refused, and odd request values evaluate.
+#[test]
+fn malformed_input_never_panics() {
+    let policy = r#"{"Version": "2012-10-17", "Statement": [{"Sid": "x", "Effect": "Allow", "Principal": {"AWS": ["*", "111111111111"]},
+      "Action": ["s3:Get*", "s3:?ut*"], "Resource": "arn:aws:s3:::b/${aws:username}/${*}é*",
+      "Condition": {"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00.123+02:00"}, "IpAddress": {"aws:SourceIp": ["10.0.0.0/8", "::1/128"]},
+        "ForAnyValue:StringLike": {"aws:TagKeys": "é?*"}, "NumericLessThan": {"s3:max-keys": 10.5}, "ArnLike": {"aws:SourceArn": "arn:aws:*:${aws:region, 'x'}:*:*"},
+        "Null": {"aws:TokenIssueTime": "true"}, "BoolIfExists": {"aws:SecureTransport": true}}}]}"#;
+    let compiled = Policy::resource(policy).expect("the full policy parses");
+    for end in 0..policy.len() {
+        if policy.is_char_boundary(end) {
+            let _ = Policy::resource(&policy[..end]);
+        }
+    }
+    for (i, _) in policy.char_indices() {
+        let mut s = policy.to_owned();
+        s.remove(i);
+        let _ = Policy::resource(&s);
+        let _ = Policy::identity(&s);
+    }
+    let odd = [
+        "",
+        "é",
+        "9".repeat(60).as_str(),
+        "-1",
+        "1e999",
+        "NaN",
+        "::",
+        "10.0.0.1/33",
+        "2030-02-30",
+        "${aws:username}",
+        "*",
+    ]
+    .map(str::to_owned);
+    for v in &odd {
+        let req = q(
+            user(A1, v),
+            "s3:GetObject",
+            &format!("arn:aws:s3:::b/{v}/*é"),
+            A1,
+        )
+        .c("aws:CurrentTime", v)
+        .c("aws:SourceIp", v)
+        .cm("aws:TagKeys", &[v, "é"])
+        .c("s3:max-keys", v)
+        .c("aws:SourceArn", v)
+        .c("aws:SecureTransport", v);
+        let _ = evaluate(
+            &req,
+            &Policies {
+                resource: Some(&compiled),
+                ..Policies::default()
+            },
+        );
+    }
+}
