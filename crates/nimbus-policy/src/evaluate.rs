@@ -42,6 +42,13 @@ pub enum Decision {
     ImplicitDeny,
 }
 
+impl Decision {
+    /// Whether the request may proceed.
+    pub fn is_allowed(self) -> bool {
+        self == Decision::Allow
+    }
+}
+
 /// Which policy a statement belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Source {

@@ -116,13 +116,8 @@ impl Template {
     /// Whether `s` matches (`ascii_ci`: ignoring ASCII case, for action names). `None` when
     /// a variable has no value in this request.
     pub(crate) fn matches(&self, s: &str, ascii_ci: bool, ctx: &Context) -> Option<bool> {
-        let eq = |a: &[u8], b: &[u8]| {
-            if ascii_ci {
-                a.eq_ignore_ascii_case(b)
-            } else {
-                a == b
-            }
-        };
+        // Exact bytes first: callers spell actions as policies usually do.
+        let eq = |a: &[u8], b: &[u8]| a == b || (ascii_ci && a.eq_ignore_ascii_case(b));
         match &self.fast {
             Fast::Any => Some(true),
             Fast::Exact(l) => Some(eq(s.as_bytes(), l.as_bytes())),

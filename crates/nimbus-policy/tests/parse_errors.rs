@@ -122,3 +122,11 @@ fn the_forms_aws_accepts() {
         {"Sid": "a", "Effect": "Allow", "Principal": "*", "Action": "sqs:ReceiveMessage"}]}"#;
     assert_eq!(Policy::resource(twice).map(|p| p.len()), Ok(2));
 }
+
+#[test]
+fn compiled_policies_can_be_shared_across_threads() {
+    fn shared<T: Send + Sync + Clone + 'static>() {}
+    shared::<Policy>();
+    shared::<nimbus_policy::PolicyError>();
+    shared::<nimbus_policy::Request>();
+}
