@@ -3,6 +3,8 @@
 //! Everything a service needs to speak AWS's protocols and nothing about any one service:
 //! - [`service`]: the [`service::Service`] trait the gateway calls and the [`service::Request`]
 //!   it hands over;
+//! - [`operations`]: the [`operations!`] macro each service writes its operation table
+//!   with;
 //! - [`protocol`]: the five wire protocols and how a request's protocol is recognised;
 //! - [`error`]: [`error::ServiceError`] and the one place it is rendered for each protocol;
 //! - [`json`], [`query`], [`xml`]: the awsJson, awsQuery and XML codecs;
@@ -14,6 +16,7 @@
 pub mod body;
 pub mod error;
 pub mod json;
+pub mod operations;
 pub mod protocol;
 pub mod query;
 pub mod service;
