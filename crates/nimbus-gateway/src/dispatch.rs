@@ -1,5 +1,9 @@
 //! From an HTTP request to a service's response.
 
+// Each step's error is the rare path, rendered at once by `Gateway::route`: boxing it would
+// cost an allocation per error for nothing on the success path.
+#![allow(clippy::result_large_err)]
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -9,20 +13,20 @@ use bytes::Bytes;
 use http::{HeaderValue, Method, StatusCode};
 use http_body_util::{BodyExt, Limited};
 use nimbus_core::{RequestContext, SharedClock};
-use nimbus_wire::error::{ErrorStyle, render};
+use nimbus_wire::error::render;
 use nimbus_wire::query::QueryParams;
-use nimbus_wire::service::OperationName;
 use nimbus_wire::sigv2;
 use nimbus_wire::sigv4::{self, AuthError, Location};
 use nimbus_wire::{
-    BodyLimit, BoxError, Protocol, Request, RequestBody, Response, Service, ServiceError, ServiceId,
+    Auth, BodyLimit, BoxError, OpInfo, Protocol, Request, RequestBody, RequestHead, Response,
+    Service, ServiceError, ServiceId,
 };
 use sha2::{Digest, Sha256};
 use tracing::Instrument;
 
 use crate::auth::{self, AuthConfig};
 use crate::health::{self, HealthReport};
-use crate::route::{self, Route};
+use crate::route::{self, Route, Routes};
 
 /// Largest body read to find an awsQuery request's `Action` before its service is known.
 const QUERY_BODY_LIMIT: usize = 8 * 1024 * 1024;
@@ -30,6 +34,7 @@ const QUERY_BODY_LIMIT: usize = 8 * 1024 * 1024;
 /// Routes requests to the services it was built with.
 pub struct Gateway {
     services: BTreeMap<ServiceId, Arc<dyn Service>>,
+    routes: Routes,
     auth: AuthConfig,
     region: String,
     clock: SharedClock,
@@ -44,8 +49,10 @@ impl Gateway {
         region: String,
         clock: SharedClock,
     ) -> Gateway {
+        let routes = Routes::new(services.iter().map(|s| (s.id(), s.bindings())));
         Gateway {
             services: services.into_iter().map(|s| (s.id(), s)).collect(),
+            routes,
             auth,
             region,
             clock,
@@ -107,9 +114,6 @@ impl Gateway {
         } else if !h.contains_key("x-amzn-requestid") {
             h.insert("x-amzn-requestid", id);
         }
-        if let Some(op) = resp.extensions().get::<OperationName>() {
-            span.record("operation", op.0);
-        }
         span.record("status", resp.status().as_u16());
         span.record("latency_ms", start.elapsed().as_secs_f64() * 1000.0);
         span.in_scope(|| tracing::debug!("request completed"));
@@ -127,301 +131,86 @@ impl Gateway {
         B::Error: Into<BoxError>,
     {
         let (parts, body) = req.into_parts();
-        let mut body = Some(body);
-        let path = parts.uri.path();
-        if matches!(parts.method, Method::GET | Method::HEAD)
-            && (path == "/_nimbus/health" || path == "/_localstack/health")
-        {
-            let report = HealthReport {
-                version: env!("CARGO_PKG_VERSION"),
-                uptime_secs: self.started.elapsed().as_secs(),
-                services: self
-                    .services
-                    .iter()
-                    .map(|(id, s)| (*id, s.health()))
-                    .collect(),
-            };
-            let resp = if path == "/_nimbus/health" {
-                health::nimbus(&report)
-            } else {
-                health::localstack(&report)
-            };
+        if let Some(resp) = self.health(&parts) {
             return (resp, Protocol::RestJson1);
         }
-
-        // S3's Signature Version 2 (`Authorization: AWS ...`, presigned `AWSAccessKeyId`),
-        // for requests that route to S3; other services refuse it in the SigV4 parse below.
-        let strict = self.auth.mode == auth::AuthMode::Strict;
-        let sig_v2 = match sigv2::parse(&parts.uri, &parts.headers) {
-            Ok(None) => None,
-            found => match route::classify(&parts.method, &parts.uri, &parts.headers, None) {
-                Route::Service(ServiceId::S3, protocol) => match found {
-                    Ok(s) => s,
-                    Err(e) if strict => {
-                        let err = e.to_service_error();
-                        let resp = self.error(
-                            Some(ServiceId::S3),
-                            protocol,
-                            &err,
-                            request_id,
-                            &parts.method,
-                        );
-                        return (resp, protocol);
-                    }
-                    Err(_) => None,
-                },
-                _ => None,
-            },
-        };
-
-        // The SigV4 signature, if any. In strict mode a malformed one is refused; otherwise
-        // it is only a hint for routing and account selection.
-        let parsed = match sig_v2 {
-            Some(_) => Ok(None),
-            None => sigv4::parse(&parts.uri, &parts.headers),
-        };
-        let sig = match parsed {
-            Ok(s) => s,
-            Err(e) if strict => {
-                let route = route::classify(&parts.method, &parts.uri, &parts.headers, None);
-                let (svc, protocol) = self.protocol_of(&route);
-                let err = e.to_service_error(svc);
-                return (
-                    self.error(svc, protocol, &err, request_id, &parts.method),
-                    protocol,
-                );
-            }
-            Err(_) => None,
-        };
-        let scope = sig.as_ref().map(|s| s.credential.service.as_str());
-        let route = route::classify(&parts.method, &parts.uri, &parts.headers, scope);
-
-        // Resolve the service. awsQuery requests without a scope need their body's Action.
-        let mut buffered: Option<Bytes> = None;
-        let (service, protocol) = match route {
-            Route::Service(s, p) => (s, p),
-            Route::Unserved { name, protocol } => {
-                let err = ServiceError::bad_request(
-                    "UnsupportedService",
-                    format!(
-                        "nimbus does not serve the '{name}' service. It serves: {}.",
-                        self.served_list()
-                    ),
-                );
-                return (
-                    render(protocol, ErrorStyle::default(), &err, request_id, false),
-                    protocol,
-                );
-            }
-            Route::QueryByAction => {
-                let Some(b) = body.take() else {
-                    unreachable!("the body is taken once")
-                };
-                let bytes = match read_body(b, QUERY_BODY_LIMIT).await {
-                    Ok(b) => b,
-                    Err(e) => {
-                        return (
-                            render(
-                                Protocol::AwsQuery,
-                                ErrorStyle::default(),
-                                &e,
-                                request_id,
-                                false,
-                            ),
-                            Protocol::AwsQuery,
-                        );
-                    }
-                };
-                let action = parts
-                    .uri
-                    .query()
-                    .and_then(|q| route::form_urlencoded_action(q.as_bytes()))
-                    .or_else(|| route::form_urlencoded_action(&bytes));
-                let service = action.as_deref().and_then(route::service_for_action);
-                match (action, service) {
-                    (_, Some(s)) => {
-                        buffered = Some(bytes);
-                        (s, Protocol::AwsQuery)
-                    }
-                    (None, None) => {
-                        let err = ServiceError::bad_request(
-                            "MissingAction",
-                            "The request must contain the parameter Action.",
-                        );
-                        return (
-                            render(
-                                Protocol::AwsQuery,
-                                ErrorStyle::default(),
-                                &err,
-                                request_id,
-                                false,
-                            ),
-                            Protocol::AwsQuery,
-                        );
-                    }
-                    (Some(a), None) => {
-                        let err = ServiceError::bad_request(
-                            "InvalidAction",
-                            format!(
-                                "The action {a} is not valid for this endpoint. nimbus serves: {}.",
-                                self.served_list()
-                            ),
-                        );
-                        return (
-                            render(
-                                Protocol::AwsQuery,
-                                ErrorStyle::default(),
-                                &err,
-                                request_id,
-                                false,
-                            ),
-                            Protocol::AwsQuery,
-                        );
-                    }
-                }
-            }
-        };
-        tracing::Span::current().record("service", service.signing_name());
-        let Some(svc) = self.services.get(&service).cloned() else {
-            let err = ServiceError::bad_request(
-                "UnsupportedService",
-                format!(
-                    "nimbus does not serve the '{service}' service yet. It serves: {}.",
-                    self.served_list()
-                ),
-            );
-            return (
-                render(protocol, ErrorStyle::default(), &err, request_id, false),
-                protocol,
-            );
-        };
-        let style = svc.error_style();
-        let fail = |err: &ServiceError| {
-            render(
-                protocol,
-                style,
+        let is_head = parts.method == Method::HEAD;
+        match self.serve(parts, body, peer, request_id).await {
+            Ok(answer) => answer,
+            // The one place an error on the way to, or from, a service is rendered.
+            Err(Refusal {
                 err,
-                request_id,
-                parts.method == Method::HEAD,
-            )
-        };
-
-        // The caller's account. Browsers never sign CORS preflights: an unsigned `OPTIONS`
-        // to S3 is answered (from the bucket's CORS rules) in the default account.
-        // Likewise a browser-form upload (S3 `PostObject`) carries its credential and
-        // signature in the form: S3 verifies them (and its policy) itself.
-        let preflight =
-            service == ServiceId::S3 && parts.method == Method::OPTIONS && sig.is_none();
-        let form_upload = service == ServiceId::S3
-            && parts.method == Method::POST
-            && sig.is_none()
-            && parts
-                .headers
-                .get(http::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| {
-                    v.trim_start()
-                        .get(..19)
-                        .is_some_and(|p| p.eq_ignore_ascii_case("multipart/form-data"))
-                });
-        let identified = if preflight || form_upload {
-            Ok((self.auth.default_account.clone(), None))
-        } else if let Some(v2) = &sig_v2 {
-            self.auth.identify_key(Some(&v2.access_key))
-        } else {
-            self.auth.identify(sig.as_ref())
-        };
-        let (account, creds) = match (identified, &sig_v2) {
-            (Ok(x), _) => x,
-            (Err(AuthError::UnknownAccessKey(_)), Some(v2)) => {
-                let err = sigv2::Sigv2Error::InvalidAccessKeyId {
-                    access_key: v2.access_key.clone(),
-                };
-                return (fail(&err.to_service_error()), protocol);
-            }
-            (Err(e), _) => return (fail(&e.to_service_error(Some(service))), protocol),
-        };
-        let host = parts
-            .headers
-            .get(http::header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-            .or_else(|| parts.uri.authority().map(|a| a.to_string()))
-            .unwrap_or_else(|| "localhost".into());
-
-        // Strict mode, SigV2: checked before the body is read (it signs no body hash); the
-        // canonical resource names the bucket the `Host` names, as S3's addressing reads it.
-        if let (Some(v2), Some(creds)) = (&sig_v2, creds) {
-            let bucket = nimbus_wire::virtual_host::bucket_from_host(&host);
-            let now = self.clock.now_millis();
-            let (method, uri, headers) = (&parts.method, &parts.uri, &parts.headers);
-            if let Err(e) = sigv2::verify(v2, method, uri, headers, bucket, &creds.secret_key, now)
-            {
-                return (fail(&e.to_service_error()), protocol);
+                service,
+                protocol,
+            }) => {
+                let style = service
+                    .and_then(|s| self.services.get(&s))
+                    .map(|s| s.error_style(&err))
+                    .unwrap_or_default();
+                (render(protocol, style, &err, request_id, is_head), protocol)
             }
         }
+    }
 
-        // The body, as the service wants it.
-        let body = match (buffered, body, svc.body_limit()) {
-            (Some(b), _, _) => RequestBody::Full(b),
-            (None, None, _) => RequestBody::Full(Bytes::new()),
-            (None, Some(body), BodyLimit::Buffer(max)) => {
-                let too_long = parts
-                    .headers
-                    .get(http::header::CONTENT_LENGTH)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.parse::<u64>().ok())
-                    .is_some_and(|n| n > max as u64);
-                if too_long {
-                    return (fail(&svc.body_too_large()), protocol);
-                }
-                match read_body(body, max).await {
-                    Ok(b) => RequestBody::Full(b),
-                    Err(e) if e.status == StatusCode::PAYLOAD_TOO_LARGE => {
-                        return (fail(&svc.body_too_large()), protocol);
-                    }
-                    Err(e) => return (fail(&e), protocol),
-                }
-            }
-            (None, Some(body), BodyLimit::Stream) => {
-                RequestBody::Stream(body.map_err(Into::into).boxed_unsync())
-            }
-        };
-
-        // Strict mode: the signature must match; a signed streaming body's chunks are then
-        // verified by the service with the verifier seeded here.
-        let mut chunk_verifier = None;
-        if let (Some(sig), Some(creds)) = (sig.as_ref(), creds) {
-            let payload_hash = match parts
-                .headers
-                .get("x-amz-content-sha256")
-                .and_then(|v| v.to_str().ok())
-            {
-                Some(h) => h.to_owned(),
-                None => match (&body, &sig.location, service) {
-                    (_, Location::Query { .. }, ServiceId::S3) | (RequestBody::Stream(_), _, _) => {
-                        "UNSIGNED-PAYLOAD".to_owned()
-                    }
-                    (RequestBody::Full(b), _, _) => hex::encode(Sha256::digest(b)),
-                },
-            };
-            if let Err(e) = auth::verify(sig, creds, &parts, &payload_hash, self.clock.now_millis())
-            {
-                return (fail(&e.to_service_error(Some(service))), protocol);
-            }
-            if payload_hash.starts_with(sigv4::STREAMING_PAYLOAD) {
-                match sigv4::ChunkVerifier::for_request(sig, &parts.headers, &creds.secret_key) {
-                    Ok(v) => chunk_verifier = Some(v),
-                    Err(e) => return (fail(&e.to_service_error(Some(service))), protocol),
-                }
-            }
+    /// The health endpoints, answered by the gateway itself.
+    fn health(&self, parts: &http::request::Parts) -> Option<Response> {
+        let path = parts.uri.path();
+        if !matches!(parts.method, Method::GET | Method::HEAD)
+            || (path != "/_nimbus/health" && path != "/_localstack/health")
+        {
+            return None;
         }
-
-        let form = if protocol == Protocol::AwsQuery {
-            Some(QueryParams::parse(parts.uri.query(), body.bytes()))
-        } else {
-            None
+        let report = HealthReport {
+            version: env!("CARGO_PKG_VERSION"),
+            uptime_secs: self.started.elapsed().as_secs(),
+            services: self
+                .services
+                .iter()
+                .map(|(id, s)| (*id, s.health()))
+                .collect(),
         };
+        Some(if path == "/_nimbus/health" {
+            health::nimbus(&report)
+        } else {
+            health::localstack(&report)
+        })
+    }
+
+    /// The steps from a request to its service's answer: route → classify → identify →
+    /// read_body → verify → call. Each step's error is returned, rendered by the caller.
+    async fn serve<B>(
+        &self,
+        parts: http::request::Parts,
+        body: B,
+        peer: SocketAddr,
+        request_id: &str,
+    ) -> Result<(Response, Protocol), Refusal>
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let sigs = self.signatures(&parts)?;
+        let host = host_of(&parts);
+        let (svc, protocol, body, form) = self.route_to_service(&parts, &sigs, body).await?;
+        let service = svc.id();
+        let refuse = |err: ServiceError| Refusal {
+            err,
+            service: Some(service),
+            protocol,
+        };
+        let op = self
+            .classify(&*svc, protocol, &parts, &host, form.as_ref())
+            .map_err(refuse)?;
+        let (account, creds) = self
+            .identify(op.auth, &sigs, &parts, &host, service)
+            .map_err(refuse)?;
+        let body = read_body(body, op.body, &parts, &*svc)
+            .await
+            .map_err(refuse)?;
+        let chunk_verifier = self
+            .verify(&sigs, creds, &parts, &body, service)
+            .map_err(refuse)?;
+        let (sig, sig_v2) = sigs;
         let region = sig
             .as_ref()
             .map(|s| s.credential.region.clone())
@@ -432,9 +221,8 @@ impl Gateway {
             account,
             region,
             access_key: sig
-                .as_ref()
-                .map(|s| s.credential.access_key.clone())
-                .or_else(|| sig_v2.as_ref().map(|s| s.access_key.clone())),
+                .map(|s| s.credential.access_key)
+                .or_else(|| sig_v2.map(|s| s.access_key)),
             host,
             source_ip: peer.ip(),
         };
@@ -448,38 +236,345 @@ impl Gateway {
             form,
             chunk_verifier,
         };
-        if let Some(op) = request.operation() {
-            tracing::Span::current().record("operation", op);
-        }
-        (svc.handle(request).await, protocol)
+        let resp = svc.call(op, request).await.map_err(refuse)?;
+        Ok((resp, protocol))
     }
 
-    fn protocol_of(&self, route: &Route) -> (Option<ServiceId>, Protocol) {
-        match route {
-            Route::Service(s, p) => (Some(*s), *p),
-            Route::QueryByAction => (None, Protocol::AwsQuery),
-            Route::Unserved { protocol, .. } => (None, *protocol),
+    /// The request's signatures: S3's Signature Version 2 (`Authorization: AWS ...`,
+    /// presigned `AWSAccessKeyId`) for requests that route to S3, else SigV4. In strict mode
+    /// a malformed one is refused; otherwise it is only a hint for routing and accounts.
+    fn signatures(&self, parts: &http::request::Parts) -> Result<Signatures, Refusal> {
+        let strict = self.auth.mode == auth::AuthMode::Strict;
+        let (method, uri, headers) = (&parts.method, &parts.uri, &parts.headers);
+        let sig_v2 = match sigv2::parse(uri, headers) {
+            Ok(None) => None,
+            found => match self.routes.classify(method, uri, headers, None) {
+                Route::Service(ServiceId::S3, protocol) => match found {
+                    Ok(s) => s,
+                    Err(e) if strict => {
+                        return Err(Refusal {
+                            err: e.to_service_error(),
+                            service: Some(ServiceId::S3),
+                            protocol,
+                        });
+                    }
+                    Err(_) => None,
+                },
+                _ => None,
+            },
+        };
+        if sig_v2.is_some() {
+            return Ok((None, sig_v2));
+        }
+        match sigv4::parse(uri, headers) {
+            Ok(sig) => Ok((sig, None)),
+            Err(e) if strict => {
+                let route = self.routes.classify(method, uri, headers, None);
+                let (service, protocol) = protocol_of(&route);
+                Err(Refusal {
+                    err: e.to_service_error(service),
+                    service,
+                    protocol,
+                })
+            }
+            Err(_) => Ok((None, None)),
         }
     }
 
-    fn error(
+    /// Step 1, route: the service and protocol. An awsQuery request's form is read here
+    /// (its `Action` names the operation, and the service when no scope does).
+    async fn route_to_service<B>(
         &self,
-        svc: Option<ServiceId>,
+        parts: &http::request::Parts,
+        sigs: &Signatures,
+        body: B,
+    ) -> Result<(Arc<dyn Service>, Protocol, Pending<B>, Option<QueryParams>), Refusal>
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let scope = sigs.0.as_ref().map(|s| s.credential.service.as_str());
+        let route = self
+            .routes
+            .classify(&parts.method, &parts.uri, &parts.headers, scope);
+        let query_refusal = |err| Refusal {
+            err,
+            service: None,
+            protocol: Protocol::AwsQuery,
+        };
+        let (service, protocol, body) = match route {
+            Route::Service(s, p) => (s, p, Pending::Unread(body)),
+            Route::Unserved { name, protocol } => {
+                return Err(Refusal {
+                    err: ServiceError::bad_request(
+                        "UnsupportedService",
+                        format!(
+                            "nimbus does not serve the '{name}' service. It serves: {}.",
+                            self.served_list()
+                        ),
+                    ),
+                    service: None,
+                    protocol,
+                });
+            }
+            Route::QueryByAction => {
+                let bytes = collect(body, QUERY_BODY_LIMIT)
+                    .await
+                    .map_err(query_refusal)?;
+                let action = parts
+                    .uri
+                    .query()
+                    .and_then(|q| route::form_urlencoded_action(q.as_bytes()))
+                    .or_else(|| route::form_urlencoded_action(&bytes));
+                match (
+                    action,
+                    action.and_then(|a| self.routes.service_for_action(a)),
+                ) {
+                    (_, Some(s)) => (s, Protocol::AwsQuery, Pending::Read(bytes)),
+                    (None, None) => {
+                        return Err(query_refusal(ServiceError::bad_request(
+                            "MissingAction",
+                            "The request must contain the parameter Action.",
+                        )));
+                    }
+                    (Some(a), None) => {
+                        return Err(query_refusal(ServiceError::bad_request(
+                            "InvalidAction",
+                            format!(
+                                "The action {a} is not valid for this endpoint. nimbus serves: {}.",
+                                self.served_list()
+                            ),
+                        )));
+                    }
+                }
+            }
+        };
+        tracing::Span::current().record("service", service.signing_name());
+        let Some(svc) = self.services.get(&service).cloned() else {
+            return Err(Refusal {
+                err: ServiceError::bad_request(
+                    "UnsupportedService",
+                    format!(
+                        "nimbus does not serve the '{service}' service yet. It serves: {}.",
+                        self.served_list()
+                    ),
+                ),
+                service: None,
+                protocol,
+            });
+        };
+        if protocol != Protocol::AwsQuery {
+            return Ok((svc, protocol, body, None));
+        }
+        let limit = match svc.body_limit() {
+            BodyLimit::Buffer(max) => BodyLimit::Buffer(max),
+            BodyLimit::Stream => BodyLimit::Buffer(QUERY_BODY_LIMIT),
+        };
+        let body = read_body(body, limit, parts, &*svc)
+            .await
+            .map_err(|err| Refusal {
+                err,
+                service: Some(service),
+                protocol,
+            })?;
+        let form = QueryParams::parse(parts.uri.query(), body.bytes());
+        let bytes = match body {
+            RequestBody::Full(b) => b,
+            RequestBody::Stream(_) => Bytes::new(),
+        };
+        Ok((svc, protocol, Pending::Read(bytes), Some(form)))
+    }
+
+    /// Step 2, classify: the service names the operation, its auth rule and body limit.
+    fn classify(
+        &self,
+        svc: &dyn Service,
         protocol: Protocol,
-        err: &ServiceError,
-        request_id: &str,
-        method: &Method,
-    ) -> Response {
-        let style = svc
-            .and_then(|s| self.services.get(&s))
-            .map(|s| s.error_style())
-            .unwrap_or_default();
-        render(protocol, style, err, request_id, *method == Method::HEAD)
+        parts: &http::request::Parts,
+        host: &str,
+        form: Option<&QueryParams>,
+    ) -> Result<OpInfo, ServiceError> {
+        let operation = match protocol {
+            Protocol::AwsJson1_0 | Protocol::AwsJson1_1 => parts
+                .headers
+                .get("x-amz-target")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|t| t.rsplit_once('.').map(|(_, op)| op)),
+            Protocol::AwsQuery => form.and_then(|f| f.get("Action")),
+            _ => None,
+        };
+        let head = RequestHead {
+            protocol,
+            method: &parts.method,
+            uri: &parts.uri,
+            headers: &parts.headers,
+            host,
+            operation,
+        };
+        let op = svc.classify(&head)?;
+        tracing::Span::current().record("operation", op.name);
+        Ok(op)
+    }
+
+    /// Step 3, identify: the caller's account (and, in strict mode, its secret) as the
+    /// operation's [`Auth`] asks. An unsigned request to an anonymous or form-signed
+    /// operation acts in the default account. SigV2 signs no body hash, so strict mode checks
+    /// it here, before the body is read; its canonical resource names the bucket the `Host`
+    /// names, as S3's addressing reads it.
+    fn identify(
+        &self,
+        auth: Auth,
+        sigs: &Signatures,
+        parts: &http::request::Parts,
+        host: &str,
+        service: ServiceId,
+    ) -> Result<(nimbus_core::AccountId, Option<&auth::Credentials>), ServiceError> {
+        let (sig, sig_v2) = sigs;
+        let unsigned = sig.is_none() && sig_v2.is_none();
+        let identified = if unsigned && matches!(auth, Auth::Anonymous | Auth::FormSigned) {
+            Ok((self.auth.default_account.clone(), None))
+        } else if let Some(v2) = sig_v2 {
+            self.auth.identify_key(Some(&v2.access_key))
+        } else {
+            self.auth.identify(sig.as_ref())
+        };
+        let (account, creds) = match (identified, sig_v2) {
+            (Ok(x), _) => x,
+            (Err(AuthError::UnknownAccessKey(_)), Some(v2)) => {
+                let err = sigv2::Sigv2Error::InvalidAccessKeyId {
+                    access_key: v2.access_key.clone(),
+                };
+                return Err(err.to_service_error());
+            }
+            (Err(e), _) => return Err(e.to_service_error(Some(service))),
+        };
+        if let (Some(v2), Some(creds)) = (sig_v2, creds) {
+            let bucket = nimbus_wire::virtual_host::bucket_from_host(host);
+            let now = self.clock.now_millis();
+            let (method, uri, headers) = (&parts.method, &parts.uri, &parts.headers);
+            if let Err(e) = sigv2::verify(v2, method, uri, headers, bucket, &creds.secret_key, now)
+            {
+                return Err(e.to_service_error());
+            }
+        }
+        Ok((account, creds))
+    }
+
+    /// Step 5, verify (strict mode): the SigV4 signature must match; a signed streaming
+    /// body's chunks are then verified by the service with the verifier seeded here.
+    fn verify(
+        &self,
+        sigs: &Signatures,
+        creds: Option<&auth::Credentials>,
+        parts: &http::request::Parts,
+        body: &RequestBody,
+        service: ServiceId,
+    ) -> Result<Option<sigv4::ChunkVerifier>, ServiceError> {
+        let (Some(sig), Some(creds)) = (sigs.0.as_ref(), creds) else {
+            return Ok(None);
+        };
+        let payload_hash = match parts
+            .headers
+            .get("x-amz-content-sha256")
+            .and_then(|v| v.to_str().ok())
+        {
+            Some(h) => h.to_owned(),
+            None => match (body, &sig.location, service) {
+                (_, Location::Query { .. }, ServiceId::S3) | (RequestBody::Stream(_), _, _) => {
+                    "UNSIGNED-PAYLOAD".to_owned()
+                }
+                (RequestBody::Full(b), _, _) => hex::encode(Sha256::digest(b)),
+            },
+        };
+        let now = self.clock.now_millis();
+        if let Err(e) = auth::verify(sig, creds, parts, &payload_hash, now) {
+            return Err(e.to_service_error(Some(service)));
+        }
+        if !payload_hash.starts_with(sigv4::STREAMING_PAYLOAD) {
+            return Ok(None);
+        }
+        sigv4::ChunkVerifier::for_request(sig, &parts.headers, &creds.secret_key)
+            .map(Some)
+            .map_err(|e| e.to_service_error(Some(service)))
+    }
+}
+
+/// The SigV4 signature and S3's SigV2 one a request carries (at most one is `Some`).
+type Signatures = (Option<sigv4::Signature>, Option<sigv2::Signature>);
+
+/// An error on the way to (or from) a service, with what renders it.
+struct Refusal {
+    err: ServiceError,
+    /// The service whose error style renders it, when known.
+    service: Option<ServiceId>,
+    protocol: Protocol,
+}
+
+/// A body not yet read, or read early (awsQuery's form).
+enum Pending<B> {
+    Unread(B),
+    Read(Bytes),
+}
+
+fn protocol_of(route: &Route) -> (Option<ServiceId>, Protocol) {
+    match route {
+        Route::Service(s, p) => (Some(*s), *p),
+        Route::QueryByAction => (None, Protocol::AwsQuery),
+        Route::Unserved { protocol, .. } => (None, *protocol),
+    }
+}
+
+/// The `Host` the client used.
+fn host_of(parts: &http::request::Parts) -> String {
+    parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// Step 4, read_body: the body as the operation wants it. A body over a buffer limit is
+/// refused with the service's own error, by `Content-Length` before reading when it is
+/// declared. A body already read (awsQuery) is handed over as it is.
+async fn read_body<B>(
+    body: Pending<B>,
+    limit: BodyLimit,
+    parts: &http::request::Parts,
+    svc: &dyn Service,
+) -> Result<RequestBody, ServiceError>
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let body = match body {
+        Pending::Read(b) => return Ok(RequestBody::Full(b)),
+        Pending::Unread(b) => b,
+    };
+    match limit {
+        BodyLimit::Buffer(max) => {
+            let too_long = parts
+                .headers
+                .get(http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok())
+                .is_some_and(|n| n > max as u64);
+            if too_long {
+                return Err(svc.body_too_large());
+            }
+            match collect(body, max).await {
+                Ok(b) => Ok(RequestBody::Full(b)),
+                Err(e) if e.status == StatusCode::PAYLOAD_TOO_LARGE => Err(svc.body_too_large()),
+                Err(e) => Err(e),
+            }
+        }
+        BodyLimit::Stream => Ok(RequestBody::Stream(body.map_err(Into::into).boxed_unsync())),
     }
 }
 
 /// Reads a whole body, refusing more than `max` bytes with a 413.
-async fn read_body<B>(body: B, max: usize) -> Result<Bytes, ServiceError>
+async fn collect<B>(body: B, max: usize) -> Result<Bytes, ServiceError>
 where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,

@@ -1,9 +1,12 @@
 //! The one HTTP server of nimbus.
 //!
 //! The gateway accepts HTTP/1.1 and h2c connections ([`server`]), gives every request an id,
-//! decides which service it is for and on which protocol ([`route`]), establishes the caller's
-//! account and, in strict mode, verifies the signature ([`auth`]), reads the body as the
-//! service asks, and hands a [`nimbus_wire::Request`] to the service. It answers the health
+//! decides which service it is for and on which protocol from the services' own bindings
+//! ([`route`]), asks the service which operation it is (`Service::classify`: name, auth rule,
+//! body limit), establishes the caller's account as that rule asks and, in strict mode,
+//! verifies the signature ([`auth`]), reads the body as the operation asks, and hands a
+//! [`nimbus_wire::Request`] to the service (`Service::call`). Every error on the way, or
+//! from the service, is rendered in one place ([`dispatch`]). It answers the health
 //! endpoints itself ([`health`]). It knows nothing of any service's operations.
 
 pub mod auth;

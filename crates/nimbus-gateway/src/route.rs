@@ -1,17 +1,20 @@
 //! Which service a request is for, and on which protocol.
 //!
-//! The rules follow AWS's endpoints, most specific first:
+//! The rules follow AWS's endpoints, most specific first. Every prefix, path and action
+//! comes from the registered services' [`Bindings`]:
 //! 1. `X-Amz-Target: <Prefix>.<Operation>` names a JSON-protocol service by its prefix.
-//! 2. Lambda's REST paths (`/2015-03-31/`, `/2019-09-25/`, `/2017-03-31/`, …).
+//! 2. A REST service's path prefixes (Lambda's `/2015-03-31/`, `/2019-09-25/`, …).
 //! 3. A SigV4 credential scope naming `s3` means S3, whatever the body looks like.
 //! 4. awsQuery: a form-encoded POST, or any request with `Action=` in the query string; the
-//!    service is the credential scope's, else the one whose API has that action.
+//!    service is the credential scope's, else the one that claims that action.
 //! 5. A credential scope naming any other served service means that service; one naming a
 //!    service nimbus does not serve is refused.
 //! 6. Everything else is S3 (path-style or virtual-hosted-style).
 
+use std::collections::HashMap;
+
 use http::{HeaderMap, Method, Uri};
-use nimbus_wire::{Protocol, ServiceId};
+use nimbus_wire::{Bindings, Protocol, ServiceId};
 
 /// Where a request goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,182 +32,174 @@ pub enum Route {
     },
 }
 
-const JSON_TARGETS: &[(&str, ServiceId, Protocol)] = &[
-    ("AmazonSQS", ServiceId::Sqs, Protocol::AwsJson1_0),
-    ("Logs_20140328", ServiceId::Logs, Protocol::AwsJson1_1),
-    (
-        "AWSSecurityTokenServiceV20110615",
-        ServiceId::Sts,
-        Protocol::AwsJson1_0,
-    ),
-];
+/// Where each registered service's requests are found, from the services' own
+/// [`Bindings`]: the gateway holds no list of its own.
+#[derive(Debug, Default)]
+pub struct Routes {
+    /// The services, with their bindings, in registration order.
+    services: Vec<(ServiceId, Bindings)>,
+    /// awsQuery actions, for requests without a credential scope.
+    actions: HashMap<&'static str, ServiceId>,
+}
 
-const LAMBDA_PATH_PREFIXES: &[&str] = &[
-    "/2014-11-13/",
-    "/2015-03-31/",
-    "/2016-08-19/",
-    "/2017-03-31/",
-    "/2017-10-31/",
-    "/2018-10-31/",
-    "/2019-09-25/",
-    "/2019-09-30/",
-    "/2020-04-22/",
-    "/2020-06-30/",
-    "/2021-07-20/",
-    "/2021-10-31/",
-    "/2021-11-15/",
-    "/2024-08-31/",
-    "/2025-11-30/",
-    "/2025-12-01/",
-];
-
-/// Classifies a request from its head. `scope_service` is the credential scope's service
-/// from a SigV4 signature, if the request has one.
-pub fn classify(
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    scope_service: Option<&str>,
-) -> Route {
-    let is_json_content = headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-amz-json"));
-    if let Some(target) = headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
-        let prefix = target.split('.').next().unwrap_or("");
-        if let Some((_, s, p)) = JSON_TARGETS.iter().find(|(t, _, _)| *t == prefix) {
-            return Route::Service(*s, *p);
+impl Routes {
+    /// The routes of `services`. An action two services claim goes to the first.
+    pub fn new(services: impl IntoIterator<Item = (ServiceId, Bindings)>) -> Routes {
+        let services: Vec<(ServiceId, Bindings)> = services.into_iter().collect();
+        let mut actions = HashMap::new();
+        for (id, b) in &services {
+            for a in b.query_actions {
+                actions.entry(*a).or_insert(*id);
+            }
         }
-        let protocol = match headers
+        Routes { services, actions }
+    }
+
+    fn bindings(&self, id: ServiceId) -> Option<&Bindings> {
+        self.services.iter().find(|(s, _)| *s == id).map(|(_, b)| b)
+    }
+
+    /// Classifies a request from its head. `scope_service` is the credential scope's
+    /// service from a SigV4 signature, if the request has one.
+    pub fn classify(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        scope_service: Option<&str>,
+    ) -> Route {
+        let content_type = headers
             .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-        {
-            Some(ct) if ct.contains("1.1") => Protocol::AwsJson1_1,
-            _ => Protocol::AwsJson1_0,
+            .and_then(|v| v.to_str().ok());
+        let is_json_content = content_type.is_some_and(|v| v.starts_with("application/x-amz-json"));
+        if let Some(target) = headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
+            let prefix = target.split('.').next().unwrap_or("");
+            let found = self.services.iter().find_map(|(s, b)| match b.json_target {
+                Some((t, p)) if t == prefix => Some((*s, p)),
+                _ => None,
+            });
+            if let Some((s, p)) = found {
+                return Route::Service(s, p);
+            }
+            let protocol = match content_type {
+                Some(ct) if ct.contains("1.1") => Protocol::AwsJson1_1,
+                _ => Protocol::AwsJson1_0,
+            };
+            let name = scope_service
+                .map(str::to_owned)
+                .unwrap_or_else(|| prefix.to_owned());
+            return Route::Unserved { name, protocol };
+        }
+        let path = uri.path();
+        for (s, b) in &self.services {
+            if b.rest_paths.iter().any(|p| path.starts_with(p))
+                && scope_service.is_none_or(|n| n == s.signing_name())
+            {
+                return Route::Service(*s, b.protocol);
+            }
+        }
+        if scope_service == Some(ServiceId::S3.signing_name()) {
+            return Route::Service(ServiceId::S3, Protocol::RestXml);
+        }
+        let is_form =
+            content_type.is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        let query_has_action = uri.query().is_some_and(|q| form_action(q).is_some());
+        let is_query = (*method == Method::POST && is_form) || query_has_action;
+        let Some(name) = scope_service else {
+            return if is_query {
+                Route::QueryByAction
+            } else {
+                Route::Service(ServiceId::S3, Protocol::RestXml)
+            };
         };
-        let name = scope_service
-            .map(str::to_owned)
-            .unwrap_or_else(|| prefix.to_owned());
-        return Route::Unserved { name, protocol };
-    }
-    let path = uri.path();
-    if LAMBDA_PATH_PREFIXES.iter().any(|p| path.starts_with(p))
-        && scope_service.is_none_or(|s| s == "lambda")
-    {
-        return Route::Service(ServiceId::Lambda, Protocol::RestJson1);
-    }
-    if scope_service == Some("s3") {
-        return Route::Service(ServiceId::S3, Protocol::RestXml);
-    }
-    let is_form = headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let query_has_action = uri.query().is_some_and(|q| form_action(q).is_some());
-    let is_query = (*method == Method::POST && is_form) || query_has_action;
-    match scope_service {
-        Some(name) => match ServiceId::from_signing_name(name) {
-            Some(s @ (ServiceId::Sqs | ServiceId::Sts | ServiceId::Iam)) if is_query => {
-                Route::Service(s, Protocol::AwsQuery)
-            }
-            Some(ServiceId::Sqs) if is_json_content => {
-                Route::Service(ServiceId::Sqs, Protocol::AwsJson1_0)
-            }
-            Some(ServiceId::Lambda) => Route::Service(ServiceId::Lambda, Protocol::RestJson1),
-            Some(ServiceId::S3) => Route::Service(ServiceId::S3, Protocol::RestXml),
-            Some(s) if is_query => Route::Service(s, Protocol::AwsQuery),
-            Some(_) if is_query => Route::QueryByAction,
-            Some(s @ (ServiceId::Sqs | ServiceId::Sts | ServiceId::Iam)) => {
-                Route::Service(s, Protocol::AwsQuery)
-            }
-            Some(s) => Route::Service(s, Protocol::AwsJson1_1),
+        let fallback = if is_query {
+            Protocol::AwsQuery
+        } else if is_json_content {
+            Protocol::AwsJson1_0
+        } else {
+            Protocol::RestXml
+        };
+        match ServiceId::from_signing_name(name) {
+            Some(s) => match self.bindings(s) {
+                Some(b) if matches!(b.protocol, Protocol::RestJson1 | Protocol::RestXml) => {
+                    Route::Service(s, b.protocol)
+                }
+                Some(_) if is_query => Route::Service(s, Protocol::AwsQuery),
+                Some(b) => match b.json_target {
+                    Some((_, p)) if is_json_content && b.protocol == Protocol::AwsQuery => {
+                        Route::Service(s, p)
+                    }
+                    _ => Route::Service(s, b.protocol),
+                },
+                // A service nimbus knows but was not started with.
+                None => Route::Service(s, fallback),
+            },
             None => Route::Unserved {
                 name: name.to_owned(),
-                protocol: if is_query {
-                    Protocol::AwsQuery
-                } else if is_json_content {
-                    Protocol::AwsJson1_0
-                } else {
-                    Protocol::RestXml
-                },
+                protocol: fallback,
             },
-        },
-        None if is_query => Route::QueryByAction,
-        None => Route::Service(ServiceId::S3, Protocol::RestXml),
+        }
+    }
+
+    /// The service whose awsQuery API has `action`, for requests that carry no credential
+    /// scope.
+    pub fn service_for_action(&self, action: &str) -> Option<ServiceId> {
+        self.actions.get(action).copied()
     }
 }
 
-fn form_action(q: &str) -> Option<String> {
+fn form_action(q: &str) -> Option<&str> {
     form_urlencoded_action(q.as_bytes())
 }
 
-/// The `Action` field of a form-encoded string.
-pub fn form_urlencoded_action(bytes: &[u8]) -> Option<String> {
+/// The `Action` field of a form-encoded string (as sent: action names need no decoding).
+pub fn form_urlencoded_action(bytes: &[u8]) -> Option<&str> {
     bytes
         .split(|b| *b == b'&')
         .find_map(|kv| kv.strip_prefix(b"Action="))
-        .map(|v| String::from_utf8_lossy(v).into_owned())
-}
-
-/// The service whose awsQuery API has `action`, for requests that carry no credential scope.
-pub fn service_for_action(action: &str) -> Option<ServiceId> {
-    const STS: &[&str] = &[
-        "GetCallerIdentity",
-        "AssumeRole",
-        "AssumeRoleWithWebIdentity",
-        "AssumeRoleWithSAML",
-        "GetSessionToken",
-        "GetFederationToken",
-        "GetAccessKeyInfo",
-        "DecodeAuthorizationMessage",
-        "AssumeRoot",
-    ];
-    const SQS: &[&str] = &[
-        "AddPermission",
-        "CancelMessageMoveTask",
-        "ChangeMessageVisibility",
-        "ChangeMessageVisibilityBatch",
-        "CreateQueue",
-        "DeleteMessage",
-        "DeleteMessageBatch",
-        "DeleteQueue",
-        "GetQueueAttributes",
-        "GetQueueUrl",
-        "ListDeadLetterSourceQueues",
-        "ListMessageMoveTasks",
-        "ListQueueTags",
-        "ListQueues",
-        "PurgeQueue",
-        "ReceiveMessage",
-        "RemovePermission",
-        "SendMessage",
-        "SendMessageBatch",
-        "SetQueueAttributes",
-        "StartMessageMoveTask",
-        "TagQueue",
-        "UntagQueue",
-    ];
-    if STS.contains(&action) {
-        Some(ServiceId::Sts)
-    } else if SQS.contains(&action) {
-        Some(ServiceId::Sqs)
-    } else if action.contains("Role")
-        || action.contains("Policy")
-        || action.contains("Policies")
-        || action.contains("User")
-        || action.contains("Group")
-        || action.contains("InstanceProfile")
-        || action.contains("AccessKey")
-    {
-        Some(ServiceId::Iam)
-    } else {
-        None
-    }
+        .and_then(|v| std::str::from_utf8(v).ok())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Routes like the sandbox's, with a few actions each.
+    fn routes() -> Routes {
+        let mut sqs = Bindings::new(Protocol::AwsQuery);
+        sqs.json_target = Some(("AmazonSQS", Protocol::AwsJson1_0));
+        sqs.query_actions = &["SendMessage", "ListQueues"];
+        let mut sts = Bindings::new(Protocol::AwsQuery);
+        sts.json_target = Some(("AWSSecurityTokenServiceV20110615", Protocol::AwsJson1_0));
+        sts.query_actions = &["GetCallerIdentity"];
+        let mut iam = Bindings::new(Protocol::AwsQuery);
+        iam.query_actions = &["CreateRole"];
+        let mut logs = Bindings::new(Protocol::AwsJson1_1);
+        logs.json_target = Some(("Logs_20140328", Protocol::AwsJson1_1));
+        let mut lambda = Bindings::new(Protocol::RestJson1);
+        lambda.rest_paths = &["/2015-03-31/"];
+        Routes::new([
+            (ServiceId::Sqs, sqs),
+            (ServiceId::S3, Bindings::new(Protocol::RestXml)),
+            (ServiceId::Lambda, lambda),
+            (ServiceId::Logs, logs),
+            (ServiceId::Iam, iam),
+            (ServiceId::Sts, sts),
+        ])
+    }
+
+    fn classify(
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        scope_service: Option<&str>,
+    ) -> Route {
+        routes().classify(method, uri, headers, scope_service)
+    }
+
+    fn service_for_action(action: &str) -> Option<ServiceId> {
+        routes().service_for_action(action)
+    }
 
     fn h(pairs: &[(&str, &str)]) -> HeaderMap {
         let mut m = HeaderMap::new();

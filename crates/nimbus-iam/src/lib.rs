@@ -15,13 +15,18 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use nimbus_core::ServiceEnv;
-use nimbus_wire::error::{ErrorStyle, render};
+use nimbus_wire::error::ErrorStyle;
+use nimbus_wire::operations::Binding::Named;
 use nimbus_wire::query::{self, QueryParams};
-use nimbus_wire::{Protocol, Request, Response, Service, ServiceError, ServiceId};
+use nimbus_wire::{
+    Auth, Bindings, OpInfo, Protocol, Request, RequestHead, Response, Service, ServiceError,
+    ServiceId,
+};
 
 mod attachments;
 mod document;
 pub mod error;
+mod handlers;
 mod limits;
 mod managed;
 mod pagination;
@@ -38,7 +43,7 @@ pub use sts::STS_XMLNS;
 
 use params::Params;
 use store::Store;
-use sts::{StsAction, StsCall};
+use sts::{StsAction, StsRequest};
 
 /// What an operation puts inside its `<…Result>` element; `None` for actions without one.
 pub(crate) type OpResult = Result<Option<String>, IamError>;
@@ -66,92 +71,77 @@ impl IamService {
     }
 }
 
-/// The IAM actions nimbus serves.
-pub const IAM_ACTIONS: &[&str] = &[
-    "CreateRole",
-    "GetRole",
-    "ListRoles",
-    "DeleteRole",
-    "UpdateRole",
-    "UpdateRoleDescription",
-    "UpdateAssumeRolePolicy",
-    "PutRolePermissionsBoundary",
-    "DeleteRolePermissionsBoundary",
-    "ListInstanceProfilesForRole",
-    "TagRole",
-    "UntagRole",
-    "ListRoleTags",
-    "PutRolePolicy",
-    "GetRolePolicy",
-    "DeleteRolePolicy",
-    "ListRolePolicies",
-    "CreatePolicy",
-    "GetPolicy",
-    "ListPolicies",
-    "DeletePolicy",
-    "GetPolicyVersion",
-    "ListPolicyVersions",
-    "TagPolicy",
-    "UntagPolicy",
-    "ListPolicyTags",
-    "AttachRolePolicy",
-    "DetachRolePolicy",
-    "ListAttachedRolePolicies",
-    "ListEntitiesForPolicy",
-];
+nimbus_wire::operations! {
+    /// An IAM action nimbus serves: its name and its handler (each runs its group's function
+    /// in one read or write transaction, see [`handlers`]).
+    pub enum IamOp for IamService, IamCall, IamError {
+        CreateRole = Named => handlers::create_role,
+        GetRole = Named => handlers::get_role,
+        ListRoles = Named => handlers::list_roles,
+        DeleteRole = Named => handlers::delete_role,
+        UpdateRole = Named => handlers::update_role,
+        UpdateRoleDescription = Named => handlers::update_role_description,
+        UpdateAssumeRolePolicy = Named => handlers::update_assume_role_policy,
+        PutRolePermissionsBoundary = Named => handlers::put_role_permissions_boundary,
+        DeleteRolePermissionsBoundary = Named => handlers::delete_role_permissions_boundary,
+        ListInstanceProfilesForRole = Named => handlers::list_instance_profiles_for_role,
+        TagRole = Named => handlers::tag_role,
+        UntagRole = Named => handlers::untag_role,
+        ListRoleTags = Named => handlers::list_role_tags,
+        PutRolePolicy = Named => handlers::put_role_policy,
+        GetRolePolicy = Named => handlers::get_role_policy,
+        DeleteRolePolicy = Named => handlers::delete_role_policy,
+        ListRolePolicies = Named => handlers::list_role_policies,
+        CreatePolicy = Named => handlers::create_policy,
+        GetPolicy = Named => handlers::get_policy,
+        ListPolicies = Named => handlers::list_policies,
+        DeletePolicy = Named => handlers::delete_policy,
+        GetPolicyVersion = Named => handlers::get_policy_version,
+        ListPolicyVersions = Named => handlers::list_policy_versions,
+        TagPolicy = Named => handlers::tag_policy,
+        UntagPolicy = Named => handlers::untag_policy,
+        ListPolicyTags = Named => handlers::list_policy_tags,
+        AttachRolePolicy = Named => handlers::attach_role_policy,
+        DetachRolePolicy = Named => handlers::detach_role_policy,
+        ListAttachedRolePolicies = Named => handlers::list_attached_role_policies,
+        ListEntitiesForPolicy = Named => handlers::list_entities_for_policy,
+    }
+}
 
-/// Runs one IAM action for `account` in one transaction: a write transaction for actions
-/// that change state (committed before the answer), a read transaction for the others.
-fn execute(store: &Store, account: &str, action: &str, q: &QueryParams, now: u64) -> OpResult {
-    let p = Params::new(q);
-    let p = &p;
-    match action {
-        "CreateRole" => store.write(account, |tx| roles::create_role(tx, p, now)),
-        "GetRole" => store.read(account, |tx| roles::get_role(tx, p)),
-        "ListRoles" => store.read(account, |tx| roles::list_roles(tx, p)),
-        "DeleteRole" => store.write(account, |tx| roles::delete_role(tx, p)),
-        "UpdateRole" => store.write(account, |tx| roles::update_role(tx, p)),
-        "UpdateRoleDescription" => store.write(account, |tx| roles::update_role_description(tx, p)),
-        "UpdateAssumeRolePolicy" => {
-            store.write(account, |tx| roles::update_assume_role_policy(tx, p))
-        }
-        "PutRolePermissionsBoundary" => {
-            store.write(account, |tx| roles::put_role_permissions_boundary(tx, p))
-        }
-        "DeleteRolePermissionsBoundary" => {
-            store.write(account, |tx| roles::delete_role_permissions_boundary(tx, p))
-        }
-        "ListInstanceProfilesForRole" => {
-            store.read(account, |tx| roles::list_instance_profiles_for_role(tx, p))
-        }
-        "TagRole" => store.write(account, |tx| roles::tag_role(tx, p)),
-        "UntagRole" => store.write(account, |tx| roles::untag_role(tx, p)),
-        "ListRoleTags" => store.read(account, |tx| roles::list_role_tags(tx, p)),
-        "PutRolePolicy" => store.write(account, |tx| role_policies::put_role_policy(tx, p)),
-        "GetRolePolicy" => store.read(account, |tx| role_policies::get_role_policy(tx, p)),
-        "DeleteRolePolicy" => store.write(account, |tx| role_policies::delete_role_policy(tx, p)),
-        "ListRolePolicies" => store.read(account, |tx| role_policies::list_role_policies(tx, p)),
-        "CreatePolicy" => store.write(account, |tx| policies::create_policy(tx, p, now)),
-        "GetPolicy" => store.read(account, |tx| policies::get_policy(tx, p)),
-        "ListPolicies" => store.read(account, |tx| policies::list_policies(tx, p)),
-        "DeletePolicy" => store.write(account, |tx| policies::delete_policy(tx, p)),
-        "GetPolicyVersion" => store.read(account, |tx| policies::get_policy_version(tx, p)),
-        "ListPolicyVersions" => store.read(account, |tx| policies::list_policy_versions(tx, p)),
-        "TagPolicy" => store.write(account, |tx| policies::tag_policy(tx, p)),
-        "UntagPolicy" => store.write(account, |tx| policies::untag_policy(tx, p)),
-        "ListPolicyTags" => store.read(account, |tx| policies::list_policy_tags(tx, p)),
-        "AttachRolePolicy" => store.write(account, |tx| attachments::attach_role_policy(tx, p)),
-        "DetachRolePolicy" => store.write(account, |tx| attachments::detach_role_policy(tx, p)),
-        "ListAttachedRolePolicies" => store.read(account, |tx| {
-            attachments::list_attached_role_policies(tx, p)
-        }),
-        "ListEntitiesForPolicy" => {
-            store.read(account, |tx| attachments::list_entities_for_policy(tx, p))
-        }
-        other => Err(IamError::InvalidAction(format!(
-            "nimbus does not implement the IAM action {other}; it serves roles, inline role \
-             policies and managed policies (see docs/compat.md)."
-        ))),
+/// The IAM actions nimbus serves.
+pub const IAM_ACTIONS: &[&str] = IamOp::QUERY_ACTIONS;
+
+/// One IAM request, as the handlers see it.
+pub struct IamCall {
+    op: IamOp,
+    account: String,
+    request_id: String,
+    form: Arc<QueryParams>,
+}
+
+impl IamService {
+    /// Runs `f` (an action's transaction) on a blocking thread and renders its result.
+    async fn run(
+        &self,
+        call: &IamCall,
+        f: impl FnOnce(&Store, &str, &Params<'_>, u64) -> OpResult + Send + 'static,
+    ) -> Result<Response, IamError> {
+        let store = self.store.clone();
+        let account = call.account.clone();
+        let form = call.form.clone();
+        let now = self.env.clock.now_millis();
+        let result =
+            tokio::task::spawn_blocking(move || f(&store, &account, &Params::new(&form), now))
+                .await
+                .map_err(|join| {
+                    IamError::ServiceFailure(format!("The IAM operation did not complete: {join}"))
+                })??;
+        Ok(query::response(
+            call.op.name(),
+            IAM_XMLNS,
+            result.as_deref(),
+            &call.request_id,
+        ))
     }
 }
 
@@ -161,7 +151,14 @@ impl Service for IamService {
         ServiceId::Iam
     }
 
-    fn error_style(&self) -> ErrorStyle {
+    fn bindings(&self) -> Bindings {
+        Bindings {
+            query_actions: IamOp::QUERY_ACTIONS,
+            ..Bindings::new(Protocol::AwsQuery)
+        }
+    }
+
+    fn error_style(&self, _: &ServiceError) -> ErrorStyle {
         ErrorStyle {
             json_namespace: None,
             query_xmlns: Some(IAM_XMLNS),
@@ -169,38 +166,38 @@ impl Service for IamService {
         }
     }
 
-    async fn handle(&self, req: Request) -> Response {
-        let request_id = req.ctx.request_id.clone();
-        let protocol = req.protocol;
-        let fail = |e: IamError| {
-            render(
-                protocol,
-                self.error_style(),
-                &ServiceError::from(e),
-                &request_id,
-                false,
-            )
+    fn classify(&self, head: &RequestHead<'_>) -> Result<OpInfo, ServiceError> {
+        let Some(action) = head.operation else {
+            return Err(IamError::MissingAction.into());
         };
+        let op = IamOp::from_name(action).ok_or_else(|| {
+            IamError::InvalidAction(format!(
+                "nimbus does not implement the IAM action {action}; it serves roles, inline role \
+                 policies and managed policies (see docs/compat.md)."
+            ))
+        })?;
+        Ok(OpInfo {
+            name: op.name(),
+            auth: Auth::Signed,
+            body: self.body_limit(),
+            index: op.index(),
+        })
+    }
+
+    async fn call(&self, info: OpInfo, req: Request) -> Result<Response, ServiceError> {
+        let op = IamOp::from_index(info.index)
+            .ok_or_else(|| ServiceError::internal(format!("no IAM operation {}", info.name)))?;
         let form = match req.form {
             Some(f) => f,
             None => QueryParams::parse(req.uri.query(), req.body.bytes()),
         };
-        let Some(action) = form.get("Action").map(str::to_owned) else {
-            return fail(IamError::MissingAction);
+        let mut call = IamCall {
+            op,
+            account: req.ctx.account.as_str().to_owned(),
+            request_id: req.ctx.request_id,
+            form: Arc::new(form),
         };
-        let store = self.store.clone();
-        let account = req.ctx.account.as_str().to_owned();
-        let now = self.env.clock.now_millis();
-        let op = action.clone();
-        let outcome =
-            tokio::task::spawn_blocking(move || execute(&store, &account, &op, &form, now)).await;
-        match outcome {
-            Ok(Ok(result)) => query::response(&action, IAM_XMLNS, result.as_deref(), &request_id),
-            Ok(Err(e)) => fail(e),
-            Err(join) => fail(IamError::ServiceFailure(format!(
-                "The IAM operation did not complete: {join}"
-            ))),
-        }
+        Ok(op.call(self, &mut call).await?)
     }
 
     async fn shutdown(&self) {
@@ -244,7 +241,15 @@ impl Service for StsService {
         ServiceId::Sts
     }
 
-    fn error_style(&self) -> ErrorStyle {
+    fn bindings(&self) -> Bindings {
+        Bindings {
+            json_target: Some(("AWSSecurityTokenServiceV20110615", Protocol::AwsJson1_0)),
+            query_actions: &sts::QUERY_ACTIONS,
+            ..Bindings::new(Protocol::AwsQuery)
+        }
+    }
+
+    fn error_style(&self, _: &ServiceError) -> ErrorStyle {
         ErrorStyle {
             json_namespace: Some("com.amazonaws.sts"),
             query_xmlns: Some(STS_XMLNS),
@@ -252,73 +257,44 @@ impl Service for StsService {
         }
     }
 
-    async fn handle(&self, req: Request) -> Response {
-        let request_id = req.ctx.request_id.clone();
-        let protocol = req.protocol;
-        let fail = |e: StsError| {
-            render(
-                protocol,
-                self.error_style(),
-                &ServiceError::from(e),
-                &request_id,
-                false,
-            )
+    fn classify(&self, head: &RequestHead<'_>) -> Result<OpInfo, ServiceError> {
+        let Some(action) = head.operation else {
+            return Err(StsError::MissingAction.into());
         };
-        let is_json = matches!(protocol, Protocol::AwsJson1_0 | Protocol::AwsJson1_1);
-        let (action_name, params) = if is_json {
-            let Some(op) = req.operation().map(str::to_owned) else {
-                return fail(StsError::MissingAction);
-            };
-            match sts::json_to_params(req.body.bytes()) {
-                Ok(p) => (op, p),
-                Err(e) => return fail(e),
+        let op = StsAction::parse(action)?;
+        Ok(OpInfo {
+            name: op.name(),
+            auth: Auth::Signed,
+            body: self.body_limit(),
+            index: op.index(),
+        })
+    }
+
+    async fn call(&self, info: OpInfo, req: Request) -> Result<Response, ServiceError> {
+        let action = StsAction::from_index(info.index)
+            .ok_or_else(|| ServiceError::internal(format!("no STS operation {}", info.name)))?;
+        let params = match (req.protocol, req.form) {
+            (Protocol::AwsJson1_0 | Protocol::AwsJson1_1, _) => {
+                sts::json_to_params(req.body.bytes())?
             }
-        } else {
-            let form = match req.form {
-                Some(ref f) => f.clone(),
-                None => QueryParams::parse(req.uri.query(), req.body.bytes()),
-            };
-            let Some(op) = form.get("Action").map(str::to_owned) else {
-                return fail(StsError::MissingAction);
-            };
-            (op, form)
+            (_, Some(form)) => form,
+            (_, None) => QueryParams::parse(req.uri.query(), req.body.bytes()),
         };
-        let action = match StsAction::parse(&action_name) {
-            Ok(a) => a,
-            Err(e) => return fail(e),
-        };
-        let token = req
+        let session_token = req
             .headers
             .get("x-amz-security-token")
             .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-            .or_else(|| params.get("X-Amz-Security-Token").map(str::to_owned));
-        let account = req.ctx.account.as_str().to_owned();
-        let now = self.env.clock.now_millis();
-        let iam = self.iam.clone();
-        let outcome = tokio::task::spawn_blocking(move || {
-            sts::run(
-                action,
-                &StsCall {
-                    account: &account,
-                    session_token: token.as_deref(),
-                    params: &params,
-                    now,
-                    iam: iam.as_deref(),
-                },
-            )
-        })
-        .await;
-        match outcome {
-            Ok(Ok(out)) if is_json => nimbus_wire::json::ok(protocol, &out.to_json()),
-            Ok(Ok(out)) => {
-                query::response(action.name(), STS_XMLNS, Some(&out.to_xml()), &request_id)
-            }
-            Ok(Err(e)) => fail(e),
-            Err(join) => fail(StsError::Internal(format!(
-                "The STS operation did not complete: {join}"
-            ))),
-        }
+            .or_else(|| params.get("X-Amz-Security-Token"))
+            .map(str::to_owned);
+        let mut call = StsRequest {
+            action,
+            protocol: req.protocol,
+            request_id: req.ctx.request_id,
+            account: req.ctx.account.as_str().to_owned(),
+            session_token,
+            params,
+        };
+        Ok(action.call(self, &mut call).await?)
     }
 }
 

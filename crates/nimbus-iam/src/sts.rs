@@ -14,11 +14,14 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use nimbus_core::Arn;
 use nimbus_core::timefmt::iso8601_secs;
-use nimbus_wire::query::QueryParams;
+use nimbus_wire::Response;
+use nimbus_wire::operations::Binding::Named;
+use nimbus_wire::query::{self, QueryParams};
 use nimbus_wire::xml::Writer;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::StsService;
 use crate::error::StsError;
 use crate::managed::stable_id;
 use crate::store::{RoleRecord, Store};
@@ -83,38 +86,106 @@ pub(crate) fn caller(account: &str, session_token: Option<&str>) -> (Identity, b
     }
 }
 
-/// The STS operations nimbus answers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum StsAction {
-    /// GetCallerIdentity.
-    GetCallerIdentity,
-    /// AssumeRole.
-    AssumeRole,
-    /// GetSessionToken.
-    GetSessionToken,
+nimbus_wire::operations! {
+    /// An STS operation nimbus serves: its name and its handler.
+    pub enum StsAction for StsService, StsRequest, StsError {
+        GetCallerIdentity = Named => get_caller_identity,
+        AssumeRole = Named => assume_role_op,
+        GetSessionToken = Named => get_session_token_op,
+    }
 }
+
+/// The STS actions nimbus does not implement: they answer `InvalidAction` naming them.
+const NOT_IMPLEMENTED: &[&str] = &[
+    "AssumeRoleWithWebIdentity",
+    "AssumeRoleWithSAML",
+    "GetFederationToken",
+    "GetAccessKeyInfo",
+    "DecodeAuthorizationMessage",
+    "AssumeRoot",
+];
+
+/// Every STS action, served or not, for requests routed by their `Action` alone.
+pub(crate) const QUERY_ACTIONS: [&str; StsAction::QUERY_ACTIONS.len() + NOT_IMPLEMENTED.len()] =
+    nimbus_wire::operations::concat(StsAction::QUERY_ACTIONS, NOT_IMPLEMENTED);
 
 impl StsAction {
     /// The action named `name`, or `InvalidAction`.
     pub(crate) fn parse(name: &str) -> Result<StsAction, StsError> {
-        match name {
-            "GetCallerIdentity" => Ok(StsAction::GetCallerIdentity),
-            "AssumeRole" => Ok(StsAction::AssumeRole),
-            "GetSessionToken" => Ok(StsAction::GetSessionToken),
-            other => Err(StsError::InvalidAction(format!(
-                "nimbus does not implement the STS action {other}; it serves \
+        StsAction::from_name(name).ok_or_else(|| {
+            StsError::InvalidAction(format!(
+                "nimbus does not implement the STS action {name}; it serves \
                  GetCallerIdentity, AssumeRole and GetSessionToken (see docs/compat.md)."
-            ))),
-        }
+            ))
+        })
     }
+}
 
-    /// The action's name.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            StsAction::GetCallerIdentity => "GetCallerIdentity",
-            StsAction::AssumeRole => "AssumeRole",
-            StsAction::GetSessionToken => "GetSessionToken",
-        }
+/// One STS request as the handlers see it: the operation, its parameters (awsJson bodies
+/// converted by [`json_to_params`]) and what the caller presented.
+pub struct StsRequest {
+    pub(crate) action: StsAction,
+    pub(crate) protocol: nimbus_wire::Protocol,
+    pub(crate) request_id: String,
+    pub(crate) account: String,
+    pub(crate) session_token: Option<String>,
+    pub(crate) params: QueryParams,
+}
+
+async fn get_caller_identity(svc: &StsService, r: &mut StsRequest) -> Result<Response, StsError> {
+    svc.run(r, caller_identity).await
+}
+
+fn caller_identity(call: &StsCall<'_>) -> Result<StsOutput, StsError> {
+    Ok(StsOutput::CallerIdentity(
+        caller(call.account, call.session_token).0,
+    ))
+}
+
+async fn assume_role_op(svc: &StsService, r: &mut StsRequest) -> Result<Response, StsError> {
+    svc.run(r, assume_role).await
+}
+
+async fn get_session_token_op(svc: &StsService, r: &mut StsRequest) -> Result<Response, StsError> {
+    svc.run(r, get_session_token).await
+}
+
+impl StsService {
+    /// Runs `f` on a blocking thread (AssumeRole reads IAM's store) and renders its output in
+    /// the request's protocol.
+    async fn run(
+        &self,
+        r: &mut StsRequest,
+        f: fn(&StsCall<'_>) -> Result<StsOutput, StsError>,
+    ) -> Result<Response, StsError> {
+        let account = std::mem::take(&mut r.account);
+        let token = r.session_token.take();
+        let params = std::mem::take(&mut r.params);
+        let now = self.env.clock.now_millis();
+        let iam = self.iam.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            f(&StsCall {
+                account: &account,
+                session_token: token.as_deref(),
+                params: &params,
+                now,
+                iam: iam.as_deref(),
+            })
+        })
+        .await
+        .map_err(|join| {
+            StsError::Internal(format!("The STS operation did not complete: {join}"))
+        })??;
+        Ok(if r.protocol != nimbus_wire::Protocol::AwsQuery {
+            nimbus_wire::json::ok(r.protocol, &out.to_json())
+        } else {
+            query::response(
+                r.action.name(),
+                STS_XMLNS,
+                Some(&out.to_xml()),
+                &r.request_id,
+            )
+        })
     }
 }
 
@@ -310,17 +381,6 @@ pub(crate) struct StsCall<'a> {
     pub(crate) iam: Option<&'a Store>,
 }
 
-/// Runs one STS action.
-pub(crate) fn run(action: StsAction, call: &StsCall<'_>) -> Result<StsOutput, StsError> {
-    match action {
-        StsAction::GetCallerIdentity => Ok(StsOutput::CallerIdentity(
-            caller(call.account, call.session_token).0,
-        )),
-        StsAction::AssumeRole => assume_role(call),
-        StsAction::GetSessionToken => get_session_token(call),
-    }
-}
-
 fn length(field: &str, v: &str, min: usize, max: usize) -> Result<(), StsError> {
     let n = v.chars().count();
     if n < min {
@@ -505,6 +565,15 @@ fn get_session_token(call: &StsCall<'_>) -> Result<StsOutput, StsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs one STS action's function, as its handler does on a blocking thread.
+    fn run(action: StsAction, call: &StsCall<'_>) -> Result<StsOutput, StsError> {
+        match action {
+            StsAction::GetCallerIdentity => caller_identity(call),
+            StsAction::AssumeRole => assume_role(call),
+            StsAction::GetSessionToken => get_session_token(call),
+        }
+    }
 
     fn call<'a>(params: &'a QueryParams, token: Option<&'a str>) -> StsCall<'a> {
         StsCall {

@@ -149,16 +149,22 @@ impl LambdaError {
         }
     }
 
+    /// Whether the model spells the message member of the exception with this code
+    /// `Message` (else `message`).
+    pub fn capital_message_code(code: &str) -> bool {
+        matches!(
+            code,
+            "ResourceNotFoundException"
+                | "ServiceException"
+                | "InvalidRuntimeException"
+                | "UnsupportedOperation"
+                | "UnknownOperationException"
+        )
+    }
+
     /// Whether the model spells this exception's message member `Message` (else `message`).
     pub fn capital_message(&self) -> bool {
-        matches!(
-            self,
-            LambdaError::ResourceNotFound(_)
-                | LambdaError::Service(_)
-                | LambdaError::InvalidRuntime(_)
-                | LambdaError::UnsupportedOperation(_)
-                | LambdaError::UnknownOperation(_)
-        )
+        LambdaError::capital_message_code(self.code())
     }
 }
 

@@ -35,9 +35,11 @@ use bytes::Bytes;
 use http::StatusCode;
 use nimbus_core::bus::{DeliveryError, FunctionInvoker, InvokeCaller};
 use nimbus_core::{Arn, ServiceEnv};
-use nimbus_wire::error::{ErrorStyle, render};
-use nimbus_wire::service::OperationName;
-use nimbus_wire::{BodyLimit, Request, Response, Service, ServiceError, ServiceId, body};
+use nimbus_wire::error::ErrorStyle;
+use nimbus_wire::{
+    Auth, Bindings, BodyLimit, OpInfo, Protocol, Request, RequestHead, Response, Service,
+    ServiceError, ServiceId, body,
+};
 use parking_lot::Mutex;
 use tokio::sync::watch;
 
@@ -65,6 +67,12 @@ pub struct Ctx<'a> {
 
 /// A request's parts that operations read (the body already buffered).
 pub struct Call {
+    /// The operation.
+    pub op: Op,
+    /// What the gateway established.
+    pub ctx: nimbus_core::RequestContext,
+    /// The caller's account, as text.
+    pub account: String,
     /// The HTTP method.
     pub method: http::Method,
     /// The request target.
@@ -267,115 +275,6 @@ impl LambdaService {
             )),
         }
     }
-
-    async fn dispatch(&self, op: &Op, ctx: &Ctx<'_>, req: &Call) -> Result<Response, LambdaError> {
-        let body = &req.body[..];
-        let query = req.uri.query();
-        let qualifier = ops::query_param(query, "Qualifier");
-        let q = qualifier.as_deref();
-        let ok = |v: serde_json::Value| nimbus_wire::json::with_status(StatusCode::OK, &v);
-        let no_content = || {
-            let mut r = http::Response::new(body::empty());
-            *r.status_mut() = StatusCode::NO_CONTENT;
-            r
-        };
-        Ok(match op {
-            Op::CreateFunction => {
-                let (status, v) = self.create_function(ctx, body).await?;
-                nimbus_wire::json::with_status(
-                    StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED),
-                    &v,
-                )
-            }
-            Op::ListFunctions => ok(self.list_functions(ctx, query).await?),
-            Op::GetFunction(f) => ok(self.get_function(ctx, f, q).await?),
-            Op::DeleteFunction(f) => {
-                self.delete_function(ctx, f, q).await?;
-                no_content()
-            }
-            Op::GetFunctionConfiguration(f) => {
-                ok(self.get_function_configuration(ctx, f, q).await?)
-            }
-            Op::UpdateFunctionConfiguration(f) => {
-                ok(self.update_function_configuration(ctx, f, body).await?)
-            }
-            Op::UpdateFunctionCode(f) => ok(self.update_function_code(ctx, f, body).await?),
-            Op::DownloadCode(f) => self.download_code(ctx, f).await?,
-            Op::Invoke(f) => self.arc().invoke(ctx, f, req).await?,
-            Op::InvokeAsync(f) => self.arc().invoke_async_legacy(ctx, f, req).await?,
-            Op::AddPermission(f) => nimbus_wire::json::with_status(
-                StatusCode::CREATED,
-                &self.add_permission(ctx, f, q, body).await?,
-            ),
-            Op::GetPolicy(f) => ok(self.get_policy(ctx, f, q).await?),
-            Op::RemovePermission(f, sid) => {
-                self.remove_permission(ctx, f, sid, query).await?;
-                no_content()
-            }
-            Op::GetAccountSettings => ok(self.get_account_settings(ctx).await?),
-            Op::TagResource(arn) => {
-                self.tag_resource(ctx, arn, body).await?;
-                no_content()
-            }
-            Op::UntagResource(arn) => {
-                self.untag_resource(ctx, arn, query).await?;
-                no_content()
-            }
-            Op::ListTags(arn) => ok(self.list_tags(ctx, arn).await?),
-            Op::PutFunctionConcurrency(f) => {
-                ok(self.put_function_concurrency(ctx, f, body).await?)
-            }
-            Op::GetFunctionConcurrency(f) => ok(self.get_function_concurrency(ctx, f).await?),
-            Op::CreateEventSourceMapping => nimbus_wire::json::with_status(
-                StatusCode::ACCEPTED,
-                &self.create_event_source_mapping(ctx, body).await?,
-            ),
-            Op::ListEventSourceMappings => ok(self.list_event_source_mappings(ctx, query).await?),
-            Op::GetEventSourceMapping(u) => ok(self.get_event_source_mapping(ctx, u).await?),
-            Op::UpdateEventSourceMapping(u) => nimbus_wire::json::with_status(
-                StatusCode::ACCEPTED,
-                &self.update_event_source_mapping(ctx, u, body).await?,
-            ),
-            Op::DeleteEventSourceMapping(u) => nimbus_wire::json::with_status(
-                StatusCode::ACCEPTED,
-                &self.delete_event_source_mapping(ctx, u).await?,
-            ),
-            Op::PutFunctionEventInvokeConfig(f) => ok(self
-                .put_function_event_invoke_config(ctx, f, q, body)
-                .await?),
-            Op::UpdateFunctionEventInvokeConfig(f) => ok(self
-                .update_function_event_invoke_config(ctx, f, q, body)
-                .await?),
-            Op::GetFunctionEventInvokeConfig(f) => {
-                ok(self.get_function_event_invoke_config(ctx, f, q).await?)
-            }
-            Op::ListFunctionEventInvokeConfigs(f) => ok(self
-                .list_function_event_invoke_configs(ctx, f, query)
-                .await?),
-            Op::DeleteFunctionEventInvokeConfig(f) => {
-                self.delete_function_event_invoke_config(ctx, f, q).await?;
-                no_content()
-            }
-            Op::DeleteFunctionConcurrency(f) => {
-                self.delete_function_concurrency(ctx, f).await?;
-                no_content()
-            }
-        })
-    }
-
-    fn render_error(&self, req: &Request, e: LambdaError) -> Response {
-        let style = ErrorStyle {
-            json_capital_message: e.capital_message(),
-            ..ErrorStyle::default()
-        };
-        render(
-            req.protocol,
-            style,
-            &ServiceError::from(e),
-            &req.ctx.request_id,
-            req.method == http::Method::HEAD,
-        )
-    }
 }
 
 #[async_trait]
@@ -394,36 +293,47 @@ impl Service for LambdaService {
         )))
     }
 
-    async fn handle(&self, req: Request) -> Response {
+    fn bindings(&self) -> Bindings {
+        Bindings {
+            rest_paths: ops::PATH_PREFIXES,
+            ..Bindings::new(Protocol::RestJson1)
+        }
+    }
+
+    fn error_style(&self, err: &ServiceError) -> ErrorStyle {
+        ErrorStyle {
+            json_capital_message: LambdaError::capital_message_code(&err.code),
+            ..ErrorStyle::default()
+        }
+    }
+
+    fn classify(&self, head: &RequestHead<'_>) -> Result<OpInfo, ServiceError> {
+        let op = ops::route(head.method, head.uri.path())?;
+        Ok(OpInfo {
+            name: op.name(),
+            auth: Auth::Signed,
+            body: BodyLimit::Buffer(MAX_REQUEST_BYTES),
+            index: op.index(),
+        })
+    }
+
+    async fn call(&self, info: OpInfo, req: Request) -> Result<Response, ServiceError> {
+        let op = Op::from_index(info.index)
+            .ok_or_else(|| ServiceError::internal(format!("no Lambda operation {}", info.name)))?;
         self.executor.set_endpoint(&req.ctx.host);
-        let account = req.ctx.account.to_string();
-        let ctx = Ctx {
-            account: &account,
-            region: &req.ctx.region,
-            request_id: &req.ctx.request_id,
-            host: &req.ctx.host,
-        };
-        let op = match ops::route(&req.method, req.uri.path()) {
-            Ok(op) => op,
-            Err(e) => return self.render_error(&req, e),
-        };
-        let name = op.name();
-        let call = Call {
-            method: req.method.clone(),
-            uri: req.uri.clone(),
-            headers: req.headers.clone(),
-            body: match &req.body {
-                nimbus_wire::RequestBody::Full(b) => b.clone(),
+        let mut call = Call {
+            op,
+            account: req.ctx.account.to_string(),
+            ctx: req.ctx,
+            method: req.method,
+            uri: req.uri,
+            headers: req.headers,
+            body: match req.body {
+                nimbus_wire::RequestBody::Full(b) => b,
                 nimbus_wire::RequestBody::Stream(_) => Bytes::new(),
             },
         };
-        let result = self.dispatch(&op, &ctx, &call).await;
-        let mut resp = match result {
-            Ok(r) => r,
-            Err(e) => self.render_error(&req, e),
-        };
-        resp.extensions_mut().insert(OperationName(name));
-        resp
+        Ok(op.call(self, &mut call).await?)
     }
 
     async fn shutdown(&self) {

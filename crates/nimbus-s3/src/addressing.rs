@@ -1,6 +1,8 @@
 //! Where a request points: bucket and key from the `Host` header (virtual-hosted style) or
 //! the path (path style), and bucket name rules.
 
+use std::borrow::Cow;
+
 use percent_encoding::percent_decode_str;
 
 /// The bucket and key a request addresses.
@@ -47,6 +49,25 @@ pub fn target(host: &str, path: &str) -> Target {
             key: (!k.is_empty()).then(|| decode(k)),
             virtual_hosted: false,
         },
+    }
+}
+
+/// What [`target`] finds, without allocating unless the bucket carries escapes: the bucket
+/// (decoded) and whether a key is addressed.
+pub fn shape<'a>(host: &'a str, path: &'a str) -> (Option<Cow<'a, str>>, bool) {
+    let path = path.strip_prefix('/').unwrap_or(path);
+    if let Some(bucket) = bucket_from_host(host) {
+        return (Some(Cow::Borrowed(bucket)), !path.is_empty());
+    }
+    if path.is_empty() {
+        return (None, false);
+    }
+    match path.split_once('/') {
+        None => (Some(percent_decode_str(path).decode_utf8_lossy()), false),
+        Some((b, k)) => (
+            Some(percent_decode_str(b).decode_utf8_lossy()),
+            !k.is_empty(),
+        ),
     }
 }
 

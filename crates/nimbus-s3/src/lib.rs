@@ -31,18 +31,42 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use nimbus_core::ServiceEnv;
-use nimbus_wire::error::{ErrorStyle, render};
-use nimbus_wire::service::OperationName;
-use nimbus_wire::{BodyLimit, Request, Response, Service, ServiceError, ServiceId};
+use nimbus_wire::{
+    Auth, Bindings, BodyLimit, OpInfo, Protocol, Request, RequestHead, Response, Service,
+    ServiceError, ServiceId,
+};
 
-use crate::error::S3Result;
 use crate::model::Bucket;
 use crate::notify::config::DestinationKind;
 use crate::notify::event::{EventInfo, message};
 use crate::notify::outbox::{Delivery, Outbox};
-use crate::ops::{Call, Op, Query};
+use crate::ops::{Call, Found, Op, Query};
 use crate::store::Store;
 use crate::store::db::Effect;
+
+/// [`OpInfo::index`] of the operations nimbus models but does not implement.
+const NOT_IMPLEMENTED: u16 = u16::MAX;
+
+/// Who may send `op`: a CORS preflight may be unsigned (browsers never sign it), and so may
+/// a browser-form upload, whose credential and signature travel in the form
+/// ([`ops::post_object`] verifies them); everything else is signed.
+fn auth_of(op: Op, headers: &http::HeaderMap) -> Auth {
+    let form = || {
+        headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.trim_start()
+                    .get(..19)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("multipart/form-data"))
+            })
+    };
+    match op {
+        Op::PreflightRequest => Auth::Anonymous,
+        Op::PostObject if form() => Auth::FormSigned,
+        _ => Auth::Signed,
+    }
+}
 
 /// The S3 service as the gateway sees it.
 pub struct S3Service {
@@ -182,54 +206,6 @@ impl Inner {
         }
         out
     }
-
-    async fn dispatch(&self, op: Op, call: &mut Call) -> S3Result<Response> {
-        use ops::*;
-        match op {
-            Op::ListBuckets => buckets::list_buckets(self, call).await,
-            Op::CreateBucket => buckets::create_bucket(self, call).await,
-            Op::HeadBucket => buckets::head_bucket(self, call).await,
-            Op::DeleteBucket => buckets::delete_bucket(self, call).await,
-            Op::GetBucketLocation => buckets::get_bucket_location(self, call).await,
-            Op::GetBucketTagging => bucket_config::get_bucket_tagging(self, call).await,
-            Op::PutBucketTagging => bucket_config::put_bucket_tagging(self, call).await,
-            Op::DeleteBucketTagging => bucket_config::delete_bucket_tagging(self, call).await,
-            Op::GetBucketPolicy => bucket_config::get_bucket_policy(self, call).await,
-            Op::PutBucketPolicy => bucket_config::put_bucket_policy(self, call).await,
-            Op::DeleteBucketPolicy => bucket_config::delete_bucket_policy(self, call).await,
-            Op::GetBucketCors => bucket_config::get_bucket_cors(self, call).await,
-            Op::PutBucketCors => bucket_config::put_bucket_cors(self, call).await,
-            Op::DeleteBucketCors => bucket_config::delete_bucket_cors(self, call).await,
-            Op::GetBucketVersioning => bucket_config::get_bucket_versioning(self, call).await,
-            Op::GetBucketAcl => bucket_config::get_bucket_acl(self, call).await,
-            Op::GetBucketEncryption => bucket_config::get_bucket_encryption(self, call).await,
-            Op::GetBucketNotificationConfiguration => notification::get(self, call).await,
-            Op::PutBucketNotificationConfiguration => notification::put(self, call).await,
-            Op::ListObjects => list::list_objects(self, call, false).await,
-            Op::ListObjectsV2 => list::list_objects(self, call, true).await,
-            Op::ListObjectVersions => list::list_object_versions(self, call).await,
-            Op::ListMultipartUploads => multipart::list_uploads(self, call).await,
-            Op::DeleteObjects => delete_objects::delete_objects(self, call).await,
-            Op::PutObject => objects::put_object(self, call).await,
-            Op::PostObject => post_object::post_object(self, call).await,
-            Op::GetObject => objects::get_object(self, call, false).await,
-            Op::HeadObject => objects::get_object(self, call, true).await,
-            Op::DeleteObject => objects::delete_object(self, call).await,
-            Op::CopyObject => copy::copy_object(self, call).await,
-            Op::GetObjectTagging => tagging::get_object_tagging(self, call).await,
-            Op::PutObjectTagging => tagging::put_object_tagging(self, call).await,
-            Op::DeleteObjectTagging => tagging::delete_object_tagging(self, call).await,
-            Op::GetObjectAcl => bucket_config::get_object_acl(self, call).await,
-            Op::CreateMultipartUpload => multipart::create(self, call).await,
-            Op::UploadPart => multipart::upload_part(self, call).await,
-            Op::UploadPartCopy => copy::upload_part_copy(self, call).await,
-            Op::CompleteMultipartUpload => multipart::complete(self, call).await,
-            Op::AbortMultipartUpload => multipart::abort(self, call).await,
-            Op::ListParts => multipart::list_parts(self, call).await,
-            Op::PreflightRequest => cors::preflight(self, call).await,
-            Op::NotImplemented(name) => unimplemented::not_implemented(name),
-        }
-    }
 }
 
 #[async_trait]
@@ -250,12 +226,44 @@ impl Service for S3Service {
         .into()
     }
 
-    fn error_style(&self) -> ErrorStyle {
-        ErrorStyle::default()
+    fn bindings(&self) -> Bindings {
+        Bindings::new(Protocol::RestXml)
     }
 
-    async fn handle(&self, req: Request) -> Response {
-        let head = req.method == http::Method::HEAD;
+    fn classify(&self, head: &RequestHead<'_>) -> Result<OpInfo, ServiceError> {
+        let (bucket, has_key) = addressing::shape(head.host, head.uri.path());
+        let copy = head.headers.contains_key("x-amz-copy-source");
+        let query = ops::RawQuery(head.uri.query());
+        let found = ops::classify(head.method, query, bucket.as_deref(), has_key, copy);
+        let (name, auth, index) = match found {
+            Ok(Found::Served(op)) => (op.name(), auth_of(op, head.headers), op.index()),
+            Ok(Found::NotImplemented(name)) => (name, Auth::Signed, NOT_IMPLEMENTED),
+            Err(e) => {
+                let mut err = ServiceError::from(e);
+                let origin = head.headers.get("origin").and_then(|v| v.to_str().ok());
+                let mut cors = ops::empty(http::StatusCode::OK);
+                let method = head.method.as_str();
+                ops::cors::decorate_parts(
+                    &self.inner,
+                    origin,
+                    bucket.as_deref(),
+                    method,
+                    &mut cors,
+                );
+                err.headers
+                    .extend(cors.headers().iter().map(|(k, v)| (k.clone(), v.clone())));
+                return Err(err);
+            }
+        };
+        Ok(OpInfo {
+            name,
+            auth,
+            body: BodyLimit::Stream,
+            index,
+        })
+    }
+
+    async fn call(&self, info: OpInfo, req: Request) -> Result<Response, ServiceError> {
         let target = addressing::target(&req.ctx.host, req.uri.path());
         let mut call = Call {
             ctx: req.ctx,
@@ -267,45 +275,29 @@ impl Service for S3Service {
             body: parking_lot::Mutex::new(Some(req.body)),
             chunk_verifier: req.chunk_verifier,
         };
-        let protocol = req.protocol;
-        let (name, result) = match ops::classify(&call) {
-            // Under `--auth strict` the gateway lets through unsigned requests only for a
-            // CORS preflight and a browser-form upload (whose form carries its signature).
-            Ok(op)
-                if self.inner.env.strict_auth
-                    && call.ctx.access_key.is_none()
-                    && !matches!(op, Op::PreflightRequest | Op::PostObject) =>
-            {
-                (
-                    op.name(),
-                    Err(error::S3Error::Other {
-                        status: http::StatusCode::FORBIDDEN,
-                        code: "AccessDenied",
-                        message: "Access Denied".into(),
-                    }),
-                )
-            }
-            Ok(op) => (op.name(), self.inner.dispatch(op, &mut call).await),
-            Err(e) => ("Unknown", Err(e)),
+        let result = match Op::from_index(info.index) {
+            Some(op) => op.call(&self.inner, &mut call).await,
+            None => ops::unimplemented::not_implemented(info.name),
         };
-        let mut resp = match result {
-            Ok(r) => r,
+        let preflight = info.index == Op::PreflightRequest.index();
+        match result {
+            Ok(mut resp) => {
+                if !preflight {
+                    ops::cors::decorate(&self.inner, &call, &mut resp);
+                }
+                Ok(resp)
+            }
             Err(e) => {
-                let err: ServiceError = e.into();
-                render(
-                    protocol,
-                    self.error_style(),
-                    &err,
-                    &call.ctx.request_id,
-                    head,
-                )
+                let mut err = ServiceError::from(e);
+                if !preflight {
+                    let mut cors = ops::empty(http::StatusCode::OK);
+                    ops::cors::decorate(&self.inner, &call, &mut cors);
+                    err.headers
+                        .extend(cors.headers().iter().map(|(k, v)| (k.clone(), v.clone())));
+                }
+                Err(err)
             }
-        };
-        if name != "PreflightRequest" {
-            ops::cors::decorate(&self.inner, &call, &mut resp);
         }
-        resp.extensions_mut().insert(OperationName(name));
-        resp
     }
 
     async fn shutdown(&self) {

@@ -25,14 +25,16 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use nimbus_core::bus::{DeliveryError, MessageAttribute, QueueDelivery};
 use nimbus_core::{Arn, ServiceEnv};
-use nimbus_wire::error::{ErrorStyle, render};
-use nimbus_wire::{BodyLimit, Protocol, Request, Response, Service, ServiceError, ServiceId};
+use nimbus_wire::error::ErrorStyle;
+use nimbus_wire::{
+    Auth, Bindings, BodyLimit, OpInfo, Protocol, Request, RequestHead, Response, Service,
+    ServiceError, ServiceId,
+};
 
 use crate::engine::Engine;
 use crate::engine::messages::Outgoing;
 use crate::error::SqsError;
-use crate::ops::messages as msg;
-use crate::ops::{Call, move_tasks, permissions, queues, tags};
+use crate::ops::{Call, Op};
 
 /// The largest request body accepted: a SendMessageBatch carrying the 1 MiB maximum of
 /// payload, with every byte form-encoded (`%XX`) or JSON-escaped, and its envelope.
@@ -93,50 +95,6 @@ impl SqsService {
     pub fn env(&self) -> &ServiceEnv {
         &self.env
     }
-
-    async fn dispatch(&self, req: &Call) -> Result<Response, SqsError> {
-        let Some(op) = req.operation.as_deref() else {
-            return Err(match req.protocol {
-                Protocol::AwsQuery => SqsError::missing_parameter("Action"),
-                _ => SqsError::UnknownOperation("Missing X-Amz-Target header.".into()),
-            });
-        };
-        match op {
-            "CreateQueue" => queues::create_queue(self, req).await,
-            "DeleteQueue" => queues::delete_queue(self, req).await,
-            "GetQueueUrl" => queues::get_queue_url(self, req).await,
-            "ListQueues" => queues::list_queues(self, req).await,
-            "GetQueueAttributes" => queues::get_queue_attributes(self, req).await,
-            "SetQueueAttributes" => queues::set_queue_attributes(self, req).await,
-            "PurgeQueue" => queues::purge_queue(self, req).await,
-            "SendMessage" => msg::send_message(self, req).await,
-            "SendMessageBatch" => msg::send_message_batch(self, req).await,
-            "ReceiveMessage" => msg::receive_message(self, req).await,
-            "DeleteMessage" => msg::delete_message(self, req).await,
-            "DeleteMessageBatch" => msg::delete_message_batch(self, req).await,
-            "ChangeMessageVisibility" => msg::change_message_visibility(self, req).await,
-            "ChangeMessageVisibilityBatch" => msg::change_message_visibility_batch(self, req).await,
-            "TagQueue" => tags::tag_queue(self, req).await,
-            "UntagQueue" => tags::untag_queue(self, req).await,
-            "ListQueueTags" => tags::list_queue_tags(self, req).await,
-            "AddPermission" => permissions::add_permission(self, req).await,
-            "RemovePermission" => permissions::remove_permission(self, req).await,
-            "ListDeadLetterSourceQueues" => {
-                move_tasks::list_dead_letter_source_queues(self, req).await
-            }
-            "StartMessageMoveTask" => move_tasks::start_message_move_task(self, req).await,
-            "CancelMessageMoveTask" => move_tasks::cancel_message_move_task(self, req).await,
-            "ListMessageMoveTasks" => move_tasks::list_message_move_tasks(self, req).await,
-            other => Err(match req.protocol {
-                Protocol::AwsQuery => SqsError::InvalidAction(format!(
-                    "The action {other} is not valid for this endpoint."
-                )),
-                _ => SqsError::UnknownOperation(format!(
-                    "The operation {other} is not known to Amazon SQS."
-                )),
-            }),
-        }
-    }
 }
 
 #[async_trait]
@@ -156,7 +114,15 @@ impl Service for SqsService {
         .into()
     }
 
-    fn error_style(&self) -> ErrorStyle {
+    fn bindings(&self) -> Bindings {
+        Bindings {
+            json_target: Some(("AmazonSQS", Protocol::AwsJson1_0)),
+            query_actions: Op::QUERY_ACTIONS,
+            ..Bindings::new(Protocol::AwsQuery)
+        }
+    }
+
+    fn error_style(&self, _: &ServiceError) -> ErrorStyle {
         ErrorStyle {
             json_namespace: Some("com.amazonaws.sqs"),
             query_xmlns: Some(ops::XMLNS),
@@ -164,19 +130,25 @@ impl Service for SqsService {
         }
     }
 
-    async fn handle(&self, req: Request) -> Response {
-        let call = Call::from_request(req);
-        let req = &call;
-        match self.dispatch(req).await {
-            Ok(resp) => resp,
-            Err(e) => render(
-                req.protocol,
-                self.error_style(),
-                &ServiceError::from(e.for_protocol(req.protocol)),
-                &req.ctx.request_id,
-                false,
-            ),
-        }
+    fn classify(&self, head: &RequestHead<'_>) -> Result<OpInfo, ServiceError> {
+        let op = ops::classify(head.protocol, head.operation)
+            .map_err(|e| ServiceError::from(e.for_protocol(head.protocol)))?;
+        Ok(OpInfo {
+            name: op.name(),
+            auth: Auth::Signed,
+            body: BodyLimit::Buffer(MAX_REQUEST_BODY),
+            index: op.index(),
+        })
+    }
+
+    async fn call(&self, info: OpInfo, req: Request) -> Result<Response, ServiceError> {
+        let protocol = req.protocol;
+        let op = Op::from_index(info.index)
+            .ok_or_else(|| ServiceError::internal(format!("no SQS operation {}", info.name)))?;
+        let mut call = Call::from_request(op, req);
+        op.call(self, &mut call)
+            .await
+            .map_err(|e| ServiceError::from(e.for_protocol(protocol)))
     }
 
     async fn shutdown(&self) {

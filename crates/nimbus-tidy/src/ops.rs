@@ -2,8 +2,9 @@
 //!
 //! An operation list is one of the forms the services write their operations in today:
 //! string literals beside `=>` in a dispatch `match` (`"CreateQueue" => …`,
-//! `Op::Invoke => "Invoke"`), the strings of a `const` table (`IAM_ACTIONS`, Lambda's and
-//! S3's unsupported-operation tables), and the identifiers of S3's `operations!(…)`.
+//! `Op::Invoke => "Invoke"`), the strings of a `const` table (Lambda's, S3's and STS's
+//! unsupported-operation tables), the identifiers of an `operations!(…)` list, and the row
+//! names of a `nimbus_wire::operations! { … }` table.
 
 use std::collections::BTreeSet;
 
@@ -46,13 +47,41 @@ pub fn operation_names(src: &str) -> BTreeSet<String> {
         }
         from = end;
     }
-    // Identifiers of `operations!( … )`.
+    // Identifiers of `operations!( … )` (a list of names) and of the rows of
+    // `nimbus_wire::operations! { … }` tables (`Name = binding => handler,`).
     if let Some(p) = code.find("operations!(") {
         let start = p + "operations!(".len();
         let end = code[start..].find(')').map_or(code.len(), |q| start + q);
         for word in code[start..end].split(|c: char| !c.is_ascii_alphanumeric() && c != '_') {
             if is_operation_name(word) {
                 names.insert(word.to_string());
+            }
+        }
+    }
+    if let Some(p) = code.find("operations! {") {
+        let start = p + "operations! {".len();
+        let mut depth = 1usize;
+        let mut end = code.len();
+        for (i, c) in code[start..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = start + i;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        for line in code[start..end].lines() {
+            let line = line.trim();
+            if let Some((name, rest)) = line.split_once(' ')
+                && rest.starts_with("= ")
+                && is_operation_name(name)
+            {
+                names.insert(name.to_string());
             }
         }
     }
@@ -116,6 +145,13 @@ mod tests {
 pub const IAM_ACTIONS: &[&str] = &["CreateRole", "GetRole"];
 const UNSUPPORTED: &[(&str, &str, &str)] = &[("POST", "/2015-03-31/functions/*/aliases", "CreateAlias")];
 operations!(ListBuckets, PostObject,);
+nimbus_wire::operations! {
+    /// Doc.
+    pub enum Op for Svc, Call, Error {
+        SendMessage = Named => ops::send_message,
+        GetObject = Rest("GET", "/{Bucket}/{Key+}") => get_object,
+    }
+}
 fn dispatch(a: &str) { match a { "CreateQueue" => q(), "Invoke" => i(), _ => {} } }
 fn name(o: Op) -> &'static str { match o { Op::GetFunction(_) => "GetFunction" } }
 fn not_an_op() { let _ = "ContentType"; let _ = ("GET", "HEAD"); }
@@ -128,10 +164,12 @@ fn not_an_op() { let _ = "ContentType"; let _ = ("GET", "HEAD"); }
                 "CreateQueue",
                 "CreateRole",
                 "GetFunction",
+                "GetObject",
                 "GetRole",
                 "Invoke",
                 "ListBuckets",
-                "PostObject"
+                "PostObject",
+                "SendMessage"
             ]
         );
     }

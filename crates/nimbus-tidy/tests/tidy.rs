@@ -33,46 +33,9 @@ const LARGE_FILES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Service operations the gateway still names, as (file under the gateway's `src/`,
-/// operation). `route.rs`'s `service_for_action` routes unscoped awsQuery requests by SQS
-/// and STS action names; the architecture issue's part 1 (`Service::query_actions`) moves
-/// them into the services. Remove entries as they go: a stale entry fails the test, and so
-/// does any operation name not listed here. (Its IAM guess, `action.contains("Role")`,
-/// names no operation and is not caught by this check.)
-const GATEWAY_OPERATION_DEBT: &[(&str, &str)] = &[
-    // STS
-    ("route.rs", "AssumeRole"),
-    ("route.rs", "GetCallerIdentity"),
-    ("route.rs", "GetSessionToken"),
-    // SQS
-    ("route.rs", "AddPermission"),
-    ("route.rs", "CancelMessageMoveTask"),
-    ("route.rs", "ChangeMessageVisibility"),
-    ("route.rs", "ChangeMessageVisibilityBatch"),
-    ("route.rs", "CreateQueue"),
-    ("route.rs", "DeleteMessage"),
-    ("route.rs", "DeleteMessageBatch"),
-    ("route.rs", "DeleteQueue"),
-    ("route.rs", "GetQueueAttributes"),
-    ("route.rs", "GetQueueUrl"),
-    ("route.rs", "ListDeadLetterSourceQueues"),
-    ("route.rs", "ListMessageMoveTasks"),
-    ("route.rs", "ListQueueTags"),
-    ("route.rs", "ListQueues"),
-    ("route.rs", "PurgeQueue"),
-    ("route.rs", "ReceiveMessage"),
-    ("route.rs", "RemovePermission"),
-    ("route.rs", "SendMessage"),
-    ("route.rs", "SendMessageBatch"),
-    ("route.rs", "SetQueueAttributes"),
-    ("route.rs", "StartMessageMoveTask"),
-    ("route.rs", "TagQueue"),
-    ("route.rs", "UntagQueue"),
-];
-
 /// The files where each service lists its operations (see [`ops::operation_names`]).
 const OPERATION_LISTS: &[&str] = &[
-    "crates/nimbus-sqs/src/lib.rs",
+    "crates/nimbus-sqs/src/ops/mod.rs",
     "crates/nimbus-iam/src/lib.rs",
     "crates/nimbus-iam/src/sts.rs",
     "crates/nimbus-s3/src/ops/mod.rs",
@@ -236,7 +199,7 @@ fn no_source_file_passes_800_lines_outside_the_allow_list() {
 }
 
 #[test]
-fn the_gateway_names_no_service_operation_beyond_the_known_debt() {
+fn the_gateway_names_no_service_operation() {
     let mut names = BTreeSet::new();
     for list in OPERATION_LISTS {
         let src = std::fs::read_to_string(root().join(list)).expect("operation list");
@@ -263,23 +226,26 @@ fn the_gateway_names_no_service_operation_beyond_the_known_debt() {
     }
     let gateway = read_rs_files(&root().join("crates/nimbus-gateway/src")).expect("gateway src");
     let mut problems = Vec::new();
-    let mut seen = BTreeSet::new();
     for (rel, src) in &gateway {
         for (op, line) in ops::mentions(src, &names) {
-            seen.insert((rel.clone(), op.clone()));
-            if !GATEWAY_OPERATION_DEBT.contains(&(rel.as_str(), op.as_str())) {
-                problems.push(format!(
-                    "crates/nimbus-gateway/src/{rel}:{line} names the operation {op}: the gateway only routes"
-                ));
-            }
-        }
-    }
-    for (file, op) in GATEWAY_OPERATION_DEBT {
-        if !seen.contains(&((*file).to_string(), (*op).to_string())) {
             problems.push(format!(
-                "{file} no longer names {op}: remove it from GATEWAY_OPERATION_DEBT"
+                "crates/nimbus-gateway/src/{rel}:{line} names the operation {op}: the gateway only routes (services claim their actions through `Service::bindings`)"
             ));
         }
     }
     fail_if_any(problems, "the gateway knows no operation of any service");
+}
+
+#[test]
+fn every_service_writes_its_operations_in_one_table() {
+    let mut problems = Vec::new();
+    for list in OPERATION_LISTS {
+        let src = std::fs::read_to_string(root().join(list)).expect("operation list");
+        if !src.contains("nimbus_wire::operations! {") {
+            problems.push(format!(
+                "{list} has no `nimbus_wire::operations!` table (one row per operation: name, binding, handler)"
+            ));
+        }
+    }
+    fail_if_any(problems, "operation tables");
 }

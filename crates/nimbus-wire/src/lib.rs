@@ -28,4 +28,6 @@ pub mod xml;
 pub use body::{Body, BoxError, Response};
 pub use error::ServiceError;
 pub use protocol::Protocol;
-pub use service::{BodyLimit, Request, RequestBody, Service, ServiceId};
+pub use service::{
+    Auth, Bindings, BodyLimit, OpInfo, Request, RequestBody, RequestHead, Service, ServiceId,
+};

@@ -103,6 +103,18 @@ pub struct Request {
 }
 
 impl Request {
+    /// The request's head, as [`Service::classify`] reads it.
+    pub fn head(&self) -> RequestHead<'_> {
+        RequestHead {
+            protocol: self.protocol,
+            method: &self.method,
+            uri: &self.uri,
+            headers: &self.headers,
+            host: &self.ctx.host,
+            operation: self.operation(),
+        }
+    }
+
     /// For awsJson requests, the operation named by `X-Amz-Target` (after the dot); for
     /// awsQuery requests, the `Action` field.
     pub fn operation(&self) -> Option<&str> {
@@ -118,7 +130,7 @@ impl Request {
     }
 }
 
-/// How the gateway should read a service's request bodies.
+/// How the gateway should read an operation's request body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BodyLimit {
     /// Buffer the body whole, up to this many bytes; larger requests are refused with the
@@ -128,13 +140,98 @@ pub enum BodyLimit {
     Stream,
 }
 
-/// A service the gateway can route to.
+/// How the gateway establishes who sends an operation (garage's `authorization_type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Auth {
+    /// The request must be signed (SigV4, or SigV2 where the service accepts it); in strict
+    /// mode the signature is verified. Unsigned requests act in the default account without
+    /// `--auth strict`.
+    Signed,
+    /// The request may be unsigned (S3's CORS preflight: browsers never sign it); unsigned,
+    /// it acts in the default account. A signed one is treated as [`Auth::Signed`].
+    Anonymous,
+    /// The credential and signature travel in the body (S3's browser-form `PostObject`):
+    /// the gateway lets an unsigned request through in the default account and the service
+    /// verifies the form. A signed one is treated as [`Auth::Signed`].
+    FormSigned,
+}
+
+/// What a service's [`Service::classify`] found a request to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpInfo {
+    /// The operation's name in its API (`SendMessage`, `GetObject`), recorded on the
+    /// request's span.
+    pub name: &'static str,
+    /// Who may send it.
+    pub auth: Auth,
+    /// How its body is read.
+    pub body: BodyLimit,
+    /// The operation's row in its service's table, so that [`Service::call`] finds it again
+    /// without classifying twice.
+    pub index: u16,
+}
+
+/// What a service may read to classify a request: everything but the body.
+pub struct RequestHead<'a> {
+    /// The protocol the client spoke.
+    pub protocol: Protocol,
+    /// The HTTP method.
+    pub method: &'a Method,
+    /// The request target.
+    pub uri: &'a Uri,
+    /// The request headers.
+    pub headers: &'a HeaderMap,
+    /// The `Host` the client used.
+    pub host: &'a str,
+    /// For awsJson requests, the operation `X-Amz-Target` names (after the dot); for
+    /// awsQuery requests, the `Action` field (from the query string or the form body, which
+    /// the gateway reads first for this); `None` when the request names none.
+    pub operation: Option<&'a str>,
+}
+
+/// Where a service's requests are found: the gateway asks every registered service and
+/// holds no list of its own.
+#[derive(Clone, Copy, Debug)]
+pub struct Bindings {
+    /// The protocol of a request whose credential scope names the service: a REST
+    /// protocol always; otherwise awsQuery for form-encoded requests, else this one.
+    pub protocol: Protocol,
+    /// The `X-Amz-Target` prefix of an awsJson service (`AmazonSQS`) and its protocol.
+    pub json_target: Option<(&'static str, Protocol)>,
+    /// The REST path prefixes that are the service's (Lambda's `/2015-03-31/`…).
+    pub rest_paths: &'static [&'static str],
+    /// The awsQuery `Action`s the service answers (served or not-implemented), for
+    /// requests without a credential scope.
+    pub query_actions: &'static [&'static str],
+}
+
+impl Bindings {
+    /// A service on `protocol` with no other binding.
+    pub const fn new(protocol: Protocol) -> Bindings {
+        Bindings {
+            protocol,
+            json_target: None,
+            rest_paths: &[],
+            query_actions: &[],
+        }
+    }
+}
+
+/// A service the gateway can route to. The gateway asks it two things per request
+/// (garage's `ApiHandler`): which operation a request head is ([`Service::classify`]), and,
+/// once it has applied that operation's [`Auth`] and read its body, the answer
+/// ([`Service::call`]). Errors from either are rendered by the gateway, in one place, in
+/// the service's [`Service::error_style`].
 #[async_trait]
 pub trait Service: Send + Sync + 'static {
     /// Which service this is.
     fn id(&self) -> ServiceId;
 
-    /// How the gateway reads bodies for this service.
+    /// Where the service's requests are found.
+    fn bindings(&self) -> Bindings;
+
+    /// How the gateway reads an awsQuery body to find its `Action` before classifying it
+    /// (and the default [`OpInfo::body`] of a service's operations).
     fn body_limit(&self) -> BodyLimit {
         BodyLimit::Buffer(8 * 1024 * 1024)
     }
@@ -148,15 +245,40 @@ pub trait Service: Send + Sync + 'static {
         )
     }
 
-    /// How errors are rendered for this service on `protocol` (JSON `__type` namespace and
-    /// awsQuery XML namespace).
-    fn error_style(&self) -> crate::error::ErrorStyle {
+    /// How `err` is rendered for this service (JSON `__type` namespace, awsQuery XML
+    /// namespace, the spelling of the JSON message member).
+    fn error_style(&self, err: &crate::ServiceError) -> crate::error::ErrorStyle {
+        let _ = err;
         crate::error::ErrorStyle::default()
     }
 
-    /// Answers one request. Errors are rendered into the response by the service itself
-    /// (through [`crate::error::render`]); this never fails.
-    async fn handle(&self, req: Request) -> Response;
+    /// Which operation a request is: its name, its authorization rule and its body limit.
+    /// An error here (an unknown or malformed operation) is the answer.
+    // The error is the rare path, rendered at once; boxing it would cost every error an
+    // allocation for no gain on the `OpInfo` path.
+    #[allow(clippy::result_large_err)]
+    fn classify(&self, head: &RequestHead<'_>) -> Result<OpInfo, crate::ServiceError>;
+
+    /// Answers one request classified as `op`.
+    async fn call(&self, op: OpInfo, req: Request) -> Result<Response, crate::ServiceError>;
+
+    /// Classifies and answers `req` as the gateway would after authenticating it, rendering
+    /// an error (for tests that drive a service without the gateway).
+    async fn handle(&self, req: Request) -> Response {
+        let protocol = req.protocol;
+        let request_id = req.ctx.request_id.clone();
+        let is_head = req.method == Method::HEAD;
+        let result = match self.classify(&req.head()) {
+            Ok(op) => self.call(op, req).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(r) => r,
+            Err(e) => {
+                crate::error::render(protocol, self.error_style(&e), &e, &request_id, is_head)
+            }
+        }
+    }
 
     /// The state reported by the health endpoints (`running`, `available`…).
     fn health(&self) -> &'static str {
@@ -171,8 +293,3 @@ pub trait Service: Send + Sync + 'static {
 pub fn path_segments(uri: &Uri) -> impl Iterator<Item = &str> {
     uri.path().split('/').filter(|s| !s.is_empty())
 }
-
-/// Put into a response's extensions by REST services to name the operation they ran, so the
-/// gateway's request span can record it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OperationName(pub &'static str);

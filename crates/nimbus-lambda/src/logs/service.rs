@@ -5,8 +5,12 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use nimbus_wire::error::{ErrorStyle, render};
-use nimbus_wire::{Protocol, Request, Response, Service, ServiceError, ServiceId, json};
+use bytes::Bytes;
+use nimbus_wire::operations::Binding;
+use nimbus_wire::{
+    Auth, Bindings, BodyLimit, OpInfo, Protocol, Request, RequestBody, RequestHead, Response,
+    Service, ServiceError, ServiceId, json,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -58,48 +62,90 @@ impl LogsService {
     }
 }
 
+nimbus_wire::operations! {
+    /// A CloudWatch Logs operation nimbus serves, by its `X-Amz-Target` name.
+    pub enum Op for LogsService, Call, LogsError {
+        DescribeLogGroups = Binding::Named => describe_log_groups,
+        DescribeLogStreams = Binding::Named => describe_log_streams,
+        GetLogEvents = Binding::Named => get_log_events,
+        FilterLogEvents = Binding::Named => filter_log_events,
+    }
+}
+
+/// A request as the Logs operations see it.
+pub struct Call {
+    account: String,
+    region: String,
+    body: Bytes,
+}
+
+async fn describe_log_groups(svc: &LogsService, c: &mut Call) -> Result<Response, LogsError> {
+    let v = svc.describe_log_groups(&c.account, &c.region, parse(&c.body)?)?;
+    Ok(json::ok(Protocol::AwsJson1_1, &v))
+}
+
+async fn describe_log_streams(svc: &LogsService, c: &mut Call) -> Result<Response, LogsError> {
+    let v = svc.describe_log_streams(&c.account, &c.region, parse(&c.body)?)?;
+    Ok(json::ok(Protocol::AwsJson1_1, &v))
+}
+
+async fn get_log_events(svc: &LogsService, c: &mut Call) -> Result<Response, LogsError> {
+    let v = svc.get_log_events(&c.account, &c.region, parse(&c.body)?)?;
+    Ok(json::ok(Protocol::AwsJson1_1, &v))
+}
+
+async fn filter_log_events(svc: &LogsService, c: &mut Call) -> Result<Response, LogsError> {
+    let v = svc.filter_log_events(&c.account, &c.region, parse(&c.body)?)?;
+    Ok(json::ok(Protocol::AwsJson1_1, &v))
+}
+
 #[async_trait]
 impl Service for LogsService {
     fn id(&self) -> ServiceId {
         ServiceId::Logs
     }
 
-    fn body_limit(&self) -> nimbus_wire::BodyLimit {
-        nimbus_wire::BodyLimit::Buffer(2 * 1024 * 1024)
-    }
-
-    async fn handle(&self, req: Request) -> Response {
-        let op = req.operation().unwrap_or("").to_owned();
-        let account = req.ctx.account.to_string();
-        let region = req.ctx.region.clone();
-        let body = req.body.bytes();
-        let result = match op.as_str() {
-            "DescribeLogGroups" => {
-                parse(body).and_then(|r| self.describe_log_groups(&account, &region, r))
-            }
-            "DescribeLogStreams" => {
-                parse(body).and_then(|r| self.describe_log_streams(&account, &region, r))
-            }
-            "GetLogEvents" => parse(body).and_then(|r| self.get_log_events(&account, &region, r)),
-            "FilterLogEvents" => {
-                parse(body).and_then(|r| self.filter_log_events(&account, &region, r))
-            }
-            other => Err(LogsError::InvalidOperation(format!(
-                "The operation {other} is not supported by nimbus: CloudWatch Logs serves DescribeLogGroups, DescribeLogStreams, GetLogEvents and FilterLogEvents on Lambda's logs."
-            ))),
-        };
-        match result {
-            Ok(v) => json::ok(Protocol::AwsJson1_1, &v),
-            Err(e) => render(
-                req.protocol,
-                ErrorStyle::default(),
-                &ServiceError::from(e),
-                &req.ctx.request_id,
-                false,
-            ),
+    fn bindings(&self) -> Bindings {
+        Bindings {
+            json_target: Some(("Logs_20140328", Protocol::AwsJson1_1)),
+            ..Bindings::new(Protocol::AwsJson1_1)
         }
     }
+
+    fn body_limit(&self) -> BodyLimit {
+        BODY_LIMIT
+    }
+
+    fn classify(&self, head: &RequestHead<'_>) -> Result<OpInfo, ServiceError> {
+        let name = head.operation.unwrap_or("");
+        let op = Op::from_name(name).ok_or_else(|| LogsError::InvalidOperation(format!(
+            "The operation {name} is not supported by nimbus: CloudWatch Logs serves DescribeLogGroups, DescribeLogStreams, GetLogEvents and FilterLogEvents on Lambda's logs."
+        )))?;
+        Ok(OpInfo {
+            name: op.name(),
+            auth: Auth::Signed,
+            body: BODY_LIMIT,
+            index: op.index(),
+        })
+    }
+
+    async fn call(&self, info: OpInfo, req: Request) -> Result<Response, ServiceError> {
+        let op = Op::from_index(info.index)
+            .ok_or_else(|| ServiceError::internal(format!("no Logs operation {}", info.name)))?;
+        let mut call = Call {
+            account: req.ctx.account.to_string(),
+            region: req.ctx.region,
+            body: match req.body {
+                RequestBody::Full(b) => b,
+                RequestBody::Stream(_) => Bytes::new(),
+            },
+        };
+        Ok(op.call(self, &mut call).await?)
+    }
 }
+
+/// Requests are buffered up to 2 MiB.
+const BODY_LIMIT: BodyLimit = BodyLimit::Buffer(2 * 1024 * 1024);
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]

@@ -1,4 +1,6 @@
-//! The Lambda API's operations, one module per group, and the router from REST paths to them.
+//! The Lambda API's operations: the operation table (name, REST binding, handler), the
+//! handlers that adapt a call to each group's methods (one module per group), and the
+//! operations nimbus answers as unsupported.
 
 pub mod account;
 pub mod concurrency;
@@ -9,113 +11,337 @@ pub mod invoke;
 pub mod permissions;
 pub mod tags;
 
-use http::Method;
+use http::{Method, StatusCode};
+use nimbus_wire::operations::Binding::Rest;
+use nimbus_wire::{Response, json};
 use serde::de::DeserializeOwned;
 
 use crate::error::LambdaError;
+use crate::{Call, Ctx, LambdaService};
 
-/// A served operation with its path parameters (percent-decoded).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Op {
-    /// `POST /2015-03-31/functions`.
-    CreateFunction,
-    /// `GET /2015-03-31/functions/`.
-    ListFunctions,
-    /// `GET /2015-03-31/functions/{name}`.
-    GetFunction(String),
-    /// `DELETE /2015-03-31/functions/{name}`.
-    DeleteFunction(String),
-    /// `GET /2015-03-31/functions/{name}/configuration`.
-    GetFunctionConfiguration(String),
-    /// `PUT /2015-03-31/functions/{name}/configuration`.
-    UpdateFunctionConfiguration(String),
-    /// `PUT /2015-03-31/functions/{name}/code`.
-    UpdateFunctionCode(String),
-    /// `GET /2015-03-31/functions/{name}/code`: nimbus's download of the package that
-    /// GetFunction's `Code.Location` points at.
-    DownloadCode(String),
-    /// `POST /2015-03-31/functions/{name}/invocations`.
-    Invoke(String),
-    /// `POST /2014-11-13/functions/{name}/invoke-async/`.
-    InvokeAsync(String),
-    /// `POST /2015-03-31/functions/{name}/policy`.
-    AddPermission(String),
-    /// `GET /2015-03-31/functions/{name}/policy`.
-    GetPolicy(String),
-    /// `DELETE /2015-03-31/functions/{name}/policy/{sid}`.
-    RemovePermission(String, String),
-    /// `GET /2016-08-19/account-settings/`.
-    GetAccountSettings,
-    /// `POST /2017-03-31/tags/{arn}`.
-    TagResource(String),
-    /// `DELETE /2017-03-31/tags/{arn}`.
-    UntagResource(String),
-    /// `GET /2017-03-31/tags/{arn}`.
-    ListTags(String),
-    /// `PUT /2017-10-31/functions/{name}/concurrency`.
-    PutFunctionConcurrency(String),
-    /// `GET /2019-09-30/functions/{name}/concurrency`.
-    GetFunctionConcurrency(String),
-    /// `DELETE /2017-10-31/functions/{name}/concurrency`.
-    DeleteFunctionConcurrency(String),
-    /// `POST /2015-03-31/event-source-mappings`.
-    CreateEventSourceMapping,
-    /// `GET /2015-03-31/event-source-mappings`.
-    ListEventSourceMappings,
-    /// `GET /2015-03-31/event-source-mappings/{uuid}`.
-    GetEventSourceMapping(String),
-    /// `PUT /2015-03-31/event-source-mappings/{uuid}`.
-    UpdateEventSourceMapping(String),
-    /// `DELETE /2015-03-31/event-source-mappings/{uuid}`.
-    DeleteEventSourceMapping(String),
-    /// `PUT /2019-09-25/functions/{name}/event-invoke-config`.
-    PutFunctionEventInvokeConfig(String),
-    /// `POST /2019-09-25/functions/{name}/event-invoke-config`.
-    UpdateFunctionEventInvokeConfig(String),
-    /// `GET /2019-09-25/functions/{name}/event-invoke-config`.
-    GetFunctionEventInvokeConfig(String),
-    /// `GET /2019-09-25/functions/{name}/event-invoke-config/list`.
-    ListFunctionEventInvokeConfigs(String),
-    /// `DELETE /2019-09-25/functions/{name}/event-invoke-config`.
-    DeleteFunctionEventInvokeConfig(String),
+nimbus_wire::operations! {
+    /// A served Lambda operation: its name, its REST binding and its handler (below). Path
+    /// parameters are read from the binding's pattern by [`Call::param`].
+    pub enum Op for LambdaService, Call, LambdaError {
+        CreateFunction = Rest("POST", "/2015-03-31/functions") => create_function,
+        ListFunctions = Rest("GET", "/2015-03-31/functions") => list_functions,
+        GetFunction = Rest("GET", "/2015-03-31/functions/{FunctionName}") => get_function,
+        DeleteFunction = Rest("DELETE", "/2015-03-31/functions/{FunctionName}") => delete_function,
+        GetFunctionConfiguration = Rest("GET", "/2015-03-31/functions/{FunctionName}/configuration") => get_function_configuration,
+        UpdateFunctionConfiguration = Rest("PUT", "/2015-03-31/functions/{FunctionName}/configuration") => update_function_configuration,
+        UpdateFunctionCode = Rest("PUT", "/2015-03-31/functions/{FunctionName}/code") => update_function_code,
+        // nimbus's download of the package that GetFunction's `Code.Location` points at.
+        GetFunctionCode = Rest("GET", "/2015-03-31/functions/{FunctionName}/code") => download_code,
+        Invoke = Rest("POST", "/2015-03-31/functions/{FunctionName}/invocations") => invoke,
+        InvokeAsync = Rest("POST", "/2014-11-13/functions/{FunctionName}/invoke-async") => invoke_async,
+        AddPermission = Rest("POST", "/2015-03-31/functions/{FunctionName}/policy") => add_permission,
+        GetPolicy = Rest("GET", "/2015-03-31/functions/{FunctionName}/policy") => get_policy,
+        RemovePermission = Rest("DELETE", "/2015-03-31/functions/{FunctionName}/policy/{StatementId}") => remove_permission,
+        GetAccountSettings = Rest("GET", "/2016-08-19/account-settings") => get_account_settings,
+        TagResource = Rest("POST", "/2017-03-31/tags/{Resource+}") => tag_resource,
+        UntagResource = Rest("DELETE", "/2017-03-31/tags/{Resource+}") => untag_resource,
+        ListTags = Rest("GET", "/2017-03-31/tags/{Resource+}") => list_tags,
+        PutFunctionConcurrency = Rest("PUT", "/2017-10-31/functions/{FunctionName}/concurrency") => put_function_concurrency,
+        GetFunctionConcurrency = Rest("GET", "/2019-09-30/functions/{FunctionName}/concurrency") => get_function_concurrency,
+        DeleteFunctionConcurrency = Rest("DELETE", "/2017-10-31/functions/{FunctionName}/concurrency") => delete_function_concurrency,
+        CreateEventSourceMapping = Rest("POST", "/2015-03-31/event-source-mappings") => create_event_source_mapping,
+        ListEventSourceMappings = Rest("GET", "/2015-03-31/event-source-mappings") => list_event_source_mappings,
+        GetEventSourceMapping = Rest("GET", "/2015-03-31/event-source-mappings/{UUID}") => get_event_source_mapping,
+        UpdateEventSourceMapping = Rest("PUT", "/2015-03-31/event-source-mappings/{UUID}") => update_event_source_mapping,
+        DeleteEventSourceMapping = Rest("DELETE", "/2015-03-31/event-source-mappings/{UUID}") => delete_event_source_mapping,
+        PutFunctionEventInvokeConfig = Rest("PUT", "/2019-09-25/functions/{FunctionName}/event-invoke-config") => put_function_event_invoke_config,
+        UpdateFunctionEventInvokeConfig = Rest("POST", "/2019-09-25/functions/{FunctionName}/event-invoke-config") => update_function_event_invoke_config,
+        GetFunctionEventInvokeConfig = Rest("GET", "/2019-09-25/functions/{FunctionName}/event-invoke-config") => get_function_event_invoke_config,
+        ListFunctionEventInvokeConfigs = Rest("GET", "/2019-09-25/functions/{FunctionName}/event-invoke-config/list") => list_function_event_invoke_configs,
+        DeleteFunctionEventInvokeConfig = Rest("DELETE", "/2019-09-25/functions/{FunctionName}/event-invoke-config") => delete_function_event_invoke_config,
+    }
 }
 
-impl Op {
-    /// The operation's name.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Op::CreateFunction => "CreateFunction",
-            Op::ListFunctions => "ListFunctions",
-            Op::GetFunction(_) => "GetFunction",
-            Op::DeleteFunction(_) => "DeleteFunction",
-            Op::GetFunctionConfiguration(_) => "GetFunctionConfiguration",
-            Op::UpdateFunctionConfiguration(_) => "UpdateFunctionConfiguration",
-            Op::UpdateFunctionCode(_) => "UpdateFunctionCode",
-            Op::DownloadCode(_) => "GetFunctionCode",
-            Op::Invoke(_) => "Invoke",
-            Op::InvokeAsync(_) => "InvokeAsync",
-            Op::AddPermission(_) => "AddPermission",
-            Op::GetPolicy(_) => "GetPolicy",
-            Op::RemovePermission(..) => "RemovePermission",
-            Op::GetAccountSettings => "GetAccountSettings",
-            Op::TagResource(_) => "TagResource",
-            Op::UntagResource(_) => "UntagResource",
-            Op::ListTags(_) => "ListTags",
-            Op::PutFunctionConcurrency(_) => "PutFunctionConcurrency",
-            Op::GetFunctionConcurrency(_) => "GetFunctionConcurrency",
-            Op::DeleteFunctionConcurrency(_) => "DeleteFunctionConcurrency",
-            Op::CreateEventSourceMapping => "CreateEventSourceMapping",
-            Op::ListEventSourceMappings => "ListEventSourceMappings",
-            Op::GetEventSourceMapping(_) => "GetEventSourceMapping",
-            Op::UpdateEventSourceMapping(_) => "UpdateEventSourceMapping",
-            Op::DeleteEventSourceMapping(_) => "DeleteEventSourceMapping",
-            Op::PutFunctionEventInvokeConfig(_) => "PutFunctionEventInvokeConfig",
-            Op::UpdateFunctionEventInvokeConfig(_) => "UpdateFunctionEventInvokeConfig",
-            Op::GetFunctionEventInvokeConfig(_) => "GetFunctionEventInvokeConfig",
-            Op::ListFunctionEventInvokeConfigs(_) => "ListFunctionEventInvokeConfigs",
-            Op::DeleteFunctionEventInvokeConfig(_) => "DeleteFunctionEventInvokeConfig",
+/// The REST path prefixes of Lambda's API versions (the gateway routes them here).
+pub const PATH_PREFIXES: &[&str] = &[
+    "/2014-11-13/",
+    "/2015-03-31/",
+    "/2016-08-19/",
+    "/2017-03-31/",
+    "/2017-10-31/",
+    "/2018-10-31/",
+    "/2019-09-25/",
+    "/2019-09-30/",
+    "/2020-04-22/",
+    "/2020-06-30/",
+    "/2021-07-20/",
+    "/2021-10-31/",
+    "/2021-11-15/",
+    "/2024-08-31/",
+    "/2025-11-30/",
+    "/2025-12-01/",
+];
+
+impl Call {
+    /// The `index`th path parameter of the operation's pattern, percent-decoded (empty
+    /// if the path has none there, which a matched route never lacks).
+    pub fn param(&self, index: usize) -> String {
+        self.op
+            .binding()
+            .path_param(self.uri.path(), index)
+            .map(|p| p.into_owned())
+            .unwrap_or_default()
+    }
+
+    /// The query string.
+    pub fn query(&self) -> Option<&str> {
+        self.uri.query()
+    }
+
+    /// The `Qualifier` query parameter.
+    pub fn qualifier(&self) -> Option<String> {
+        query_param(self.uri.query(), "Qualifier")
+    }
+
+    /// The context the operations take.
+    pub fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            account: &self.account,
+            region: &self.ctx.region,
+            request_id: &self.ctx.request_id,
+            host: &self.ctx.host,
         }
     }
+}
+
+fn ok(v: serde_json::Value) -> Response {
+    json::with_status(StatusCode::OK, &v)
+}
+
+fn no_content() -> Response {
+    let mut r = http::Response::new(nimbus_wire::body::empty());
+    *r.status_mut() = StatusCode::NO_CONTENT;
+    r
+}
+
+async fn create_function(svc: &LambdaService, c: &mut Call) -> Result<Response, LambdaError> {
+    let (status, v) = svc.create_function(&c.ctx(), &c.body).await?;
+    Ok(json::with_status(
+        StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED),
+        &v,
+    ))
+}
+
+async fn list_functions(svc: &LambdaService, c: &mut Call) -> Result<Response, LambdaError> {
+    Ok(ok(svc.list_functions(&c.ctx(), c.query()).await?))
+}
+
+async fn get_function(svc: &LambdaService, c: &mut Call) -> Result<Response, LambdaError> {
+    let (f, q) = (c.param(0), c.qualifier());
+    Ok(ok(svc.get_function(&c.ctx(), &f, q.as_deref()).await?))
+}
+
+async fn delete_function(svc: &LambdaService, c: &mut Call) -> Result<Response, LambdaError> {
+    let (f, q) = (c.param(0), c.qualifier());
+    svc.delete_function(&c.ctx(), &f, q.as_deref()).await?;
+    Ok(no_content())
+}
+
+async fn get_function_configuration(
+    svc: &LambdaService,
+    c: &mut Call,
+) -> Result<Response, LambdaError> {
+    let (f, q) = (c.param(0), c.qualifier());
+    Ok(ok(svc
+        .get_function_configuration(&c.ctx(), &f, q.as_deref())
+        .await?))
+}
+
+async fn update_function_configuration(
+    svc: &LambdaService,
+    c: &mut Call,
+) -> Result<Response, LambdaError> {
+    let f = c.param(0);
+    Ok(ok(svc
+        .update_function_configuration(&c.ctx(), &f, &c.body)
+        .await?))
+}
+
+async fn update_function_code(svc: &LambdaService, c: &mut Call) -> Result<Response, LambdaError> {
+    let f = c.param(0);
+    Ok(ok(svc.update_function_code(&c.ctx(), &f, &c.body).await?))
+}
+
+async fn download_code(svc: &LambdaService, c: &mut Call) -> Result<Response, LambdaError> {
+    let f = c.param(0);
+    svc.download_code(&c.ctx(), &f).await
+}
+
+async fn invoke(svc: &LambdaService, c: &mut Call) -> Result<Response, LambdaError> {
+    let f = c.param(0);
+    svc.arc().invoke(&c.ctx(), &f, c).await
+}
+
+async fn invoke_async(svc: &LambdaService, c: &mut Call) -> Result<Response, LambdaError> {
+    let f = c.param(0);
+    svc.arc().invoke_async_legacy(&c.ctx(), &f, c).await
+}
+
+async fn add_permission(svc: &LambdaService, c: &mut Call) -> Result<Response, LambdaError> {
+    let (f, q) = (c.param(0), c.qualifier());
+    let v = svc
+        .add_permission(&c.ctx(), &f, q.as_deref(), &c.body)
+        .await?;
+    Ok(json::with_status(StatusCode::CREATED, &v))
+}
+
+async fn get_policy(svc: &LambdaService, c: &mut Call) -> Result<Response, LambdaError> {
+    let (f, q) = (c.param(0), c.qualifier());
+    Ok(ok(svc.get_policy(&c.ctx(), &f, q.as_deref()).await?))
+}
+
+async fn remove_permission(svc: &LambdaService, c: &mut Call) -> Result<Response, LambdaError> {
+    let (f, sid) = (c.param(0), c.param(1));
+    svc.remove_permission(&c.ctx(), &f, &sid, c.query()).await?;
+    Ok(no_content())
+}
+
+async fn get_account_settings(svc: &LambdaService, c: &mut Call) -> Result<Response, LambdaError> {
+    Ok(ok(svc.get_account_settings(&c.ctx()).await?))
+}
+
+async fn tag_resource(svc: &LambdaService, c: &mut Call) -> Result<Response, LambdaError> {
+    let arn = c.param(0);
+    svc.tag_resource(&c.ctx(), &arn, &c.body).await?;
+    Ok(no_content())
+}
+
+async fn untag_resource(svc: &LambdaService, c: &mut Call) -> Result<Response, LambdaError> {
+    let arn = c.param(0);
+    svc.untag_resource(&c.ctx(), &arn, c.query()).await?;
+    Ok(no_content())
+}
+
+async fn list_tags(svc: &LambdaService, c: &mut Call) -> Result<Response, LambdaError> {
+    let arn = c.param(0);
+    Ok(ok(svc.list_tags(&c.ctx(), &arn).await?))
+}
+
+async fn put_function_concurrency(
+    svc: &LambdaService,
+    c: &mut Call,
+) -> Result<Response, LambdaError> {
+    let f = c.param(0);
+    Ok(ok(svc
+        .put_function_concurrency(&c.ctx(), &f, &c.body)
+        .await?))
+}
+
+async fn get_function_concurrency(
+    svc: &LambdaService,
+    c: &mut Call,
+) -> Result<Response, LambdaError> {
+    let f = c.param(0);
+    Ok(ok(svc.get_function_concurrency(&c.ctx(), &f).await?))
+}
+
+async fn delete_function_concurrency(
+    svc: &LambdaService,
+    c: &mut Call,
+) -> Result<Response, LambdaError> {
+    let f = c.param(0);
+    svc.delete_function_concurrency(&c.ctx(), &f).await?;
+    Ok(no_content())
+}
+
+async fn create_event_source_mapping(
+    svc: &LambdaService,
+    c: &mut Call,
+) -> Result<Response, LambdaError> {
+    let v = svc.create_event_source_mapping(&c.ctx(), &c.body).await?;
+    Ok(json::with_status(StatusCode::ACCEPTED, &v))
+}
+
+async fn list_event_source_mappings(
+    svc: &LambdaService,
+    c: &mut Call,
+) -> Result<Response, LambdaError> {
+    Ok(ok(svc
+        .list_event_source_mappings(&c.ctx(), c.query())
+        .await?))
+}
+
+async fn get_event_source_mapping(
+    svc: &LambdaService,
+    c: &mut Call,
+) -> Result<Response, LambdaError> {
+    let u = c.param(0);
+    Ok(ok(svc.get_event_source_mapping(&c.ctx(), &u).await?))
+}
+
+async fn update_event_source_mapping(
+    svc: &LambdaService,
+    c: &mut Call,
+) -> Result<Response, LambdaError> {
+    let u = c.param(0);
+    let v = svc
+        .update_event_source_mapping(&c.ctx(), &u, &c.body)
+        .await?;
+    Ok(json::with_status(StatusCode::ACCEPTED, &v))
+}
+
+async fn delete_event_source_mapping(
+    svc: &LambdaService,
+    c: &mut Call,
+) -> Result<Response, LambdaError> {
+    let u = c.param(0);
+    let v = svc.delete_event_source_mapping(&c.ctx(), &u).await?;
+    Ok(json::with_status(StatusCode::ACCEPTED, &v))
+}
+
+async fn put_function_event_invoke_config(
+    svc: &LambdaService,
+    c: &mut Call,
+) -> Result<Response, LambdaError> {
+    let (f, q) = (c.param(0), c.qualifier());
+    Ok(ok(svc
+        .put_function_event_invoke_config(&c.ctx(), &f, q.as_deref(), &c.body)
+        .await?))
+}
+
+async fn update_function_event_invoke_config(
+    svc: &LambdaService,
+    c: &mut Call,
+) -> Result<Response, LambdaError> {
+    let (f, q) = (c.param(0), c.qualifier());
+    Ok(ok(svc
+        .update_function_event_invoke_config(&c.ctx(), &f, q.as_deref(), &c.body)
+        .await?))
+}
+
+async fn get_function_event_invoke_config(
+    svc: &LambdaService,
+    c: &mut Call,
+) -> Result<Response, LambdaError> {
+    let (f, q) = (c.param(0), c.qualifier());
+    Ok(ok(svc
+        .get_function_event_invoke_config(&c.ctx(), &f, q.as_deref())
+        .await?))
+}
+
+async fn list_function_event_invoke_configs(
+    svc: &LambdaService,
+    c: &mut Call,
+) -> Result<Response, LambdaError> {
+    let f = c.param(0);
+    Ok(ok(svc
+        .list_function_event_invoke_configs(&c.ctx(), &f, c.query())
+        .await?))
+}
+
+async fn delete_function_event_invoke_config(
+    svc: &LambdaService,
+    c: &mut Call,
+) -> Result<Response, LambdaError> {
+    let (f, q) = (c.param(0), c.qualifier());
+    svc.delete_function_event_invoke_config(&c.ctx(), &f, q.as_deref())
+        .await?;
+    Ok(no_content())
 }
 
 /// The Lambda operations nimbus does not serve yet: (method, path pattern, name). A `*`
@@ -364,97 +590,15 @@ pub fn unsupported_operations() -> impl Iterator<Item = &'static str> {
     UNSUPPORTED.iter().map(|(_, _, n)| *n)
 }
 
-fn decode(seg: &str) -> String {
-    percent_encoding::percent_decode_str(seg)
-        .decode_utf8_lossy()
-        .into_owned()
-}
-
 /// Which operation a request is, or the error for one nimbus does not serve.
 pub fn route(method: &Method, path: &str) -> Result<Op, LambdaError> {
-    let raw: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let segs: Vec<String> = raw.iter().map(|s| decode(s)).collect();
-    let s: Vec<&str> = segs.iter().map(String::as_str).collect();
-    let m = method.as_str();
-    let op = match (m, s.as_slice()) {
-        ("POST", ["2015-03-31", "functions"]) => Some(Op::CreateFunction),
-        ("GET", ["2015-03-31", "functions"]) => Some(Op::ListFunctions),
-        ("GET", ["2015-03-31", "functions", f]) => Some(Op::GetFunction(f.to_string())),
-        ("DELETE", ["2015-03-31", "functions", f]) => Some(Op::DeleteFunction(f.to_string())),
-        ("GET", ["2015-03-31", "functions", f, "configuration"]) => {
-            Some(Op::GetFunctionConfiguration(f.to_string()))
-        }
-        ("PUT", ["2015-03-31", "functions", f, "configuration"]) => {
-            Some(Op::UpdateFunctionConfiguration(f.to_string()))
-        }
-        ("PUT", ["2015-03-31", "functions", f, "code"]) => {
-            Some(Op::UpdateFunctionCode(f.to_string()))
-        }
-        ("GET", ["2015-03-31", "functions", f, "code"]) => Some(Op::DownloadCode(f.to_string())),
-        ("POST", ["2015-03-31", "functions", f, "invocations"]) => Some(Op::Invoke(f.to_string())),
-        ("POST", ["2014-11-13", "functions", f, "invoke-async"]) => {
-            Some(Op::InvokeAsync(f.to_string()))
-        }
-        ("POST", ["2015-03-31", "functions", f, "policy"]) => {
-            Some(Op::AddPermission(f.to_string()))
-        }
-        ("GET", ["2015-03-31", "functions", f, "policy"]) => Some(Op::GetPolicy(f.to_string())),
-        ("DELETE", ["2015-03-31", "functions", f, "policy", sid]) => {
-            Some(Op::RemovePermission(f.to_string(), sid.to_string()))
-        }
-        ("GET", ["2016-08-19", "account-settings"]) => Some(Op::GetAccountSettings),
-        ("POST", ["2017-03-31", "tags", arn @ ..]) if !arn.is_empty() => {
-            Some(Op::TagResource(arn.join("/")))
-        }
-        ("DELETE", ["2017-03-31", "tags", arn @ ..]) if !arn.is_empty() => {
-            Some(Op::UntagResource(arn.join("/")))
-        }
-        ("GET", ["2017-03-31", "tags", arn @ ..]) if !arn.is_empty() => {
-            Some(Op::ListTags(arn.join("/")))
-        }
-        ("PUT", ["2017-10-31", "functions", f, "concurrency"]) => {
-            Some(Op::PutFunctionConcurrency(f.to_string()))
-        }
-        ("GET", ["2019-09-30", "functions", f, "concurrency"]) => {
-            Some(Op::GetFunctionConcurrency(f.to_string()))
-        }
-        ("DELETE", ["2017-10-31", "functions", f, "concurrency"]) => {
-            Some(Op::DeleteFunctionConcurrency(f.to_string()))
-        }
-        ("POST", ["2015-03-31", "event-source-mappings"]) => Some(Op::CreateEventSourceMapping),
-        ("GET", ["2015-03-31", "event-source-mappings"]) => Some(Op::ListEventSourceMappings),
-        ("GET", ["2015-03-31", "event-source-mappings", u]) => {
-            Some(Op::GetEventSourceMapping(u.to_string()))
-        }
-        ("PUT", ["2015-03-31", "event-source-mappings", u]) => {
-            Some(Op::UpdateEventSourceMapping(u.to_string()))
-        }
-        ("DELETE", ["2015-03-31", "event-source-mappings", u]) => {
-            Some(Op::DeleteEventSourceMapping(u.to_string()))
-        }
-        ("PUT", ["2019-09-25", "functions", f, "event-invoke-config"]) => {
-            Some(Op::PutFunctionEventInvokeConfig(f.to_string()))
-        }
-        ("POST", ["2019-09-25", "functions", f, "event-invoke-config"]) => {
-            Some(Op::UpdateFunctionEventInvokeConfig(f.to_string()))
-        }
-        ("GET", ["2019-09-25", "functions", f, "event-invoke-config"]) => {
-            Some(Op::GetFunctionEventInvokeConfig(f.to_string()))
-        }
-        ("GET", ["2019-09-25", "functions", f, "event-invoke-config", "list"]) => {
-            Some(Op::ListFunctionEventInvokeConfigs(f.to_string()))
-        }
-        ("DELETE", ["2019-09-25", "functions", f, "event-invoke-config"]) => {
-            Some(Op::DeleteFunctionEventInvokeConfig(f.to_string()))
-        }
-        _ => None,
-    };
-    if let Some(op) = op {
+    if let Some(op) = Op::route(method, path) {
         return Ok(op);
     }
+    let m = method.as_str();
     for (um, pattern, name) in UNSUPPORTED {
-        let p: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
-        if *um == m && p.len() == raw.len() && p.iter().zip(&raw).all(|(a, b)| *a == "*" || a == b)
+        if *um == m
+            && nimbus_wire::operations::match_path(pattern.replace('*', "{_}").as_str(), path)
         {
             return Err(LambdaError::UnsupportedOperation(format!(
                 "{name} is not supported by nimbus yet (see docs/compat.md): nimbus serves $LATEST functions without versions, aliases, layers, function URLs or code signing."
@@ -503,17 +647,14 @@ mod tests {
             route(&Method::GET, "/2015-03-31/functions/").unwrap(),
             Op::ListFunctions
         );
+        let path = "/2015-03-31/functions/f/invocations";
+        assert_eq!(route(&Method::POST, path).unwrap(), Op::Invoke);
+        assert_eq!(Op::Invoke.binding().path_param(path, 0).unwrap(), "f");
+        let path = "/2017-03-31/tags/arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Af";
+        assert_eq!(route(&Method::GET, path).unwrap(), Op::ListTags);
         assert_eq!(
-            route(&Method::POST, "/2015-03-31/functions/f/invocations").unwrap(),
-            Op::Invoke("f".into())
-        );
-        assert_eq!(
-            route(
-                &Method::GET,
-                "/2017-03-31/tags/arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Af"
-            )
-            .unwrap(),
-            Op::ListTags("arn:aws:lambda:us-east-1:000000000000:function:f".into())
+            Op::ListTags.binding().path_param(path, 0).unwrap(),
+            "arn:aws:lambda:us-east-1:000000000000:function:f"
         );
         assert!(matches!(
             route(&Method::POST, "/2015-03-31/functions/f/versions"),

@@ -127,7 +127,19 @@ pub async fn preflight(inner: &Inner, call: &mut Call) -> S3Result<Response> {
 /// Adds CORS headers to the response of an actual request with an `Origin` whose bucket has
 /// a matching rule.
 pub fn decorate(inner: &Inner, call: &Call, resp: &mut Response) {
-    let (Some(origin), Some(bucket)) = (call.header("origin"), call.bucket.as_deref()) else {
+    let (origin, bucket) = (call.header("origin"), call.bucket.as_deref());
+    decorate_parts(inner, origin, bucket, call.method.as_str(), resp);
+}
+
+/// [`decorate`], from the request's `Origin`, bucket and method.
+pub fn decorate_parts(
+    inner: &Inner,
+    origin: Option<&str>,
+    bucket: Option<&str>,
+    method: &str,
+    resp: &mut Response,
+) {
+    let (Some(origin), Some(bucket)) = (origin.map(str::trim), bucket) else {
         return;
     };
     let rules = {
@@ -137,7 +149,7 @@ pub fn decorate(inner: &Inner, call: &Call, resp: &mut Response) {
             None => return,
         }
     };
-    if let Some(rule) = find_rule(&rules, origin, call.method.as_str(), &[]) {
+    if let Some(rule) = find_rule(&rules, origin, method, &[]) {
         allow_headers(resp, rule, origin);
     }
 }

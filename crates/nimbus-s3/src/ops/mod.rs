@@ -22,76 +22,103 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use nimbus_core::RequestContext;
 use nimbus_wire::{RequestBody, Response};
 
+use crate::Inner;
 use crate::error::{S3Error, S3Result};
+use nimbus_wire::operations::Binding::Rules;
 
-macro_rules! operations {
-    ($($name:ident),* $(,)?) => {
-        /// An S3 operation nimbus answers.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum Op {
-            $(
-                #[doc = concat!("`", stringify!($name), "`.")]
-                $name,
-            )*
-            /// A modelled operation nimbus does not implement (501).
-            NotImplemented(&'static str),
-        }
-
-        impl Op {
-            /// The operation's name in the S3 API.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $(Op::$name => stringify!($name),)*
-                    Op::NotImplemented(n) => n,
-                }
-            }
-        }
-    };
+nimbus_wire::operations! {
+    /// An S3 operation nimbus answers: its name and its handler. S3 names an operation by
+    /// method, bucket and key, subresources and headers: those rules are [`classify`]'s.
+    pub enum Op for Inner, Call, S3Error {
+        ListBuckets = Rules => buckets::list_buckets,
+        CreateBucket = Rules => buckets::create_bucket,
+        HeadBucket = Rules => buckets::head_bucket,
+        DeleteBucket = Rules => buckets::delete_bucket,
+        GetBucketLocation = Rules => buckets::get_bucket_location,
+        GetBucketTagging = Rules => bucket_config::get_bucket_tagging,
+        PutBucketTagging = Rules => bucket_config::put_bucket_tagging,
+        DeleteBucketTagging = Rules => bucket_config::delete_bucket_tagging,
+        GetBucketPolicy = Rules => bucket_config::get_bucket_policy,
+        PutBucketPolicy = Rules => bucket_config::put_bucket_policy,
+        DeleteBucketPolicy = Rules => bucket_config::delete_bucket_policy,
+        GetBucketCors = Rules => bucket_config::get_bucket_cors,
+        PutBucketCors = Rules => bucket_config::put_bucket_cors,
+        DeleteBucketCors = Rules => bucket_config::delete_bucket_cors,
+        GetBucketNotificationConfiguration = Rules => notification::get,
+        PutBucketNotificationConfiguration = Rules => notification::put,
+        GetBucketVersioning = Rules => bucket_config::get_bucket_versioning,
+        GetBucketAcl = Rules => bucket_config::get_bucket_acl,
+        GetBucketEncryption = Rules => bucket_config::get_bucket_encryption,
+        ListObjects = Rules => list_objects_v1,
+        ListObjectsV2 = Rules => list_objects_v2,
+        ListObjectVersions = Rules => list::list_object_versions,
+        ListMultipartUploads = Rules => multipart::list_uploads,
+        DeleteObjects = Rules => delete_objects::delete_objects,
+        PutObject = Rules => objects::put_object,
+        PostObject = Rules => post_object::post_object,
+        GetObject = Rules => get_object,
+        HeadObject = Rules => head_object,
+        DeleteObject = Rules => objects::delete_object,
+        CopyObject = Rules => copy::copy_object,
+        GetObjectTagging = Rules => tagging::get_object_tagging,
+        PutObjectTagging = Rules => tagging::put_object_tagging,
+        DeleteObjectTagging = Rules => tagging::delete_object_tagging,
+        GetObjectAcl = Rules => bucket_config::get_object_acl,
+        CreateMultipartUpload = Rules => multipart::create,
+        UploadPart = Rules => multipart::upload_part,
+        UploadPartCopy = Rules => copy::upload_part_copy,
+        CompleteMultipartUpload = Rules => multipart::complete,
+        AbortMultipartUpload = Rules => multipart::abort,
+        ListParts = Rules => multipart::list_parts,
+        PreflightRequest = Rules => cors::preflight,
+    }
 }
 
-operations!(
-    ListBuckets,
-    CreateBucket,
-    HeadBucket,
-    DeleteBucket,
-    GetBucketLocation,
-    GetBucketTagging,
-    PutBucketTagging,
-    DeleteBucketTagging,
-    GetBucketPolicy,
-    PutBucketPolicy,
-    DeleteBucketPolicy,
-    GetBucketCors,
-    PutBucketCors,
-    DeleteBucketCors,
-    GetBucketNotificationConfiguration,
-    PutBucketNotificationConfiguration,
-    GetBucketVersioning,
-    GetBucketAcl,
-    GetBucketEncryption,
-    ListObjects,
-    ListObjectsV2,
-    ListObjectVersions,
-    ListMultipartUploads,
-    DeleteObjects,
-    PutObject,
-    PostObject,
-    GetObject,
-    HeadObject,
-    DeleteObject,
-    CopyObject,
-    GetObjectTagging,
-    PutObjectTagging,
-    DeleteObjectTagging,
-    GetObjectAcl,
-    CreateMultipartUpload,
-    UploadPart,
-    UploadPartCopy,
-    CompleteMultipartUpload,
-    AbortMultipartUpload,
-    ListParts,
-    PreflightRequest,
-);
+async fn list_objects_v1(inner: &Inner, call: &mut Call) -> S3Result<Response> {
+    list::list_objects(inner, call, false).await
+}
+
+async fn list_objects_v2(inner: &Inner, call: &mut Call) -> S3Result<Response> {
+    list::list_objects(inner, call, true).await
+}
+
+async fn get_object(inner: &Inner, call: &mut Call) -> S3Result<Response> {
+    objects::get_object(inner, call, false).await
+}
+
+async fn head_object(inner: &Inner, call: &mut Call) -> S3Result<Response> {
+    objects::get_object(inner, call, true).await
+}
+
+/// What [`classify`] found a request to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// An operation nimbus answers.
+    Served(Op),
+    /// A modelled operation nimbus does not implement (501), by name.
+    NotImplemented(&'static str),
+}
+
+/// A query string read in place: lookups decode without allocating unless a name or value
+/// carries escapes.
+#[derive(Debug, Clone, Copy)]
+pub struct RawQuery<'a>(pub Option<&'a str>);
+
+impl RawQuery<'_> {
+    /// Whether `name` is present (with or without a value).
+    pub fn has(&self, name: &str) -> bool {
+        self.pairs().any(|(k, _)| k == name)
+    }
+
+    /// The first value of `name`.
+    pub fn get(&self, name: &str) -> Option<std::borrow::Cow<'_, str>> {
+        self.pairs().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+
+    fn pairs(&self) -> form_urlencoded::Parse<'_> {
+        form_urlencoded::parse(self.0.unwrap_or("").as_bytes())
+    }
+}
 
 /// The query string, decoded, in order.
 #[derive(Debug, Default, Clone)]
@@ -313,32 +340,38 @@ const UNIMPLEMENTED_OBJECT: &[(&str, &str, &str)] = &[
     ("PUT", "encryption", "UpdateObjectEncryption"),
 ];
 
-/// Which operation a request is.
-pub fn classify(call: &Call) -> S3Result<Op> {
-    let q = &call.query;
-    let m = call.method.as_str();
-    if call.method == Method::OPTIONS {
-        return Ok(Op::PreflightRequest);
+/// Which operation a request is, from its method, query, the bucket it addresses (if any),
+/// whether it addresses a key, and whether it carries `x-amz-copy-source`.
+pub fn classify(
+    method: &Method,
+    q: RawQuery<'_>,
+    bucket: Option<&str>,
+    has_key: bool,
+    copy: bool,
+) -> S3Result<Found> {
+    let m = method.as_str();
+    if *method == Method::OPTIONS {
+        return Ok(Found::Served(Op::PreflightRequest));
     }
-    let Some(bucket) = &call.bucket else {
+    let Some(bucket) = bucket else {
         return match m {
-            "GET" | "HEAD" => Ok(Op::ListBuckets),
+            "GET" | "HEAD" => Ok(Found::Served(Op::ListBuckets)),
             _ => Err(S3Error::MethodNotAllowed {
                 method: m.to_owned(),
                 resource: "SERVICE",
             }),
         };
     };
-    if call.key.is_none() {
+    if !has_key {
         if m == "POST" && bucket == "WriteGetObjectResponse" {
-            return Ok(Op::NotImplemented("WriteGetObjectResponse"));
+            return Ok(Found::NotImplemented("WriteGetObjectResponse"));
         }
         for (method, sub, name) in UNIMPLEMENTED_BUCKET {
             if *method == m && q.has(sub) {
-                return Ok(Op::NotImplemented(name));
+                return Ok(Found::NotImplemented(name));
             }
         }
-        return Ok(match m {
+        return Ok(Found::Served(match m {
             "GET" => {
                 if q.has("location") {
                     Op::GetBucketLocation
@@ -360,7 +393,7 @@ pub fn classify(call: &Call) -> S3Result<Op> {
                     Op::ListMultipartUploads
                 } else if q.has("versions") {
                     Op::ListObjectVersions
-                } else if q.get("list-type") == Some("2") {
+                } else if q.get("list-type").as_deref() == Some("2") {
                     Op::ListObjectsV2
                 } else {
                     Op::ListObjects
@@ -399,15 +432,14 @@ pub fn classify(call: &Call) -> S3Result<Op> {
                     resource: "BUCKET",
                 });
             }
-        });
+        }));
     }
     for (method, sub, name) in UNIMPLEMENTED_OBJECT {
         if *method == m && q.has(sub) {
-            return Ok(Op::NotImplemented(name));
+            return Ok(Found::NotImplemented(name));
         }
     }
-    let copy = call.headers.contains_key("x-amz-copy-source");
-    Ok(match m {
+    Ok(Found::Served(match m {
         "GET" if q.has("tagging") => Op::GetObjectTagging,
         "GET" if q.has("acl") => Op::GetObjectAcl,
         "GET" if q.has("uploadId") => Op::ListParts,
@@ -429,7 +461,7 @@ pub fn classify(call: &Call) -> S3Result<Op> {
                 resource: "OBJECT",
             });
         }
-    })
+    }))
 }
 
 /// A response with `status` and no body.

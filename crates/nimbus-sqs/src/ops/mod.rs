@@ -10,6 +10,7 @@ pub mod tags;
 
 use bytes::Bytes;
 use nimbus_core::RequestContext;
+use nimbus_wire::operations::Binding;
 use nimbus_wire::query::QueryParams;
 use nimbus_wire::{Protocol, Request, RequestBody, Response, json, query, xml};
 use serde::de::DeserializeOwned;
@@ -19,6 +20,55 @@ use crate::SqsService;
 use crate::engine::queue::{Queue, QueueKey};
 use crate::error::{Result, SqsError};
 use crate::url::parse_queue_url;
+
+nimbus_wire::operations! {
+    /// An SQS operation: one row each (both protocols name it alike, by `X-Amz-Target` or
+    /// `Action`), with its handler.
+    pub enum Op for SqsService, Call, SqsError {
+        CreateQueue = Binding::Named => queues::create_queue,
+        DeleteQueue = Binding::Named => queues::delete_queue,
+        GetQueueUrl = Binding::Named => queues::get_queue_url,
+        ListQueues = Binding::Named => queues::list_queues,
+        GetQueueAttributes = Binding::Named => queues::get_queue_attributes,
+        SetQueueAttributes = Binding::Named => queues::set_queue_attributes,
+        PurgeQueue = Binding::Named => queues::purge_queue,
+        SendMessage = Binding::Named => messages::send_message,
+        SendMessageBatch = Binding::Named => messages::send_message_batch,
+        ReceiveMessage = Binding::Named => messages::receive_message,
+        DeleteMessage = Binding::Named => messages::delete_message,
+        DeleteMessageBatch = Binding::Named => messages::delete_message_batch,
+        ChangeMessageVisibility = Binding::Named => messages::change_message_visibility,
+        ChangeMessageVisibilityBatch = Binding::Named => messages::change_message_visibility_batch,
+        TagQueue = Binding::Named => tags::tag_queue,
+        UntagQueue = Binding::Named => tags::untag_queue,
+        ListQueueTags = Binding::Named => tags::list_queue_tags,
+        AddPermission = Binding::Named => permissions::add_permission,
+        RemovePermission = Binding::Named => permissions::remove_permission,
+        ListDeadLetterSourceQueues = Binding::Named => move_tasks::list_dead_letter_source_queues,
+        StartMessageMoveTask = Binding::Named => move_tasks::start_message_move_task,
+        CancelMessageMoveTask = Binding::Named => move_tasks::cancel_message_move_task,
+        ListMessageMoveTasks = Binding::Named => move_tasks::list_message_move_tasks,
+    }
+}
+
+/// Which operation a request names: `MissingParameter` (awsQuery) or `UnknownOperation`
+/// without one, `InvalidAction` / `UnknownOperation` for a name SQS does not have.
+pub fn classify(protocol: Protocol, operation: Option<&str>) -> Result<Op> {
+    let Some(name) = operation else {
+        return Err(match protocol {
+            Protocol::AwsQuery => SqsError::missing_parameter("Action"),
+            _ => SqsError::UnknownOperation("Missing X-Amz-Target header.".into()),
+        });
+    };
+    Op::from_name(name).ok_or_else(|| match protocol {
+        Protocol::AwsQuery => {
+            SqsError::InvalidAction(format!("The action {name} is not valid for this endpoint."))
+        }
+        _ => {
+            SqsError::UnknownOperation(format!("The operation {name} is not known to Amazon SQS."))
+        }
+    })
+}
 
 /// Input of operations that name only a queue.
 #[derive(Deserialize, Default)]
@@ -43,8 +93,8 @@ pub struct Call {
     pub ctx: RequestContext,
     /// The protocol the client spoke.
     pub protocol: Protocol,
-    /// The operation (`X-Amz-Target`'s or `Action`'s), if named.
-    pub operation: Option<String>,
+    /// The operation.
+    pub op: Op,
     /// The request target (awsQuery requests may name the queue by their path).
     pub uri: http::Uri,
     /// The body (awsJson).
@@ -54,13 +104,12 @@ pub struct Call {
 }
 
 impl Call {
-    /// The call for a gateway request.
-    pub fn from_request(req: Request) -> Call {
-        let operation = req.operation().map(str::to_owned);
+    /// The call for a gateway request classified as `op`.
+    pub fn from_request(op: Op, req: Request) -> Call {
         Call {
             ctx: req.ctx,
             protocol: req.protocol,
-            operation,
+            op,
             uri: req.uri,
             body: match req.body {
                 RequestBody::Full(b) => b,
@@ -103,22 +152,22 @@ pub fn parse<I: Input>(req: &Call) -> Result<I> {
     }
 }
 
-/// Renders `out` as the response to `action`.
-pub fn respond<O: Output>(req: &Call, action: &str, out: &O) -> Response {
+/// Renders `out` as the response to the call's operation.
+pub fn respond<O: Output>(req: &Call, out: &O) -> Response {
     match req.protocol {
         Protocol::AwsQuery => {
             let mut w = xml::Writer::new();
             out.write_xml(&mut w);
-            query::response(action, XMLNS, Some(&w.finish()), &req.ctx.request_id)
+            query::response(req.op.name(), XMLNS, Some(&w.finish()), &req.ctx.request_id)
         }
         p => json::ok(p, out),
     }
 }
 
-/// The response to an action without output.
-pub fn respond_empty(req: &Call, action: &str) -> Response {
+/// The response to an operation without output.
+pub fn respond_empty(req: &Call) -> Response {
     match req.protocol {
-        Protocol::AwsQuery => query::response(action, XMLNS, None, &req.ctx.request_id),
+        Protocol::AwsQuery => query::response(req.op.name(), XMLNS, None, &req.ctx.request_id),
         p => json::ok(p, &serde_json::Map::new()),
     }
 }

@@ -50,7 +50,7 @@ impl Output for ListDeadLetterSourceQueuesOutput {
 }
 
 /// ListDeadLetterSourceQueues: the queues whose `RedrivePolicy` targets this queue.
-pub async fn list_dead_letter_source_queues(svc: &SqsService, req: &Call) -> Result<Response> {
+pub async fn list_dead_letter_source_queues(svc: &SqsService, req: &mut Call) -> Result<Response> {
     let input: ListDeadLetterSourceQueuesInput = parse(req)?;
     let max = max_results(input.max_results)?;
     let after = match input.next_token.as_deref() {
@@ -72,7 +72,6 @@ pub async fn list_dead_letter_source_queues(svc: &SqsService, req: &Call) -> Res
     let next_token = (max.is_some() && remaining.next().is_some()).then(|| encode_token(last));
     Ok(respond(
         req,
-        "ListDeadLetterSourceQueues",
         &ListDeadLetterSourceQueuesOutput {
             queue_urls: urls,
             next_token,
@@ -134,7 +133,7 @@ fn queue_of_arn(
 
 /// StartMessageMoveTask: the source must be a dead-letter queue of some queue; one active
 /// task per source.
-pub async fn start_message_move_task(svc: &SqsService, req: &Call) -> Result<Response> {
+pub async fn start_message_move_task(svc: &SqsService, req: &mut Call) -> Result<Response> {
     let input: StartMessageMoveTaskInput = parse(req)?;
     let source_arn = required(&input.source_arn, "SourceArn")?;
     let rate = match input.max_number_of_messages_per_second {
@@ -171,7 +170,6 @@ pub async fn start_message_move_task(svc: &SqsService, req: &Call) -> Result<Res
     svc.spawn_move_task(task.id.clone());
     Ok(respond(
         req,
-        "StartMessageMoveTask",
         &StartMessageMoveTaskOutput {
             task_handle: task.handle(),
         },
@@ -210,13 +208,12 @@ impl Output for CancelMessageMoveTaskOutput {
 }
 
 /// CancelMessageMoveTask.
-pub async fn cancel_message_move_task(svc: &SqsService, req: &Call) -> Result<Response> {
+pub async fn cancel_message_move_task(svc: &SqsService, req: &mut Call) -> Result<Response> {
     let input: CancelMessageMoveTaskInput = parse(req)?;
     let handle = required(&input.task_handle, "TaskHandle")?;
     let moved = svc.engine().cancel_move_task(handle)?;
     Ok(respond(
         req,
-        "CancelMessageMoveTask",
         &CancelMessageMoveTaskOutput {
             approximate_number_of_messages_moved: moved,
         },
@@ -297,7 +294,7 @@ impl Output for ListMessageMoveTasksOutput {
 
 /// ListMessageMoveTasks: the most recent tasks of a source, newest first (MaxResults 1–10,
 /// default 1).
-pub async fn list_message_move_tasks(svc: &SqsService, req: &Call) -> Result<Response> {
+pub async fn list_message_move_tasks(svc: &SqsService, req: &mut Call) -> Result<Response> {
     let input: ListMessageMoveTasksInput = parse(req)?;
     let source_arn = required(&input.source_arn, "SourceArn")?;
     let max = match input.max_results {
@@ -326,9 +323,5 @@ pub async fn list_message_move_tasks(svc: &SqsService, req: &Call) -> Result<Res
             started_timestamp: t.started_at,
         })
         .collect();
-    Ok(respond(
-        req,
-        "ListMessageMoveTasks",
-        &ListMessageMoveTasksOutput { results },
-    ))
+    Ok(respond(req, &ListMessageMoveTasksOutput { results }))
 }

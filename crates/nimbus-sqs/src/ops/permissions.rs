@@ -107,7 +107,7 @@ fn statements(policy: &mut Value) -> &mut Vec<Value> {
 }
 
 /// AddPermission.
-pub async fn add_permission(svc: &SqsService, req: &Call) -> Result<Response> {
+pub async fn add_permission(svc: &SqsService, req: &mut Call) -> Result<Response> {
     let input: AddPermissionInput = parse(req)?;
     let label = required(&input.label, "Label")?.to_owned();
     let accounts = input
@@ -165,7 +165,7 @@ pub async fn add_permission(svc: &SqsService, req: &Call) -> Result<Response> {
         })?
         .wait()
         .await?;
-    Ok(respond_empty(req, "AddPermission"))
+    Ok(respond_empty(req))
 }
 
 /// RemovePermission input.
@@ -186,7 +186,7 @@ impl Input for RemovePermissionInput {
 }
 
 /// RemovePermission.
-pub async fn remove_permission(svc: &SqsService, req: &Call) -> Result<Response> {
+pub async fn remove_permission(svc: &SqsService, req: &mut Call) -> Result<Response> {
     let input: RemovePermissionInput = parse(req)?;
     let label = required(&input.label, "Label")?.to_owned();
     let queue = resolve_queue(svc, req, input.queue_url.as_deref())?;
@@ -218,5 +218,5 @@ pub async fn remove_permission(svc: &SqsService, req: &Call) -> Result<Response>
         })?
         .wait()
         .await?;
-    Ok(respond_empty(req, "RemovePermission"))
+    Ok(respond_empty(req))
 }

@@ -82,7 +82,7 @@ impl Output for QueueUrlOutput {
 }
 
 /// CreateQueue.
-pub async fn create_queue(svc: &SqsService, req: &Call) -> Result<Response> {
+pub async fn create_queue(svc: &SqsService, req: &mut Call) -> Result<Response> {
     let mut input: CreateQueueInput = parse(req)?;
     let name = required(&input.queue_name, "QueueName")?.to_owned();
     let given = if input.query_attributes.is_empty() {
@@ -117,25 +117,25 @@ pub async fn create_queue(svc: &SqsService, req: &Call) -> Result<Response> {
     let out = QueueUrlOutput {
         queue_url: created.queue.key.url(&req.ctx.host),
     };
-    Ok(respond(req, "CreateQueue", &out))
+    Ok(respond(req, &out))
 }
 
 // ---------------------------------------------------------------- DeleteQueue / PurgeQueue
 
 /// DeleteQueue.
-pub async fn delete_queue(svc: &SqsService, req: &Call) -> Result<Response> {
+pub async fn delete_queue(svc: &SqsService, req: &mut Call) -> Result<Response> {
     let input: QueueUrlInput = parse(req)?;
     let queue = resolve_queue(svc, req, input.queue_url.as_deref())?;
     svc.engine().delete_queue(&queue)?.wait().await?;
-    Ok(respond_empty(req, "DeleteQueue"))
+    Ok(respond_empty(req))
 }
 
 /// PurgeQueue.
-pub async fn purge_queue(svc: &SqsService, req: &Call) -> Result<Response> {
+pub async fn purge_queue(svc: &SqsService, req: &mut Call) -> Result<Response> {
     let input: QueueUrlInput = parse(req)?;
     let queue = resolve_queue(svc, req, input.queue_url.as_deref())?;
     svc.engine().purge(&queue, &queue.key.name)?.wait().await?;
-    Ok(respond_empty(req, "PurgeQueue"))
+    Ok(respond_empty(req))
 }
 
 // ---------------------------------------------------------------- GetQueueUrl
@@ -159,7 +159,7 @@ impl Input for GetQueueUrlInput {
 }
 
 /// GetQueueUrl.
-pub async fn get_queue_url(svc: &SqsService, req: &Call) -> Result<Response> {
+pub async fn get_queue_url(svc: &SqsService, req: &mut Call) -> Result<Response> {
     let input: GetQueueUrlInput = parse(req)?;
     let name = required(&input.queue_name, "QueueName")?;
     let account = match input.queue_owner_aws_account_id.as_deref() {
@@ -171,7 +171,7 @@ pub async fn get_queue_url(svc: &SqsService, req: &Call) -> Result<Response> {
     let out = QueueUrlOutput {
         queue_url: queue.key.url(&req.ctx.host),
     };
-    Ok(respond(req, "GetQueueUrl", &out))
+    Ok(respond(req, &out))
 }
 
 // ---------------------------------------------------------------- ListQueues
@@ -241,7 +241,7 @@ pub fn decode_token(token: &str) -> Result<String> {
 }
 
 /// ListQueues.
-pub async fn list_queues(svc: &SqsService, req: &Call) -> Result<Response> {
+pub async fn list_queues(svc: &SqsService, req: &mut Call) -> Result<Response> {
     let input: ListQueuesInput = parse(req)?;
     let max = max_results(input.max_results)?;
     let after = match input.next_token.as_deref() {
@@ -267,7 +267,7 @@ pub async fn list_queues(svc: &SqsService, req: &Call) -> Result<Response> {
         queue_urls: urls,
         next_token,
     };
-    Ok(respond(req, "ListQueues", &out))
+    Ok(respond(req, &out))
 }
 
 // ---------------------------------------------------------------- GetQueueAttributes
@@ -320,7 +320,7 @@ impl Output for GetQueueAttributesOutput {
 }
 
 /// GetQueueAttributes.
-pub async fn get_queue_attributes(svc: &SqsService, req: &Call) -> Result<Response> {
+pub async fn get_queue_attributes(svc: &SqsService, req: &mut Call) -> Result<Response> {
     let input: GetQueueAttributesInput = parse(req)?;
     let names =
         queue_attributes::requested_queue_attributes(&input.attribute_names.unwrap_or_default())?;
@@ -341,11 +341,7 @@ pub async fn get_queue_attributes(svc: &SqsService, req: &Call) -> Result<Respon
             value.map(|v| (name, v))
         })
         .collect();
-    Ok(respond(
-        req,
-        "GetQueueAttributes",
-        &GetQueueAttributesOutput { attributes },
-    ))
+    Ok(respond(req, &GetQueueAttributesOutput { attributes }))
 }
 
 // ---------------------------------------------------------------- SetQueueAttributes
@@ -371,7 +367,7 @@ impl Input for SetQueueAttributesInput {
 }
 
 /// SetQueueAttributes.
-pub async fn set_queue_attributes(svc: &SqsService, req: &Call) -> Result<Response> {
+pub async fn set_queue_attributes(svc: &SqsService, req: &mut Call) -> Result<Response> {
     let mut input: SetQueueAttributesInput = parse(req)?;
     let pairs = match input.query_attributes.take() {
         Some(p) => p,
@@ -391,5 +387,5 @@ pub async fn set_queue_attributes(svc: &SqsService, req: &Call) -> Result<Respon
             .check_redrive_policy(&queue.key, queue.is_fifo(), &policy)?;
     }
     svc.engine().set_attributes(&queue, &pairs)?.wait().await?;
-    Ok(respond_empty(req, "SetQueueAttributes"))
+    Ok(respond_empty(req))
 }

@@ -32,7 +32,7 @@ impl Input for TagQueueInput {
 }
 
 /// TagQueue.
-pub async fn tag_queue(svc: &SqsService, req: &Call) -> Result<Response> {
+pub async fn tag_queue(svc: &SqsService, req: &mut Call) -> Result<Response> {
     let input: TagQueueInput = parse(req)?;
     let queue = resolve_queue(svc, req, input.queue_url.as_deref())?;
     let Some(tags) = input.tags.filter(|t| !t.is_empty()) else {
@@ -52,7 +52,7 @@ pub async fn tag_queue(svc: &SqsService, req: &Call) -> Result<Response> {
         })?
         .wait()
         .await?;
-    Ok(respond_empty(req, "TagQueue"))
+    Ok(respond_empty(req))
 }
 
 /// UntagQueue input.
@@ -74,7 +74,7 @@ impl Input for UntagQueueInput {
 }
 
 /// UntagQueue.
-pub async fn untag_queue(svc: &SqsService, req: &Call) -> Result<Response> {
+pub async fn untag_queue(svc: &SqsService, req: &mut Call) -> Result<Response> {
     let input: UntagQueueInput = parse(req)?;
     let queue = resolve_queue(svc, req, input.queue_url.as_deref())?;
     let Some(keys) = input.tag_keys.filter(|k| !k.is_empty()) else {
@@ -89,7 +89,7 @@ pub async fn untag_queue(svc: &SqsService, req: &Call) -> Result<Response> {
         })?
         .wait()
         .await?;
-    Ok(respond_empty(req, "UntagQueue"))
+    Ok(respond_empty(req))
 }
 
 /// ListQueueTags input.
@@ -112,12 +112,12 @@ impl Output for ListQueueTagsOutput {
 }
 
 /// ListQueueTags.
-pub async fn list_queue_tags(svc: &SqsService, req: &Call) -> Result<Response> {
+pub async fn list_queue_tags(svc: &SqsService, req: &mut Call) -> Result<Response> {
     let input: ListQueueTagsInput = parse(req)?;
     let queue = resolve_queue(svc, req, input.queue_url.as_deref())?;
     if queue.is_deleted() {
         return Err(SqsError::queue_does_not_exist());
     }
     let tags = queue.with_state(|st| st.tags.clone());
-    Ok(respond(req, "ListQueueTags", &ListQueueTagsOutput { tags }))
+    Ok(respond(req, &ListQueueTagsOutput { tags }))
 }

@@ -31,7 +31,7 @@ impl Input for DeleteMessageInput {
 }
 
 /// DeleteMessage.
-pub async fn delete_message(svc: &SqsService, req: &Call) -> Result<Response> {
+pub async fn delete_message(svc: &SqsService, req: &mut Call) -> Result<Response> {
     let input: DeleteMessageInput = parse(req)?;
     let queue = resolve_queue(svc, req, input.queue_url.as_deref())?;
     let handle = required(&input.receipt_handle, "ReceiptHandle")?;
@@ -40,7 +40,7 @@ pub async fn delete_message(svc: &SqsService, req: &Call) -> Result<Response> {
         return Err(e);
     }
     ack.wait().await?;
-    Ok(respond_empty(req, "DeleteMessage"))
+    Ok(respond_empty(req))
 }
 
 /// DeleteMessageBatch input.
@@ -65,7 +65,7 @@ impl Input for DeleteMessageBatchInput {
 }
 
 /// DeleteMessageBatch.
-pub async fn delete_message_batch(svc: &SqsService, req: &Call) -> Result<Response> {
+pub async fn delete_message_batch(svc: &SqsService, req: &mut Call) -> Result<Response> {
     let input: DeleteMessageBatchInput = parse(req)?;
     let entries = input.entries.unwrap_or_default();
     let ids: Vec<&str> = entries
@@ -95,5 +95,5 @@ pub async fn delete_message_batch(svc: &SqsService, req: &Call) -> Result<Respon
         failed,
         "DeleteMessageBatchResultEntry",
     );
-    Ok(respond(req, "DeleteMessageBatch", &output))
+    Ok(respond(req, &output))
 }

@@ -197,7 +197,7 @@ impl Output for ReceiveMessageOutput<'_> {
 }
 
 /// ReceiveMessage.
-pub async fn receive_message(svc: &SqsService, req: &Call) -> Result<Response> {
+pub async fn receive_message(svc: &SqsService, req: &mut Call) -> Result<Response> {
     let input: ReceiveMessageInput = parse(req)?;
     let max = input
         .max_number_of_messages
@@ -245,9 +245,5 @@ pub async fn receive_message(svc: &SqsService, req: &Call) -> Result<Response> {
         .iter()
         .map(|d| MessageOut::of(d, &system, &attribute_names, wants_attributes, fifo))
         .collect();
-    Ok(respond(
-        req,
-        "ReceiveMessage",
-        &ReceiveMessageOutput { messages },
-    ))
+    Ok(respond(req, &ReceiveMessageOutput { messages }))
 }

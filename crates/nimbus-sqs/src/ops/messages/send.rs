@@ -267,7 +267,7 @@ impl Output for SendMessageOutput {
 }
 
 /// SendMessage.
-pub async fn send_message(svc: &SqsService, req: &Call) -> Result<Response> {
+pub async fn send_message(svc: &SqsService, req: &mut Call) -> Result<Response> {
     let mut input: SendMessageInput = parse(req)?;
     let queue = resolve_queue(svc, req, input.queue_url.take().as_deref())?;
     let kind = QueueKind::of(&queue);
@@ -282,7 +282,6 @@ pub async fn send_message(svc: &SqsService, req: &Call) -> Result<Response> {
     ack.wait().await?;
     Ok(respond(
         req,
-        "SendMessage",
         &SendMessageOutput::of(&payload, &sent, kind.fifo),
     ))
 }
@@ -341,7 +340,7 @@ impl Output for SendMessageBatchOutput {
 }
 
 /// SendMessageBatch.
-pub async fn send_message_batch(svc: &SqsService, req: &Call) -> Result<Response> {
+pub async fn send_message_batch(svc: &SqsService, req: &mut Call) -> Result<Response> {
     let input: SendMessageBatchInput = parse(req)?;
     let entries = input.entries.unwrap_or_default();
     let ids: Vec<&str> = entries
@@ -379,9 +378,5 @@ pub async fn send_message_batch(svc: &SqsService, req: &Call) -> Result<Response
             Err(err) => failed.push(BatchResultErrorEntry::new(&id, &err)),
         }
     }
-    Ok(respond(
-        req,
-        "SendMessageBatch",
-        &SendMessageBatchOutput { successful, failed },
-    ))
+    Ok(respond(req, &SendMessageBatchOutput { successful, failed }))
 }

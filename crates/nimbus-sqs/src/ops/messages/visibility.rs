@@ -46,7 +46,7 @@ impl ChangeMessageVisibilityInput {
 }
 
 /// ChangeMessageVisibility.
-pub async fn change_message_visibility(svc: &SqsService, req: &Call) -> Result<Response> {
+pub async fn change_message_visibility(svc: &SqsService, req: &mut Call) -> Result<Response> {
     let input: ChangeMessageVisibilityInput = parse(req)?;
     let queue = resolve_queue(svc, req, input.queue_url.as_deref())?;
     let entry = input.checked()?;
@@ -55,7 +55,7 @@ pub async fn change_message_visibility(svc: &SqsService, req: &Call) -> Result<R
         return Err(e);
     }
     ack.wait().await?;
-    Ok(respond_empty(req, "ChangeMessageVisibility"))
+    Ok(respond_empty(req))
 }
 
 /// ChangeMessageVisibilityBatch input.
@@ -80,7 +80,7 @@ impl Input for ChangeMessageVisibilityBatchInput {
 }
 
 /// ChangeMessageVisibilityBatch.
-pub async fn change_message_visibility_batch(svc: &SqsService, req: &Call) -> Result<Response> {
+pub async fn change_message_visibility_batch(svc: &SqsService, req: &mut Call) -> Result<Response> {
     let input: ChangeMessageVisibilityBatchInput = parse(req)?;
     let entries = input.entries.unwrap_or_default();
     let ids: Vec<&str> = entries
@@ -107,5 +107,5 @@ pub async fn change_message_visibility_batch(svc: &SqsService, req: &Call) -> Re
         failed,
         "ChangeMessageVisibilityBatchResultEntry",
     );
-    Ok(respond(req, "ChangeMessageVisibilityBatch", &output))
+    Ok(respond(req, &output))
 }
