@@ -244,7 +244,7 @@ impl Service for StsService {
     fn bindings(&self) -> Bindings {
         Bindings {
             json_target: Some(("AWSSecurityTokenServiceV20110615", Protocol::AwsJson1_0)),
-            query_actions: &sts::QUERY_ACTIONS,
+            query_actions: StsAction::QUERY_ACTIONS,
             ..Bindings::new(Protocol::AwsQuery)
         }
     }

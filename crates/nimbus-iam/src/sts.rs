@@ -93,21 +93,16 @@ nimbus_wire::operations! {
         AssumeRole = Named => assume_role_op,
         GetSessionToken = Named => get_session_token_op,
     }
+    not_implemented {
+        // Answered with `InvalidAction` naming them.
+        AssumeRoleWithWebIdentity = Named,
+        AssumeRoleWithSAML = Named,
+        GetFederationToken = Named,
+        GetAccessKeyInfo = Named,
+        DecodeAuthorizationMessage = Named,
+        AssumeRoot = Named,
+    }
 }
-
-/// The STS actions nimbus does not implement: they answer `InvalidAction` naming them.
-const NOT_IMPLEMENTED: &[&str] = &[
-    "AssumeRoleWithWebIdentity",
-    "AssumeRoleWithSAML",
-    "GetFederationToken",
-    "GetAccessKeyInfo",
-    "DecodeAuthorizationMessage",
-    "AssumeRoot",
-];
-
-/// Every STS action, served or not, for requests routed by their `Action` alone.
-pub(crate) const QUERY_ACTIONS: [&str; StsAction::QUERY_ACTIONS.len() + NOT_IMPLEMENTED.len()] =
-    nimbus_wire::operations::concat(StsAction::QUERY_ACTIONS, NOT_IMPLEMENTED);
 
 impl StsAction {
     /// The action named `name`, or `InvalidAction`.

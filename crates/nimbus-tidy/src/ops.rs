@@ -2,9 +2,9 @@
 //!
 //! An operation list is one of the forms the services write their operations in today:
 //! string literals beside `=>` in a dispatch `match` (`"CreateQueue" => …`,
-//! `Op::Invoke => "Invoke"`), the strings of a `const` table (Lambda's, S3's and STS's
-//! unsupported-operation tables), the identifiers of an `operations!(…)` list, and the row
-//! names of a `nimbus_wire::operations! { … }` table.
+//! `Op::Invoke => "Invoke"`), the strings of a `const` table of names, the identifiers of
+//! an `operations!(…)` list, and the row names of a `nimbus_wire::operations! { … }` table
+//! (its `not_implemented { … }` rows included).
 
 use std::collections::BTreeSet;
 

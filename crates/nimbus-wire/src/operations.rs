@@ -22,6 +22,16 @@ pub enum Binding {
     /// A REST method and path pattern: literal segments, `{Name}` for one segment, and a
     /// last `{Name+}` for one or more. Empty segments (a trailing `/`) are ignored.
     Rest(&'static str, &'static str),
+    /// A REST method on a bucket-like resource (`object: false`) or an object-like one
+    /// under it (`object: true`) with a query-string subresource (`?acl`, `?lifecycle`).
+    Subresource {
+        /// The HTTP method.
+        method: &'static str,
+        /// Whether the resource is the object (a key is addressed) rather than its bucket.
+        object: bool,
+        /// The subresource's query parameter.
+        name: &'static str,
+    },
     /// By rules the service writes beside its table (S3's subresources and headers, see
     /// `nimbus_s3::ops::classify`).
     Rules,
@@ -32,7 +42,7 @@ impl Binding {
     pub fn matches(&self, method: &Method, path: &str) -> bool {
         match self {
             Binding::Rest(m, pattern) => *m == method.as_str() && match_path(pattern, path),
-            Binding::Named | Binding::Rules => false,
+            Binding::Named | Binding::Subresource { .. } | Binding::Rules => false,
         }
     }
 
@@ -85,26 +95,13 @@ pub fn match_path(pattern: &str, path: &str) -> bool {
     }
 }
 
-/// `a` then `b`, as one array (for a `Bindings::query_actions` list that adds a service's
-/// not-implemented actions to its table's).
-pub const fn concat<const N: usize>(a: &[&'static str], b: &[&'static str]) -> [&'static str; N] {
-    let mut out = [""; N];
-    let mut i = 0;
-    while i < a.len() {
-        out[i] = a[i];
-        i += 1;
-    }
-    let mut j = 0;
-    while j < b.len() {
-        out[i + j] = b[j];
-        j += 1;
-    }
-    out
-}
-
 /// Writes a service's operation table. Each row is
 /// `Name = binding => handler,` where `binding` is a [`Binding`] and `handler` a path to an
-/// `async fn(&Svc, &mut Call) -> Result<Response, Error>`.
+/// `async fn(&Svc, &mut Call) -> Result<Response, Error>`. An optional second block,
+/// `not_implemented { Name = binding, … }`, lists the operations the service's API models
+/// but nimbus does not implement: the service answers them with its AWS-style "not
+/// implemented" error naming the operation (found by `not_implemented_name`,
+/// `not_implemented_route` or a scan of `NOT_IMPLEMENTED`), never a silent success.
 ///
 /// ```ignore
 /// nimbus_wire::operations! {
@@ -116,7 +113,8 @@ pub const fn concat<const N: usize>(a: &[&'static str], b: &[&'static str]) -> [
 /// ```
 ///
 /// generates `enum Op` (one variant per row, in table order), `Op::ALL`, `Op::NAMES`,
-/// `Op::QUERY_ACTIONS` (the names of the [`Binding::Named`] rows), `name()`, `binding()`,
+/// `Op::QUERY_ACTIONS` (the names of the [`Binding::Named`] rows, implemented or not),
+/// `Op::NOT_IMPLEMENTED`, `not_implemented_name()`, `not_implemented_route()`, `name()`, `binding()`,
 /// `index()`, `from_index()`, `from_name()`, `route()` (the first [`Binding::Rest`] row
 /// matching a method and path) and `call()` (the dispatch).
 #[macro_export]
@@ -126,6 +124,11 @@ macro_rules! operations {
         $vis:vis enum $Op:ident for $Svc:ty, $Call:ty, $Err:ty {
             $( $(#[$vmeta:meta])* $name:ident = $binding:expr => $handler:path ),* $(,)?
         }
+        $(
+            not_implemented {
+                $( $nname:ident = $nbinding:expr ),* $(,)?
+            }
+        )?
     ) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -147,9 +150,14 @@ macro_rules! operations {
 
             /// The names of the operations requests name by `Action` / `X-Amz-Target`.
             pub const QUERY_ACTIONS: &'static [&'static str] = {
-                const ROWS: &[(&str, bool)] = &[$(
-                    (stringify!($name), matches!($binding, $crate::operations::Binding::Named)),
-                )*];
+                const ROWS: &[(&str, bool)] = &[
+                    $(
+                        (stringify!($name), matches!($binding, $crate::operations::Binding::Named)),
+                    )*
+                    $($(
+                        (stringify!($nname), matches!($nbinding, $crate::operations::Binding::Named)),
+                    )*)?
+                ];
                 const N: usize = {
                     let mut n = 0;
                     let mut i = 0;
@@ -176,6 +184,33 @@ macro_rules! operations {
                 };
                 &OUT
             };
+
+            /// The operations the API models and nimbus does not implement, with their
+            /// bindings.
+            pub const NOT_IMPLEMENTED: &'static [(&'static str, $crate::operations::Binding)] = &[
+                $($( (stringify!($nname), $nbinding), )*)?
+            ];
+
+            /// The not-implemented operation named `name` ([`Binding::Named`] rows).
+            ///
+            /// [`Binding::Named`]: $crate::operations::Binding::Named
+            pub fn not_implemented_name(name: &str) -> ::core::option::Option<&'static str> {
+                Self::NOT_IMPLEMENTED
+                    .iter()
+                    .find(|(n, b)| *n == name && *b == $crate::operations::Binding::Named)
+                    .map(|(n, _)| *n)
+            }
+
+            /// The first not-implemented REST row matching `method` and the raw `path`.
+            pub fn not_implemented_route(
+                method: &$crate::operations::Method,
+                path: &str,
+            ) -> ::core::option::Option<&'static str> {
+                Self::NOT_IMPLEMENTED
+                    .iter()
+                    .find(|(_, b)| b.matches(method, path))
+                    .map(|(n, _)| *n)
+            }
 
             /// The operation's name in its API.
             pub fn name(self) -> &'static str {

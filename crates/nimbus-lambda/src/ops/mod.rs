@@ -55,6 +55,65 @@ nimbus_wire::operations! {
         ListFunctionEventInvokeConfigs = Rest("GET", "/2019-09-25/functions/{FunctionName}/event-invoke-config/list") => list_function_event_invoke_configs,
         DeleteFunctionEventInvokeConfig = Rest("DELETE", "/2019-09-25/functions/{FunctionName}/event-invoke-config") => delete_function_event_invoke_config,
     }
+    not_implemented {
+        // From botocore's model (`lambda` 2015-03-31): answered with `UnsupportedOperation`.
+        AddLayerVersionPermission = Rest("POST", "/2018-10-31/layers/{_}/versions/{_}/policy"),
+        CheckpointDurableExecution = Rest("POST", "/2025-12-01/durable-executions/{_}/checkpoint"),
+        CreateAlias = Rest("POST", "/2015-03-31/functions/{_}/aliases"),
+        CreateCapacityProvider = Rest("POST", "/2025-11-30/capacity-providers"),
+        CreateCodeSigningConfig = Rest("POST", "/2020-04-22/code-signing-configs"),
+        CreateFunctionUrlConfig = Rest("POST", "/2021-10-31/functions/{_}/url"),
+        DeleteAlias = Rest("DELETE", "/2015-03-31/functions/{_}/aliases/{_}"),
+        DeleteCapacityProvider = Rest("DELETE", "/2025-11-30/capacity-providers/{_}"),
+        DeleteCodeSigningConfig = Rest("DELETE", "/2020-04-22/code-signing-configs/{_}"),
+        DeleteFunctionCodeSigningConfig = Rest("DELETE", "/2020-06-30/functions/{_}/code-signing-config"),
+        DeleteFunctionUrlConfig = Rest("DELETE", "/2021-10-31/functions/{_}/url"),
+        DeleteLayerVersion = Rest("DELETE", "/2018-10-31/layers/{_}/versions/{_}"),
+        DeleteProvisionedConcurrencyConfig = Rest("DELETE", "/2019-09-30/functions/{_}/provisioned-concurrency"),
+        GetAlias = Rest("GET", "/2015-03-31/functions/{_}/aliases/{_}"),
+        GetCapacityProvider = Rest("GET", "/2025-11-30/capacity-providers/{_}"),
+        GetCodeSigningConfig = Rest("GET", "/2020-04-22/code-signing-configs/{_}"),
+        GetDurableExecution = Rest("GET", "/2025-12-01/durable-executions/{_}"),
+        GetDurableExecutionHistory = Rest("GET", "/2025-12-01/durable-executions/{_}/history"),
+        GetDurableExecutionState = Rest("GET", "/2025-12-01/durable-executions/{_}/state"),
+        GetFunctionCodeSigningConfig = Rest("GET", "/2020-06-30/functions/{_}/code-signing-config"),
+        GetFunctionRecursionConfig = Rest("GET", "/2024-08-31/functions/{_}/recursion-config"),
+        GetFunctionScalingConfig = Rest("GET", "/2025-11-30/functions/{_}/function-scaling-config"),
+        GetFunctionUrlConfig = Rest("GET", "/2021-10-31/functions/{_}/url"),
+        GetLayerVersion = Rest("GET", "/2018-10-31/layers/{_}/versions/{_}"),
+        GetLayerVersionByArn = Rest("GET", "/2018-10-31/layers"),
+        ListLayers = Rest("GET", "/2018-10-31/layers"),
+        GetLayerVersionPolicy = Rest("GET", "/2018-10-31/layers/{_}/versions/{_}/policy"),
+        GetProvisionedConcurrencyConfig = Rest("GET", "/2019-09-30/functions/{_}/provisioned-concurrency"),
+        GetRuntimeManagementConfig = Rest("GET", "/2021-07-20/functions/{_}/runtime-management-config"),
+        InvokeWithResponseStream = Rest("POST", "/2021-11-15/functions/{_}/response-streaming-invocations"),
+        ListAliases = Rest("GET", "/2015-03-31/functions/{_}/aliases"),
+        ListCapacityProviders = Rest("GET", "/2025-11-30/capacity-providers"),
+        ListCodeSigningConfigs = Rest("GET", "/2020-04-22/code-signing-configs"),
+        ListDurableExecutionsByFunction = Rest("GET", "/2025-12-01/functions/{_}/durable-executions"),
+        ListFunctionUrlConfigs = Rest("GET", "/2021-10-31/functions/{_}/urls"),
+        ListFunctionVersionsByCapacityProvider = Rest("GET", "/2025-11-30/capacity-providers/{_}/function-versions"),
+        ListFunctionsByCodeSigningConfig = Rest("GET", "/2020-04-22/code-signing-configs/{_}/functions"),
+        ListLayerVersions = Rest("GET", "/2018-10-31/layers/{_}/versions"),
+        ListProvisionedConcurrencyConfigs = Rest("GET", "/2019-09-30/functions/{_}/provisioned-concurrency"),
+        ListVersionsByFunction = Rest("GET", "/2015-03-31/functions/{_}/versions"),
+        PublishLayerVersion = Rest("POST", "/2018-10-31/layers/{_}/versions"),
+        PublishVersion = Rest("POST", "/2015-03-31/functions/{_}/versions"),
+        PutFunctionCodeSigningConfig = Rest("PUT", "/2020-06-30/functions/{_}/code-signing-config"),
+        PutFunctionRecursionConfig = Rest("PUT", "/2024-08-31/functions/{_}/recursion-config"),
+        PutFunctionScalingConfig = Rest("PUT", "/2025-11-30/functions/{_}/function-scaling-config"),
+        PutProvisionedConcurrencyConfig = Rest("PUT", "/2019-09-30/functions/{_}/provisioned-concurrency"),
+        PutRuntimeManagementConfig = Rest("PUT", "/2021-07-20/functions/{_}/runtime-management-config"),
+        RemoveLayerVersionPermission = Rest("DELETE", "/2018-10-31/layers/{_}/versions/{_}/policy/{_}"),
+        SendDurableExecutionCallbackFailure = Rest("POST", "/2025-12-01/durable-execution-callbacks/{_}/fail"),
+        SendDurableExecutionCallbackHeartbeat = Rest("POST", "/2025-12-01/durable-execution-callbacks/{_}/heartbeat"),
+        SendDurableExecutionCallbackSuccess = Rest("POST", "/2025-12-01/durable-execution-callbacks/{_}/succeed"),
+        StopDurableExecution = Rest("POST", "/2025-12-01/durable-executions/{_}/stop"),
+        UpdateAlias = Rest("PUT", "/2015-03-31/functions/{_}/aliases/{_}"),
+        UpdateCapacityProvider = Rest("PUT", "/2025-11-30/capacity-providers/{_}"),
+        UpdateCodeSigningConfig = Rest("PUT", "/2020-04-22/code-signing-configs/{_}"),
+        UpdateFunctionUrlConfig = Rest("PUT", "/2021-10-31/functions/{_}/url"),
+    }
 }
 
 /// The REST path prefixes of Lambda's API versions (the gateway routes them here).
@@ -344,250 +403,9 @@ async fn delete_function_event_invoke_config(
     Ok(no_content())
 }
 
-/// The Lambda operations nimbus does not serve yet: (method, path pattern, name). A `*`
-/// segment matches any one segment. From botocore's model (`lambda` 2015-03-31).
-const UNSUPPORTED: &[(&str, &str, &str)] = &[
-    (
-        "POST",
-        "/2018-10-31/layers/*/versions/*/policy",
-        "AddLayerVersionPermission",
-    ),
-    (
-        "POST",
-        "/2025-12-01/durable-executions/*/checkpoint",
-        "CheckpointDurableExecution",
-    ),
-    ("POST", "/2015-03-31/functions/*/aliases", "CreateAlias"),
-    (
-        "POST",
-        "/2025-11-30/capacity-providers",
-        "CreateCapacityProvider",
-    ),
-    (
-        "POST",
-        "/2020-04-22/code-signing-configs",
-        "CreateCodeSigningConfig",
-    ),
-    (
-        "POST",
-        "/2021-10-31/functions/*/url",
-        "CreateFunctionUrlConfig",
-    ),
-    ("DELETE", "/2015-03-31/functions/*/aliases/*", "DeleteAlias"),
-    (
-        "DELETE",
-        "/2025-11-30/capacity-providers/*",
-        "DeleteCapacityProvider",
-    ),
-    (
-        "DELETE",
-        "/2020-04-22/code-signing-configs/*",
-        "DeleteCodeSigningConfig",
-    ),
-    (
-        "DELETE",
-        "/2020-06-30/functions/*/code-signing-config",
-        "DeleteFunctionCodeSigningConfig",
-    ),
-    (
-        "DELETE",
-        "/2021-10-31/functions/*/url",
-        "DeleteFunctionUrlConfig",
-    ),
-    (
-        "DELETE",
-        "/2018-10-31/layers/*/versions/*",
-        "DeleteLayerVersion",
-    ),
-    (
-        "DELETE",
-        "/2019-09-30/functions/*/provisioned-concurrency",
-        "DeleteProvisionedConcurrencyConfig",
-    ),
-    ("GET", "/2015-03-31/functions/*/aliases/*", "GetAlias"),
-    (
-        "GET",
-        "/2025-11-30/capacity-providers/*",
-        "GetCapacityProvider",
-    ),
-    (
-        "GET",
-        "/2020-04-22/code-signing-configs/*",
-        "GetCodeSigningConfig",
-    ),
-    (
-        "GET",
-        "/2025-12-01/durable-executions/*",
-        "GetDurableExecution",
-    ),
-    (
-        "GET",
-        "/2025-12-01/durable-executions/*/history",
-        "GetDurableExecutionHistory",
-    ),
-    (
-        "GET",
-        "/2025-12-01/durable-executions/*/state",
-        "GetDurableExecutionState",
-    ),
-    (
-        "GET",
-        "/2020-06-30/functions/*/code-signing-config",
-        "GetFunctionCodeSigningConfig",
-    ),
-    (
-        "GET",
-        "/2024-08-31/functions/*/recursion-config",
-        "GetFunctionRecursionConfig",
-    ),
-    (
-        "GET",
-        "/2025-11-30/functions/*/function-scaling-config",
-        "GetFunctionScalingConfig",
-    ),
-    ("GET", "/2021-10-31/functions/*/url", "GetFunctionUrlConfig"),
-    ("GET", "/2018-10-31/layers/*/versions/*", "GetLayerVersion"),
-    ("GET", "/2018-10-31/layers", "GetLayerVersionByArn"),
-    ("GET", "/2018-10-31/layers", "ListLayers"),
-    (
-        "GET",
-        "/2018-10-31/layers/*/versions/*/policy",
-        "GetLayerVersionPolicy",
-    ),
-    (
-        "GET",
-        "/2019-09-30/functions/*/provisioned-concurrency",
-        "GetProvisionedConcurrencyConfig",
-    ),
-    (
-        "GET",
-        "/2021-07-20/functions/*/runtime-management-config",
-        "GetRuntimeManagementConfig",
-    ),
-    (
-        "POST",
-        "/2021-11-15/functions/*/response-streaming-invocations",
-        "InvokeWithResponseStream",
-    ),
-    ("GET", "/2015-03-31/functions/*/aliases", "ListAliases"),
-    (
-        "GET",
-        "/2025-11-30/capacity-providers",
-        "ListCapacityProviders",
-    ),
-    (
-        "GET",
-        "/2020-04-22/code-signing-configs",
-        "ListCodeSigningConfigs",
-    ),
-    (
-        "GET",
-        "/2025-12-01/functions/*/durable-executions",
-        "ListDurableExecutionsByFunction",
-    ),
-    (
-        "GET",
-        "/2021-10-31/functions/*/urls",
-        "ListFunctionUrlConfigs",
-    ),
-    (
-        "GET",
-        "/2025-11-30/capacity-providers/*/function-versions",
-        "ListFunctionVersionsByCapacityProvider",
-    ),
-    (
-        "GET",
-        "/2020-04-22/code-signing-configs/*/functions",
-        "ListFunctionsByCodeSigningConfig",
-    ),
-    ("GET", "/2018-10-31/layers/*/versions", "ListLayerVersions"),
-    (
-        "GET",
-        "/2019-09-30/functions/*/provisioned-concurrency",
-        "ListProvisionedConcurrencyConfigs",
-    ),
-    (
-        "GET",
-        "/2015-03-31/functions/*/versions",
-        "ListVersionsByFunction",
-    ),
-    (
-        "POST",
-        "/2018-10-31/layers/*/versions",
-        "PublishLayerVersion",
-    ),
-    ("POST", "/2015-03-31/functions/*/versions", "PublishVersion"),
-    (
-        "PUT",
-        "/2020-06-30/functions/*/code-signing-config",
-        "PutFunctionCodeSigningConfig",
-    ),
-    (
-        "PUT",
-        "/2024-08-31/functions/*/recursion-config",
-        "PutFunctionRecursionConfig",
-    ),
-    (
-        "PUT",
-        "/2025-11-30/functions/*/function-scaling-config",
-        "PutFunctionScalingConfig",
-    ),
-    (
-        "PUT",
-        "/2019-09-30/functions/*/provisioned-concurrency",
-        "PutProvisionedConcurrencyConfig",
-    ),
-    (
-        "PUT",
-        "/2021-07-20/functions/*/runtime-management-config",
-        "PutRuntimeManagementConfig",
-    ),
-    (
-        "DELETE",
-        "/2018-10-31/layers/*/versions/*/policy/*",
-        "RemoveLayerVersionPermission",
-    ),
-    (
-        "POST",
-        "/2025-12-01/durable-execution-callbacks/*/fail",
-        "SendDurableExecutionCallbackFailure",
-    ),
-    (
-        "POST",
-        "/2025-12-01/durable-execution-callbacks/*/heartbeat",
-        "SendDurableExecutionCallbackHeartbeat",
-    ),
-    (
-        "POST",
-        "/2025-12-01/durable-execution-callbacks/*/succeed",
-        "SendDurableExecutionCallbackSuccess",
-    ),
-    (
-        "POST",
-        "/2025-12-01/durable-executions/*/stop",
-        "StopDurableExecution",
-    ),
-    ("PUT", "/2015-03-31/functions/*/aliases/*", "UpdateAlias"),
-    (
-        "PUT",
-        "/2025-11-30/capacity-providers/*",
-        "UpdateCapacityProvider",
-    ),
-    (
-        "PUT",
-        "/2020-04-22/code-signing-configs/*",
-        "UpdateCodeSigningConfig",
-    ),
-    (
-        "PUT",
-        "/2021-10-31/functions/*/url",
-        "UpdateFunctionUrlConfig",
-    ),
-];
-
 /// The names of the operations answered with `UnsupportedOperation` (for docs/compat.md).
 pub fn unsupported_operations() -> impl Iterator<Item = &'static str> {
-    UNSUPPORTED.iter().map(|(_, _, n)| *n)
+    Op::NOT_IMPLEMENTED.iter().map(|(n, _)| *n)
 }
 
 /// Which operation a request is, or the error for one nimbus does not serve.
@@ -595,16 +413,12 @@ pub fn route(method: &Method, path: &str) -> Result<Op, LambdaError> {
     if let Some(op) = Op::route(method, path) {
         return Ok(op);
     }
-    let m = method.as_str();
-    for (um, pattern, name) in UNSUPPORTED {
-        if *um == m
-            && nimbus_wire::operations::match_path(pattern.replace('*', "{_}").as_str(), path)
-        {
-            return Err(LambdaError::UnsupportedOperation(format!(
-                "{name} is not supported by nimbus yet (see docs/compat.md): nimbus serves $LATEST functions without versions, aliases, layers, function URLs or code signing."
-            )));
-        }
+    if let Some(name) = Op::not_implemented_route(method, path) {
+        return Err(LambdaError::UnsupportedOperation(format!(
+            "{name} is not supported by nimbus yet (see docs/compat.md): nimbus serves $LATEST functions without versions, aliases, layers, function URLs or code signing."
+        )));
     }
+    let m = method.as_str();
     Err(LambdaError::UnknownOperation(format!(
         "No Lambda operation matches {m} {path}"
     )))

@@ -24,7 +24,7 @@ use nimbus_wire::{RequestBody, Response};
 
 use crate::Inner;
 use crate::error::{S3Error, S3Result};
-use nimbus_wire::operations::Binding::Rules;
+use nimbus_wire::operations::Binding::{Rules, Subresource};
 
 nimbus_wire::operations! {
     /// An S3 operation nimbus answers: its name and its handler. S3 names an operation by
@@ -71,6 +71,72 @@ nimbus_wire::operations! {
         AbortMultipartUpload = Rules => multipart::abort,
         ListParts = Rules => multipart::list_parts,
         PreflightRequest = Rules => cors::preflight,
+    }
+    not_implemented {
+        // Answered with 501 `NotImplemented` naming them.
+        WriteGetObjectResponse = Rules,
+        GetBucketAccelerateConfiguration = Subresource { method: "GET", object: false, name: "accelerate" },
+        PutBucketAccelerateConfiguration = Subresource { method: "PUT", object: false, name: "accelerate" },
+        PutBucketAcl = Subresource { method: "PUT", object: false, name: "acl" },
+        GetBucketAnalyticsConfiguration = Subresource { method: "GET", object: false, name: "analytics" },
+        PutBucketAnalyticsConfiguration = Subresource { method: "PUT", object: false, name: "analytics" },
+        DeleteBucketAnalyticsConfiguration = Subresource { method: "DELETE", object: false, name: "analytics" },
+        PutBucketEncryption = Subresource { method: "PUT", object: false, name: "encryption" },
+        DeleteBucketEncryption = Subresource { method: "DELETE", object: false, name: "encryption" },
+        GetBucketIntelligentTieringConfiguration = Subresource { method: "GET", object: false, name: "intelligent-tiering" },
+        PutBucketIntelligentTieringConfiguration = Subresource { method: "PUT", object: false, name: "intelligent-tiering" },
+        DeleteBucketIntelligentTieringConfiguration = Subresource { method: "DELETE", object: false, name: "intelligent-tiering" },
+        GetBucketInventoryConfiguration = Subresource { method: "GET", object: false, name: "inventory" },
+        PutBucketInventoryConfiguration = Subresource { method: "PUT", object: false, name: "inventory" },
+        DeleteBucketInventoryConfiguration = Subresource { method: "DELETE", object: false, name: "inventory" },
+        GetBucketLifecycleConfiguration = Subresource { method: "GET", object: false, name: "lifecycle" },
+        PutBucketLifecycleConfiguration = Subresource { method: "PUT", object: false, name: "lifecycle" },
+        DeleteBucketLifecycle = Subresource { method: "DELETE", object: false, name: "lifecycle" },
+        GetBucketLogging = Subresource { method: "GET", object: false, name: "logging" },
+        PutBucketLogging = Subresource { method: "PUT", object: false, name: "logging" },
+        GetBucketMetricsConfiguration = Subresource { method: "GET", object: false, name: "metrics" },
+        PutBucketMetricsConfiguration = Subresource { method: "PUT", object: false, name: "metrics" },
+        DeleteBucketMetricsConfiguration = Subresource { method: "DELETE", object: false, name: "metrics" },
+        GetBucketOwnershipControls = Subresource { method: "GET", object: false, name: "ownershipControls" },
+        PutBucketOwnershipControls = Subresource { method: "PUT", object: false, name: "ownershipControls" },
+        DeleteBucketOwnershipControls = Subresource { method: "DELETE", object: false, name: "ownershipControls" },
+        GetBucketPolicyStatus = Subresource { method: "GET", object: false, name: "policyStatus" },
+        GetBucketReplication = Subresource { method: "GET", object: false, name: "replication" },
+        PutBucketReplication = Subresource { method: "PUT", object: false, name: "replication" },
+        DeleteBucketReplication = Subresource { method: "DELETE", object: false, name: "replication" },
+        GetBucketRequestPayment = Subresource { method: "GET", object: false, name: "requestPayment" },
+        PutBucketRequestPayment = Subresource { method: "PUT", object: false, name: "requestPayment" },
+        PutBucketVersioning = Subresource { method: "PUT", object: false, name: "versioning" },
+        GetBucketWebsite = Subresource { method: "GET", object: false, name: "website" },
+        PutBucketWebsite = Subresource { method: "PUT", object: false, name: "website" },
+        DeleteBucketWebsite = Subresource { method: "DELETE", object: false, name: "website" },
+        GetObjectLockConfiguration = Subresource { method: "GET", object: false, name: "object-lock" },
+        PutObjectLockConfiguration = Subresource { method: "PUT", object: false, name: "object-lock" },
+        GetPublicAccessBlock = Subresource { method: "GET", object: false, name: "publicAccessBlock" },
+        PutPublicAccessBlock = Subresource { method: "PUT", object: false, name: "publicAccessBlock" },
+        DeletePublicAccessBlock = Subresource { method: "DELETE", object: false, name: "publicAccessBlock" },
+        GetBucketMetadataTableConfiguration = Subresource { method: "GET", object: false, name: "metadataTable" },
+        CreateBucketMetadataTableConfiguration = Subresource { method: "POST", object: false, name: "metadataTable" },
+        DeleteBucketMetadataTableConfiguration = Subresource { method: "DELETE", object: false, name: "metadataTable" },
+        GetBucketMetadataConfiguration = Subresource { method: "GET", object: false, name: "metadataConfiguration" },
+        CreateBucketMetadataConfiguration = Subresource { method: "POST", object: false, name: "metadataConfiguration" },
+        DeleteBucketMetadataConfiguration = Subresource { method: "DELETE", object: false, name: "metadataConfiguration" },
+        UpdateBucketMetadataInventoryTableConfiguration = Subresource { method: "PUT", object: false, name: "metadataInventoryTable" },
+        UpdateBucketMetadataJournalTableConfiguration = Subresource { method: "PUT", object: false, name: "metadataJournalTable" },
+        GetBucketAbac = Subresource { method: "GET", object: false, name: "abac" },
+        PutBucketAbac = Subresource { method: "PUT", object: false, name: "abac" },
+        CreateSession = Subresource { method: "GET", object: false, name: "session" },
+        PutObjectAcl = Subresource { method: "PUT", object: true, name: "acl" },
+        GetObjectAttributes = Subresource { method: "GET", object: true, name: "attributes" },
+        GetObjectLegalHold = Subresource { method: "GET", object: true, name: "legal-hold" },
+        PutObjectLegalHold = Subresource { method: "PUT", object: true, name: "legal-hold" },
+        GetObjectRetention = Subresource { method: "GET", object: true, name: "retention" },
+        PutObjectRetention = Subresource { method: "PUT", object: true, name: "retention" },
+        GetObjectTorrent = Subresource { method: "GET", object: true, name: "torrent" },
+        RestoreObject = Subresource { method: "POST", object: true, name: "restore" },
+        SelectObjectContent = Subresource { method: "POST", object: true, name: "select" },
+        RenameObject = Subresource { method: "PUT", object: true, name: "renameObject" },
+        UpdateObjectEncryption = Subresource { method: "PUT", object: true, name: "encryption" },
     }
 }
 
@@ -222,123 +288,18 @@ impl Call {
     }
 }
 
-/// Subresources that name a bucket operation nimbus does not implement, per method.
-const UNIMPLEMENTED_BUCKET: &[(&str, &str, &str)] = &[
-    ("GET", "accelerate", "GetBucketAccelerateConfiguration"),
-    ("PUT", "accelerate", "PutBucketAccelerateConfiguration"),
-    ("PUT", "acl", "PutBucketAcl"),
-    ("GET", "analytics", "GetBucketAnalyticsConfiguration"),
-    ("PUT", "analytics", "PutBucketAnalyticsConfiguration"),
-    ("DELETE", "analytics", "DeleteBucketAnalyticsConfiguration"),
-    ("PUT", "encryption", "PutBucketEncryption"),
-    ("DELETE", "encryption", "DeleteBucketEncryption"),
-    (
-        "GET",
-        "intelligent-tiering",
-        "GetBucketIntelligentTieringConfiguration",
-    ),
-    (
-        "PUT",
-        "intelligent-tiering",
-        "PutBucketIntelligentTieringConfiguration",
-    ),
-    (
-        "DELETE",
-        "intelligent-tiering",
-        "DeleteBucketIntelligentTieringConfiguration",
-    ),
-    ("GET", "inventory", "GetBucketInventoryConfiguration"),
-    ("PUT", "inventory", "PutBucketInventoryConfiguration"),
-    ("DELETE", "inventory", "DeleteBucketInventoryConfiguration"),
-    ("GET", "lifecycle", "GetBucketLifecycleConfiguration"),
-    ("PUT", "lifecycle", "PutBucketLifecycleConfiguration"),
-    ("DELETE", "lifecycle", "DeleteBucketLifecycle"),
-    ("GET", "logging", "GetBucketLogging"),
-    ("PUT", "logging", "PutBucketLogging"),
-    ("GET", "metrics", "GetBucketMetricsConfiguration"),
-    ("PUT", "metrics", "PutBucketMetricsConfiguration"),
-    ("DELETE", "metrics", "DeleteBucketMetricsConfiguration"),
-    ("GET", "ownershipControls", "GetBucketOwnershipControls"),
-    ("PUT", "ownershipControls", "PutBucketOwnershipControls"),
-    (
-        "DELETE",
-        "ownershipControls",
-        "DeleteBucketOwnershipControls",
-    ),
-    ("GET", "policyStatus", "GetBucketPolicyStatus"),
-    ("GET", "replication", "GetBucketReplication"),
-    ("PUT", "replication", "PutBucketReplication"),
-    ("DELETE", "replication", "DeleteBucketReplication"),
-    ("GET", "requestPayment", "GetBucketRequestPayment"),
-    ("PUT", "requestPayment", "PutBucketRequestPayment"),
-    ("PUT", "versioning", "PutBucketVersioning"),
-    ("GET", "website", "GetBucketWebsite"),
-    ("PUT", "website", "PutBucketWebsite"),
-    ("DELETE", "website", "DeleteBucketWebsite"),
-    ("GET", "object-lock", "GetObjectLockConfiguration"),
-    ("PUT", "object-lock", "PutObjectLockConfiguration"),
-    ("GET", "publicAccessBlock", "GetPublicAccessBlock"),
-    ("PUT", "publicAccessBlock", "PutPublicAccessBlock"),
-    ("DELETE", "publicAccessBlock", "DeletePublicAccessBlock"),
-    (
-        "GET",
-        "metadataTable",
-        "GetBucketMetadataTableConfiguration",
-    ),
-    (
-        "POST",
-        "metadataTable",
-        "CreateBucketMetadataTableConfiguration",
-    ),
-    (
-        "DELETE",
-        "metadataTable",
-        "DeleteBucketMetadataTableConfiguration",
-    ),
-    (
-        "GET",
-        "metadataConfiguration",
-        "GetBucketMetadataConfiguration",
-    ),
-    (
-        "POST",
-        "metadataConfiguration",
-        "CreateBucketMetadataConfiguration",
-    ),
-    (
-        "DELETE",
-        "metadataConfiguration",
-        "DeleteBucketMetadataConfiguration",
-    ),
-    (
-        "PUT",
-        "metadataInventoryTable",
-        "UpdateBucketMetadataInventoryTableConfiguration",
-    ),
-    (
-        "PUT",
-        "metadataJournalTable",
-        "UpdateBucketMetadataJournalTableConfiguration",
-    ),
-    ("GET", "abac", "GetBucketAbac"),
-    ("PUT", "abac", "PutBucketAbac"),
-    ("GET", "session", "CreateSession"),
-];
-
-/// Subresources that name an object operation nimbus does not implement.
-const UNIMPLEMENTED_OBJECT: &[(&str, &str, &str)] = &[
-    ("PUT", "acl", "PutObjectAcl"),
-    ("GET", "attributes", "GetObjectAttributes"),
-    ("GET", "legal-hold", "GetObjectLegalHold"),
-    ("PUT", "legal-hold", "PutObjectLegalHold"),
-    ("GET", "retention", "GetObjectRetention"),
-    ("PUT", "retention", "PutObjectRetention"),
-    ("GET", "torrent", "GetObjectTorrent"),
-    ("POST", "restore", "RestoreObject"),
-    ("POST", "select", "SelectObjectContent"),
-    ("PUT", "renameObject", "RenameObject"),
-    ("PUT", "encryption", "UpdateObjectEncryption"),
-];
+/// The not-implemented operation a `method` with a subresource in `q` names on a bucket
+/// (`object: false`) or an object.
+fn not_implemented(method: &str, object: bool, q: RawQuery<'_>) -> Option<&'static str> {
+    Op::NOT_IMPLEMENTED.iter().find_map(|(n, b)| match b {
+        Subresource {
+            method: bm,
+            object: bo,
+            name,
+        } if *bm == method && *bo == object && q.has(name) => Some(*n),
+        _ => None,
+    })
+}
 
 /// Which operation a request is, from its method, query, the bucket it addresses (if any),
 /// whether it addresses a key, and whether it carries `x-amz-copy-source`.
@@ -366,10 +327,8 @@ pub fn classify(
         if m == "POST" && bucket == "WriteGetObjectResponse" {
             return Ok(Found::NotImplemented("WriteGetObjectResponse"));
         }
-        for (method, sub, name) in UNIMPLEMENTED_BUCKET {
-            if *method == m && q.has(sub) {
-                return Ok(Found::NotImplemented(name));
-            }
+        if let Some(name) = not_implemented(m, false, q) {
+            return Ok(Found::NotImplemented(name));
         }
         return Ok(Found::Served(match m {
             "GET" => {
@@ -434,10 +393,8 @@ pub fn classify(
             }
         }));
     }
-    for (method, sub, name) in UNIMPLEMENTED_OBJECT {
-        if *method == m && q.has(sub) {
-            return Ok(Found::NotImplemented(name));
-        }
+    if let Some(name) = not_implemented(m, true, q) {
+        return Ok(Found::NotImplemented(name));
     }
     Ok(Found::Served(match m {
         "GET" if q.has("tagging") => Op::GetObjectTagging,
