@@ -249,3 +249,22 @@ fn every_service_writes_its_operations_in_one_table() {
     }
     fail_if_any(problems, "operation tables");
 }
+
+#[test]
+fn services_return_errors_and_only_the_gateway_renders_them() {
+    let render: BTreeSet<String> = ["render".to_string()].into();
+    let mut problems = Vec::new();
+    for (name, files) in sources() {
+        if !SERVICE_CRATES.contains(&name.as_str()) {
+            continue;
+        }
+        for (rel, src) in &files {
+            for (_, line) in ops::mentions(src, &render) {
+                problems.push(format!(
+                    "crates/{name}/src/{rel}:{line} calls `render`: return the `ServiceError` from `Service::call` and the gateway renders it"
+                ));
+            }
+        }
+    }
+    fail_if_any(problems, "errors are rendered once, by the gateway");
+}
