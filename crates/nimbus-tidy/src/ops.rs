@@ -58,34 +58,51 @@ pub fn operation_names(src: &str) -> BTreeSet<String> {
             }
         }
     }
-    if let Some(p) = code.find("operations! {") {
-        let start = p + "operations! {".len();
-        let mut depth = 1usize;
-        let mut end = code.len();
-        for (i, c) in code[start..].char_indices() {
-            match c {
-                '{' => depth += 1,
-                '}' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        end = start + i;
-                        break;
-                    }
+    let (served, not_implemented) = table_rows(src);
+    names.extend(served);
+    names.extend(not_implemented);
+    names
+}
+
+/// The rows of the `nimbus_wire::operations! { … }` table in `src`: the operations it serves,
+/// and those of its `not_implemented { … }` block (both empty without a table).
+pub fn table_rows(src: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+    let masked = lex::mask(src);
+    let code = masked.code.as_str();
+    let (mut served, mut not_implemented) = (BTreeSet::new(), BTreeSet::new());
+    let Some(p) = code.find("operations! {") else {
+        return (served, not_implemented);
+    };
+    let start = p + "operations! {".len();
+    let mut depth = 1usize;
+    let mut end = code.len();
+    for (i, c) in code[start..].char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    end = start + i;
+                    break;
                 }
-                _ => {}
             }
-        }
-        for line in code[start..end].lines() {
-            let line = line.trim();
-            if let Some((name, rest)) = line.split_once(' ')
-                && rest.starts_with("= ")
-                && is_operation_name(name)
-            {
-                names.insert(name.to_string());
-            }
+            _ => {}
         }
     }
-    names
+    let mut rows = &mut served;
+    for line in code[start..end].lines() {
+        let line = line.trim();
+        if line.starts_with("not_implemented {") {
+            rows = &mut not_implemented;
+        }
+        if let Some((name, rest)) = line.split_once(' ')
+            && rest.starts_with("= ")
+            && is_operation_name(name)
+        {
+            rows.insert(name.to_string());
+        }
+    }
+    (served, not_implemented)
 }
 
 /// The names of `names` that `src` mentions in its code (identifiers or words inside
@@ -151,18 +168,31 @@ nimbus_wire::operations! {
         SendMessage = Named => ops::send_message,
         GetObject = Rest("GET", "/{Bucket}/{Key+}") => get_object,
     }
+    not_implemented {
+        CreateSession = Named,
+    }
 }
 fn dispatch(a: &str) { match a { "CreateQueue" => q(), "Invoke" => i(), _ => {} } }
 fn name(o: Op) -> &'static str { match o { Op::GetFunction(_) => "GetFunction" } }
 fn not_an_op() { let _ = "ContentType"; let _ = ("GET", "HEAD"); }
 "#;
         let names: Vec<String> = operation_names(src).into_iter().collect();
+        let (served, not_implemented) = table_rows(src);
+        assert_eq!(
+            served.into_iter().collect::<Vec<_>>(),
+            ["GetObject", "SendMessage"]
+        );
+        assert_eq!(
+            not_implemented.into_iter().collect::<Vec<_>>(),
+            ["CreateSession"]
+        );
         assert_eq!(
             names,
             [
                 "CreateAlias",
                 "CreateQueue",
                 "CreateRole",
+                "CreateSession",
                 "GetFunction",
                 "GetObject",
                 "GetRole",

@@ -33,14 +33,45 @@ const LARGE_FILES: &[(&str, &str)] = &[
     ),
 ];
 
-/// The files where each service lists its operations (see [`ops::operation_names`]).
-const OPERATION_LISTS: &[&str] = &[
-    "crates/nimbus-sqs/src/ops/mod.rs",
-    "crates/nimbus-iam/src/lib.rs",
-    "crates/nimbus-iam/src/sts.rs",
-    "crates/nimbus-s3/src/ops/mod.rs",
-    "crates/nimbus-lambda/src/ops/mod.rs",
-    "crates/nimbus-lambda/src/logs/service.rs",
+/// The files where each service writes its operation table (see [`ops::table_rows`]), by
+/// the service's name in `scripts/compat-status.json`.
+const OPERATION_LISTS: &[(&str, &str)] = &[
+    ("sqs", "crates/nimbus-sqs/src/ops/mod.rs"),
+    ("iam", "crates/nimbus-iam/src/lib.rs"),
+    ("sts", "crates/nimbus-iam/src/sts.rs"),
+    ("s3", "crates/nimbus-s3/src/ops/mod.rs"),
+    ("lambda", "crates/nimbus-lambda/src/ops/mod.rs"),
+    ("logs", "crates/nimbus-lambda/src/logs/service.rs"),
+];
+
+/// Where `docs/compat.md`'s supported and partial operations (`scripts/compat-status.json`)
+/// and the tables' served rows differ, as (service, operation, reason).
+const COMPAT_EXCEPTIONS: &[(&str, &str, &str)] = &[
+    (
+        "s3",
+        "PreflightRequest",
+        "a CORS preflight is no operation of botocore's model",
+    ),
+    (
+        "s3",
+        "GetBucketNotification",
+        "the deprecated name of GetBucketNotificationConfiguration, answered by its row",
+    ),
+    (
+        "s3",
+        "PutBucketNotification",
+        "the deprecated name of PutBucketNotificationConfiguration, answered by its row",
+    ),
+    (
+        "s3",
+        "ListDirectoryBuckets",
+        "answered by the ListBuckets row (nimbus has no directory buckets)",
+    ),
+    (
+        "lambda",
+        "GetFunctionCode",
+        "nimbus's download of the package GetFunction's Code.Location points at",
+    ),
 ];
 
 fn root() -> PathBuf {
@@ -201,7 +232,7 @@ fn no_source_file_passes_800_lines_outside_the_allow_list() {
 #[test]
 fn the_gateway_names_no_service_operation() {
     let mut names = BTreeSet::new();
-    for list in OPERATION_LISTS {
+    for (_, list) in OPERATION_LISTS {
         let src = std::fs::read_to_string(root().join(list)).expect("operation list");
         let found = ops::operation_names(&src);
         assert!(
@@ -239,7 +270,7 @@ fn the_gateway_names_no_service_operation() {
 #[test]
 fn every_service_writes_its_operations_in_one_table() {
     let mut problems = Vec::new();
-    for list in OPERATION_LISTS {
+    for (_, list) in OPERATION_LISTS {
         let src = std::fs::read_to_string(root().join(list)).expect("operation list");
         if !src.contains("nimbus_wire::operations! {") {
             problems.push(format!(
@@ -267,4 +298,70 @@ fn services_return_errors_and_only_the_gateway_renders_them() {
         }
     }
     fail_if_any(problems, "errors are rendered once, by the gateway");
+}
+
+/// `scripts/compat-status.json`'s operations, by service (every one it lists is supported or
+/// partial). It is written two spaces per level: services at two, operations at four.
+fn compat_status() -> std::collections::BTreeMap<String, BTreeSet<String>> {
+    let text =
+        std::fs::read_to_string(root().join("scripts/compat-status.json")).expect("compat status");
+    let mut out = std::collections::BTreeMap::<String, BTreeSet<String>>::new();
+    let mut service = None;
+    for line in text.lines() {
+        let key = |indent: usize| {
+            let rest = line.strip_prefix(&" ".repeat(indent))?.strip_prefix('"')?;
+            rest.split_once('"').map(|(k, _)| k.to_string())
+        };
+        if let Some(s) = key(2) {
+            service = Some(s);
+        } else if let (Some(op), Some(s)) = (key(4), &service)
+            && !op.starts_with('_')
+        {
+            out.entry(s.clone()).or_default().insert(op);
+        }
+    }
+    out
+}
+
+#[test]
+fn docs_compat_lists_exactly_the_operations_the_tables_serve() {
+    let status = compat_status();
+    let mut problems = Vec::new();
+    for (service, list) in OPERATION_LISTS {
+        let src = std::fs::read_to_string(root().join(list)).expect("operation list");
+        let (served, _) = ops::table_rows(&src);
+        let listed = status.get(*service).cloned().unwrap_or_default();
+        let excepted = |op: &str| {
+            COMPAT_EXCEPTIONS
+                .iter()
+                .any(|(s, o, _)| s == service && *o == op)
+        };
+        for op in served.difference(&listed).filter(|op| !excepted(op)) {
+            problems.push(format!(
+                "{list} serves {op}, which scripts/compat-status.json does not list for {service}"
+            ));
+        }
+        for op in listed.difference(&served).filter(|op| !excepted(op)) {
+            problems.push(format!(
+                "scripts/compat-status.json marks {service} {op} served, but {list} has no row for it"
+            ));
+        }
+    }
+    for (service, op, reason) in COMPAT_EXCEPTIONS {
+        assert!(!reason.is_empty());
+        let listed = status.get(*service).is_some_and(|l| l.contains(*op));
+        let served = OPERATION_LISTS
+            .iter()
+            .filter(|(s, _)| s == service)
+            .any(|(_, list)| {
+                let src = std::fs::read_to_string(root().join(list)).expect("operation list");
+                ops::table_rows(&src).0.contains(*op)
+            });
+        if listed == served {
+            problems.push(format!(
+                "{service} {op} is on COMPAT_EXCEPTIONS but no longer differs: remove its entry"
+            ));
+        }
+    }
+    fail_if_any(problems, "docs/compat.md and the operation tables");
 }
