@@ -4,11 +4,13 @@
 //! comes from the registered services' [`Bindings`]:
 //! 1. `X-Amz-Target: <Prefix>.<Operation>` names a JSON-protocol service by its prefix.
 //! 2. A REST service's path prefixes (Lambda's `/2015-03-31/`, `/2019-09-25/`, …).
-//! 3. A SigV4 credential scope naming `s3` means S3, whatever the body looks like.
+//! 3. A SigV4 credential scope naming a REST service (`s3`, `lambda`) means that service,
+//!    on its protocol, whatever the body looks like.
 //! 4. awsQuery: a form-encoded POST, or any request with `Action=` in the query string; the
 //!    service is the credential scope's, else the one that claims that action.
-//! 5. A credential scope naming any other served service means that service; one naming a
-//!    service nimbus does not serve is refused.
+//! 5. A credential scope naming any other served service means that service (on awsJson for a
+//!    JSON body where it has a JSON target, else its own protocol); one naming a service
+//!    nimbus does not serve is refused.
 //! 6. Everything else is S3 (path-style or virtual-hosted-style).
 
 use std::collections::HashMap;
@@ -97,9 +99,6 @@ impl Routes {
             {
                 return Route::Service(*s, b.protocol);
             }
-        }
-        if scope_service == Some(ServiceId::S3.signing_name()) {
-            return Route::Service(ServiceId::S3, Protocol::RestXml);
         }
         let is_form =
             content_type.is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));

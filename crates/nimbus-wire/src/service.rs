@@ -247,8 +247,7 @@ pub trait Service: Send + Sync + 'static {
 
     /// How `err` is rendered for this service (JSON `__type` namespace, awsQuery XML
     /// namespace, the spelling of the JSON message member).
-    fn error_style(&self, err: &crate::ServiceError) -> crate::error::ErrorStyle {
-        let _ = err;
+    fn error_style(&self, _err: &crate::ServiceError) -> crate::error::ErrorStyle {
         crate::error::ErrorStyle::default()
     }
 
