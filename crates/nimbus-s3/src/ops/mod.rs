@@ -27,49 +27,50 @@ use crate::error::{S3Error, S3Result};
 use nimbus_wire::operations::Binding::{Rules, Subresource};
 
 nimbus_wire::operations! {
-    /// An S3 operation nimbus answers: its name and its handler. S3 names an operation by
-    /// method, bucket and key, subresources and headers: those rules are [`classify`]'s.
+    /// An S3 operation nimbus answers: its name, its binding and its handler. S3 names an
+    /// operation by method, bucket and key, subresources and headers: a `Subresource` row
+    /// is matched from the table, the `Rules` rows by [`classify`].
     pub enum Op for Inner, Call, S3Error {
         ListBuckets = Rules => buckets::list_buckets,
         CreateBucket = Rules => buckets::create_bucket,
         HeadBucket = Rules => buckets::head_bucket,
         DeleteBucket = Rules => buckets::delete_bucket,
-        GetBucketLocation = Rules => buckets::get_bucket_location,
-        GetBucketTagging = Rules => bucket_config::get_bucket_tagging,
-        PutBucketTagging = Rules => bucket_config::put_bucket_tagging,
-        DeleteBucketTagging = Rules => bucket_config::delete_bucket_tagging,
-        GetBucketPolicy = Rules => bucket_config::get_bucket_policy,
-        PutBucketPolicy = Rules => bucket_config::put_bucket_policy,
-        DeleteBucketPolicy = Rules => bucket_config::delete_bucket_policy,
-        GetBucketCors = Rules => bucket_config::get_bucket_cors,
-        PutBucketCors = Rules => bucket_config::put_bucket_cors,
-        DeleteBucketCors = Rules => bucket_config::delete_bucket_cors,
-        GetBucketNotificationConfiguration = Rules => notification::get,
-        PutBucketNotificationConfiguration = Rules => notification::put,
-        GetBucketVersioning = Rules => bucket_config::get_bucket_versioning,
-        GetBucketAcl = Rules => bucket_config::get_bucket_acl,
-        GetBucketEncryption = Rules => bucket_config::get_bucket_encryption,
+        GetBucketLocation = Subresource { method: "GET", object: false, name: "location" } => buckets::get_bucket_location,
+        GetBucketTagging = Subresource { method: "GET", object: false, name: "tagging" } => bucket_config::get_bucket_tagging,
+        PutBucketTagging = Subresource { method: "PUT", object: false, name: "tagging" } => bucket_config::put_bucket_tagging,
+        DeleteBucketTagging = Subresource { method: "DELETE", object: false, name: "tagging" } => bucket_config::delete_bucket_tagging,
+        GetBucketPolicy = Subresource { method: "GET", object: false, name: "policy" } => bucket_config::get_bucket_policy,
+        PutBucketPolicy = Subresource { method: "PUT", object: false, name: "policy" } => bucket_config::put_bucket_policy,
+        DeleteBucketPolicy = Subresource { method: "DELETE", object: false, name: "policy" } => bucket_config::delete_bucket_policy,
+        GetBucketCors = Subresource { method: "GET", object: false, name: "cors" } => bucket_config::get_bucket_cors,
+        PutBucketCors = Subresource { method: "PUT", object: false, name: "cors" } => bucket_config::put_bucket_cors,
+        DeleteBucketCors = Subresource { method: "DELETE", object: false, name: "cors" } => bucket_config::delete_bucket_cors,
+        GetBucketNotificationConfiguration = Subresource { method: "GET", object: false, name: "notification" } => notification::get,
+        PutBucketNotificationConfiguration = Subresource { method: "PUT", object: false, name: "notification" } => notification::put,
+        GetBucketVersioning = Subresource { method: "GET", object: false, name: "versioning" } => bucket_config::get_bucket_versioning,
+        GetBucketAcl = Subresource { method: "GET", object: false, name: "acl" } => bucket_config::get_bucket_acl,
+        GetBucketEncryption = Subresource { method: "GET", object: false, name: "encryption" } => bucket_config::get_bucket_encryption,
         ListObjects = Rules => list_objects_v1,
         ListObjectsV2 = Rules => list_objects_v2,
-        ListObjectVersions = Rules => list::list_object_versions,
-        ListMultipartUploads = Rules => multipart::list_uploads,
-        DeleteObjects = Rules => delete_objects::delete_objects,
+        ListMultipartUploads = Subresource { method: "GET", object: false, name: "uploads" } => multipart::list_uploads,
+        ListObjectVersions = Subresource { method: "GET", object: false, name: "versions" } => list::list_object_versions,
+        DeleteObjects = Subresource { method: "POST", object: false, name: "delete" } => delete_objects::delete_objects,
         PutObject = Rules => objects::put_object,
         PostObject = Rules => post_object::post_object,
         GetObject = Rules => get_object,
         HeadObject = Rules => head_object,
         DeleteObject = Rules => objects::delete_object,
         CopyObject = Rules => copy::copy_object,
-        GetObjectTagging = Rules => tagging::get_object_tagging,
-        PutObjectTagging = Rules => tagging::put_object_tagging,
-        DeleteObjectTagging = Rules => tagging::delete_object_tagging,
-        GetObjectAcl = Rules => bucket_config::get_object_acl,
-        CreateMultipartUpload = Rules => multipart::create,
+        GetObjectTagging = Subresource { method: "GET", object: true, name: "tagging" } => tagging::get_object_tagging,
+        PutObjectTagging = Subresource { method: "PUT", object: true, name: "tagging" } => tagging::put_object_tagging,
+        DeleteObjectTagging = Subresource { method: "DELETE", object: true, name: "tagging" } => tagging::delete_object_tagging,
+        GetObjectAcl = Subresource { method: "GET", object: true, name: "acl" } => bucket_config::get_object_acl,
+        CreateMultipartUpload = Subresource { method: "POST", object: true, name: "uploads" } => multipart::create,
         UploadPart = Rules => multipart::upload_part,
         UploadPartCopy = Rules => copy::upload_part_copy,
-        CompleteMultipartUpload = Rules => multipart::complete,
+        CompleteMultipartUpload = Subresource { method: "POST", object: true, name: "uploadId" } => multipart::complete,
         AbortMultipartUpload = Rules => multipart::abort,
-        ListParts = Rules => multipart::list_parts,
+        ListParts = Subresource { method: "GET", object: true, name: "uploadId" } => multipart::list_parts,
         PreflightRequest = Rules => cors::preflight,
     }
     not_implemented {
@@ -301,8 +302,23 @@ fn not_implemented(method: &str, object: bool, q: RawQuery<'_>) -> Option<&'stat
     })
 }
 
+/// The served operation a `method` with a subresource in `q` names on a bucket
+/// (`object: false`) or an object: the first [`Subresource`] row of the table that matches,
+/// so a request with two subresources is the earlier row's.
+fn by_subresource(method: &str, object: bool, q: RawQuery<'_>) -> Option<Op> {
+    Op::ALL.iter().copied().find(|op| match op.binding() {
+        Subresource {
+            method: bm,
+            object: bo,
+            name,
+        } => bm == method && bo == object && q.has(name),
+        _ => false,
+    })
+}
+
 /// Which operation a request is, from its method, query, the bucket it addresses (if any),
-/// whether it addresses a key, and whether it carries `x-amz-copy-source`.
+/// whether it addresses a key, and whether it carries `x-amz-copy-source`. The table's
+/// [`Subresource`] rows (served or not) are tried first; the `Rules` rows follow here.
 pub fn classify(
     method: &Method,
     q: RawQuery<'_>,
@@ -323,102 +339,46 @@ pub fn classify(
             }),
         };
     };
-    if !has_key {
-        if m == "POST" && bucket == "WriteGetObjectResponse" {
-            return Ok(Found::NotImplemented("WriteGetObjectResponse"));
-        }
-        if let Some(name) = not_implemented(m, false, q) {
-            return Ok(Found::NotImplemented(name));
-        }
-        return Ok(Found::Served(match m {
-            "GET" => {
-                if q.has("location") {
-                    Op::GetBucketLocation
-                } else if q.has("tagging") {
-                    Op::GetBucketTagging
-                } else if q.has("policy") {
-                    Op::GetBucketPolicy
-                } else if q.has("cors") {
-                    Op::GetBucketCors
-                } else if q.has("notification") {
-                    Op::GetBucketNotificationConfiguration
-                } else if q.has("versioning") {
-                    Op::GetBucketVersioning
-                } else if q.has("acl") {
-                    Op::GetBucketAcl
-                } else if q.has("encryption") {
-                    Op::GetBucketEncryption
-                } else if q.has("uploads") {
-                    Op::ListMultipartUploads
-                } else if q.has("versions") {
-                    Op::ListObjectVersions
-                } else if q.get("list-type").as_deref() == Some("2") {
-                    Op::ListObjectsV2
-                } else {
-                    Op::ListObjects
-                }
-            }
-            "HEAD" => Op::HeadBucket,
-            "PUT" => {
-                if q.has("tagging") {
-                    Op::PutBucketTagging
-                } else if q.has("policy") {
-                    Op::PutBucketPolicy
-                } else if q.has("cors") {
-                    Op::PutBucketCors
-                } else if q.has("notification") {
-                    Op::PutBucketNotificationConfiguration
-                } else {
-                    Op::CreateBucket
-                }
-            }
-            "DELETE" => {
-                if q.has("tagging") {
-                    Op::DeleteBucketTagging
-                } else if q.has("policy") {
-                    Op::DeleteBucketPolicy
-                } else if q.has("cors") {
-                    Op::DeleteBucketCors
-                } else {
-                    Op::DeleteBucket
-                }
-            }
-            "POST" if q.has("delete") => Op::DeleteObjects,
-            "POST" => Op::PostObject,
-            _ => {
-                return Err(S3Error::MethodNotAllowed {
-                    method: m.to_owned(),
-                    resource: "BUCKET",
-                });
-            }
-        }));
+    if !has_key && m == "POST" && bucket == "WriteGetObjectResponse" {
+        return Ok(Found::NotImplemented("WriteGetObjectResponse"));
     }
-    if let Some(name) = not_implemented(m, true, q) {
+    if let Some(name) = not_implemented(m, has_key, q) {
         return Ok(Found::NotImplemented(name));
     }
-    Ok(Found::Served(match m {
-        "GET" if q.has("tagging") => Op::GetObjectTagging,
-        "GET" if q.has("acl") => Op::GetObjectAcl,
-        "GET" if q.has("uploadId") => Op::ListParts,
-        "GET" => Op::GetObject,
-        "HEAD" => Op::HeadObject,
-        "PUT" if q.has("tagging") => Op::PutObjectTagging,
-        "PUT" if q.has("uploadId") && q.has("partNumber") && copy => Op::UploadPartCopy,
-        "PUT" if q.has("uploadId") && q.has("partNumber") => Op::UploadPart,
-        "PUT" if copy => Op::CopyObject,
-        "PUT" => Op::PutObject,
-        "DELETE" if q.has("tagging") => Op::DeleteObjectTagging,
-        "DELETE" if q.has("uploadId") => Op::AbortMultipartUpload,
-        "DELETE" => Op::DeleteObject,
-        "POST" if q.has("uploads") => Op::CreateMultipartUpload,
-        "POST" if q.has("uploadId") => Op::CompleteMultipartUpload,
-        _ => {
-            return Err(S3Error::MethodNotAllowed {
-                method: m.to_owned(),
-                resource: "OBJECT",
-            });
-        }
-    }))
+    if let Some(op) = by_subresource(m, has_key, q) {
+        return Ok(Found::Served(op));
+    }
+    let (op, resource) = if has_key {
+        let part = q.has("uploadId") && q.has("partNumber");
+        let op = match m {
+            "GET" => Some(Op::GetObject),
+            "HEAD" => Some(Op::HeadObject),
+            "PUT" if part && copy => Some(Op::UploadPartCopy),
+            "PUT" if part => Some(Op::UploadPart),
+            "PUT" if copy => Some(Op::CopyObject),
+            "PUT" => Some(Op::PutObject),
+            "DELETE" if q.has("uploadId") => Some(Op::AbortMultipartUpload),
+            "DELETE" => Some(Op::DeleteObject),
+            _ => None,
+        };
+        (op, "OBJECT")
+    } else {
+        let op = match m {
+            "GET" if q.get("list-type").as_deref() == Some("2") => Some(Op::ListObjectsV2),
+            "GET" => Some(Op::ListObjects),
+            "HEAD" => Some(Op::HeadBucket),
+            "PUT" => Some(Op::CreateBucket),
+            "DELETE" => Some(Op::DeleteBucket),
+            "POST" => Some(Op::PostObject),
+            _ => None,
+        };
+        (op, "BUCKET")
+    };
+    op.map(Found::Served)
+        .ok_or_else(|| S3Error::MethodNotAllowed {
+            method: m.to_owned(),
+            resource,
+        })
 }
 
 /// A response with `status` and no body.
@@ -477,5 +437,66 @@ impl crate::Inner {
             .get(name)
             .ok_or_else(|| S3Error::NoSuchBucket(name.to_owned()))?;
         f(b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(method: Method, q: &str, key: bool, copy: bool) -> S3Result<Found> {
+        classify(&method, RawQuery(Some(q)), Some("b"), key, copy)
+    }
+
+    #[test]
+    fn subresource_rows_then_rules() {
+        let served = |f: S3Result<Found>| match f {
+            Ok(Found::Served(op)) => op.name(),
+            Ok(Found::NotImplemented(n)) => n,
+            Err(_) => "error",
+        };
+        assert_eq!(served(op(Method::GET, "", false, false)), "ListObjects");
+        assert_eq!(
+            served(op(Method::GET, "list-type=2", false, false)),
+            "ListObjectsV2"
+        );
+        // Two subresources: the earlier row's, as the chains before the table did.
+        assert_eq!(
+            served(op(Method::GET, "versions&uploads", false, false)),
+            "ListMultipartUploads"
+        );
+        assert_eq!(served(op(Method::PUT, "acl", false, false)), "PutBucketAcl");
+        assert_eq!(served(op(Method::GET, "acl", false, false)), "GetBucketAcl");
+        assert_eq!(served(op(Method::POST, "", false, false)), "PostObject");
+        assert_eq!(
+            served(op(
+                Method::PUT,
+                "tagging&uploadId=u&partNumber=1",
+                true,
+                false
+            )),
+            "PutObjectTagging"
+        );
+        assert_eq!(
+            served(op(Method::PUT, "uploadId=u&partNumber=1", true, true)),
+            "UploadPartCopy"
+        );
+        assert_eq!(served(op(Method::PUT, "", true, true)), "CopyObject");
+        assert_eq!(
+            served(op(Method::DELETE, "uploadId=u", true, false)),
+            "AbortMultipartUpload"
+        );
+        assert_eq!(served(op(Method::POST, "", true, false)), "error");
+        assert_eq!(served(op(Method::PATCH, "", false, false)), "error");
+        assert_eq!(
+            served(classify(
+                &Method::OPTIONS,
+                RawQuery(None),
+                None,
+                false,
+                false
+            )),
+            "PreflightRequest"
+        );
     }
 }
