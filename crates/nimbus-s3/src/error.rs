@@ -214,6 +214,15 @@ impl S3Error {
         }
     }
 
+    /// `TooManyBuckets`: the account owns the most buckets it may.
+    pub fn too_many_buckets() -> S3Error {
+        S3Error::Other {
+            status: StatusCode::BAD_REQUEST,
+            code: "TooManyBuckets",
+            message: "You have attempted to create more buckets than allowed".into(),
+        }
+    }
+
     /// An `InternalError` from any displayable cause (logged where it is made).
     pub fn internal(cause: impl std::fmt::Display) -> S3Error {
         tracing::error!(error = %cause, "S3 internal error");

@@ -7,6 +7,8 @@
 //!   module per group;
 //! - [`body`]: receiving content in every encoding current SDKs send (aws-chunked, trailer
 //!   checksums, signed chunks), verified as it streams;
+//! - [`engine`]: the buckets, objects and uploads behind typed calls (locking, effects,
+//!   commits, notifications), knowing no HTTP;
 //! - [`store`]: the state, its SQLite persistence and the blobs;
 //! - [`notify`]: notification configurations, event records, the outbox;
 //! - [`object_reader`]: objects read by other services through `core::bus::objects` (Lambda
@@ -16,6 +18,7 @@
 pub mod addressing;
 pub mod body;
 pub mod checksum;
+pub mod engine;
 pub mod error;
 pub mod etag;
 pub mod limits;
@@ -27,7 +30,6 @@ pub mod store;
 pub mod xmlin;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use nimbus_core::ServiceEnv;
@@ -36,13 +38,8 @@ use nimbus_wire::{
     ServiceError, ServiceId,
 };
 
-use crate::model::Bucket;
-use crate::notify::config::DestinationKind;
-use crate::notify::event::{EventInfo, message};
-use crate::notify::outbox::{Delivery, Outbox};
+use crate::engine::Engine;
 use crate::ops::{Call, Found, Op, Query};
-use crate::store::Store;
-use crate::store::db::Effect;
 
 /// [`OpInfo::index`] of the operations nimbus models but does not implement.
 const NOT_IMPLEMENTED: u16 = u16::MAX;
@@ -77,11 +74,8 @@ pub struct S3Service {
 pub struct Inner {
     /// The environment.
     pub env: ServiceEnv,
-    /// State, storage and blobs.
-    pub store: Store,
-    /// Notification delivery.
-    pub outbox: Arc<Outbox>,
-    sequencer: AtomicU64,
+    /// The buckets, objects and uploads, behind typed calls.
+    pub engine: Engine,
 }
 
 impl S3Service {
@@ -90,21 +84,9 @@ impl S3Service {
     pub fn open(
         env: &ServiceEnv,
     ) -> Result<Arc<S3Service>, Box<dyn std::error::Error + Send + Sync>> {
-        let (store, pending) = Store::open(env)?;
-        let outbox = Outbox::new(
-            pending,
-            env.clock.clone(),
-            env.bus.clone(),
-            store.db.clone(),
-        );
-        if tokio::runtime::Handle::try_current().is_ok() {
-            outbox.start();
-        }
         let inner = Arc::new(Inner {
-            sequencer: AtomicU64::new(env.clock.now_millis() << 16),
             env: env.clone(),
-            store,
-            outbox,
+            engine: Engine::open(env)?,
         });
         object_reader::register(env, &inner);
         Ok(Arc::new(S3Service { inner }))
@@ -112,99 +94,7 @@ impl S3Service {
 
     /// Notifications waiting for delivery (for tests and health).
     pub fn pending_notifications(&self) -> usize {
-        self.inner.outbox.len()
-    }
-}
-
-/// The events one change causes: the outbox rows to commit with it and the deliveries to
-/// hand to the outbox after the commit.
-#[derive(Default)]
-pub struct Events {
-    /// Outbox rows, committed with the change.
-    pub effects: Vec<Effect>,
-    /// The same deliveries with their ids.
-    pub deliveries: Vec<(u64, Delivery)>,
-}
-
-/// What one event is about, for [`Inner::events`].
-pub struct EventSpec<'a> {
-    /// `s3:ObjectCreated:Put`…
-    pub name: &'a str,
-    /// The key.
-    pub key: &'a str,
-    /// Size, for created events.
-    pub size: Option<u64>,
-    /// ETag without quotes, for created events.
-    pub etag: Option<&'a str>,
-}
-
-impl Inner {
-    /// The next event sequencer: 16 upper-case hex digits, increasing.
-    fn next_sequencer(&self) -> String {
-        let floor = self.env.clock.now_millis() << 16;
-        self.sequencer.fetch_max(floor, Ordering::SeqCst);
-        format!("{:016X}", self.sequencer.fetch_add(1, Ordering::SeqCst))
-    }
-
-    /// The events `spec` causes in `bucket` under its notification configuration. Call it
-    /// under the state lock and submit the effects with the change.
-    pub fn events(&self, bucket: &Bucket, call: &Call, spec: &EventSpec<'_>) -> Events {
-        let mut out = Events::default();
-        let Some(cfg) = &bucket.info.notification else {
-            return out;
-        };
-        let matching: Vec<_> = cfg
-            .targets
-            .iter()
-            .filter(|t| t.matches(spec.name, spec.key))
-            .collect();
-        if matching.is_empty() {
-            return out;
-        }
-        let sequencer = self.next_sequencer();
-        let principal = call.principal();
-        let source_ip = call.ctx.source_ip.to_string();
-        let info = EventInfo {
-            name: spec.name.strip_prefix("s3:").unwrap_or(spec.name),
-            bucket: &bucket.info.name,
-            bucket_owner: &bucket.info.account,
-            key: spec.key,
-            size: spec.size,
-            etag: spec.etag,
-            sequencer: &sequencer,
-            region: &bucket.info.region,
-            time_millis: self.env.clock.now_millis(),
-            principal: &principal,
-            source_ip: &source_ip,
-            request_id: &call.ctx.request_id,
-            host_id: &call.ctx.request_id,
-        };
-        for t in matching {
-            match t.kind {
-                DestinationKind::Queue => {}
-                DestinationKind::Function if self.env.bus.functions().is_ok() => {}
-                DestinationKind::Function => {
-                    tracing::warn!(bucket = %bucket.info.name, function = %t.arn,
-                        "Lambda is not running in this sandbox; S3 event not delivered");
-                    continue;
-                }
-                DestinationKind::Topic => {
-                    tracing::warn!(bucket = %bucket.info.name, topic = %t.arn,
-                        "nimbus does not serve SNS; S3 event not delivered");
-                    continue;
-                }
-            }
-            let delivery = Delivery {
-                kind: t.kind,
-                arn: t.arn.clone(),
-                body: message(&info, &t.id),
-                attempts: 0,
-            };
-            let id = self.outbox.allocate_id();
-            out.effects.push(Outbox::effect(id, &delivery));
-            out.deliveries.push((id, delivery));
-        }
-        out
+        self.inner.engine.pending_notifications()
     }
 }
 
@@ -301,7 +191,6 @@ impl Service for S3Service {
     }
 
     async fn shutdown(&self) {
-        self.inner.outbox.shutdown().await;
-        self.inner.store.db.shutdown().await;
+        self.inner.engine.shutdown().await;
     }
 }

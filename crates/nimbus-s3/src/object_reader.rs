@@ -11,6 +11,8 @@ use nimbus_core::bus::objects::{ENTITY_TOO_LARGE, INVALID_ARGUMENT, ObjectError,
 use nimbus_core::{AccountId, ServiceEnv};
 
 use crate::Inner;
+use crate::engine::objects::Opened;
+use crate::error::S3Error;
 
 /// Reads objects for other services; holds S3 weakly so the bus does not keep it alive.
 pub struct S3Objects {
@@ -53,41 +55,44 @@ impl ObjectReader for S3Objects {
             .upgrade()
             .ok_or(DeliveryError::Unavailable("s3"))?;
         tracing::debug!(%account, bucket, key, "object read for another service");
-        let (size, reader) = {
-            let state = inner.store.state.read();
-            let b = state
-                .buckets
-                .get(bucket)
-                .ok_or_else(|| ObjectError::no_such_bucket().into_delivery(bucket, key))?;
-            if version.is_some_and(|v| v != "null") {
+        // The size bound is carried out of the lookup as `EntityTooLarge`.
+        let opened = inner.engine.open_object(bucket, key, version, |meta| {
+            if meta.size > max_bytes {
+                return Err(S3Error::EntityTooLarge {
+                    proposed: meta.size,
+                    max: max_bytes,
+                });
+            }
+            Ok(meta.size != 0)
+        });
+        let (size, reader) = match opened {
+            Ok(Opened {
+                reader: Some(reader),
+                meta,
+            }) => (meta.size, reader),
+            Ok(Opened { reader: None, .. }) => return Ok(Bytes::new()),
+            Err(S3Error::NoSuchBucket(_)) => {
+                return Err(ObjectError::no_such_bucket().into_delivery(bucket, key));
+            }
+            Err(S3Error::InvalidVersionId { .. }) => {
                 return Err(
                     ObjectError::new(INVALID_ARGUMENT, "Invalid version id specified")
                         .into_delivery(bucket, key),
                 );
             }
-            let meta = b
-                .objects
-                .get(key)
-                .ok_or_else(|| ObjectError::no_such_key().into_delivery(bucket, key))?;
-            if meta.size > max_bytes {
+            Err(S3Error::NoSuchKey(_)) => {
+                return Err(ObjectError::no_such_key().into_delivery(bucket, key));
+            }
+            Err(S3Error::EntityTooLarge { proposed, .. }) => {
                 return Err(ObjectError::new(
                     ENTITY_TOO_LARGE,
                     format!(
-                        "The object is {} bytes, more than the {max_bytes} bytes the reader accepts",
-                        meta.size
+                        "The object is {proposed} bytes, more than the {max_bytes} bytes the reader accepts"
                     ),
                 )
                 .into_delivery(bucket, key));
             }
-            if meta.size == 0 {
-                return Ok(Bytes::new());
-            }
-            let reader = inner
-                .store
-                .blobs
-                .open_reader(&meta.blob)
-                .map_err(|e| internal(e, bucket, key))?;
-            (meta.size, reader)
+            Err(e) => return Err(internal(e, bucket, key)),
         };
         let mut reader = reader;
         tokio::task::spawn_blocking(move || reader.read_range(0, size))

@@ -7,78 +7,37 @@ use nimbus_wire::xml::Writer;
 
 use super::tagging::{parse_tagging, tagging_xml, validate_tags};
 use super::{Call, XMLNS, empty, xml};
+use crate::engine::version_id;
 use crate::error::{S3Error, S3Result};
-use crate::model::{BucketInfo, CorsRule};
-use crate::{Inner, limits, store};
-
-/// Applies `f` to a bucket's settings under the write lock and commits them.
-pub async fn update_bucket(
-    inner: &Inner,
-    name: &str,
-    f: impl FnOnce(&mut BucketInfo) -> S3Result<()>,
-) -> S3Result<()> {
-    let ack = {
-        let mut state = inner.store.state.write();
-        let b = state
-            .buckets
-            .get_mut(name)
-            .ok_or_else(|| S3Error::NoSuchBucket(name.to_owned()))?;
-        let mut info = b.info.clone();
-        f(&mut info)?;
-        let effect = store::put_bucket(&info);
-        b.info = info;
-        inner.store.db.submit(vec![effect])
-    };
-    inner.finish_change(ack, Vec::new(), Vec::new()).await
-}
+use crate::model::CorsRule;
+use crate::{Inner, limits};
 
 /// `GET /{bucket}?tagging`.
 pub async fn get_bucket_tagging(inner: &Inner, call: &mut Call) -> S3Result<Response> {
-    let name = call.bucket()?.to_owned();
-    let tags = inner.with_bucket(&name, |b| {
-        b.info
-            .tags
-            .clone()
-            .ok_or_else(|| S3Error::NoSuchTagSet(name.clone()))
-    })?;
+    let tags = inner.engine.bucket_tags(call.bucket()?)?;
     Ok(xml(tagging_xml(&tags)))
 }
 
 /// `PUT /{bucket}?tagging`.
 pub async fn put_bucket_tagging(inner: &Inner, call: &mut Call) -> S3Result<Response> {
     let name = call.bucket()?.to_owned();
-    inner.with_bucket(&name, |_| Ok(()))?;
+    inner.engine.check_bucket(&name)?;
     let doc = call.document().await?;
     let tags = parse_tagging(&doc)?;
     validate_tags(&tags, limits::MAX_BUCKET_TAGS, true)?;
-    update_bucket(inner, &name, |i| {
-        i.tags = Some(tags);
-        Ok(())
-    })
-    .await?;
+    inner.engine.set_bucket_tags(&name, Some(tags)).await?;
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
 /// `DELETE /{bucket}?tagging`.
 pub async fn delete_bucket_tagging(inner: &Inner, call: &mut Call) -> S3Result<Response> {
-    let name = call.bucket()?.to_owned();
-    update_bucket(inner, &name, |i| {
-        i.tags = None;
-        Ok(())
-    })
-    .await?;
+    inner.engine.set_bucket_tags(call.bucket()?, None).await?;
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
 /// `GET /{bucket}?policy`.
 pub async fn get_bucket_policy(inner: &Inner, call: &mut Call) -> S3Result<Response> {
-    let name = call.bucket()?.to_owned();
-    let policy = inner.with_bucket(&name, |b| {
-        b.info
-            .policy
-            .clone()
-            .ok_or_else(|| S3Error::NoSuchBucketPolicy(name.clone()))
-    })?;
+    let policy = inner.engine.bucket_policy(call.bucket()?)?;
     Ok(nimbus_wire::body::response(
         StatusCode::OK,
         "application/json",
@@ -89,7 +48,7 @@ pub async fn get_bucket_policy(inner: &Inner, call: &mut Call) -> S3Result<Respo
 /// `PUT /{bucket}?policy`: stored as sent after S3's basic checks (not enforced).
 pub async fn put_bucket_policy(inner: &Inner, call: &mut Call) -> S3Result<Response> {
     let name = call.bucket()?.to_owned();
-    inner.with_bucket(&name, |_| Ok(()))?;
+    inner.engine.check_bucket(&name)?;
     let doc = call.document().await?;
     if doc.len() > limits::MAX_POLICY_BYTES {
         return Err(S3Error::Other {
@@ -120,22 +79,13 @@ pub async fn put_bucket_policy(inner: &Inner, call: &mut Call) -> S3Result<Respo
             ));
         }
     }
-    update_bucket(inner, &name, |i| {
-        i.policy = Some(text);
-        Ok(())
-    })
-    .await?;
+    inner.engine.set_bucket_policy(&name, Some(text)).await?;
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
 /// `DELETE /{bucket}?policy`.
 pub async fn delete_bucket_policy(inner: &Inner, call: &mut Call) -> S3Result<Response> {
-    let name = call.bucket()?.to_owned();
-    update_bucket(inner, &name, |i| {
-        i.policy = None;
-        Ok(())
-    })
-    .await?;
+    inner.engine.set_bucket_policy(call.bucket()?, None).await?;
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
@@ -197,13 +147,11 @@ pub fn parse_cors(doc: &[u8]) -> S3Result<Vec<CorsRule>> {
 
 /// `GET /{bucket}?cors`.
 pub async fn get_bucket_cors(inner: &Inner, call: &mut Call) -> S3Result<Response> {
-    let name = call.bucket()?.to_owned();
-    let rules = inner.with_bucket(&name, |b| {
-        b.info
-            .cors
-            .clone()
-            .ok_or_else(|| S3Error::NoSuchCorsConfiguration(name.clone()))
-    })?;
+    let name = call.bucket()?;
+    let rules = inner
+        .engine
+        .bucket_cors(name)?
+        .ok_or_else(|| S3Error::NoSuchCorsConfiguration(name.to_owned()))?;
     let mut w = Writer::with_declaration();
     w.open_ns("CORSConfiguration", XMLNS);
     for r in &rules {
@@ -233,32 +181,23 @@ pub async fn get_bucket_cors(inner: &Inner, call: &mut Call) -> S3Result<Respons
 /// `PUT /{bucket}?cors`.
 pub async fn put_bucket_cors(inner: &Inner, call: &mut Call) -> S3Result<Response> {
     let name = call.bucket()?.to_owned();
-    inner.with_bucket(&name, |_| Ok(()))?;
+    inner.engine.check_bucket(&name)?;
     let doc = call.document().await?;
     let rules = parse_cors(&doc)?;
-    update_bucket(inner, &name, |i| {
-        i.cors = Some(rules);
-        Ok(())
-    })
-    .await?;
+    inner.engine.set_bucket_cors(&name, Some(rules)).await?;
     Ok(empty(StatusCode::OK))
 }
 
 /// `DELETE /{bucket}?cors`.
 pub async fn delete_bucket_cors(inner: &Inner, call: &mut Call) -> S3Result<Response> {
-    let name = call.bucket()?.to_owned();
-    update_bucket(inner, &name, |i| {
-        i.cors = None;
-        Ok(())
-    })
-    .await?;
+    inner.engine.set_bucket_cors(call.bucket()?, None).await?;
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
 /// `GET /{bucket}?versioning`: nimbus buckets are never versioned, which S3 reports as an
 /// empty configuration.
 pub async fn get_bucket_versioning(inner: &Inner, call: &mut Call) -> S3Result<Response> {
-    inner.with_bucket(call.bucket()?, |_| Ok(()))?;
+    inner.engine.check_bucket(call.bucket()?)?;
     let mut w = Writer::with_declaration();
     w.raw(&format!("<VersioningConfiguration xmlns=\"{XMLNS}\"/>"));
     Ok(xml(w.finish()))
@@ -284,26 +223,24 @@ fn acl_xml(owner: &str) -> String {
 
 /// `GET /{bucket}?acl`: the owner has FULL_CONTROL (bucket owner enforced, S3's default).
 pub async fn get_bucket_acl(inner: &Inner, call: &mut Call) -> S3Result<Response> {
-    let owner = inner.with_bucket(call.bucket()?, |b| Ok(b.info.account.clone()))?;
+    let owner = inner.engine.bucket_owner(call.bucket()?)?;
     Ok(xml(acl_xml(&owner)))
 }
 
 /// `GET /{bucket}/{key}?acl`.
 pub async fn get_object_acl(inner: &Inner, call: &mut Call) -> S3Result<Response> {
-    let key = call.key()?.to_owned();
-    let owner = inner.with_bucket(call.bucket()?, |b| {
-        super::version_id::check_query(call)?;
-        b.objects
-            .get(&key)
-            .map(|_| b.info.account.clone())
-            .ok_or_else(|| S3Error::NoSuchKey(key.clone()))
-    })?;
+    let key = call.key()?;
+    let owner = inner.engine.object_owner(
+        call.bucket()?,
+        key,
+        call.query.get(version_id::QUERY_ARGUMENT),
+    )?;
     Ok(xml(acl_xml(&owner)))
 }
 
 /// `GET /{bucket}?encryption`: SSE-S3 (AES256), every bucket's default since 2023.
 pub async fn get_bucket_encryption(inner: &Inner, call: &mut Call) -> S3Result<Response> {
-    inner.with_bucket(call.bucket()?, |_| Ok(()))?;
+    inner.engine.check_bucket(call.bucket()?)?;
     let mut w = Writer::with_declaration();
     w.open_ns("ServerSideEncryptionConfiguration", XMLNS)
         .open("Rule")

@@ -1,7 +1,5 @@
 //! CreateBucket, HeadBucket, ListBuckets, DeleteBucket, GetBucketLocation.
 
-use std::collections::BTreeMap;
-
 use http::StatusCode;
 use nimbus_wire::Response;
 use nimbus_wire::xml::Writer;
@@ -9,10 +7,8 @@ use nimbus_wire::xml::Writer;
 use super::{Call, XMLNS, empty, set, xml, xml_time};
 use crate::Inner;
 use crate::addressing::is_valid_bucket_name;
+use crate::engine::buckets::ListFilter;
 use crate::error::{S3Error, S3Result};
-use crate::limits;
-use crate::model::{Bucket, BucketInfo};
-use crate::store;
 
 /// `PUT /{bucket}`.
 pub async fn create_bucket(inner: &Inner, call: &mut Call) -> S3Result<Response> {
@@ -60,54 +56,7 @@ pub async fn create_bucket(inner: &Inner, call: &mut Call) -> S3Result<Response>
         None => "us-east-1".to_owned(),
     };
     let account = call.ctx.account.to_string();
-    let ack = {
-        let mut state = inner.store.state.write();
-        if let Some(existing) = state.buckets.get(&name) {
-            if existing.info.account != account {
-                return Err(S3Error::BucketAlreadyExists(name));
-            }
-            // For legacy compatibility, us-east-1 answers 200 to re-creating your own bucket.
-            if existing.info.region == "us-east-1" && region == "us-east-1" {
-                let mut r = empty(StatusCode::OK);
-                set(&mut r, "location", &format!("/{name}"));
-                return Ok(r);
-            }
-            return Err(S3Error::BucketAlreadyOwnedByYou(name));
-        }
-        let owned = state
-            .buckets
-            .values()
-            .filter(|b| b.info.account == account)
-            .count();
-        if owned >= limits::MAX_BUCKETS {
-            return Err(S3Error::Other {
-                status: StatusCode::BAD_REQUEST,
-                code: "TooManyBuckets",
-                message: "You have attempted to create more buckets than allowed".into(),
-            });
-        }
-        let info = BucketInfo {
-            name: name.clone(),
-            account,
-            region,
-            created: inner.env.clock.now_millis(),
-            tags: None,
-            policy: None,
-            cors: None,
-            notification: None,
-        };
-        let effect = store::put_bucket(&info);
-        state.buckets.insert(
-            name.clone(),
-            Bucket {
-                info,
-                objects: BTreeMap::new(),
-                uploads: BTreeMap::new(),
-            },
-        );
-        inner.store.db.submit(vec![effect])
-    };
-    inner.finish_change(ack, Vec::new(), Vec::new()).await?;
+    inner.engine.create_bucket(&name, &account, &region).await?;
     let mut r = empty(StatusCode::OK);
     set(&mut r, "location", &format!("/{name}"));
     Ok(r)
@@ -115,7 +64,7 @@ pub async fn create_bucket(inner: &Inner, call: &mut Call) -> S3Result<Response>
 
 /// `HEAD /{bucket}`.
 pub async fn head_bucket(inner: &Inner, call: &mut Call) -> S3Result<Response> {
-    let region = inner.with_bucket(call.bucket()?, |b| Ok(b.info.region.clone()))?;
+    let region = inner.engine.bucket_region(call.bucket()?)?;
     let mut r = empty(StatusCode::OK);
     set(&mut r, "x-amz-bucket-region", &region);
     set(&mut r, "x-amz-access-point-alias", "false");
@@ -141,18 +90,12 @@ pub async fn list_buckets(inner: &Inner, call: &mut Call) -> S3Result<Response> 
         },
     };
     let after = call.query.get("continuation-token").map(str::to_owned);
-    let mut mine: Vec<(String, u64, String)> = {
-        let state = inner.store.state.read();
-        state
-            .buckets
-            .values()
-            .filter(|b| b.info.account == account && b.info.name.starts_with(&prefix))
-            .filter(|b| region_filter.as_deref().is_none_or(|r| r == b.info.region))
-            .filter(|b| after.as_deref().is_none_or(|a| b.info.name.as_str() > a))
-            .map(|b| (b.info.name.clone(), b.info.created, b.info.region.clone()))
-            .collect()
-    };
-    mine.sort();
+    let mut mine = inner.engine.list_buckets(&ListFilter {
+        account: &account,
+        prefix: &prefix,
+        region: region_filter.as_deref(),
+        after: after.as_deref(),
+    });
     let truncated = max.is_some_and(|m| mine.len() > m);
     if let Some(m) = max {
         mine.truncate(m);
@@ -164,16 +107,16 @@ pub async fn list_buckets(inner: &Inner, call: &mut Call) -> S3Result<Response> 
         .elem("DisplayName", "nimbus")
         .close("Owner");
     w.open("Buckets");
-    for (name, created, region) in &mine {
+    for b in &mine {
         w.open("Bucket")
-            .elem("Name", name)
-            .elem("CreationDate", &xml_time(*created))
-            .elem("BucketRegion", region)
+            .elem("Name", &b.name)
+            .elem("CreationDate", &xml_time(b.created))
+            .elem("BucketRegion", &b.region)
             .close("Bucket");
     }
     w.close("Buckets");
-    if truncated && let Some((last, _, _)) = mine.last() {
-        w.elem("ContinuationToken", last);
+    if truncated && let Some(last) = mine.last() {
+        w.elem("ContinuationToken", &last.name);
     }
     if !prefix.is_empty() {
         w.elem("Prefix", &prefix);
@@ -184,33 +127,13 @@ pub async fn list_buckets(inner: &Inner, call: &mut Call) -> S3Result<Response> 
 
 /// `DELETE /{bucket}`.
 pub async fn delete_bucket(inner: &Inner, call: &mut Call) -> S3Result<Response> {
-    let name = call.bucket()?.to_owned();
-    let (ack, garbage) = {
-        let mut state = inner.store.state.write();
-        let b = state
-            .buckets
-            .get(&name)
-            .ok_or_else(|| S3Error::NoSuchBucket(name.clone()))?;
-        if !b.objects.is_empty() {
-            return Err(S3Error::BucketNotEmpty(name));
-        }
-        let mut effects = Vec::new();
-        let mut garbage = Vec::new();
-        for (id, u) in &b.uploads {
-            effects.push(store::db::Effect::DeleteUpload(id.clone()));
-            garbage.extend(u.parts.values().map(|p| p.blob.clone()));
-        }
-        effects.push(store::db::Effect::DeleteBucket(name.clone()));
-        state.buckets.remove(&name);
-        (inner.store.db.submit(effects), garbage)
-    };
-    inner.finish_change(ack, Vec::new(), garbage).await?;
+    inner.engine.delete_bucket(call.bucket()?).await?;
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
 /// `GET /{bucket}?location`.
 pub async fn get_bucket_location(inner: &Inner, call: &mut Call) -> S3Result<Response> {
-    let region = inner.with_bucket(call.bucket()?, |b| Ok(b.info.region.clone()))?;
+    let region = inner.engine.bucket_region(call.bucket()?)?;
     let mut w = Writer::with_declaration();
     if region == "us-east-1" {
         w.raw(&format!("<LocationConstraint xmlns=\"{XMLNS}\"/>"));

@@ -1,29 +1,20 @@
 //! CopyObject and UploadPartCopy: `x-amz-copy-source`, copy-source conditions, metadata
 //! and tagging directives, within and across buckets.
 
-use std::sync::Arc;
-
 use nimbus_wire::Response;
 use nimbus_wire::xml::Writer;
 use percent_encoding::percent_decode_str;
 
-use super::objects::{check_key, content_headers, refuse_sse_c, store_object, tagging_header};
-use super::{Call, XMLNS, set, version_id, xml, xml_time};
+use super::objects::{
+    check_key, content_headers, preconditions, refuse_sse_c, tagging_header, write_conditions,
+};
+use super::{Call, XMLNS, set, xml, xml_time};
 use crate::checksum::ChecksumAlgorithm;
+use crate::engine::copy::{CopyOp, CopySource, OpenedSource};
+use crate::engine::version_id;
 use crate::error::{S3Error, S3Result};
 use crate::model::{ObjectMeta, Part, StoredChecksum};
-use crate::store::blobs::BlobReader;
 use crate::{Inner, limits};
-
-/// The source named by `x-amz-copy-source`.
-struct CopySource {
-    /// The source bucket.
-    bucket: String,
-    /// The source key.
-    key: String,
-    /// The `versionId` of the header's query, if it has one.
-    version: Option<String>,
-}
 
 /// Parses `x-amz-copy-source`: `[/]bucket/key[?versionId=…]`, URL-encoded.
 fn copy_source(call: &Call) -> S3Result<CopySource> {
@@ -49,91 +40,21 @@ fn copy_source(call: &Call) -> S3Result<CopySource> {
     }
 }
 
-/// Which copy is asking: AWS words a refused source version differently for each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CopyOp {
-    /// CopyObject.
-    Object,
-    /// UploadPartCopy.
-    Part,
-}
+/// The `x-amz-copy-source-if-*` headers, in [`super::objects::preconditions`]' order.
+const COPY_CONDITIONS: [&str; 4] = [
+    "x-amz-copy-source-if-match",
+    "x-amz-copy-source-if-none-match",
+    "x-amz-copy-source-if-modified-since",
+    "x-amz-copy-source-if-unmodified-since",
+];
 
-/// Checks the source's version id (see [`version_id`]): only `null` names a version of a
-/// bucket without versioning. UploadPartCopy refuses any other id as `InvalidArgument`
-/// naming `x-amz-copy-source`; CopyObject answers AWS's bare `InvalidRequest` ("Invalid
-/// Request"), except for the empty id, which both refuse as `InvalidArgument`.
-fn check_source_version(version: &str, op: CopyOp) -> S3Result<()> {
-    match version_id::check(version, version_id::COPY_SOURCE_ARGUMENT) {
-        Err(S3Error::InvalidVersionId { value, .. })
-            if op == CopyOp::Object && !value.is_empty() =>
-        {
-            Err(S3Error::InvalidRequest("Invalid Request".into()))
-        }
-        r => r,
-    }
-}
-
-/// Checks `x-amz-copy-source-if-*` against the source; all failures are 412.
-fn check_copy_conditions(call: &Call, src: &ObjectMeta) -> S3Result<()> {
-    let mut h = http::HeaderMap::new();
-    for (from, to) in [
-        ("x-amz-copy-source-if-match", "if-match"),
-        ("x-amz-copy-source-if-none-match", "if-none-match"),
-        ("x-amz-copy-source-if-modified-since", "if-modified-since"),
-        (
-            "x-amz-copy-source-if-unmodified-since",
-            "if-unmodified-since",
-        ),
-    ] {
-        if let Some(v) = call.headers.get(from) {
-            h.insert(to, v.clone());
-        }
-    }
-    match super::objects::check_conditions(&h, src) {
-        Ok(()) => Ok(()),
-        Err(S3Error::NotModified { .. }) => {
-            let cond = if h.contains_key("if-none-match") {
-                "x-amz-copy-source-If-None-Match"
-            } else {
-                "x-amz-copy-source-If-Modified-Since"
-            };
-            Err(S3Error::PreconditionFailed(cond))
-        }
-        Err(S3Error::PreconditionFailed(c)) => {
-            Err(S3Error::PreconditionFailed(if c == "If-Match" {
-                "x-amz-copy-source-If-Match"
-            } else {
-                "x-amz-copy-source-If-Unmodified-Since"
-            }))
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// Looks up the source object (checking its version id), checks its conditions and opens
-/// its content.
-fn open_source(
-    inner: &Inner,
-    call: &Call,
-    op: CopyOp,
-) -> S3Result<(CopySource, Arc<ObjectMeta>, BlobReader)> {
+/// Parses the copy source and looks it up for `op` (its version id and conditions
+/// checked, its content opened).
+fn open_source(inner: &Inner, call: &Call, op: CopyOp) -> S3Result<(CopySource, OpenedSource)> {
     let src = copy_source(call)?;
-    let state = inner.store.state.read();
-    let b = state
-        .buckets
-        .get(&src.bucket)
-        .ok_or_else(|| S3Error::NoSuchBucket(src.bucket.clone()))?;
-    if let Some(v) = &src.version {
-        check_source_version(v, op)?;
-    }
-    let meta = b
-        .objects
-        .get(&src.key)
-        .cloned()
-        .ok_or_else(|| S3Error::NoSuchKey(src.key.clone()))?;
-    check_copy_conditions(call, &meta)?;
-    let reader = inner.store.blobs.open_reader(&meta.blob)?;
-    Ok((src, meta, reader))
+    let conditions = preconditions(&call.headers, &COPY_CONDITIONS);
+    let opened = inner.engine.open_copy_source(&src, op, &conditions)?;
+    Ok((src, opened))
 }
 
 fn directive(call: &Call, name: &str) -> S3Result<bool> {
@@ -155,10 +76,10 @@ pub async fn copy_object(inner: &Inner, call: &mut Call) -> S3Result<Response> {
     let key = call.key()?.to_owned();
     check_key(&key)?;
     refuse_sse_c(call)?;
-    inner.with_bucket(&bucket, |_| Ok(()))?;
+    inner.engine.check_bucket(&bucket)?;
     let replace_meta = directive(call, "x-amz-metadata-directive")?;
     let replace_tags = directive(call, "x-amz-tagging-directive")?;
-    let (source, src, reader) = open_source(inner, call, CopyOp::Object)?;
+    let (source, OpenedSource { meta: src, reader }) = open_source(inner, call, CopyOp::Object)?;
     let (sb, sk) = (source.bucket, source.key);
     if src.size > limits::MAX_PUT_SIZE {
         return Err(S3Error::InvalidRequest(format!(
@@ -211,18 +132,12 @@ pub async fn copy_object(inner: &Inner, call: &mut Call) -> S3Result<Response> {
             _ => ChecksumAlgorithm::Crc64Nvme,
         },
     };
-    let blobs = inner.store.blobs.clone();
-    let size = src.size;
-    let assembled = tokio::task::spawn_blocking(move || {
-        blobs.assemble(vec![(reader, 0, size)], true, Some(algo))
-    })
-    .await
-    .map_err(S3Error::internal)??;
+    let assembled = inner.engine.copy_content(reader, 0, src.size, algo).await?;
     let meta = ObjectMeta {
         blob: assembled.id.clone(),
         size: assembled.len,
         etag: assembled.md5_hex.clone().unwrap_or_default(),
-        last_modified: inner.env.clock.now_millis(),
+        last_modified: inner.engine.now_millis(),
         headers,
         checksum: assembled.checksum.clone().map(|value| StoredChecksum {
             algorithm: algo,
@@ -233,7 +148,17 @@ pub async fn copy_object(inner: &Inner, call: &mut Call) -> S3Result<Response> {
         parts: 0,
         owner: call.ctx.account.to_string(),
     };
-    let meta = store_object(inner, call, &bucket, &key, meta, "s3:ObjectCreated:Copy").await?;
+    let meta = inner
+        .engine
+        .put_object(
+            &call.ctx,
+            &bucket,
+            &key,
+            meta,
+            write_conditions(call),
+            "s3:ObjectCreated:Copy",
+        )
+        .await?;
     let mut w = Writer::with_declaration();
     w.open_ns("CopyObjectResult", XMLNS);
     w.elem("LastModified", &xml_time(meta.last_modified));
@@ -284,8 +209,11 @@ pub async fn upload_part_copy(inner: &Inner, call: &mut Call) -> S3Result<Respon
     let bucket = call.bucket()?.to_owned();
     let upload_id = call.query.get("uploadId").unwrap_or("").to_owned();
     let number = super::multipart::part_number(call)?;
-    let algo = super::multipart::upload_algorithm(inner, &bucket, &upload_id)?;
-    let (_, src, reader) = open_source(inner, call, CopyOp::Part)?;
+    let algo = inner
+        .engine
+        .upload_algorithm(&bucket, &upload_id)?
+        .unwrap_or(ChecksumAlgorithm::Crc64Nvme);
+    let (_, OpenedSource { meta: src, reader }) = open_source(inner, call, CopyOp::Part)?;
     let (start, len) = copy_range(call, src.size)?;
     if len > limits::MAX_PUT_SIZE {
         return Err(S3Error::EntityTooLarge {
@@ -293,24 +221,22 @@ pub async fn upload_part_copy(inner: &Inner, call: &mut Call) -> S3Result<Respon
             max: limits::MAX_PUT_SIZE,
         });
     }
-    let blobs = inner.store.blobs.clone();
-    let assembled = tokio::task::spawn_blocking(move || {
-        blobs.assemble(vec![(reader, start, len)], true, Some(algo))
-    })
-    .await
-    .map_err(S3Error::internal)??;
+    let assembled = inner.engine.copy_content(reader, start, len, algo).await?;
     let part = Part {
         blob: assembled.id.clone(),
         size: assembled.len,
         etag: assembled.md5_hex.clone().unwrap_or_default(),
-        last_modified: inner.env.clock.now_millis(),
+        last_modified: inner.engine.now_millis(),
         checksum: assembled.checksum.clone().map(|value| StoredChecksum {
             algorithm: algo,
             value,
             full_object: true,
         }),
     };
-    let part = super::multipart::store_part(inner, &bucket, &upload_id, number, part).await?;
+    let part = inner
+        .engine
+        .put_part(&bucket, &upload_id, number, part)
+        .await?;
     let mut w = Writer::with_declaration();
     w.open_ns("CopyPartResult", XMLNS);
     w.elem("LastModified", &xml_time(part.last_modified));

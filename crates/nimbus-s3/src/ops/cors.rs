@@ -104,7 +104,8 @@ pub async fn preflight(inner: &Inner, call: &mut Call) -> S3Result<Response> {
         })
         .unwrap_or_default();
     let rules = inner
-        .with_bucket(&bucket, |b| Ok(b.info.cors.clone()))
+        .engine
+        .bucket_cors(&bucket)
         .map_err(|_| S3Error::CorsForbidden("CORSResponse: Bucket not found"))?
         .ok_or(S3Error::CorsForbidden(
             "CORSResponse: CORS is not enabled for this bucket.",
@@ -142,12 +143,8 @@ pub fn decorate_parts(
     let (Some(origin), Some(bucket)) = (origin.map(str::trim), bucket) else {
         return;
     };
-    let rules = {
-        let state = inner.store.state.read();
-        match state.buckets.get(bucket).and_then(|b| b.info.cors.clone()) {
-            Some(r) => r,
-            None => return,
-        }
+    let Ok(Some(rules)) = inner.engine.bucket_cors(bucket) else {
+        return;
     };
     if let Some(rule) = find_rule(&rules, origin, method, &[]) {
         allow_headers(resp, rule, origin);

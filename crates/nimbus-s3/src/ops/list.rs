@@ -1,12 +1,6 @@
 //! ListObjects (v1), ListObjectsV2 and ListObjectVersions: prefix, delimiter with
 //! CommonPrefixes, max-keys, markers and continuation tokens, `encoding-type=url`.
-//!
-//! A listing walks the bucket's ordered key map from the start position; when a key rolls
-//! up into a common prefix the walk jumps past every key sharing it, so a page costs
-//! O(page · log n) however the keys are grouped.
-
-use std::ops::Bound;
-use std::sync::Arc;
+//! The pages come from [`crate::engine::listing`].
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -14,94 +8,10 @@ use nimbus_wire::Response;
 use nimbus_wire::xml::Writer;
 
 use super::{Call, XMLNS, xml, xml_time};
+use crate::engine::listing::{Entry, ListRequest};
 use crate::error::{S3Error, S3Result};
 use crate::model::ObjectMeta;
 use crate::{Inner, limits};
-
-/// One entry of a listing page.
-pub enum Entry {
-    /// An object.
-    Object(String, Arc<ObjectMeta>),
-    /// A common prefix.
-    Prefix(String),
-}
-
-impl Entry {
-    fn name(&self) -> &str {
-        match self {
-            Entry::Object(k, _) | Entry::Prefix(k) => k,
-        }
-    }
-}
-
-/// A page: its entries and whether more follow.
-pub struct Page {
-    /// Objects and common prefixes in order.
-    pub entries: Vec<Entry>,
-    /// Whether the listing was cut at `max`.
-    pub truncated: bool,
-}
-
-/// Walks `objects` for keys under `prefix` after `start_after`, rolling keys up at
-/// `delimiter`, up to `max` entries.
-pub fn walk(
-    objects: &std::collections::BTreeMap<String, Arc<ObjectMeta>>,
-    prefix: &str,
-    delimiter: &str,
-    start_after: Option<&str>,
-    max: usize,
-) -> Page {
-    let mut entries = Vec::new();
-    let mut truncated = false;
-    let mut lower: Bound<String> = match start_after {
-        Some(s) if s >= prefix => Bound::Excluded(s.to_owned()),
-        _ => Bound::Included(prefix.to_owned()),
-    };
-    let mut last_prefix: Option<String> = None;
-    'outer: loop {
-        let range = objects.range::<str, _>((lower.as_ref().map(String::as_str), Bound::Unbounded));
-        for (key, meta) in range {
-            if !key.starts_with(prefix) {
-                break 'outer;
-            }
-            let rolled = if delimiter.is_empty() {
-                None
-            } else {
-                key[prefix.len()..]
-                    .find(delimiter)
-                    .map(|i| key[..prefix.len() + i + delimiter.len()].to_owned())
-            };
-            match rolled {
-                Some(cp) => {
-                    let skip = last_prefix.as_deref() == Some(cp.as_str())
-                        || start_after.is_some_and(|s| cp.as_str() <= s);
-                    if !skip {
-                        if entries.len() >= max {
-                            truncated = true;
-                            break 'outer;
-                        }
-                        entries.push(Entry::Prefix(cp.clone()));
-                    }
-                    // Jump past every key sharing this prefix.
-                    let mut jump = cp.clone();
-                    jump.push(char::MAX);
-                    last_prefix = Some(cp);
-                    lower = Bound::Excluded(jump);
-                    continue 'outer;
-                }
-                None => {
-                    if entries.len() >= max {
-                        truncated = true;
-                        break 'outer;
-                    }
-                    entries.push(Entry::Object(key.clone(), meta.clone()));
-                }
-            }
-        }
-        break;
-    }
-    Page { entries, truncated }
-}
 
 /// Encodes a listed name for `encoding-type=url`.
 fn enc(s: &str, url: bool) -> String {
@@ -205,15 +115,15 @@ pub async fn list_objects(inner: &Inner, call: &mut Call, v2: bool) -> S3Result<
         (Some(t), None) => Some(t.clone()),
         (None, s) => s.clone(),
     };
-    let page = inner.with_bucket(&bucket, |b| {
-        Ok(walk(
-            &b.objects,
-            &prefix,
-            &delimiter,
-            effective.as_deref(),
+    let page = inner.engine.list_objects(
+        &bucket,
+        &ListRequest {
+            prefix: &prefix,
+            delimiter: &delimiter,
+            start_after: effective.as_deref(),
             max,
-        ))
-    })?;
+        },
+    )?;
     let mut w = Writer::with_declaration();
     w.open_ns("ListBucketResult", XMLNS);
     w.elem("Name", &bucket);
@@ -274,15 +184,15 @@ pub async fn list_object_versions(inner: &Inner, call: &mut Call) -> S3Result<Re
     let max = max_keys(call, "max-keys")?;
     let url = url_encoding(call)?;
     let marker = call.query.get("key-marker").map(str::to_owned);
-    let page = inner.with_bucket(&bucket, |b| {
-        Ok(walk(
-            &b.objects,
-            &prefix,
-            &delimiter,
-            marker.as_deref(),
+    let page = inner.engine.list_objects(
+        &bucket,
+        &ListRequest {
+            prefix: &prefix,
+            delimiter: &delimiter,
+            start_after: marker.as_deref(),
             max,
-        ))
-    })?;
+        },
+    )?;
     let mut w = Writer::with_declaration();
     w.open_ns("ListVersionsResult", XMLNS);
     w.elem("Name", &bucket);
@@ -332,54 +242,4 @@ pub async fn list_object_versions(inner: &Inner, call: &mut Call) -> S3Result<Re
     }
     w.close("ListVersionsResult");
     Ok(xml(w.finish()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::BTreeMap;
-
-    fn objects(keys: &[&str]) -> BTreeMap<String, Arc<ObjectMeta>> {
-        keys.iter()
-            .map(|k| {
-                (
-                    k.to_string(),
-                    Arc::new(ObjectMeta {
-                        blob: String::new(),
-                        size: 0,
-                        etag: String::new(),
-                        last_modified: 0,
-                        headers: Default::default(),
-                        checksum: None,
-                        tags: vec![],
-                        parts: 0,
-                        owner: String::new(),
-                    }),
-                )
-            })
-            .collect()
-    }
-
-    fn names(p: &Page) -> Vec<&str> {
-        p.entries.iter().map(Entry::name).collect()
-    }
-
-    #[test]
-    fn delimiter_and_pages() {
-        let o = objects(&["a/1", "a/2", "a/b/3", "b", "c/1", "d"]);
-        let p = walk(&o, "", "/", None, 1000);
-        assert_eq!(names(&p), ["a/", "b", "c/", "d"]);
-        let p = walk(&o, "", "/", None, 2);
-        assert_eq!(names(&p), ["a/", "b"]);
-        assert!(p.truncated);
-        let p = walk(&o, "", "/", Some("b"), 2);
-        assert_eq!(names(&p), ["c/", "d"]);
-        assert!(!p.truncated);
-        let p = walk(&o, "", "/", Some("a/"), 1);
-        assert_eq!(names(&p), ["b"]);
-        let p = walk(&o, "a/", "/", None, 10);
-        assert_eq!(names(&p), ["a/1", "a/2", "a/b/"]);
-        let p = walk(&o, "a/", "", Some("a/1"), 10);
-        assert_eq!(names(&p), ["a/2", "a/b/3"]);
-    }
 }

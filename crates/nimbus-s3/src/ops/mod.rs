@@ -16,7 +16,6 @@ pub mod objects;
 pub mod post_object;
 pub mod tagging;
 pub mod unimplemented;
-pub mod version_id;
 
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use nimbus_core::RequestContext;
@@ -406,38 +405,6 @@ pub const XMLNS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
 /// S3's timestamp format in XML (`2026-01-01T00:00:00.000Z`).
 pub fn xml_time(millis: u64) -> String {
     nimbus_core::timefmt::iso8601_millis(millis)
-}
-
-impl crate::Inner {
-    /// Waits for a change's commit, then hands its notifications to the outbox and removes
-    /// the blobs it made unreachable.
-    pub async fn finish_change(
-        &self,
-        ack: crate::store::db::Ack,
-        deliveries: Vec<(u64, crate::notify::outbox::Delivery)>,
-        garbage: Vec<String>,
-    ) -> S3Result<()> {
-        ack.wait().await?;
-        self.outbox.enqueue(deliveries);
-        if !garbage.is_empty() {
-            self.store.blobs.remove(&garbage);
-        }
-        Ok(())
-    }
-
-    /// Runs `f` on the bucket `name` under the read lock.
-    pub fn with_bucket<T>(
-        &self,
-        name: &str,
-        f: impl FnOnce(&crate::model::Bucket) -> S3Result<T>,
-    ) -> S3Result<T> {
-        let state = self.store.state.read();
-        let b = state
-            .buckets
-            .get(name)
-            .ok_or_else(|| S3Error::NoSuchBucket(name.to_owned()))?;
-        f(b)
-    }
 }
 
 #[cfg(test)]

@@ -1,35 +1,23 @@
 //! Multipart uploads: CreateMultipartUpload, UploadPart, CompleteMultipartUpload,
-//! AbortMultipartUpload, ListParts, ListMultipartUploads.
-//!
-//! Parts are blobs of their own; completion checks the part list (order, ETags, sizes),
-//! writes the object's blob as the concatenation of the parts, and computes the ETag
-//! (`md5 of the part MD5s-N`) and the checksum: composite (`checksum of the part checksums-N`)
-//! for SHA and CRC32/CRC32C uploads, full-object (CRC combination) for CRC64NVME and
-//! `x-amz-checksum-type: FULL_OBJECT`.
+//! AbortMultipartUpload, ListParts, ListMultipartUploads: their headers, query parameters
+//! and documents. What completion checks and computes is the engine's
+//! ([`crate::engine::multipart`]).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use http::StatusCode;
 use nimbus_wire::Response;
 use nimbus_wire::xml::Writer;
 
-use super::objects::{check_key, content_headers, refuse_sse_c, tagging_header};
+use super::objects::{check_key, content_headers, refuse_sse_c, tagging_header, write_conditions};
 use super::{Call, XMLNS, empty, set, xml, xml_time};
 use crate::body::{IntakeSpec, receive};
-use crate::checksum::{self, ChecksumAlgorithm};
+use crate::checksum::ChecksumAlgorithm;
+use crate::engine::multipart::{CompletedPart, NewUpload};
+use crate::engine::version_id;
 use crate::error::{S3Error, S3Result};
-use crate::model::{ObjectMeta, Part, StoredChecksum, Upload};
-use crate::store::db::Effect;
-use crate::{EventSpec, Inner, limits, store};
-
-/// A new upload id: URL-safe, opaque.
-fn new_upload_id() -> String {
-    use base64::Engine;
-    let mut raw = uuid::Uuid::new_v4().as_bytes().to_vec();
-    raw.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
-}
+use crate::model::{Part, Upload};
+use crate::{Inner, limits};
 
 /// The `partNumber` query parameter, 1–10000.
 pub fn part_number(call: &Call) -> S3Result<u32> {
@@ -42,20 +30,6 @@ pub fn part_number(call: &Call) -> S3Result<u32> {
             v,
         )),
     }
-}
-
-/// The checksum algorithm parts of `upload_id` are checked with (CRC64NVME by default).
-pub fn upload_algorithm(
-    inner: &Inner,
-    bucket: &str,
-    upload_id: &str,
-) -> S3Result<ChecksumAlgorithm> {
-    inner.with_bucket(bucket, |b| {
-        b.uploads
-            .get(upload_id)
-            .map(|u| u.checksum_algorithm.unwrap_or(ChecksumAlgorithm::Crc64Nvme))
-            .ok_or_else(|| S3Error::NoSuchUpload(upload_id.to_owned()))
-    })
 }
 
 /// `POST /{bucket}/{key}?uploads`.
@@ -110,29 +84,20 @@ pub async fn create(inner: &Inner, call: &mut Call) -> S3Result<Response> {
             ));
         }
     };
-    let upload = Upload {
-        id: new_upload_id(),
-        key: key.clone(),
-        initiated: inner.env.clock.now_millis(),
-        headers,
-        tags,
-        checksum_algorithm: algorithm,
-        full_object,
-        owner: call.ctx.account.to_string(),
-        parts: BTreeMap::new(),
-    };
-    let id = upload.id.clone();
-    let ack = {
-        let mut state = inner.store.state.write();
-        let b = state
-            .buckets
-            .get_mut(&bucket)
-            .ok_or_else(|| S3Error::NoSuchBucket(bucket.clone()))?;
-        let effect = store::put_upload(&bucket, &upload);
-        b.uploads.insert(id.clone(), upload);
-        inner.store.db.submit(vec![effect])
-    };
-    inner.finish_change(ack, Vec::new(), Vec::new()).await?;
+    let id = inner
+        .engine
+        .create_upload(
+            &bucket,
+            NewUpload {
+                key: key.clone(),
+                headers,
+                tags,
+                checksum_algorithm: algorithm,
+                full_object,
+                owner: call.ctx.account.to_string(),
+            },
+        )
+        .await?;
     let mut w = Writer::with_declaration();
     w.open_ns("InitiateMultipartUploadResult", XMLNS)
         .elem("Bucket", &bucket)
@@ -156,62 +121,14 @@ pub async fn create(inner: &Inner, call: &mut Call) -> S3Result<Response> {
     Ok(r)
 }
 
-/// Records `part` as part `number` of `upload_id` (replacing an earlier upload of that
-/// number); on failure removes its blob.
-pub async fn store_part(
-    inner: &Inner,
-    bucket: &str,
-    upload_id: &str,
-    number: u32,
-    part: Part,
-) -> S3Result<Arc<Part>> {
-    let blob = part.blob.clone();
-    let result = (|| {
-        let mut state = inner.store.state.write();
-        let u = state
-            .buckets
-            .get_mut(bucket)
-            .ok_or_else(|| S3Error::NoSuchBucket(bucket.to_owned()))?
-            .uploads
-            .get_mut(upload_id)
-            .ok_or_else(|| S3Error::NoSuchUpload(upload_id.to_owned()))?;
-        let part = Arc::new(part);
-        let old = u.parts.insert(number, part.clone());
-        let mut effects = vec![store::put_part(upload_id, number, &part)];
-        effects.extend(inner.store.blobs.staged_effect(&part.blob));
-        let ack = inner.store.db.submit(effects);
-        Ok((
-            ack,
-            old.map(|o| o.blob.clone()).into_iter().collect::<Vec<_>>(),
-            part,
-        ))
-    })();
-    match result {
-        Ok((ack, garbage, part)) => {
-            let done = inner.finish_change(ack, Vec::new(), garbage).await;
-            inner.store.blobs.unstage(&blob);
-            done.map(|()| part)
-        }
-        Err(e) => {
-            inner.store.blobs.remove(&[blob]);
-            Err(e)
-        }
-    }
-}
-
 /// `PUT /{bucket}/{key}?partNumber&uploadId`.
 pub async fn upload_part(inner: &Inner, call: &mut Call) -> S3Result<Response> {
     let bucket = call.bucket()?.to_owned();
     let upload_id = call.query.get("uploadId").unwrap_or("").to_owned();
     let number = part_number(call)?;
     refuse_sse_c(call)?;
-    super::version_id::refuse_query(call)?;
-    let upload_algo = inner.with_bucket(&bucket, |b| {
-        b.uploads
-            .get(&upload_id)
-            .map(|u| u.checksum_algorithm)
-            .ok_or_else(|| S3Error::NoSuchUpload(upload_id.clone()))
-    })?;
+    version_id::refuse_query(call.query.get(version_id::QUERY_ARGUMENT))?;
+    let upload_algo = inner.engine.upload_algorithm(&bucket, &upload_id)?;
     let mut spec = IntakeSpec::from_headers(&call.headers, limits::MAX_PUT_SIZE)?;
     spec.verifier = call.chunk_verifier.take();
     if matches!(spec.framing, crate::body::Framing::Plain { .. }) && spec.length.is_none() {
@@ -229,7 +146,7 @@ pub async fn upload_part(inner: &Inner, call: &mut Call) -> S3Result<Response> {
         None if spec.requested => {}
         None => spec.algorithm = ChecksumAlgorithm::Crc64Nvme,
     }
-    let writer = inner.store.blobs.writer();
+    let writer = inner.engine.blob_writer();
     let body = call.take_body();
     let received = receive(body, spec, writer, limits::MAX_PUT_SIZE).await?;
     let requested = received.checksum_requested;
@@ -237,10 +154,13 @@ pub async fn upload_part(inner: &Inner, call: &mut Call) -> S3Result<Response> {
         blob: received.blob.clone(),
         size: received.size,
         etag: received.md5_hex.clone(),
-        last_modified: inner.env.clock.now_millis(),
+        last_modified: inner.engine.now_millis(),
         checksum: Some(received.checksum.clone()),
     };
-    let part = store_part(inner, &bucket, &upload_id, number, part).await?;
+    let part = inner
+        .engine
+        .put_part(&bucket, &upload_id, number, part)
+        .await?;
     let mut r = empty(StatusCode::OK);
     set(&mut r, "etag", &format!("\"{}\"", part.etag));
     set(&mut r, "x-amz-server-side-encryption", "AES256");
@@ -250,14 +170,8 @@ pub async fn upload_part(inner: &Inner, call: &mut Call) -> S3Result<Response> {
     Ok(r)
 }
 
-/// One `<Part>` of a CompleteMultipartUpload request.
-struct RequestedPart {
-    number: u32,
-    etag: String,
-    checksums: Vec<(ChecksumAlgorithm, String)>,
-}
-
-fn parse_complete(doc: &[u8]) -> S3Result<Vec<RequestedPart>> {
+/// Parses a `CompleteMultipartUpload` document: its parts, in the order given.
+fn parse_complete(doc: &[u8]) -> S3Result<Vec<CompletedPart>> {
     let root = crate::xmlin::parse(doc)?;
     if root.name != "CompleteMultipartUpload" {
         return Err(S3Error::MalformedXml);
@@ -278,7 +192,7 @@ fn parse_complete(doc: &[u8]) -> S3Result<Vec<RequestedPart>> {
             .into_iter()
             .filter_map(|a| p.child_text(a.xml_name()).map(|v| (a, v.trim().to_owned())))
             .collect();
-        parts.push(RequestedPart {
+        parts.push(CompletedPart {
             number,
             etag,
             checksums,
@@ -297,188 +211,17 @@ pub async fn complete(inner: &Inner, call: &mut Call) -> S3Result<Response> {
     let upload_id = call.query.get("uploadId").unwrap_or("").to_owned();
     let doc = call.document().await?;
     let requested = parse_complete(&doc)?;
-    // Check the list against the stored parts and open their content.
-    let (upload, sources) = {
-        let state = inner.store.state.read();
-        let b = state
-            .buckets
-            .get(&bucket)
-            .ok_or_else(|| S3Error::NoSuchBucket(bucket.clone()))?;
-        let u = b
-            .uploads
-            .get(&upload_id)
-            .filter(|u| u.key == key)
-            .ok_or_else(|| S3Error::NoSuchUpload(upload_id.clone()))?;
-        if requested.windows(2).any(|w| w[1].number <= w[0].number) {
-            return Err(S3Error::InvalidPartOrder(upload_id.clone()));
-        }
-        let mut chosen: Vec<Arc<Part>> = Vec::new();
-        for rp in &requested {
-            let invalid = || S3Error::InvalidPart {
-                upload_id: upload_id.clone(),
-                part_number: rp.number,
-                etag: rp.etag.clone(),
-            };
-            let part = u.parts.get(&rp.number).ok_or_else(invalid)?;
-            if part.etag != rp.etag {
-                return Err(invalid());
-            }
-            for (algo, value) in &rp.checksums {
-                match &part.checksum {
-                    Some(c) if c.algorithm == *algo && c.value == *value => {}
-                    _ => {
-                        return Err(S3Error::InvalidPart {
-                            upload_id: upload_id.clone(),
-                            part_number: rp.number,
-                            etag: rp.etag.clone(),
-                        });
-                    }
-                }
-            }
-            chosen.push(part.clone());
-        }
-        if let Some((_, init)) = chosen.split_last()
-            && let Some(small) = init
-                .iter()
-                .zip(&requested)
-                .find(|(p, _)| p.size < limits::MIN_PART_SIZE)
-        {
-            return Err(S3Error::EntityTooSmall {
-                proposed: small.0.size,
-                part_number: small.1.number,
-                etag: small.0.etag.clone(),
-            });
-        }
-        let mut sources = Vec::new();
-        for p in &chosen {
-            sources.push((inner.store.blobs.open_reader(&p.blob)?, 0, p.size));
-        }
-        let mut shell = u.clone();
-        shell.parts = chosen
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (i as u32, p.clone()))
-            .collect();
-        (shell, sources)
-    };
-    let chosen: Vec<Arc<Part>> = upload.parts.values().cloned().collect();
-    let total: u64 = chosen.iter().map(|p| p.size).sum();
-    if total > limits::MAX_OBJECT_SIZE {
-        return Err(S3Error::EntityTooLarge {
-            proposed: total,
-            max: limits::MAX_OBJECT_SIZE,
-        });
-    }
-    // ETag: MD5 of the concatenated binary part MD5s, then "-N".
-    let mut digests = Vec::with_capacity(chosen.len() * 16);
-    for p in &chosen {
-        digests.extend(hex::decode(&p.etag).unwrap_or_default());
-    }
-    let etag = format!(
-        "{}-{}",
-        hex::encode(crate::etag::md5_of(&digests)),
-        chosen.len()
-    );
-    let algo = upload
-        .checksum_algorithm
-        .unwrap_or(ChecksumAlgorithm::Crc64Nvme);
-    let part_values: Option<Vec<(String, u64)>> = chosen
-        .iter()
-        .map(|p| {
-            p.checksum
-                .as_ref()
-                .filter(|c| c.algorithm == algo)
-                .map(|c| (c.value.clone(), p.size))
-        })
-        .collect();
-    let checksum = match (&part_values, upload.full_object) {
-        (Some(v), true) => checksum::combine_crc(algo, v).map(|value| StoredChecksum {
-            algorithm: algo,
-            value,
-            full_object: true,
-        }),
-        (Some(v), false) => {
-            checksum::composite(algo, &v.iter().map(|(c, _)| c.clone()).collect::<Vec<_>>()).map(
-                |value| StoredChecksum {
-                    algorithm: algo,
-                    value,
-                    full_object: false,
-                },
-            )
-        }
-        (None, _) => None,
-    };
-    let blobs = inner.store.blobs.clone();
-    let assembled = tokio::task::spawn_blocking(move || blobs.assemble(sources, false, None))
-        .await
-        .map_err(S3Error::internal)??;
-    let meta = ObjectMeta {
-        blob: assembled.id.clone(),
-        size: assembled.len,
-        etag,
-        last_modified: inner.env.clock.now_millis(),
-        headers: upload.headers.clone(),
-        checksum,
-        tags: upload.tags.clone(),
-        parts: chosen.len() as u32,
-        owner: upload.owner.clone(),
-    };
-    // Commit: the object replaces the upload.
-    let result = (|| {
-        let mut state = inner.store.state.write();
-        let b = state
-            .buckets
-            .get_mut(&bucket)
-            .ok_or_else(|| S3Error::NoSuchBucket(bucket.clone()))?;
-        if let Some(m) = call.header("if-none-match")
-            && m == "*"
-            && b.objects.contains_key(&key)
-        {
-            return Err(S3Error::PreconditionFailed("If-None-Match"));
-        }
-        let u = b
-            .uploads
-            .remove(&upload_id)
-            .ok_or_else(|| S3Error::NoSuchUpload(upload_id.clone()))?;
-        let meta = Arc::new(meta);
-        let old = b.objects.insert(key.clone(), meta.clone());
-        let events = inner.events(
-            b,
-            call,
-            &EventSpec {
-                name: "s3:ObjectCreated:CompleteMultipartUpload",
-                key: &key,
-                size: Some(meta.size),
-                etag: Some(&meta.etag),
-            },
-        );
-        let mut effects = vec![
-            Effect::DeleteUpload(upload_id.clone()),
-            store::put_object(&bucket, &key, &meta),
-        ];
-        effects.extend(inner.store.blobs.staged_effect(&meta.blob));
-        effects.extend(events.effects);
-        let mut garbage: Vec<String> = u.parts.values().map(|p| p.blob.clone()).collect();
-        garbage.extend(old.map(|o| o.blob.clone()));
-        Ok((
-            inner.store.db.submit(effects),
-            events.deliveries,
-            garbage,
-            meta,
-        ))
-    })();
-    let meta = match result {
-        Ok((ack, deliveries, garbage, meta)) => {
-            let done = inner.finish_change(ack, deliveries, garbage).await;
-            inner.store.blobs.unstage(&assembled.id);
-            done?;
-            meta
-        }
-        Err(e) => {
-            inner.store.blobs.remove(&[assembled.id]);
-            return Err(e);
-        }
-    };
+    let meta = inner
+        .engine
+        .complete_upload(
+            &call.ctx,
+            &bucket,
+            &key,
+            &upload_id,
+            &requested,
+            write_conditions(call),
+        )
+        .await?;
     let mut w = Writer::with_declaration();
     w.open_ns("CompleteMultipartUploadResult", XMLNS);
     w.elem(
@@ -509,26 +252,7 @@ pub async fn complete(inner: &Inner, call: &mut Call) -> S3Result<Response> {
 pub async fn abort(inner: &Inner, call: &mut Call) -> S3Result<Response> {
     let bucket = call.bucket()?.to_owned();
     let upload_id = call.query.get("uploadId").unwrap_or("").to_owned();
-    let (ack, garbage) = {
-        let mut state = inner.store.state.write();
-        let b = state
-            .buckets
-            .get_mut(&bucket)
-            .ok_or_else(|| S3Error::NoSuchBucket(bucket.clone()))?;
-        let u = b
-            .uploads
-            .remove(&upload_id)
-            .ok_or_else(|| S3Error::NoSuchUpload(upload_id.clone()))?;
-        let garbage: Vec<String> = u.parts.values().map(|p| p.blob.clone()).collect();
-        (
-            inner
-                .store
-                .db
-                .submit(vec![Effect::DeleteUpload(upload_id.clone())]),
-            garbage,
-        )
-    };
-    inner.finish_change(ack, Vec::new(), garbage).await?;
+    inner.engine.abort_upload(&bucket, &upload_id).await?;
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
@@ -560,13 +284,7 @@ pub async fn list_parts(inner: &Inner, call: &mut Call) -> S3Result<Response> {
             )
         })?,
     };
-    let upload = inner.with_bucket(&bucket, |b| {
-        b.uploads
-            .get(&upload_id)
-            .filter(|u| u.key == key)
-            .cloned()
-            .ok_or_else(|| S3Error::NoSuchUpload(upload_id.clone()))
-    })?;
+    let upload = inner.engine.upload(&bucket, &key, &upload_id)?;
     let parts: Vec<(&u32, &Arc<Part>)> = upload.parts.range(marker + 1..).take(max + 1).collect();
     let truncated = parts.len() > max;
     let parts = &parts[..parts.len().min(max)];
@@ -643,14 +361,7 @@ pub async fn list_uploads(inner: &Inner, call: &mut Call) -> S3Result<Response> 
             })?
             .min(1000),
     };
-    let mut uploads: Vec<Upload> = inner.with_bucket(&bucket, |b| {
-        Ok(b.uploads
-            .values()
-            .filter(|u| u.key.starts_with(&prefix))
-            .cloned()
-            .collect())
-    })?;
-    uploads.sort_by(|a, b| (&a.key, a.initiated, &a.id).cmp(&(&b.key, b.initiated, &b.id)));
+    let uploads = inner.engine.list_uploads(&bucket, &prefix)?;
     let mut entries: Vec<Result<Upload, String>> = Vec::new();
     let mut truncated = false;
     for u in uploads {

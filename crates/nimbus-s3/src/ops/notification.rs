@@ -6,15 +6,13 @@ use nimbus_core::Arn;
 use nimbus_wire::Response;
 
 use super::{Call, empty, xml};
+use crate::Inner;
 use crate::error::{S3Error, S3Result};
 use crate::notify::config::{DestinationKind, NotificationConfiguration};
-use crate::notify::event::test_event;
-use crate::notify::outbox::{Delivery, Outbox};
-use crate::{Inner, store};
 
 /// `GET /{bucket}?notification`.
 pub async fn get(inner: &Inner, call: &mut Call) -> S3Result<Response> {
-    let cfg = inner.with_bucket(call.bucket()?, |b| Ok(b.info.notification.clone()))?;
+    let cfg = inner.engine.bucket_notification(call.bucket()?)?;
     Ok(xml(cfg.unwrap_or_default().to_xml()))
 }
 
@@ -60,7 +58,7 @@ async fn check_destination(
 /// `PUT /{bucket}?notification`.
 pub async fn put(inner: &Inner, call: &mut Call) -> S3Result<Response> {
     let bucket = call.bucket()?.to_owned();
-    inner.with_bucket(&bucket, |_| Ok(()))?;
+    inner.engine.check_bucket(&bucket)?;
     let doc = call.document().await?;
     let cfg = NotificationConfiguration::parse(&crate::xmlin::parse(&doc)?)?;
     let skip = call
@@ -70,7 +68,7 @@ pub async fn put(inner: &Inner, call: &mut Call) -> S3Result<Response> {
         let caller = nimbus_core::bus::InvokeCaller {
             principal: "s3.amazonaws.com".into(),
             source_arn: Some(format!("arn:aws:s3:::{bucket}")),
-            source_account: Some(inner.with_bucket(&bucket, |b| Ok(b.info.account.clone()))?),
+            source_account: Some(inner.engine.bucket_owner(&bucket)?),
         };
         let mut failures = Vec::new();
         for t in &cfg.targets {
@@ -93,46 +91,9 @@ pub async fn put(inner: &Inner, call: &mut Call) -> S3Result<Response> {
     }
     // A test event to each distinct queue, committed with the configuration (part of the
     // validation S3 skips with x-amz-skip-destination-validation).
-    let now = inner.env.clock.now_millis();
-    let mut queues: Vec<&str> = cfg
-        .targets
-        .iter()
-        .filter(|t| t.kind == DestinationKind::Queue)
-        .map(|t| t.arn.as_str())
-        .collect();
-    queues.sort();
-    queues.dedup();
-    let deliveries: Vec<(u64, Delivery)> = if !skip && inner.env.bus.queues().is_ok() {
-        queues
-            .iter()
-            .map(|arn| {
-                (
-                    inner.outbox.allocate_id(),
-                    Delivery {
-                        kind: DestinationKind::Queue,
-                        arn: (*arn).to_owned(),
-                        body: test_event(&bucket, now, &call.ctx.request_id, &call.ctx.request_id),
-                        attempts: 0,
-                    },
-                )
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let ack = {
-        let mut state = inner.store.state.write();
-        let b = state
-            .buckets
-            .get_mut(&bucket)
-            .ok_or_else(|| S3Error::NoSuchBucket(bucket.clone()))?;
-        let mut info = b.info.clone();
-        info.notification = (!cfg.targets.is_empty() || cfg.event_bridge).then_some(cfg);
-        let mut effects = vec![store::put_bucket(&info)];
-        effects.extend(deliveries.iter().map(|(id, d)| Outbox::effect(*id, d)));
-        b.info = info;
-        inner.store.db.submit(effects)
-    };
-    inner.finish_change(ack, deliveries, Vec::new()).await?;
+    inner
+        .engine
+        .put_bucket_notification(&bucket, cfg, !skip, &call.ctx)
+        .await?;
     Ok(empty(StatusCode::OK))
 }

@@ -1,8 +1,6 @@
 //! PutObject, GetObject, HeadObject, DeleteObject, and the header handling they share with
 //! copies and multipart uploads.
 
-use std::sync::Arc;
-
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use http_body_util::BodyExt;
@@ -10,10 +8,13 @@ use nimbus_wire::Response;
 
 use super::{Call, empty, set};
 use crate::body::{IntakeSpec, Received, receive};
+use crate::engine::objects::{
+    BlobReader, Opened, Preconditions, READ_CHUNK, SMALL_READ, WriteConditions,
+};
+use crate::engine::version_id;
 use crate::error::{S3Error, S3Result};
 use crate::model::{ContentHeaders, ObjectMeta};
-use crate::store::blobs::{BlobReader, READ_CHUNK, SMALL_READ};
-use crate::{EventSpec, Inner, limits, store};
+use crate::{Inner, limits};
 
 /// Checks a key's length.
 pub fn check_key(key: &str) -> S3Result<()> {
@@ -191,14 +192,6 @@ pub fn checksum_headers(resp: &mut Response, checksum: &Option<crate::model::Sto
     }
 }
 
-/// `If-Match` / `If-None-Match` against `etag` (unquoted): a list of quoted or bare tags, or `*`.
-pub fn etag_matches(header: &str, etag: &str) -> bool {
-    header
-        .split(',')
-        .map(|t| t.trim().trim_start_matches("W/").trim_matches('"'))
-        .any(|t| t == "*" || t == etag)
-}
-
 fn parse_http_date_secs(s: &str) -> Option<u64> {
     // Reuse the wire layer's HTTP-date rules through a tiny RFC 1123 parser.
     let s = s.trim();
@@ -218,34 +211,33 @@ fn parse_http_date_secs(s: &str) -> Option<u64> {
         .map(|m| m / 1000)
 }
 
-/// Evaluates GET/HEAD conditional headers in S3's order.
-pub fn check_conditions(h: &HeaderMap, meta: &ObjectMeta) -> S3Result<()> {
+/// The read conditions in `h` (`If-Match`, `If-None-Match`, `If-Modified-Since`,
+/// `If-Unmodified-Since`), named as `names` lists them: the plain headers for GET and HEAD,
+/// the `x-amz-copy-source-if-*` ones for a copy source.
+pub fn preconditions<'a>(h: &'a HeaderMap, names: &[&str; 4]) -> Preconditions<'a> {
     let get = |n: &str| h.get(n).and_then(|v| v.to_str().ok());
-    let modified = meta.last_modified / 1000;
-    let if_match = get("if-match");
-    if let Some(m) = if_match {
-        if !etag_matches(m, &meta.etag) {
-            return Err(S3Error::PreconditionFailed("If-Match"));
-        }
-    } else if let Some(d) = get("if-unmodified-since").and_then(parse_http_date_secs)
-        && modified > d
-    {
-        return Err(S3Error::PreconditionFailed("If-Unmodified-Since"));
+    Preconditions {
+        if_match: get(names[0]),
+        if_none_match: get(names[1]),
+        if_modified_since: get(names[2]).and_then(parse_http_date_secs),
+        if_unmodified_since: get(names[3]).and_then(parse_http_date_secs),
     }
-    let not_modified = || S3Error::NotModified {
-        etag: meta.quoted_etag(),
-        last_modified: nimbus_core::timefmt::http_date(meta.last_modified),
-    };
-    if let Some(m) = get("if-none-match") {
-        if etag_matches(m, &meta.etag) {
-            return Err(not_modified());
-        }
-    } else if let Some(d) = get("if-modified-since").and_then(parse_http_date_secs)
-        && modified <= d
-    {
-        return Err(not_modified());
+}
+
+/// The headers of GET and HEAD's read conditions, in [`preconditions`]' order.
+pub const READ_CONDITIONS: [&str; 4] = [
+    "if-match",
+    "if-none-match",
+    "if-modified-since",
+    "if-unmodified-since",
+];
+
+/// The write conditions of a request (`If-Match`, `If-None-Match`).
+pub fn write_conditions(call: &Call) -> WriteConditions<'_> {
+    WriteConditions {
+        if_match: call.header("if-match"),
+        if_none_match: call.header("if-none-match"),
     }
-    Ok(())
 }
 
 /// A byte range `[start, end]` (inclusive) of an object of `size` bytes, from `Range`.
@@ -298,7 +290,7 @@ pub async fn put_object(inner: &Inner, call: &mut Call) -> S3Result<Response> {
     let key = call.key()?.to_owned();
     check_key(&key)?;
     refuse_sse_c(call)?;
-    inner.with_bucket(&bucket, |_| Ok(()))?;
+    inner.engine.check_bucket(&bucket)?;
     let headers = content_headers(&call.headers)?;
     let tags = tagging_header(call)?;
     let mut spec = IntakeSpec::from_headers(&call.headers, limits::MAX_PUT_SIZE)?;
@@ -306,21 +298,31 @@ pub async fn put_object(inner: &Inner, call: &mut Call) -> S3Result<Response> {
     if matches!(spec.framing, crate::body::Framing::Plain { .. }) && spec.length.is_none() {
         return Err(S3Error::MissingContentLength);
     }
-    let writer = inner.store.blobs.writer();
+    let writer = inner.engine.blob_writer();
     let body = call.take_body();
     let received = receive(body, spec, writer, limits::MAX_PUT_SIZE).await?;
     let meta = ObjectMeta {
         blob: received.blob.clone(),
         size: received.size,
         etag: received.md5_hex.clone(),
-        last_modified: inner.env.clock.now_millis(),
+        last_modified: inner.engine.now_millis(),
         headers,
         checksum: Some(received.checksum.clone()),
         tags,
         parts: 0,
         owner: call.ctx.account.to_string(),
     };
-    let meta = store_object(inner, call, &bucket, &key, meta, "s3:ObjectCreated:Put").await?;
+    let meta = inner
+        .engine
+        .put_object(
+            &call.ctx,
+            &bucket,
+            &key,
+            meta,
+            write_conditions(call),
+            "s3:ObjectCreated:Put",
+        )
+        .await?;
     Ok(put_response(&meta, &received))
 }
 
@@ -333,98 +335,22 @@ fn put_response(meta: &ObjectMeta, received: &Received) -> Response {
     r
 }
 
-/// Makes `meta` the object `key` of `bucket` (checking `If-Match`/`If-None-Match` write
-/// conditions atomically), with its `event`; removes the replaced content after the commit.
-/// On failure the new blob is removed.
-pub async fn store_object(
-    inner: &Inner,
-    call: &Call,
-    bucket: &str,
-    key: &str,
-    meta: ObjectMeta,
-    event: &str,
-) -> S3Result<Arc<ObjectMeta>> {
-    let new_blob = meta.blob.clone();
-    let result = (|| {
-        let mut state = inner.store.state.write();
-        let b = state
-            .buckets
-            .get_mut(bucket)
-            .ok_or_else(|| S3Error::NoSuchBucket(bucket.to_owned()))?;
-        let existing = b.objects.get(key);
-        if let Some(m) = call.header("if-none-match")
-            && m.trim() == "*"
-            && existing.is_some()
-        {
-            return Err(S3Error::PreconditionFailed("If-None-Match"));
-        }
-        if let Some(m) = call.header("if-match") {
-            match existing {
-                None => return Err(S3Error::NoSuchKey(key.to_owned())),
-                Some(e) if !etag_matches(m, &e.etag) => {
-                    return Err(S3Error::PreconditionFailed("If-Match"));
-                }
-                _ => {}
-            }
-        }
-        let meta = Arc::new(meta);
-        let old = b.objects.insert(key.to_owned(), meta.clone());
-        let events = inner.events(
-            b,
-            call,
-            &EventSpec {
-                name: event,
-                key,
-                size: Some(meta.size),
-                etag: Some(&meta.etag),
-            },
-        );
-        let mut effects = vec![store::put_object(bucket, key, &meta)];
-        effects.extend(inner.store.blobs.staged_effect(&meta.blob));
-        effects.extend(events.effects);
-        let ack = inner.store.db.submit(effects);
-        let garbage: Vec<String> = old.map(|o| o.blob.clone()).into_iter().collect();
-        Ok((ack, events.deliveries, garbage, meta))
-    })();
-    match result {
-        Ok((ack, deliveries, garbage, meta)) => {
-            let done = inner.finish_change(ack, deliveries, garbage).await;
-            inner.store.blobs.unstage(&new_blob);
-            done.map(|()| meta)
-        }
-        Err(e) => {
-            inner.store.blobs.remove(&[new_blob]);
-            Err(e)
-        }
-    }
-}
-
 /// `GET` / `HEAD /{bucket}/{key}` (`?versionId=null` reads the same object: see
-/// [`super::version_id`]).
+/// [`version_id`]).
 pub async fn get_object(inner: &Inner, call: &mut Call, head: bool) -> S3Result<Response> {
     let bucket = call.bucket()?.to_owned();
     let key = call.key()?.to_owned();
     refuse_sse_c(call)?;
-    let (meta, reader) = {
-        let state = inner.store.state.read();
-        let b = state
-            .buckets
-            .get(&bucket)
-            .ok_or_else(|| S3Error::NoSuchBucket(bucket.clone()))?;
-        super::version_id::check_query(call)?;
-        let meta = b
-            .objects
-            .get(&key)
-            .cloned()
-            .ok_or_else(|| S3Error::NoSuchKey(key.clone()))?;
-        check_conditions(&call.headers, &meta)?;
-        let reader = if head || meta.size == 0 {
-            None
-        } else {
-            Some(inner.store.blobs.open_reader(&meta.blob)?)
-        };
-        (meta, reader)
-    };
+    let conditions = preconditions(&call.headers, &READ_CONDITIONS);
+    let Opened { meta, reader } = inner.engine.open_object(
+        &bucket,
+        &key,
+        call.query.get(version_id::QUERY_ARGUMENT),
+        |meta| {
+            conditions.check(meta)?;
+            Ok(!head && meta.size != 0)
+        },
+    )?;
     let mut range = parse_range(call.header("range"), meta.size)?;
     if let Some(n) = call.query.get("partNumber") {
         match n.parse::<u32>() {
@@ -534,52 +460,20 @@ pub async fn stream_blob(reader: BlobReader, start: u64, len: u64) -> S3Result<n
 }
 
 /// `DELETE /{bucket}/{key}` (`?versionId=null` deletes the same object: see
-/// [`super::version_id`]).
+/// [`version_id`]).
 pub async fn delete_object(inner: &Inner, call: &mut Call) -> S3Result<Response> {
     let bucket = call.bucket()?.to_owned();
     let key = call.key()?.to_owned();
-    let (ack, deliveries, garbage) = {
-        let mut state = inner.store.state.write();
-        let b = state
-            .buckets
-            .get_mut(&bucket)
-            .ok_or_else(|| S3Error::NoSuchBucket(bucket.clone()))?;
-        // A version id other than `null` names nothing here: refused before anything is
-        // looked at or removed.
-        super::version_id::check_query(call)?;
-        if let Some(m) = call.header("if-match") {
-            match b.objects.get(&key) {
-                None => return Err(S3Error::NoSuchKey(key)),
-                Some(o) if !etag_matches(m, &o.etag) => {
-                    return Err(S3Error::PreconditionFailed("If-Match"));
-                }
-                _ => {}
-            }
-        }
-        match b.objects.remove(&key) {
-            None => return Ok(empty(StatusCode::NO_CONTENT)),
-            Some(old) => {
-                let events = inner.events(
-                    b,
-                    call,
-                    &EventSpec {
-                        name: "s3:ObjectRemoved:Delete",
-                        key: &key,
-                        size: None,
-                        etag: None,
-                    },
-                );
-                let mut effects = vec![store::delete_object(&bucket, &key)];
-                effects.extend(events.effects);
-                (
-                    inner.store.db.submit(effects),
-                    events.deliveries,
-                    vec![old.blob.clone()],
-                )
-            }
-        }
-    };
-    inner.finish_change(ack, deliveries, garbage).await?;
+    inner
+        .engine
+        .delete_object(
+            &call.ctx,
+            &bucket,
+            &key,
+            call.query.get(version_id::QUERY_ARGUMENT),
+            call.header("if-match"),
+        )
+        .await?;
     Ok(empty(StatusCode::NO_CONTENT))
 }
 

@@ -31,7 +31,7 @@ use nimbus_wire::{BoxError, RequestBody, Response, ServiceError, ServiceId};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 
-use super::objects::{check_key, checksum_headers, content_headers, store_object};
+use super::objects::{check_key, checksum_headers, content_headers, write_conditions};
 use super::{Call, XMLNS, empty, set};
 use crate::Inner;
 use crate::body::{Framing, IntakeSpec, receive};
@@ -202,7 +202,7 @@ async fn read_form(
 /// `POST /{bucket}` with a form.
 pub async fn post_object(inner: &Inner, call: &mut Call) -> S3Result<Response> {
     let bucket = call.bucket()?.to_owned();
-    inner.with_bucket(&bucket, |_| Ok(()))?;
+    inner.engine.check_bucket(&bucket)?;
     let boundary = boundary(call)?;
     let body = call.take_body();
     let mut multipart = multer::Multipart::new(byte_stream(body), boundary.clone());
@@ -285,17 +285,14 @@ pub async fn post_object(inner: &Inner, call: &mut Call) -> S3Result<Response> {
         Box::new(e) as BoxError
     });
     let file_body = RequestBody::Stream(http_body_util::StreamBody::new(frames).boxed_unsync());
-    let writer = inner.store.blobs.writer();
+    let writer = inner.engine.blob_writer();
     let received = match receive(file_body, spec, writer, max).await {
         Ok(r) => r,
         Err(_) if broken.load(Ordering::Relaxed) => return Err(malformed()),
         Err(e) => return Err(e),
     };
     if received.size < min {
-        inner
-            .store
-            .blobs
-            .remove(std::slice::from_ref(&received.blob));
+        inner.engine.discard_blob(&received.blob);
         return Err(S3Error::Detailed(Box::new(
             ServiceError::bad_request(
                 "EntityTooSmall",
@@ -309,14 +306,24 @@ pub async fn post_object(inner: &Inner, call: &mut Call) -> S3Result<Response> {
         blob: received.blob.clone(),
         size: received.size,
         etag: received.md5_hex.clone(),
-        last_modified: inner.env.clock.now_millis(),
+        last_modified: inner.engine.now_millis(),
         headers: content,
         checksum: Some(received.checksum.clone()),
         tags,
         parts: 0,
         owner: call.ctx.account.to_string(),
     };
-    let meta = store_object(inner, call, &bucket, &key, meta, "s3:ObjectCreated:Post").await?;
+    let meta = inner
+        .engine
+        .put_object(
+            &call.ctx,
+            &bucket,
+            &key,
+            meta,
+            write_conditions(call),
+            "s3:ObjectCreated:Post",
+        )
+        .await?;
     Ok(success(call, &form, &bucket, &key, &meta))
 }
 

@@ -1,15 +1,14 @@
 //! Object tagging (GetObjectTagging, PutObjectTagging, DeleteObjectTagging) and the tag
 //! rules shared with bucket tagging.
 
-use std::sync::Arc;
-
 use http::StatusCode;
 use nimbus_wire::Response;
 use nimbus_wire::xml::Writer;
 
 use super::{Call, XMLNS, empty, xml};
+use crate::engine::version_id;
 use crate::error::{S3Error, S3Result};
-use crate::{Inner, limits, store};
+use crate::{Inner, limits};
 
 /// Checks a tag set: key 1–128 characters, value up to 256, unique keys, at most `max`,
 /// and (for `user` tags) no `aws:` prefix.
@@ -77,39 +76,12 @@ pub fn tagging_xml(tags: &[(String, String)]) -> String {
 
 /// `GET /{bucket}/{key}?tagging`.
 pub async fn get_object_tagging(inner: &Inner, call: &mut Call) -> S3Result<Response> {
-    let key = call.key()?.to_owned();
-    let tags = inner.with_bucket(call.bucket()?, |b| {
-        super::version_id::check_query(call)?;
-        b.objects
-            .get(&key)
-            .map(|o| o.tags.clone())
-            .ok_or_else(|| S3Error::NoSuchKey(key.clone()))
-    })?;
+    let tags = inner.engine.object_tags(
+        call.bucket()?,
+        call.key()?,
+        call.query.get(version_id::QUERY_ARGUMENT),
+    )?;
     Ok(xml(tagging_xml(&tags)))
-}
-
-/// Replaces the tags of the object (its null version: see [`super::version_id`]).
-async fn set_tags(inner: &Inner, call: &mut Call, tags: Vec<(String, String)>) -> S3Result<()> {
-    let bucket = call.bucket()?.to_owned();
-    let key = call.key()?.to_owned();
-    let ack = {
-        let mut state = inner.store.state.write();
-        let b = state
-            .buckets
-            .get_mut(&bucket)
-            .ok_or_else(|| S3Error::NoSuchBucket(bucket.clone()))?;
-        super::version_id::check_query(call)?;
-        let o = b
-            .objects
-            .get_mut(&key)
-            .ok_or_else(|| S3Error::NoSuchKey(key.clone()))?;
-        let mut meta = (**o).clone();
-        meta.tags = tags;
-        let effect = store::put_object(&bucket, &key, &meta);
-        *o = Arc::new(meta);
-        inner.store.db.submit(vec![effect])
-    };
-    inner.finish_change(ack, Vec::new(), Vec::new()).await
 }
 
 /// `PUT /{bucket}/{key}?tagging`.
@@ -117,12 +89,28 @@ pub async fn put_object_tagging(inner: &Inner, call: &mut Call) -> S3Result<Resp
     let doc = call.document().await?;
     let tags = parse_tagging(&doc)?;
     validate_tags(&tags, limits::MAX_OBJECT_TAGS, true)?;
-    set_tags(inner, call, tags).await?;
+    inner
+        .engine
+        .put_object_tags(
+            call.bucket()?,
+            call.key()?,
+            call.query.get(version_id::QUERY_ARGUMENT),
+            tags,
+        )
+        .await?;
     Ok(empty(StatusCode::OK))
 }
 
 /// `DELETE /{bucket}/{key}?tagging`.
 pub async fn delete_object_tagging(inner: &Inner, call: &mut Call) -> S3Result<Response> {
-    set_tags(inner, call, Vec::new()).await?;
+    inner
+        .engine
+        .put_object_tags(
+            call.bucket()?,
+            call.key()?,
+            call.query.get(version_id::QUERY_ARGUMENT),
+            Vec::new(),
+        )
+        .await?;
     Ok(empty(StatusCode::NO_CONTENT))
 }

@@ -26,7 +26,6 @@
 //!
 //! When versioning comes, these functions are where a bucket's state decides.
 
-use super::Call;
 use crate::error::{S3Error, S3Result};
 
 /// The version id of the object written without versioning.
@@ -56,18 +55,19 @@ pub fn check(id: &str, argument: &'static str) -> S3Result<()> {
     }
 }
 
-/// Checks an object operation's `versionId` query parameter: absent or `null`, the
-/// operation acts on the current object; anything else is refused.
-pub fn check_query(call: &Call) -> S3Result<()> {
-    match call.query.get(QUERY_ARGUMENT) {
+/// Checks an object operation's `versionId` query parameter (`version`): absent or `null`,
+/// the operation acts on the current object; anything else is refused.
+pub fn check_query(version: Option<&str>) -> S3Result<()> {
+    match version {
         None => Ok(()),
         Some(id) => check(id, QUERY_ARGUMENT),
     }
 }
 
-/// Refuses a `versionId` query parameter on an operation that takes none (UploadPart).
-pub fn refuse_query(call: &Call) -> S3Result<()> {
-    match call.query.get(QUERY_ARGUMENT) {
+/// Refuses a `versionId` query parameter (`version`) on an operation that takes none
+/// (UploadPart).
+pub fn refuse_query(version: Option<&str>) -> S3Result<()> {
+    match version {
         None => Ok(()),
         Some(id) => Err(S3Error::invalid_argument_named(
             "This operation does not accept a version-id.",
