@@ -7,6 +7,7 @@
 
 pub mod deps;
 pub mod files;
+pub mod layers;
 pub mod lex;
 pub mod modules;
 pub mod ops;

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use nimbus_tidy::{deps, files, modules, ops, read_rs_files};
+use nimbus_tidy::{deps, files, layers, modules, ops, read_rs_files};
 
 /// The crates of one AWS service each.
 const SERVICE_CRATES: &[&str] = &["nimbus-s3", "nimbus-sqs", "nimbus-lambda", "nimbus-iam"];
@@ -73,6 +73,23 @@ const COMPAT_EXCEPTIONS: &[(&str, &str, &str)] = &[
         "nimbus's download of the package GetFunction's Code.Location points at",
     ),
 ];
+
+/// Modules that know no HTTP and no wire layer, as (directory from the repository root,
+/// why): a service's engine takes parsed inputs and returns typed results, and its `ops/`
+/// speaks the protocol.
+const HTTP_FREE: &[(&str, &str)] = &[
+    (
+        "crates/nimbus-s3/src/engine",
+        "S3's engine: ops/ keeps the restXml codec",
+    ),
+    (
+        "crates/nimbus-sqs/src/engine",
+        "SQS's engine: ops/ parses awsJson and awsQuery",
+    ),
+];
+
+/// The crates [`HTTP_FREE`] modules must not name.
+const HTTP_CRATES: &[&str] = &["http", "nimbus_wire"];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -165,6 +182,25 @@ fn pure_libraries_depend_on_no_service_nor_on_the_wire_layer() {
         }
     }
     fail_if_any(problems, "pure libraries stay pure");
+}
+
+#[test]
+fn service_engines_know_no_http_and_no_wire_layer() {
+    let mut problems = Vec::new();
+    for (dir, why) in HTTP_FREE {
+        assert!(!why.is_empty());
+        let files = read_rs_files(&root().join(dir)).expect("engine directory is readable");
+        assert!(!files.is_empty(), "{dir} has no source files");
+        for (rel, src) in files {
+            for (krate, line) in layers::named_crates(&src, HTTP_CRATES) {
+                problems.push(format!("{dir}/{rel}:{line} names `{krate}` ({why})"));
+            }
+        }
+    }
+    fail_if_any(
+        problems,
+        "engines take parsed inputs and know neither http nor nimbus_wire",
+    );
 }
 
 #[test]
