@@ -35,6 +35,9 @@ pub mod objects;
 pub mod tagging;
 pub mod version_id;
 
+#[cfg(test)]
+mod tests;
+
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
