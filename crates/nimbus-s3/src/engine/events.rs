@@ -23,7 +23,7 @@ pub struct Events {
     pub deliveries: Vec<(u64, Delivery)>,
 }
 
-/// What one event is about, for [`Engine::events`].
+/// What one event is about, for `Engine::events`.
 pub struct EventSpec<'a> {
     /// `s3:ObjectCreated:Put`…
     pub name: &'a str,

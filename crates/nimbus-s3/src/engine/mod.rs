@@ -8,7 +8,7 @@
 //! 2. apply the change in memory (metadata is cloned, changed and swapped in as a new
 //!    `Arc`) and, under the same lock, submit the matching [`Effect`]s with the outbox rows
 //!    of the notifications it causes, so commits follow the order of changes;
-//! 3. release the lock and wait for the commit ([`Engine::finish_change`]); only then hand
+//! 3. release the lock and wait for the commit (`finish_change`); only then hand
 //!    the notifications to the outbox, remove the blobs the change made unreachable and
 //!    return, so an operation is acknowledged only once its effect is committed.
 //!
