@@ -12,8 +12,9 @@
 //!    the notifications to the outbox, remove the blobs the change made unreachable and
 //!    return, so an operation is acknowledged only once its effect is committed.
 //!
-//! Object content is written to a blob before the call that names it (large blobs are
-//! fsynced files by then; small ones commit in the same transaction as their metadata).
+//! Object content is written to a blob before the call that names it (large blobs are files
+//! made durable per `--durability` by then; small ones commit in the same transaction as
+//! their metadata).
 //! A call that fails after receiving content removes the new blob.
 //!
 //! Per-bucket state lives in [`crate::model::BucketInfo`], read with [`Engine::bucket_info`]

@@ -1,10 +1,11 @@
 //! S3's state: every bucket's metadata in memory (for fast lookups and listings), made
 //! durable in SQLite ([`db`]), with object content in blobs ([`blobs`]).
 //!
-//! A mutating operation takes the state's write lock, checks and applies its change,
-//! submits the matching [`db::Effect`]s (and outbox rows) to the writer while still holding
-//! the lock (so commits follow the order of changes), releases the lock, waits for the
-//! commit, and only then answers and removes blobs the change made unreachable.
+//! Requests reach it only through the engine ([`crate::engine`]). A mutating call takes the
+//! state's write lock, checks and applies its change, submits the matching [`db::Effect`]s
+//! (and outbox rows) to the writer while still holding the lock (so commits follow the
+//! order of changes), releases the lock, waits for the commit, and only then answers and
+//! removes blobs the change made unreachable.
 
 pub mod blobs;
 pub mod db;
