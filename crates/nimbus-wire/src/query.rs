@@ -3,11 +3,14 @@
 //! Requests arrive as `Action=SendMessage&QueueUrl=…&MessageAttribute.1.Name=…` in a
 //! form-encoded body or the query string. [`QueryParams`] holds the fields and unflattens
 //! lists (`Prefix.N`, `Prefix.member.N`), maps (`Attribute.N.Name` / `Attribute.N.Value`) and
-//! lists of structures (`SendMessageBatchRequestEntry.N.Field`).
+//! lists of structures (`SendMessageBatchRequestEntry.N.Field`); [`de`] reads them into
+//! serde input shapes.
 
 use std::collections::BTreeMap;
 
 use crate::{Response, body, xml};
+
+pub mod de;
 
 /// The fields of an awsQuery request.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
