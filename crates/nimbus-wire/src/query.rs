@@ -4,13 +4,14 @@
 //! form-encoded body or the query string. [`QueryParams`] holds the fields and unflattens
 //! lists (`Prefix.N`, `Prefix.member.N`), maps (`Attribute.N.Name` / `Attribute.N.Value`) and
 //! lists of structures (`SendMessageBatchRequestEntry.N.Field`); [`de`] reads them into
-//! serde input shapes.
+//! serde input shapes, and [`ser`] writes output shapes as the XML of `{Action}Result`.
 
 use std::collections::BTreeMap;
 
 use crate::{Response, body, xml};
 
 pub mod de;
+pub mod ser;
 
 /// The fields of an awsQuery request.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

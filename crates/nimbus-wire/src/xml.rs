@@ -81,6 +81,15 @@ impl Writer {
         self.close(name)
     }
 
+    /// `<name>value</name>` for a value whose text needs no escaping (a number).
+    pub fn elem_display(&mut self, name: &str, value: impl std::fmt::Display) -> &mut Self {
+        use std::fmt::Write as _;
+        self.open(name);
+        // Writing to a `String` cannot fail.
+        let _ = write!(self.out, "{value}");
+        self.close(name)
+    }
+
     /// `<name>text</name>` only when `text` is `Some`.
     pub fn opt(&mut self, name: &str, text: Option<&str>) -> &mut Self {
         if let Some(t) = text {

@@ -91,6 +91,31 @@ pub fn from_params<'de, T: de::Deserialize<'de>>(params: &'de QueryParams) -> Re
     })
 }
 
+/// A string-to-string map in the order it was sent, repeated keys kept (the awsQuery
+/// `Attribute.N.Name/Value` of SQS, whose later repeats win).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Pairs(pub Vec<(String, String)>);
+
+impl<'de> de::Deserialize<'de> for Pairs {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Pairs, D::Error> {
+        struct PairsVisitor;
+        impl<'de> Visitor<'de> for PairsVisitor {
+            type Value = Pairs;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map of strings")
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut m: A) -> Result<Pairs, A::Error> {
+                let mut out = Vec::with_capacity(m.size_hint().unwrap_or(0));
+                while let Some(entry) = m.next_entry::<String, String>()? {
+                    out.push(entry);
+                }
+                Ok(Pairs(out))
+            }
+        }
+        d.deserialize_map(PairsVisitor)
+    }
+}
+
 /// The fields below one node of the tree: `pairs` (sorted by key) with the node's path,
 /// `skip` bytes, removed from each key. A remaining key is `""` for the node's own text and
 /// `.rest` (or, at the root, `rest`) for the fields below it.

@@ -319,3 +319,21 @@ fn keys_sharing_a_prefix_stay_apart() {
     assert_eq!(s.attribute_name.unwrap(), ["n"]);
     assert_eq!(s.dash.as_deref(), Some("d"));
 }
+
+#[test]
+fn pairs_keep_order_and_repeats() {
+    #[derive(Deserialize)]
+    struct S {
+        #[serde(rename = "Attribute")]
+        a: super::Pairs,
+    }
+    let s: S = from_params(&form(
+        "Attribute.2.Name=B&Attribute.2.Value=2&Attribute.1.Name=Z&Attribute.1.Value=1&Attribute.3.Name=Z&Attribute.3.Value=3",
+    ))
+    .unwrap();
+    let want: Vec<(String, String)> = [("Z", "1"), ("B", "2"), ("Z", "3")]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(s.a.0, want);
+}
