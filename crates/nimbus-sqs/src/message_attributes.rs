@@ -17,8 +17,6 @@ use std::collections::BTreeMap;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use md5::{Digest, Md5};
-use nimbus_wire::query::QueryParams;
-use nimbus_wire::xml;
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize};
 
@@ -239,28 +237,44 @@ pub fn parse_json(value: &serde_json::Value, operation: &str) -> Result<MessageA
     Ok(out)
 }
 
-/// Parses awsQuery attributes under `prefix` (`MessageAttribute` or
-/// `MessageSystemAttribute`): `prefix.N.Name`, `prefix.N.Value.DataType`,
-/// `prefix.N.Value.StringValue`, `prefix.N.Value.BinaryValue` (base64). `params` is the
-/// request (SendMessage) or one batch entry (SendMessageBatch). The result still needs
-/// [`validate`] or [`validate_system`].
-pub fn parse_query(
-    params: &QueryParams,
-    prefix: &str,
-    operation: &str,
-) -> Result<MessageAttributes> {
+/// One awsQuery attribute as it arrives (`MessageAttribute.N.Name`,
+/// `MessageAttribute.N.Value.DataType`, …), before AWS's rules are applied.
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase")]
+pub struct QueryAttribute {
+    name: Option<String>,
+    value: Option<QueryAttributeValue>,
+}
+
+/// The `Value.*` fields of a [`QueryAttribute`]; list values are only noticed.
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase")]
+struct QueryAttributeValue {
+    data_type: Option<String>,
+    string_value: Option<String>,
+    binary_value: Option<String>,
+    #[serde(alias = "StringListValues")]
+    string_list_value: Option<serde::de::IgnoredAny>,
+    #[serde(alias = "BinaryListValues")]
+    binary_list_value: Option<serde::de::IgnoredAny>,
+}
+
+/// Parses the awsQuery attributes of one message (`MessageAttribute.N…` or
+/// `MessageSystemAttribute.N…`, read by [`nimbus_wire::query::de`]): `Name`,
+/// `Value.DataType`, `Value.StringValue`, `Value.BinaryValue` (base64). The result still
+/// needs [`validate`] or [`validate_system`].
+pub fn parse_query(list: &[QueryAttribute], operation: &str) -> Result<MessageAttributes> {
     let mut out = MessageAttributes::new();
-    for (_, entry) in params.indexed(prefix) {
-        let name = match entry.get("Name") {
+    for entry in list {
+        let name = match entry.name.as_deref() {
             Some(n) if !n.is_empty() => n.to_owned(),
             _ => return Err(empty_name()),
         };
-        if entry.iter().any(|(k, _)| {
-            k.starts_with("Value.StringListValue") || k.starts_with("Value.BinaryListValue")
-        }) {
+        let value = entry.value.as_ref();
+        if value.is_some_and(|v| v.string_list_value.is_some() || v.binary_list_value.is_some()) {
             return Err(list_values_unsupported(operation));
         }
-        let binary_value = match entry.get("Value.BinaryValue") {
+        let binary_value = match value.and_then(|v| v.binary_value.as_deref()) {
             Some(b) => Some(BASE64.decode(b.as_bytes()).map_err(|_| {
                 SqsError::InvalidParameterValue(format!(
                     "The binary value of message (user) attribute '{name}' is not valid base64."
@@ -269,8 +283,8 @@ pub fn parse_query(
             None => None,
         };
         let attr = MessageAttributeValue {
-            data_type: entry.get("Value.DataType").unwrap_or_default().to_owned(),
-            string_value: entry.get("Value.StringValue").map(str::to_owned),
+            data_type: value.and_then(|v| v.data_type.clone()).unwrap_or_default(),
+            string_value: value.and_then(|v| v.string_value.clone()),
             binary_value,
         };
         if out.insert(name.clone(), attr).is_some() {
@@ -585,32 +599,27 @@ pub fn select(attrs: &MessageAttributes, names: &[String]) -> MessageAttributes 
         .collect()
 }
 
-/// Writes `attrs` as awsQuery XML, one `<element>` per attribute:
-/// `<element><Name>…</Name><Value><StringValue>…</StringValue><DataType>…</DataType></Value></element>`
-/// (`BinaryValue` in base64 for binary attributes).
-pub fn write_query_xml(w: &mut xml::Writer, element: &str, attrs: &MessageAttributes) {
-    for (name, v) in attrs {
-        w.open(element).elem("Name", name).open("Value");
-        if let Some(s) = &v.string_value {
-            w.elem("StringValue", s);
-        }
-        if let Some(b) = &v.binary_value {
-            w.elem("BinaryValue", &BASE64.encode(b));
-        }
-        w.elem("DataType", &v.data_type)
-            .close("Value")
-            .close(element);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nimbus_wire::query::QueryParams;
+    use nimbus_wire::xml;
 
     fn attrs(list: &[(&str, MessageAttributeValue)]) -> MessageAttributes {
         list.iter()
             .map(|(k, v)| ((*k).to_owned(), v.clone()))
             .collect()
+    }
+
+    fn parse_query_fields(pairs: &[(&str, &str)], operation: &str) -> Result<MessageAttributes> {
+        #[derive(Deserialize)]
+        struct Entry {
+            #[serde(rename = "MessageAttribute", default)]
+            attributes: Vec<QueryAttribute>,
+        }
+        let p = QueryParams::from_pairs(pairs.iter().copied());
+        let e: Entry = nimbus_wire::query::de::from_params(&p).unwrap();
+        parse_query(&e.attributes, operation)
     }
 
     fn msg(e: SqsError) -> String {
@@ -978,15 +987,15 @@ mod tests {
 
     #[test]
     fn parses_query_fields() {
-        let p = QueryParams::from_pairs([
+        let p: &[(&str, &str)] = &[
             ("MessageAttribute.1.Name", "s"),
             ("MessageAttribute.1.Value.DataType", "String"),
             ("MessageAttribute.1.Value.StringValue", "v"),
             ("MessageAttribute.2.Name", "b"),
             ("MessageAttribute.2.Value.DataType", "Binary"),
             ("MessageAttribute.2.Value.BinaryValue", "AAEC/w=="),
-        ]);
-        let a = parse_query(&p, "MessageAttribute", "SendMessage").unwrap();
+        ];
+        let a = parse_query_fields(p, "SendMessage").unwrap();
         assert_eq!(a["s"], MessageAttributeValue::string("v"));
         assert_eq!(a["b"], MessageAttributeValue::binary(vec![0, 1, 2, 255]));
         validate(&a).unwrap();
@@ -994,19 +1003,19 @@ mod tests {
 
     #[test]
     fn query_errors() {
-        let p = QueryParams::from_pairs([("MessageAttribute.1.Value.StringValue", "v")]);
-        let e = parse_query(&p, "MessageAttribute", "SendMessage").unwrap_err();
+        let p: &[(&str, &str)] = &[("MessageAttribute.1.Value.StringValue", "v")];
+        let e = parse_query_fields(p, "SendMessage").unwrap_err();
         assert_eq!(
             msg(e),
             "The request must contain non-empty message attribute name."
         );
 
-        let p = QueryParams::from_pairs([
+        let p: &[(&str, &str)] = &[
             ("MessageAttribute.1.Name", "s"),
             ("MessageAttribute.1.Value.DataType", "String"),
             ("MessageAttribute.1.Value.StringListValue.1", "v"),
-        ]);
-        let e = parse_query(&p, "MessageAttribute", "SendMessageBatch").unwrap_err();
+        ];
+        let e = parse_query_fields(p, "SendMessageBatch").unwrap_err();
         assert_eq!(
             e.query_code(),
             "AWS.SimpleQueueService.UnsupportedOperation"
@@ -1016,23 +1025,23 @@ mod tests {
             "Message attribute list values in SendMessageBatch operation are not supported."
         );
 
-        let p = QueryParams::from_pairs([
+        let p: &[(&str, &str)] = &[
             ("MessageAttribute.1.Name", "b"),
             ("MessageAttribute.1.Value.DataType", "Binary"),
             ("MessageAttribute.1.Value.BinaryValue", "!!!"),
-        ]);
+        ];
         assert_eq!(
-            parse_query(&p, "MessageAttribute", "SendMessage")
+            parse_query_fields(p, "SendMessage")
                 .unwrap_err()
                 .query_code(),
             "InvalidParameterValue"
         );
 
-        let p = QueryParams::from_pairs([
+        let p: &[(&str, &str)] = &[
             ("MessageAttribute.1.Name", "s"),
             ("MessageAttribute.2.Name", "s"),
-        ]);
-        assert!(parse_query(&p, "MessageAttribute", "SendMessage").is_err());
+        ];
+        assert!(parse_query_fields(p, "SendMessage").is_err());
     }
 
     #[test]
@@ -1087,7 +1096,24 @@ mod tests {
             ("b", MessageAttributeValue::binary(vec![0, 1, 2, 255])),
             ("s", MessageAttributeValue::string("a<b")),
         ]);
-        write_query_xml(&mut w, "MessageAttribute", &a);
+        #[derive(Serialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Message {
+            message_attributes: MessageAttributes,
+        }
+        const SPELLING: &[nimbus_wire::query::ser::Member] = &[(
+            "Message",
+            "MessageAttributes",
+            nimbus_wire::query::ser::Spelling::FlatMap {
+                entry: "MessageAttribute",
+                key: "Name",
+                value: "Value",
+            },
+        )];
+        let m = Message {
+            message_attributes: a,
+        };
+        nimbus_wire::query::ser::to_writer(&m, SPELLING, &mut w).unwrap();
         assert_eq!(
             w.finish(),
             "<MessageAttribute><Name>b</Name><Value><BinaryValue>AAEC/w==</BinaryValue>\

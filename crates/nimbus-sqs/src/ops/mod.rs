@@ -12,6 +12,8 @@ use bytes::Bytes;
 use nimbus_core::RequestContext;
 use nimbus_wire::operations::Binding;
 use nimbus_wire::query::QueryParams;
+use nimbus_wire::query::ser::Member;
+use nimbus_wire::query::ser::Spelling::{self, FlatList, FlatMap};
 use nimbus_wire::{Protocol, Request, RequestBody, Response, json, query, xml};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -78,14 +80,6 @@ pub struct QueueUrlInput {
     pub queue_url: Option<String>,
 }
 
-impl Input for QueueUrlInput {
-    fn from_query(p: &QueryParams) -> Result<Self> {
-        Ok(QueueUrlInput {
-            queue_url: query_str(p, "QueueUrl"),
-        })
-    }
-}
-
 /// A request as the operations see it: what they need of the gateway's [`Request`], in a
 /// form that can be shared across awaits.
 pub struct Call {
@@ -123,22 +117,11 @@ impl Call {
 /// The XML namespace of awsQuery responses.
 pub const XMLNS: &str = "http://queue.amazonaws.com/doc/2012-11-05/";
 
-/// An operation's input, from either wire form.
-pub trait Input: Sized + DeserializeOwned {
-    /// Reads the input from awsQuery fields.
-    fn from_query(p: &QueryParams) -> Result<Self>;
-}
-
-/// An operation's output, in either wire form.
-pub trait Output: Serialize {
-    /// Writes the members of the `<{Action}Result>` element.
-    fn write_xml(&self, w: &mut xml::Writer);
-}
-
-/// Parses the request's input.
-pub fn parse<I: Input>(req: &Call) -> Result<I> {
+/// Parses the request's input: awsQuery fields through [`query::de`], awsJson bodies
+/// through serde_json, into the one input shape.
+pub fn parse<I: DeserializeOwned>(req: &Call) -> Result<I> {
     match &req.form {
-        Some(form) => I::from_query(form),
+        Some(form) => query::de::from_params(form).map_err(query_input_error),
         None => {
             let bytes: &[u8] = &req.body;
             let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -152,12 +135,113 @@ pub fn parse<I: Input>(req: &Call) -> Result<I> {
     }
 }
 
+/// The error SQS answers for awsQuery fields that do not fit the input shape:
+/// `InvalidParameterValue`, for a number as `Value x for parameter MaxResults is invalid.
+/// Reason: Must be an integer.`
+fn query_input_error(e: query::de::Error) -> SqsError {
+    match e {
+        query::de::Error::Invalid {
+            name,
+            value,
+            expected,
+        } => {
+            let reason = match expected {
+                query::de::Expected::Integer => "Must be an integer.",
+                query::de::Expected::Float => "Must be a number.",
+                query::de::Expected::Boolean => "Must be a boolean.",
+            };
+            SqsError::invalid_parameter_value(format!(
+                "Value {value} for parameter {name} is invalid. Reason: {reason}"
+            ))
+        }
+        query::de::Error::Message(m) => SqsError::invalid_parameter_value(m),
+    }
+}
+
+/// How SQS's awsQuery XML spells the output members whose JSON names it does not use: the
+/// flattened lists and maps of the model (`Messages` → one `<Message>` per message,
+/// `Attributes` → `<Attribute><Name>…</Name><Value>…</Value></Attribute>`).
+pub const XML_SPELLINGS: &[Member] = &[
+    ("ReceiveMessageOutput", "Messages", FlatList("Message")),
+    ("MessageOut", "Attributes", NAME_VALUE_ATTRIBUTE),
+    (
+        "MessageOut",
+        "MessageAttributes",
+        FlatMap {
+            entry: "MessageAttribute",
+            key: "Name",
+            value: "Value",
+        },
+    ),
+    (
+        "SendMessageBatchOutput",
+        "Successful",
+        FlatList("SendMessageBatchResultEntry"),
+    ),
+    (
+        "SendMessageBatchOutput",
+        "Failed",
+        FlatList("BatchResultErrorEntry"),
+    ),
+    (
+        "DeleteMessageBatchOutput",
+        "Successful",
+        FlatList("DeleteMessageBatchResultEntry"),
+    ),
+    (
+        "DeleteMessageBatchOutput",
+        "Failed",
+        FlatList("BatchResultErrorEntry"),
+    ),
+    (
+        "ChangeMessageVisibilityBatchOutput",
+        "Successful",
+        FlatList("ChangeMessageVisibilityBatchResultEntry"),
+    ),
+    (
+        "ChangeMessageVisibilityBatchOutput",
+        "Failed",
+        FlatList("BatchResultErrorEntry"),
+    ),
+    ("ListQueuesOutput", "QueueUrls", FlatList("QueueUrl")),
+    (
+        "ListDeadLetterSourceQueuesOutput",
+        "queueUrls",
+        FlatList("QueueUrl"),
+    ),
+    (
+        "GetQueueAttributesOutput",
+        "Attributes",
+        NAME_VALUE_ATTRIBUTE,
+    ),
+    (
+        "ListQueueTagsOutput",
+        "Tags",
+        FlatMap {
+            entry: "Tag",
+            key: "Key",
+            value: "Value",
+        },
+    ),
+    ("ListMessageMoveTasksOutput", "Results", FlatList("Results")),
+];
+
+/// `<Attribute><Name>…</Name><Value>…</Value></Attribute>`.
+const NAME_VALUE_ATTRIBUTE: Spelling = FlatMap {
+    entry: "Attribute",
+    key: "Name",
+    value: "Value",
+};
+
 /// Renders `out` as the response to the call's operation.
-pub fn respond<O: Output>(req: &Call, out: &O) -> Response {
+pub fn respond<O: Serialize>(req: &Call, out: &O) -> Response {
     match req.protocol {
         Protocol::AwsQuery => {
             let mut w = xml::Writer::new();
-            out.write_xml(&mut w);
+            if let Err(e) = query::ser::to_writer(out, XML_SPELLINGS, &mut w) {
+                // Only a shape with a member awsQuery cannot spell gets here (a bug).
+                tracing::error!(op = req.op.name(), error = %e, "awsQuery output not written");
+            }
             query::response(req.op.name(), XMLNS, Some(&w.finish()), &req.ctx.request_id)
         }
         p => json::ok(p, out),
@@ -213,33 +297,6 @@ pub fn required<'a>(value: &'a Option<String>, name: &str) -> Result<&'a str> {
     value
         .as_deref()
         .ok_or_else(|| SqsError::missing_parameter(name))
-}
-
-/// An optional integer awsQuery field: `InvalidParameterValue` when not a number.
-pub fn query_int(p: &QueryParams, name: &str) -> Result<Option<i64>> {
-    match p.get(name) {
-        None => Ok(None),
-        Some(v) => v.trim().parse::<i64>().map(Some).map_err(|_| {
-            SqsError::invalid_parameter_value(format!(
-                "Value {v} for parameter {name} is invalid. Reason: Must be an integer."
-            ))
-        }),
-    }
-}
-
-/// An optional string awsQuery field.
-pub fn query_str(p: &QueryParams, name: &str) -> Option<String> {
-    p.get(name).map(str::to_owned)
-}
-
-/// The `Attribute.N.Name` / `Attribute.N.Value` pairs of an awsQuery request (also the
-/// `Attributes.entry.N.key/value` spelling some clients use).
-pub fn query_attribute_map(p: &QueryParams) -> Vec<(String, String)> {
-    let mut v = p.map("Attribute", "Name", "Value");
-    if v.is_empty() {
-        v = p.map("Attributes.entry", "key", "value");
-    }
-    v
 }
 
 /// Serialises `Some` only; for `skip_serializing_if`.

@@ -1,12 +1,11 @@
 //! Dead-letter queue operations: ListDeadLetterSourceQueues, and the message move tasks
 //! (StartMessageMoveTask, CancelMessageMoveTask, ListMessageMoveTasks).
 
-use nimbus_wire::query::QueryParams;
-use nimbus_wire::{Response, xml};
+use nimbus_wire::Response;
 use serde::{Deserialize, Serialize};
 
 use super::queues::{decode_token, encode_token, max_results};
-use super::{Input, Output, parse, query_int, query_str, required, resolve_queue, respond};
+use super::{parse, required, resolve_queue, respond};
 use crate::SqsService;
 use crate::engine::move_tasks::{StartTask, TaskStatus};
 use crate::error::{Result, SqsError};
@@ -21,16 +20,6 @@ pub struct ListDeadLetterSourceQueuesInput {
     max_results: Option<i64>,
 }
 
-impl Input for ListDeadLetterSourceQueuesInput {
-    fn from_query(p: &QueryParams) -> Result<Self> {
-        Ok(ListDeadLetterSourceQueuesInput {
-            queue_url: query_str(p, "QueueUrl"),
-            next_token: query_str(p, "NextToken"),
-            max_results: query_int(p, "MaxResults")?,
-        })
-    }
-}
-
 /// ListDeadLetterSourceQueues output (note the lower-case `queueUrls` of the model).
 #[derive(Serialize)]
 pub struct ListDeadLetterSourceQueuesOutput {
@@ -38,15 +27,6 @@ pub struct ListDeadLetterSourceQueuesOutput {
     queue_urls: Vec<String>,
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     next_token: Option<String>,
-}
-
-impl Output for ListDeadLetterSourceQueuesOutput {
-    fn write_xml(&self, w: &mut xml::Writer) {
-        for u in &self.queue_urls {
-            w.elem("QueueUrl", u);
-        }
-        w.opt("NextToken", self.next_token.as_deref());
-    }
 }
 
 /// ListDeadLetterSourceQueues: the queues whose `RedrivePolicy` targets this queue.
@@ -90,27 +70,11 @@ pub struct StartMessageMoveTaskInput {
     max_number_of_messages_per_second: Option<i64>,
 }
 
-impl Input for StartMessageMoveTaskInput {
-    fn from_query(p: &QueryParams) -> Result<Self> {
-        Ok(StartMessageMoveTaskInput {
-            source_arn: query_str(p, "SourceArn"),
-            destination_arn: query_str(p, "DestinationArn"),
-            max_number_of_messages_per_second: query_int(p, "MaxNumberOfMessagesPerSecond")?,
-        })
-    }
-}
-
 /// StartMessageMoveTask output.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct StartMessageMoveTaskOutput {
     task_handle: String,
-}
-
-impl Output for StartMessageMoveTaskOutput {
-    fn write_xml(&self, w: &mut xml::Writer) {
-        w.elem("TaskHandle", &self.task_handle);
-    }
 }
 
 /// The queue an ARN parameter names, in the caller's account:
@@ -183,28 +147,11 @@ pub struct CancelMessageMoveTaskInput {
     task_handle: Option<String>,
 }
 
-impl Input for CancelMessageMoveTaskInput {
-    fn from_query(p: &QueryParams) -> Result<Self> {
-        Ok(CancelMessageMoveTaskInput {
-            task_handle: query_str(p, "TaskHandle"),
-        })
-    }
-}
-
 /// CancelMessageMoveTask output.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CancelMessageMoveTaskOutput {
     approximate_number_of_messages_moved: u64,
-}
-
-impl Output for CancelMessageMoveTaskOutput {
-    fn write_xml(&self, w: &mut xml::Writer) {
-        w.elem(
-            "ApproximateNumberOfMessagesMoved",
-            &self.approximate_number_of_messages_moved.to_string(),
-        );
-    }
 }
 
 /// CancelMessageMoveTask.
@@ -226,15 +173,6 @@ pub async fn cancel_message_move_task(svc: &SqsService, req: &mut Call) -> Resul
 pub struct ListMessageMoveTasksInput {
     source_arn: Option<String>,
     max_results: Option<i64>,
-}
-
-impl Input for ListMessageMoveTasksInput {
-    fn from_query(p: &QueryParams) -> Result<Self> {
-        Ok(ListMessageMoveTasksInput {
-            source_arn: query_str(p, "SourceArn"),
-            max_results: query_int(p, "MaxResults")?,
-        })
-    }
 }
 
 /// One task as ListMessageMoveTasks shows it.
@@ -261,35 +199,6 @@ pub struct MoveTaskEntry {
 #[serde(rename_all = "PascalCase")]
 pub struct ListMessageMoveTasksOutput {
     results: Vec<MoveTaskEntry>,
-}
-
-impl Output for ListMessageMoveTasksOutput {
-    fn write_xml(&self, w: &mut xml::Writer) {
-        for t in &self.results {
-            w.open("Results");
-            w.opt("TaskHandle", t.task_handle.as_deref())
-                .elem("Status", t.status)
-                .elem("SourceArn", &t.source_arn)
-                .opt("DestinationArn", t.destination_arn.as_deref())
-                .opt(
-                    "MaxNumberOfMessagesPerSecond",
-                    t.max_number_of_messages_per_second
-                        .map(|n| n.to_string())
-                        .as_deref(),
-                )
-                .elem(
-                    "ApproximateNumberOfMessagesMoved",
-                    &t.approximate_number_of_messages_moved.to_string(),
-                )
-                .elem(
-                    "ApproximateNumberOfMessagesToMove",
-                    &t.approximate_number_of_messages_to_move.to_string(),
-                )
-                .opt("FailureReason", t.failure_reason.as_deref())
-                .elem("StartedTimestamp", &t.started_timestamp.to_string());
-            w.close("Results");
-        }
-    }
 }
 
 /// ListMessageMoveTasks: the most recent tasks of a source, newest first (MaxResults 1–10,

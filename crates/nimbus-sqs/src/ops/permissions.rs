@@ -6,11 +6,10 @@
 
 use nimbus_core::AccountId;
 use nimbus_wire::Response;
-use nimbus_wire::query::QueryParams;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Input, parse, query_str, required, resolve_queue, respond_empty};
+use super::{parse, required, resolve_queue, respond_empty};
 use crate::SqsService;
 use crate::engine::queue::Queue;
 use crate::error::{Result, SqsError};
@@ -37,22 +36,10 @@ pub const SHAREABLE_ACTIONS: &[&str] = &[
 pub struct AddPermissionInput {
     queue_url: Option<String>,
     label: Option<String>,
-    #[serde(rename = "AWSAccountIds")]
+    #[serde(rename = "AWSAccountIds", alias = "AWSAccountId")]
     aws_account_ids: Option<Vec<String>>,
+    #[serde(alias = "ActionName")]
     actions: Option<Vec<String>>,
-}
-
-impl Input for AddPermissionInput {
-    fn from_query(p: &QueryParams) -> Result<Self> {
-        let accounts = p.list("AWSAccountId");
-        let actions = p.list("ActionName");
-        Ok(AddPermissionInput {
-            queue_url: query_str(p, "QueueUrl"),
-            label: query_str(p, "Label"),
-            aws_account_ids: (!accounts.is_empty()).then_some(accounts),
-            actions: (!actions.is_empty()).then_some(actions),
-        })
-    }
 }
 
 fn validate_label(label: &str) -> Result<()> {
@@ -174,15 +161,6 @@ pub async fn add_permission(svc: &SqsService, req: &mut Call) -> Result<Response
 pub struct RemovePermissionInput {
     queue_url: Option<String>,
     label: Option<String>,
-}
-
-impl Input for RemovePermissionInput {
-    fn from_query(p: &QueryParams) -> Result<Self> {
-        Ok(RemovePermissionInput {
-            queue_url: query_str(p, "QueueUrl"),
-            label: query_str(p, "Label"),
-        })
-    }
 }
 
 /// RemovePermission.

@@ -4,14 +4,10 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use nimbus_core::AccountId;
-use nimbus_wire::query::QueryParams;
-use nimbus_wire::{Response, xml};
+use nimbus_wire::{Response, query};
 use serde::{Deserialize, Serialize};
 
-use super::{
-    Input, Output, QueueUrlInput, parse, query_attribute_map, query_int, query_str, required,
-    resolve_queue, respond, respond_empty,
-};
+use super::{QueueUrlInput, parse, required, resolve_queue, respond, respond_empty};
 use crate::SqsService;
 use crate::engine::queue::QueueKey;
 use crate::error::{Result, SqsError};
@@ -51,21 +47,12 @@ pub struct CreateQueueInput {
     attributes: Option<serde_json::Map<String, serde_json::Value>>,
     #[serde(default, rename = "tags")]
     tags: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(skip)]
-    query_attributes: Pairs,
-    #[serde(skip)]
-    query_tags: Pairs,
-}
-
-impl Input for CreateQueueInput {
-    fn from_query(p: &QueryParams) -> Result<Self> {
-        Ok(CreateQueueInput {
-            queue_name: query_str(p, "QueueName"),
-            query_attributes: query_attribute_map(p),
-            query_tags: p.map("Tag", "Key", "Value"),
-            ..Default::default()
-        })
-    }
+    /// awsQuery `Attribute.N.Name/Value`, in the order sent.
+    #[serde(rename = "Attribute")]
+    query_attributes: Option<query::de::Pairs>,
+    /// awsQuery `Tag.N.Key/Value`, in the order sent.
+    #[serde(rename = "Tag")]
+    query_tags: Option<query::de::Pairs>,
 }
 
 /// CreateQueue / GetQueueUrl output.
@@ -75,25 +62,17 @@ pub struct QueueUrlOutput {
     queue_url: String,
 }
 
-impl Output for QueueUrlOutput {
-    fn write_xml(&self, w: &mut xml::Writer) {
-        w.elem("QueueUrl", &self.queue_url);
-    }
-}
-
 /// CreateQueue.
 pub async fn create_queue(svc: &SqsService, req: &mut Call) -> Result<Response> {
     let mut input: CreateQueueInput = parse(req)?;
     let name = required(&input.queue_name, "QueueName")?.to_owned();
-    let given = if input.query_attributes.is_empty() {
-        map_to_pairs(input.attributes.take(), "attribute")?
-    } else {
-        std::mem::take(&mut input.query_attributes)
+    let given = match input.query_attributes.take() {
+        Some(p) if !p.0.is_empty() => p.0,
+        _ => map_to_pairs(input.attributes.take(), "attribute")?,
     };
-    let tags = if input.query_tags.is_empty() {
-        map_to_pairs(input.tags.take(), "tag")?
-    } else {
-        std::mem::take(&mut input.query_tags)
+    let tags = match input.query_tags.take() {
+        Some(p) if !p.0.is_empty() => p.0,
+        _ => map_to_pairs(input.tags.take(), "tag")?,
     };
     let fifo_requested = given
         .iter()
@@ -149,15 +128,6 @@ pub struct GetQueueUrlInput {
     queue_owner_aws_account_id: Option<String>,
 }
 
-impl Input for GetQueueUrlInput {
-    fn from_query(p: &QueryParams) -> Result<Self> {
-        Ok(GetQueueUrlInput {
-            queue_name: query_str(p, "QueueName"),
-            queue_owner_aws_account_id: query_str(p, "QueueOwnerAWSAccountId"),
-        })
-    }
-}
-
 /// GetQueueUrl.
 pub async fn get_queue_url(svc: &SqsService, req: &mut Call) -> Result<Response> {
     let input: GetQueueUrlInput = parse(req)?;
@@ -185,16 +155,6 @@ pub struct ListQueuesInput {
     max_results: Option<i64>,
 }
 
-impl Input for ListQueuesInput {
-    fn from_query(p: &QueryParams) -> Result<Self> {
-        Ok(ListQueuesInput {
-            queue_name_prefix: query_str(p, "QueueNamePrefix"),
-            next_token: query_str(p, "NextToken"),
-            max_results: query_int(p, "MaxResults")?,
-        })
-    }
-}
-
 /// ListQueues output.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -203,15 +163,6 @@ pub struct ListQueuesOutput {
     queue_urls: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     next_token: Option<String>,
-}
-
-impl Output for ListQueuesOutput {
-    fn write_xml(&self, w: &mut xml::Writer) {
-        for u in &self.queue_urls {
-            w.elem("QueueUrl", u);
-        }
-        w.opt("NextToken", self.next_token.as_deref());
-    }
 }
 
 /// Validates `MaxResults` (1–1000) of the listing operations.
@@ -277,17 +228,8 @@ pub async fn list_queues(svc: &SqsService, req: &mut Call) -> Result<Response> {
 #[serde(rename_all = "PascalCase")]
 pub struct GetQueueAttributesInput {
     queue_url: Option<String>,
+    #[serde(alias = "AttributeName")]
     attribute_names: Option<Vec<String>>,
-}
-
-impl Input for GetQueueAttributesInput {
-    fn from_query(p: &QueryParams) -> Result<Self> {
-        let names = p.list("AttributeName");
-        Ok(GetQueueAttributesInput {
-            queue_url: query_str(p, "QueueUrl"),
-            attribute_names: (!names.is_empty()).then_some(names),
-        })
-    }
 }
 
 /// GetQueueAttributes output.
@@ -306,17 +248,6 @@ fn serialize_pairs<S: serde::Serializer>(
     s: S,
 ) -> std::result::Result<S::Ok, S::Error> {
     s.collect_map(pairs.iter().map(|(k, v)| (k, v)))
-}
-
-impl Output for GetQueueAttributesOutput {
-    fn write_xml(&self, w: &mut xml::Writer) {
-        for (k, v) in &self.attributes {
-            w.open("Attribute")
-                .elem("Name", k)
-                .elem("Value", v)
-                .close("Attribute");
-        }
-    }
 }
 
 /// GetQueueAttributes.
@@ -352,31 +283,20 @@ pub async fn get_queue_attributes(svc: &SqsService, req: &mut Call) -> Result<Re
 pub struct SetQueueAttributesInput {
     queue_url: Option<String>,
     attributes: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(skip)]
-    query_attributes: Option<Pairs>,
-}
-
-impl Input for SetQueueAttributesInput {
-    fn from_query(p: &QueryParams) -> Result<Self> {
-        Ok(SetQueueAttributesInput {
-            queue_url: query_str(p, "QueueUrl"),
-            query_attributes: Some(query_attribute_map(p)),
-            ..Default::default()
-        })
-    }
+    /// awsQuery `Attribute.N.Name/Value`, in the order sent.
+    #[serde(rename = "Attribute")]
+    query_attributes: Option<query::de::Pairs>,
 }
 
 /// SetQueueAttributes.
 pub async fn set_queue_attributes(svc: &SqsService, req: &mut Call) -> Result<Response> {
     let mut input: SetQueueAttributesInput = parse(req)?;
-    let pairs = match input.query_attributes.take() {
-        Some(p) => p,
-        None => {
-            if input.attributes.is_none() {
-                return Err(SqsError::missing_parameter("Attributes"));
-            }
-            map_to_pairs(input.attributes.take(), "attribute")?
-        }
+    // awsQuery requests always carry the (possibly empty) map; awsJson ones must name it.
+    let pairs = match (input.query_attributes.take(), input.attributes.take()) {
+        (Some(p), _) if !p.0.is_empty() => p.0,
+        (_, Some(m)) => map_to_pairs(Some(m), "attribute")?,
+        _ if req.form.is_some() => Vec::new(),
+        _ => return Err(SqsError::missing_parameter("Attributes")),
     };
     let queue = resolve_queue(svc, req, input.queue_url.as_deref())?;
     if let Some((_, raw)) = pairs.iter().rev().find(|(k, _)| k == "RedrivePolicy")

@@ -3,11 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use nimbus_wire::query::QueryParams;
-use nimbus_wire::{Response, xml};
+use nimbus_wire::Response;
 use serde::{Deserialize, Serialize};
 
-use super::{Input, Output, parse, query_str, resolve_queue, respond, respond_empty};
+use super::{parse, resolve_queue, respond, respond_empty};
 use crate::SqsService;
 use crate::error::{Result, SqsError};
 use crate::ops::Call;
@@ -18,17 +17,8 @@ use crate::validate::validate_tags;
 #[serde(rename_all = "PascalCase")]
 pub struct TagQueueInput {
     queue_url: Option<String>,
+    #[serde(alias = "Tag")]
     tags: Option<BTreeMap<String, String>>,
-}
-
-impl Input for TagQueueInput {
-    fn from_query(p: &QueryParams) -> Result<Self> {
-        let tags = p.map("Tag", "Key", "Value");
-        Ok(TagQueueInput {
-            queue_url: query_str(p, "QueueUrl"),
-            tags: (!tags.is_empty()).then(|| tags.into_iter().collect()),
-        })
-    }
 }
 
 /// TagQueue.
@@ -60,17 +50,8 @@ pub async fn tag_queue(svc: &SqsService, req: &mut Call) -> Result<Response> {
 #[serde(rename_all = "PascalCase")]
 pub struct UntagQueueInput {
     queue_url: Option<String>,
+    #[serde(alias = "TagKey")]
     tag_keys: Option<Vec<String>>,
-}
-
-impl Input for UntagQueueInput {
-    fn from_query(p: &QueryParams) -> Result<Self> {
-        let keys = p.list("TagKey");
-        Ok(UntagQueueInput {
-            queue_url: query_str(p, "QueueUrl"),
-            tag_keys: (!keys.is_empty()).then_some(keys),
-        })
-    }
 }
 
 /// UntagQueue.
@@ -101,14 +82,6 @@ pub type ListQueueTagsInput = super::QueueUrlInput;
 pub struct ListQueueTagsOutput {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     tags: BTreeMap<String, String>,
-}
-
-impl Output for ListQueueTagsOutput {
-    fn write_xml(&self, w: &mut xml::Writer) {
-        for (k, v) in &self.tags {
-            w.open("Tag").elem("Key", k).elem("Value", v).close("Tag");
-        }
-    }
 }
 
 /// ListQueueTags.

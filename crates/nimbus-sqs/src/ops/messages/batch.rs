@@ -1,6 +1,5 @@
 //! What the three batch operations share: the entry-list rules and the result shapes.
 
-use nimbus_wire::xml;
 use serde::Serialize;
 
 use crate::error::SqsError;
@@ -29,19 +28,6 @@ impl BatchResultErrorEntry {
             message: err.message().to_owned(),
         }
     }
-
-    /// Writes `<BatchResultErrorEntry>…</BatchResultErrorEntry>`.
-    pub fn write_xml(&self, w: &mut xml::Writer) {
-        w.open("BatchResultErrorEntry")
-            .elem("Id", &self.id)
-            .elem(
-                "SenderFault",
-                if self.sender_fault { "true" } else { "false" },
-            )
-            .elem("Code", &self.code)
-            .elem("Message", &self.message)
-            .close("BatchResultErrorEntry");
-    }
 }
 
 /// A successful entry of DeleteMessageBatch or ChangeMessageVisibilityBatch: its id.
@@ -52,17 +38,26 @@ pub struct IdEntry {
     pub id: String,
 }
 
-/// The output of DeleteMessageBatch and ChangeMessageVisibilityBatch.
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
+/// The output of DeleteMessageBatch and ChangeMessageVisibilityBatch. It serialises as the
+/// structure named `shape` (`DeleteMessageBatchOutput`), which the awsQuery spelling table
+/// ([`crate::ops::XML_SPELLINGS`]) keys the element of a successful entry by.
 pub struct IdBatchOutput {
     /// The entries that succeeded.
     pub successful: Vec<IdEntry>,
     /// The entries that failed.
     pub failed: Vec<BatchResultErrorEntry>,
-    /// The XML element of a successful entry (`DeleteMessageBatchResultEntry`).
-    #[serde(skip)]
-    pub success_element: &'static str,
+    /// The output shape's name.
+    pub shape: &'static str,
+}
+
+impl Serialize for IdBatchOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct(self.shape, 2)?;
+        st.serialize_field("Successful", &self.successful)?;
+        st.serialize_field("Failed", &self.failed)?;
+        st.end()
+    }
 }
 
 impl IdBatchOutput {
@@ -72,7 +67,7 @@ impl IdBatchOutput {
         ids: impl IntoIterator<Item = &'a str>,
         results: Vec<crate::error::Result<()>>,
         mut failed: Vec<BatchResultErrorEntry>,
-        success_element: &'static str,
+        shape: &'static str,
     ) -> IdBatchOutput {
         let mut successful = Vec::with_capacity(results.len());
         for (id, r) in ids.into_iter().zip(results) {
@@ -84,20 +79,7 @@ impl IdBatchOutput {
         IdBatchOutput {
             successful,
             failed,
-            success_element,
-        }
-    }
-}
-
-impl crate::ops::Output for IdBatchOutput {
-    fn write_xml(&self, w: &mut xml::Writer) {
-        for s in &self.successful {
-            w.open(self.success_element)
-                .elem("Id", &s.id)
-                .close(self.success_element);
-        }
-        for f in &self.failed {
-            f.write_xml(w);
+            shape,
         }
     }
 }

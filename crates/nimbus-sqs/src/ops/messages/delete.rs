@@ -1,14 +1,13 @@
 //! DeleteMessage and DeleteMessageBatch.
 
 use nimbus_wire::Response;
-use nimbus_wire::query::QueryParams;
 use serde::Deserialize;
 
 use super::batch::{BatchResultErrorEntry, IdBatchOutput};
 use crate::SqsService;
 use crate::error::{Result, SqsError};
 use crate::ops::Call;
-use crate::ops::{Input, parse, query_str, required, resolve_queue, respond, respond_empty};
+use crate::ops::{parse, required, resolve_queue, respond, respond_empty};
 use crate::validate;
 
 /// DeleteMessage input, and one DeleteMessageBatch entry.
@@ -18,16 +17,6 @@ pub struct DeleteMessageInput {
     queue_url: Option<String>,
     id: Option<String>,
     receipt_handle: Option<String>,
-}
-
-impl Input for DeleteMessageInput {
-    fn from_query(p: &QueryParams) -> Result<Self> {
-        Ok(DeleteMessageInput {
-            queue_url: query_str(p, "QueueUrl"),
-            id: query_str(p, "Id"),
-            receipt_handle: query_str(p, "ReceiptHandle"),
-        })
-    }
 }
 
 /// DeleteMessage.
@@ -48,20 +37,8 @@ pub async fn delete_message(svc: &SqsService, req: &mut Call) -> Result<Response
 #[serde(rename_all = "PascalCase")]
 pub struct DeleteMessageBatchInput {
     queue_url: Option<String>,
+    #[serde(alias = "DeleteMessageBatchRequestEntry")]
     entries: Option<Vec<DeleteMessageInput>>,
-}
-
-impl Input for DeleteMessageBatchInput {
-    fn from_query(p: &QueryParams) -> Result<Self> {
-        let mut entries = Vec::new();
-        for (_, e) in p.indexed("DeleteMessageBatchRequestEntry") {
-            entries.push(DeleteMessageInput::from_query(&e)?);
-        }
-        Ok(DeleteMessageBatchInput {
-            queue_url: query_str(p, "QueueUrl"),
-            entries: Some(entries),
-        })
-    }
 }
 
 /// DeleteMessageBatch.
@@ -93,7 +70,7 @@ pub async fn delete_message_batch(svc: &SqsService, req: &mut Call) -> Result<Re
         pending.iter().map(|(id, _)| *id),
         results,
         failed,
-        "DeleteMessageBatchResultEntry",
+        "DeleteMessageBatchOutput",
     );
     Ok(respond(req, &output))
 }

@@ -2,8 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use nimbus_wire::query::QueryParams;
-use nimbus_wire::{Response, xml};
+use nimbus_wire::Response;
 use serde::{Deserialize, Serialize};
 
 use crate::SqsService;
@@ -11,7 +10,7 @@ use crate::engine::messages::{Delivered, ReceiveRequest};
 use crate::error::{Result, SqsError};
 use crate::message_attributes::{self as attrs, MessageAttributes};
 use crate::ops::Call;
-use crate::ops::{Input, Output, parse, query_int, query_str, resolve_queue, respond};
+use crate::ops::{parse, resolve_queue, respond};
 use crate::validate;
 
 /// ReceiveMessage input.
@@ -19,32 +18,16 @@ use crate::validate;
 #[serde(rename_all = "PascalCase")]
 pub struct ReceiveMessageInput {
     queue_url: Option<String>,
+    #[serde(alias = "AttributeName")]
     attribute_names: Option<Vec<String>>,
+    #[serde(alias = "MessageSystemAttributeName")]
     message_system_attribute_names: Option<Vec<String>>,
+    #[serde(alias = "MessageAttributeName")]
     message_attribute_names: Option<Vec<String>>,
     max_number_of_messages: Option<i64>,
     visibility_timeout: Option<i64>,
     wait_time_seconds: Option<i64>,
     receive_request_attempt_id: Option<String>,
-}
-
-impl Input for ReceiveMessageInput {
-    fn from_query(p: &QueryParams) -> Result<Self> {
-        let list = |name: &str| {
-            let l = p.list(name);
-            (!l.is_empty()).then_some(l)
-        };
-        Ok(ReceiveMessageInput {
-            queue_url: query_str(p, "QueueUrl"),
-            attribute_names: list("AttributeName"),
-            message_system_attribute_names: list("MessageSystemAttributeName"),
-            message_attribute_names: list("MessageAttributeName"),
-            max_number_of_messages: query_int(p, "MaxNumberOfMessages")?,
-            visibility_timeout: query_int(p, "VisibilityTimeout")?,
-            wait_time_seconds: query_int(p, "WaitTimeSeconds")?,
-            receive_request_attempt_id: query_str(p, "ReceiveRequestAttemptId"),
-        })
-    }
 }
 
 /// The message system attributes a receive asks for.
@@ -156,28 +139,6 @@ impl<'a> MessageOut<'a> {
             message_attributes,
         }
     }
-
-    fn write_xml(&self, w: &mut xml::Writer) {
-        w.open("Message")
-            .elem("MessageId", &self.message_id)
-            .elem("ReceiptHandle", self.receipt_handle)
-            .elem("MD5OfBody", &self.md5_of_body)
-            .elem("Body", self.body);
-        for (k, v) in &self.attributes {
-            w.open("Attribute")
-                .elem("Name", k)
-                .elem("Value", v)
-                .close("Attribute");
-        }
-        w.opt(
-            "MD5OfMessageAttributes",
-            self.md5_of_message_attributes.as_deref(),
-        );
-        if let Some(a) = &self.message_attributes {
-            attrs::write_query_xml(w, "MessageAttribute", a);
-        }
-        w.close("Message");
-    }
 }
 
 /// ReceiveMessage output.
@@ -186,14 +147,6 @@ impl<'a> MessageOut<'a> {
 pub struct ReceiveMessageOutput<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     messages: Vec<MessageOut<'a>>,
-}
-
-impl Output for ReceiveMessageOutput<'_> {
-    fn write_xml(&self, w: &mut xml::Writer) {
-        for m in &self.messages {
-            m.write_xml(w);
-        }
-    }
 }
 
 /// ReceiveMessage.

@@ -2,8 +2,7 @@
 
 use std::sync::Arc;
 
-use nimbus_wire::query::QueryParams;
-use nimbus_wire::{Response, xml};
+use nimbus_wire::Response;
 use serde::{Deserialize, Serialize};
 
 use super::batch::BatchResultErrorEntry;
@@ -13,33 +12,29 @@ use crate::engine::messages::{Outgoing, Sent};
 use crate::error::{Result, SqsError};
 use crate::message_attributes::{self as attrs, MessageAttributes};
 use crate::ops::Call;
-use crate::ops::{Input, Output, parse, query_int, query_str, resolve_queue, respond};
+use crate::ops::{parse, resolve_queue, respond};
 use crate::validate;
 
 /// Where an entry's attributes come from, parsed only when the entry is built (so that in a
 /// batch a malformed attribute fails its entry only).
 enum AttributeSource {
     Json(Option<serde_json::Value>),
-    Query(QueryParams),
-}
-
-impl Default for AttributeSource {
-    fn default() -> Self {
-        AttributeSource::Json(None)
-    }
+    Query(Vec<attrs::QueryAttribute>),
 }
 
 impl AttributeSource {
-    fn parse(&self, query_prefix: &str, operation: &str) -> Result<MessageAttributes> {
+    fn parse(&self, operation: &str) -> Result<MessageAttributes> {
         match self {
             AttributeSource::Json(None) => Ok(MessageAttributes::new()),
             AttributeSource::Json(Some(v)) => attrs::parse_json(v, operation),
-            AttributeSource::Query(p) => attrs::parse_query(p, query_prefix, operation),
+            AttributeSource::Query(list) => attrs::parse_query(list, operation),
         }
     }
 }
 
-/// One message to send: SendMessage's input, or one entry of SendMessageBatch.
+/// One message to send: SendMessage's input, or one entry of SendMessageBatch. The message
+/// attributes are a map in awsJson (`MessageAttributes`) and a list in awsQuery
+/// (`MessageAttribute.N.Name/Value.*`), with different errors, so each has its member.
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct SendEntry {
@@ -55,32 +50,29 @@ pub struct SendEntry {
     message_system_attributes: Option<serde_json::Value>,
     message_deduplication_id: Option<String>,
     message_group_id: Option<String>,
-    #[serde(skip)]
-    query: Option<QueryParams>,
+    #[serde(rename = "MessageAttribute")]
+    query_message_attributes: Option<Vec<attrs::QueryAttribute>>,
+    #[serde(rename = "MessageSystemAttribute")]
+    query_message_system_attributes: Option<Vec<attrs::QueryAttribute>>,
 }
 
 impl SendEntry {
-    fn from_query_fields(p: &QueryParams) -> Result<SendEntry> {
-        Ok(SendEntry {
-            queue_url: query_str(p, "QueueUrl"),
-            id: query_str(p, "Id"),
-            message_body: query_str(p, "MessageBody"),
-            delay_seconds: query_int(p, "DelaySeconds")?,
-            message_attributes: None,
-            message_system_attributes: None,
-            message_deduplication_id: query_str(p, "MessageDeduplicationId"),
-            message_group_id: query_str(p, "MessageGroupId"),
-            query: Some(p.clone()),
-        })
-    }
-
-    fn attribute_sources(&mut self) -> (AttributeSource, AttributeSource) {
-        match self.query.take() {
-            Some(q) => (AttributeSource::Query(q.clone()), AttributeSource::Query(q)),
-            None => (
+    /// The user and system attribute sources of a request in awsQuery (`query`) or awsJson.
+    fn attribute_sources(&mut self, query: bool) -> (AttributeSource, AttributeSource) {
+        if query {
+            (
+                AttributeSource::Query(self.query_message_attributes.take().unwrap_or_default()),
+                AttributeSource::Query(
+                    self.query_message_system_attributes
+                        .take()
+                        .unwrap_or_default(),
+                ),
+            )
+        } else {
+            (
                 AttributeSource::Json(self.message_attributes.take()),
                 AttributeSource::Json(self.message_system_attributes.take()),
-            ),
+            )
         }
     }
 }
@@ -132,17 +124,18 @@ fn build(
     sender: &Arc<str>,
     operation: &str,
     kind: QueueKind,
+    query: bool,
 ) -> Result<Outgoing> {
-    let (user_src, system_src) = entry.attribute_sources();
+    let (user_src, system_src) = entry.attribute_sources(query);
     let body = entry.message_body.take().unwrap_or_default();
     validate::message_body(&body)?;
     let delay_seconds = entry
         .delay_seconds
         .map(validate::delay_seconds)
         .transpose()?;
-    let user = user_src.parse("MessageAttribute", operation)?;
+    let user = user_src.parse(operation)?;
     attrs::validate(&user)?;
-    let system = system_src.parse("MessageSystemAttribute", operation)?;
+    let system = system_src.parse(operation)?;
     attrs::validate_system(&system)?;
     let mut dedup_id = None;
     if kind.fifo {
@@ -207,16 +200,12 @@ fn sender_of(req: &Call) -> Arc<str> {
 /// SendMessage input: one entry naming its queue.
 pub type SendMessageInput = SendEntry;
 
-impl Input for SendEntry {
-    fn from_query(p: &QueryParams) -> Result<Self> {
-        SendEntry::from_query_fields(p)
-    }
-}
-
-/// SendMessage output.
+/// SendMessage output, and a successful SendMessageBatch entry (with its `Id`).
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SendMessageOutput {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
     #[serde(rename = "MD5OfMessageBody")]
     md5_of_message_body: String,
     #[serde(
@@ -237,32 +226,13 @@ pub struct SendMessageOutput {
 impl SendMessageOutput {
     fn of(p: &Payload, sent: &Sent, fifo: bool) -> SendMessageOutput {
         SendMessageOutput {
+            id: None,
             md5_of_message_body: p.md5_of_body_hex(),
             md5_of_message_attributes: p.md5_of_attributes().map(str::to_owned),
             md5_of_message_system_attributes: p.md5_of_system_attributes().map(str::to_owned),
             message_id: sent.message_id.to_string(),
             sequence_number: fifo.then(|| crate::engine::fifo::sequence_number(sent.seq)),
         }
-    }
-
-    fn write_members(&self, w: &mut xml::Writer) {
-        w.elem("MD5OfMessageBody", &self.md5_of_message_body)
-            .opt(
-                "MD5OfMessageAttributes",
-                self.md5_of_message_attributes.as_deref(),
-            )
-            .opt(
-                "MD5OfMessageSystemAttributes",
-                self.md5_of_message_system_attributes.as_deref(),
-            )
-            .elem("MessageId", &self.message_id)
-            .opt("SequenceNumber", self.sequence_number.as_deref());
-    }
-}
-
-impl Output for SendMessageOutput {
-    fn write_xml(&self, w: &mut xml::Writer) {
-        self.write_members(w);
     }
 }
 
@@ -271,7 +241,13 @@ pub async fn send_message(svc: &SqsService, req: &mut Call) -> Result<Response> 
     let mut input: SendMessageInput = parse(req)?;
     let queue = resolve_queue(svc, req, input.queue_url.take().as_deref())?;
     let kind = QueueKind::of(&queue);
-    let outgoing = build(input, &sender_of(req), "SendMessage", kind)?;
+    let outgoing = build(
+        input,
+        &sender_of(req),
+        "SendMessage",
+        kind,
+        req.form.is_some(),
+    )?;
     let payload = outgoing.payload.clone();
     let (mut results, ack) = svc.engine().send(&queue, vec![outgoing])?;
     let sent = match results.pop() {
@@ -293,50 +269,16 @@ pub async fn send_message(svc: &SqsService, req: &mut Call) -> Result<Response> 
 #[serde(rename_all = "PascalCase")]
 pub struct SendMessageBatchInput {
     queue_url: Option<String>,
+    #[serde(alias = "SendMessageBatchRequestEntry")]
     entries: Option<Vec<SendEntry>>,
-}
-
-impl Input for SendMessageBatchInput {
-    fn from_query(p: &QueryParams) -> Result<Self> {
-        let mut entries = Vec::new();
-        for (_, e) in p.indexed("SendMessageBatchRequestEntry") {
-            entries.push(SendEntry::from_query_fields(&e)?);
-        }
-        Ok(SendMessageBatchInput {
-            queue_url: query_str(p, "QueueUrl"),
-            entries: Some(entries),
-        })
-    }
-}
-
-/// A successful SendMessageBatch entry.
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct SendMessageBatchResultEntry {
-    id: String,
-    #[serde(flatten)]
-    sent: SendMessageOutput,
 }
 
 /// SendMessageBatch output.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SendMessageBatchOutput {
-    successful: Vec<SendMessageBatchResultEntry>,
+    successful: Vec<SendMessageOutput>,
     failed: Vec<BatchResultErrorEntry>,
-}
-
-impl Output for SendMessageBatchOutput {
-    fn write_xml(&self, w: &mut xml::Writer) {
-        for s in &self.successful {
-            w.open("SendMessageBatchResultEntry").elem("Id", &s.id);
-            s.sent.write_members(w);
-            w.close("SendMessageBatchResultEntry");
-        }
-        for f in &self.failed {
-            f.write_xml(w);
-        }
-    }
 }
 
 /// SendMessageBatch.
@@ -351,13 +293,14 @@ pub async fn send_message_batch(svc: &SqsService, req: &mut Call) -> Result<Resp
     let queue = resolve_queue(svc, req, input.queue_url.as_deref())?;
     let kind = QueueKind::of(&queue);
     let sender = sender_of(req);
+    let query = req.form.is_some();
 
     // Build every entry; a failing entry fails alone.
     let mut failed = Vec::new();
     let mut built: Vec<(String, Outgoing)> = Vec::with_capacity(entries.len());
     for e in entries {
         let id = e.id.clone().unwrap_or_default();
-        match build(e, &sender, "SendMessageBatch", kind) {
+        match build(e, &sender, "SendMessageBatch", kind, query) {
             Ok(o) => built.push((id, o)),
             Err(err) => failed.push(BatchResultErrorEntry::new(&id, &err)),
         }
@@ -371,9 +314,9 @@ pub async fn send_message_batch(svc: &SqsService, req: &mut Call) -> Result<Resp
     let mut successful = Vec::with_capacity(ids.len());
     for ((id, payload), result) in ids.into_iter().zip(payloads).zip(results) {
         match result {
-            Ok(sent) => successful.push(SendMessageBatchResultEntry {
-                id,
-                sent: SendMessageOutput::of(&payload, &sent, kind.fifo),
+            Ok(sent) => successful.push(SendMessageOutput {
+                id: Some(id),
+                ..SendMessageOutput::of(&payload, &sent, kind.fifo)
             }),
             Err(err) => failed.push(BatchResultErrorEntry::new(&id, &err)),
         }

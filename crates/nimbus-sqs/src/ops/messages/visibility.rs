@@ -1,16 +1,13 @@
 //! ChangeMessageVisibility and ChangeMessageVisibilityBatch.
 
 use nimbus_wire::Response;
-use nimbus_wire::query::QueryParams;
 use serde::Deserialize;
 
 use super::batch::{BatchResultErrorEntry, IdBatchOutput};
 use crate::SqsService;
 use crate::error::{Result, SqsError};
 use crate::ops::Call;
-use crate::ops::{
-    Input, parse, query_int, query_str, required, resolve_queue, respond, respond_empty,
-};
+use crate::ops::{parse, required, resolve_queue, respond, respond_empty};
 use crate::validate;
 
 /// ChangeMessageVisibility input, and one ChangeMessageVisibilityBatch entry.
@@ -21,17 +18,6 @@ pub struct ChangeMessageVisibilityInput {
     id: Option<String>,
     receipt_handle: Option<String>,
     visibility_timeout: Option<i64>,
-}
-
-impl Input for ChangeMessageVisibilityInput {
-    fn from_query(p: &QueryParams) -> Result<Self> {
-        Ok(ChangeMessageVisibilityInput {
-            queue_url: query_str(p, "QueueUrl"),
-            id: query_str(p, "Id"),
-            receipt_handle: query_str(p, "ReceiptHandle"),
-            visibility_timeout: query_int(p, "VisibilityTimeout")?,
-        })
-    }
 }
 
 impl ChangeMessageVisibilityInput {
@@ -63,20 +49,8 @@ pub async fn change_message_visibility(svc: &SqsService, req: &mut Call) -> Resu
 #[serde(rename_all = "PascalCase")]
 pub struct ChangeMessageVisibilityBatchInput {
     queue_url: Option<String>,
+    #[serde(alias = "ChangeMessageVisibilityBatchRequestEntry")]
     entries: Option<Vec<ChangeMessageVisibilityInput>>,
-}
-
-impl Input for ChangeMessageVisibilityBatchInput {
-    fn from_query(p: &QueryParams) -> Result<Self> {
-        let mut entries = Vec::new();
-        for (_, e) in p.indexed("ChangeMessageVisibilityBatchRequestEntry") {
-            entries.push(ChangeMessageVisibilityInput::from_query(&e)?);
-        }
-        Ok(ChangeMessageVisibilityBatchInput {
-            queue_url: query_str(p, "QueueUrl"),
-            entries: Some(entries),
-        })
-    }
 }
 
 /// ChangeMessageVisibilityBatch.
@@ -105,7 +79,7 @@ pub async fn change_message_visibility_batch(svc: &SqsService, req: &mut Call) -
         pending.iter().map(|(id, _)| *id),
         results,
         failed,
-        "ChangeMessageVisibilityBatchResultEntry",
+        "ChangeMessageVisibilityBatchOutput",
     );
     Ok(respond(req, &output))
 }
