@@ -14,7 +14,7 @@ use nimbus_core::bus::{
 use crate::SqsService;
 use crate::engine::messages::{Delivered, ReceiveRequest};
 use crate::engine::queue::Queue;
-use crate::error::SqsError;
+use crate::error::{SqsError, SqsErrorCode};
 
 /// The most messages one receive returns.
 pub const MAX_RECEIVE: usize = 10;
@@ -52,9 +52,9 @@ impl Consumer {
 }
 
 fn failed(e: SqsError) -> DeliveryError {
-    match e {
-        SqsError::QueueDoesNotExist(m) => DeliveryError::NoSuchDestination(m),
-        other => DeliveryError::Rejected(other.to_string()),
+    match e.kind() {
+        SqsErrorCode::QueueDoesNotExist => DeliveryError::NoSuchDestination(e.message().to_owned()),
+        _ => DeliveryError::Rejected(e.to_string()),
     }
 }
 

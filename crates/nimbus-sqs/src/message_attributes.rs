@@ -20,7 +20,7 @@ use md5::{Digest, Md5};
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Result, SqsError};
+use crate::error::{Result, SqsError, SqsErrorCode};
 use crate::validate::is_valid_message_text;
 
 /// The most user attributes one message may carry.
@@ -200,9 +200,10 @@ impl TryFrom<RawValue> for MessageAttributeValue {
 /// The error AWS answers when list values are sent to `operation` (`SendMessage`,
 /// `SendMessageBatch`).
 fn list_values_unsupported(operation: &str) -> SqsError {
-    SqsError::UnsupportedOperation(format!(
-        "Message attribute list values in {operation} operation are not supported."
-    ))
+    SqsError::new(
+        SqsErrorCode::UnsupportedOperation,
+        format!("Message attribute list values in {operation} operation are not supported."),
+    )
 }
 
 /// Parses the awsJson `MessageAttributes` (or `MessageSystemAttributes`) member of an
@@ -214,23 +215,28 @@ pub fn parse_json(value: &serde_json::Value, operation: &str) -> Result<MessageA
         serde_json::Value::Null => return Ok(MessageAttributes::new()),
         serde_json::Value::Object(m) => m,
         _ => {
-            return Err(SqsError::Serialization(
-                "Start of structure or map found where not expected.".into(),
+            return Err(SqsError::new(
+                SqsErrorCode::Serialization,
+                "Start of structure or map found where not expected.",
             ));
         }
     };
     let mut out = MessageAttributes::new();
     for (name, v) in map {
         let raw: RawValue = RawValue::deserialize(v).map_err(|e| {
-            SqsError::Serialization(format!("Invalid message attribute '{name}': {e}"))
+            SqsError::new(
+                SqsErrorCode::Serialization,
+                format!("Invalid message attribute '{name}': {e}"),
+            )
         })?;
         if raw.has_list_values() {
             return Err(list_values_unsupported(operation));
         }
         let attr = MessageAttributeValue::try_from(raw).map_err(|_| {
-            SqsError::Serialization(format!(
-                "Invalid base64 in the BinaryValue of message attribute '{name}'."
-            ))
+            SqsError::new(
+                SqsErrorCode::Serialization,
+                format!("Invalid base64 in the BinaryValue of message attribute '{name}'."),
+            )
         })?;
         out.insert(name.clone(), attr);
     }
@@ -276,9 +282,12 @@ pub fn parse_query(list: &[QueryAttribute], operation: &str) -> Result<MessageAt
         }
         let binary_value = match value.and_then(|v| v.binary_value.as_deref()) {
             Some(b) => Some(BASE64.decode(b.as_bytes()).map_err(|_| {
-                SqsError::InvalidParameterValue(format!(
-                    "The binary value of message (user) attribute '{name}' is not valid base64."
-                ))
+                SqsError::new(
+                    SqsErrorCode::InvalidParameterValue,
+                    format!(
+                        "The binary value of message (user) attribute '{name}' is not valid base64."
+                    ),
+                )
             })?),
             None => None,
         };
@@ -288,17 +297,19 @@ pub fn parse_query(list: &[QueryAttribute], operation: &str) -> Result<MessageAt
             binary_value,
         };
         if out.insert(name.clone(), attr).is_some() {
-            return Err(SqsError::InvalidParameterValue(format!(
-                "Message (user) attribute name '{name}' is repeated."
-            )));
+            return Err(SqsError::new(
+                SqsErrorCode::InvalidParameterValue,
+                format!("Message (user) attribute name '{name}' is repeated."),
+            ));
         }
     }
     Ok(out)
 }
 
 fn empty_name() -> SqsError {
-    SqsError::InvalidParameterValue(
-        "The request must contain non-empty message attribute name.".into(),
+    SqsError::new(
+        SqsErrorCode::InvalidParameterValue,
+        "The request must contain non-empty message attribute name.",
     )
 }
 
@@ -310,10 +321,13 @@ fn empty_name() -> SqsError {
 /// with at most 38 significant digits and a magnitude from 10^-128 to below 10^126.
 pub fn validate(attrs: &MessageAttributes) -> Result<()> {
     if attrs.len() > MAX_ATTRIBUTES {
-        return Err(SqsError::InvalidParameterValue(format!(
-            "Number of message attributes [{}] exceeds the allowed maximum [{MAX_ATTRIBUTES}].",
-            attrs.len()
-        )));
+        return Err(SqsError::new(
+            SqsErrorCode::InvalidParameterValue,
+            format!(
+                "Number of message attributes [{}] exceeds the allowed maximum [{MAX_ATTRIBUTES}].",
+                attrs.len()
+            ),
+        ));
     }
     for (name, value) in attrs {
         validate_name(name)?;
@@ -328,18 +342,21 @@ fn validate_name(name: &str) -> Result<()> {
         return Err(empty_name());
     }
     if name.chars().count() > MAX_NAME_LEN {
-        return Err(SqsError::InvalidParameterValue(format!(
-            "Message (user) attribute name must be at most {MAX_NAME_LEN} characters long."
-        )));
+        return Err(SqsError::new(
+            SqsErrorCode::InvalidParameterValue,
+            format!(
+                "Message (user) attribute name must be at most {MAX_NAME_LEN} characters long."
+            ),
+        ));
     }
     if !name
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
     {
-        return Err(SqsError::InvalidParameterValue(
+        return Err(SqsError::new(
+            SqsErrorCode::InvalidParameterValue,
             "Message (user) attributes name can only contain upper and lower score characters, \
-             digits, periods, hyphens and underscores. "
-                .into(),
+             digits, periods, hyphens and underscores. ",
         ));
     }
     let lower = name.to_ascii_lowercase();
@@ -348,17 +365,20 @@ fn validate_name(name: &str) -> Result<()> {
         || name.starts_with('.')
         || name.ends_with('.')
     {
-        return Err(SqsError::InvalidParameterValue(
+        return Err(SqsError::new(
+            SqsErrorCode::InvalidParameterValue,
             "You can't use message attribute names beginning with 'AWS.' or 'Amazon.'. These \
              strings are reserved for internal use. Additionally, they cannot start or end with \
-             '.'."
-                .into(),
+             '.'.",
         ));
     }
     if name.contains("..") {
-        return Err(SqsError::InvalidParameterValue(format!(
-            "Message (user) attribute name '{name}' can't contain successive '.' characters."
-        )));
+        return Err(SqsError::new(
+            SqsErrorCode::InvalidParameterValue,
+            format!(
+                "Message (user) attribute name '{name}' can't contain successive '.' characters."
+            ),
+        ));
     }
     Ok(())
 }
@@ -366,29 +386,41 @@ fn validate_name(name: &str) -> Result<()> {
 /// Validates the type and value of the attribute `name`; `kind` is `user` or `system`.
 fn validate_value(name: &str, value: &MessageAttributeValue, kind: &str) -> Result<()> {
     if value.data_type.is_empty() {
-        return Err(SqsError::InvalidParameterValue(format!(
-            "The message attribute '{name}' must contain non-empty message attribute type."
-        )));
+        return Err(SqsError::new(
+            SqsErrorCode::InvalidParameterValue,
+            format!(
+                "The message attribute '{name}' must contain non-empty message attribute type."
+            ),
+        ));
     }
     if value.data_type.chars().count() > MAX_DATA_TYPE_LEN {
-        return Err(SqsError::InvalidParameterValue(format!(
-            "Message ({kind}) attribute types must be at most {MAX_DATA_TYPE_LEN} characters long."
-        )));
+        return Err(SqsError::new(
+            SqsErrorCode::InvalidParameterValue,
+            format!(
+                "Message ({kind}) attribute types must be at most {MAX_DATA_TYPE_LEN} characters long."
+            ),
+        ));
     }
     let base = match value.base_type() {
         Some(b) if is_valid_message_text(&value.data_type) => b,
         _ => {
-            return Err(SqsError::InvalidParameterValue(format!(
-                "The type of message ({kind}) attribute '{name}' is invalid. You must use only \
+            return Err(SqsError::new(
+                SqsErrorCode::InvalidParameterValue,
+                format!(
+                    "The type of message ({kind}) attribute '{name}' is invalid. You must use only \
                  the following supported type prefixes: Binary, Number, String."
-            )));
+                ),
+            ));
         }
     };
     let empty = || {
-        SqsError::InvalidParameterValue(format!(
-            "Message ({kind}) attribute '{name}' must contain a non-empty value of type '{}'.",
-            base.as_str()
-        ))
+        SqsError::new(
+            SqsErrorCode::InvalidParameterValue,
+            format!(
+                "Message ({kind}) attribute '{name}' must contain a non-empty value of type '{}'.",
+                base.as_str()
+            ),
+        )
     };
     match base {
         BaseType::Binary => {
@@ -402,14 +434,18 @@ fn validate_value(name: &str, value: &MessageAttributeValue, kind: &str) -> Resu
                 _ => return Err(empty()),
             };
             if !is_valid_message_text(s) {
-                return Err(SqsError::InvalidParameterValue(
-                    crate::validate::INVALID_CHARACTERS.into(),
+                return Err(SqsError::new(
+                    SqsErrorCode::InvalidParameterValue,
+                    crate::validate::INVALID_CHARACTERS,
                 ));
             }
             if base == BaseType::Number && !is_valid_number(s) {
-                return Err(SqsError::InvalidParameterValue(format!(
-                    "Can't cast the value of message ({kind}) attribute '{name}' to a number."
-                )));
+                return Err(SqsError::new(
+                    SqsErrorCode::InvalidParameterValue,
+                    format!(
+                        "Can't cast the value of message ({kind}) attribute '{name}' to a number."
+                    ),
+                ));
             }
         }
     }
@@ -493,19 +529,24 @@ pub fn is_valid_number(s: &str) -> bool {
 pub fn validate_system(attrs: &MessageAttributes) -> Result<()> {
     for (name, value) in attrs {
         if name != AWS_TRACE_HEADER {
-            return Err(SqsError::InvalidParameterValue(format!(
-                "Message system attribute name '{name}' is invalid."
-            )));
+            return Err(SqsError::new(
+                SqsErrorCode::InvalidParameterValue,
+                format!("Message system attribute name '{name}' is invalid."),
+            ));
         }
         if value.data_type != "String" {
             if value.data_type.is_empty() {
-                return Err(SqsError::InvalidParameterValue(format!(
-                    "The message attribute '{name}' must contain non-empty message attribute type."
-                )));
+                return Err(SqsError::new(
+                    SqsErrorCode::InvalidParameterValue,
+                    format!(
+                        "The message attribute '{name}' must contain non-empty message attribute type."
+                    ),
+                ));
             }
-            return Err(SqsError::InvalidParameterValue(format!(
-                "Message system attribute '{name}' must be of type 'String'."
-            )));
+            return Err(SqsError::new(
+                SqsErrorCode::InvalidParameterValue,
+                format!("Message system attribute '{name}' must be of type 'String'."),
+            ));
         }
         validate_value(name, value, "system")?;
     }

@@ -8,7 +8,7 @@
 
 use nimbus_core::Arn;
 
-use crate::error::{Result, SqsError};
+use crate::error::{Result, SqsError, SqsErrorCode};
 use crate::validate::{MAX_VISIBILITY_TIMEOUT, in_range, is_fifo_name, queue_name};
 
 /// Every queue attribute name of the model except `All`, in the model's order.
@@ -47,11 +47,17 @@ pub const READ_ONLY_QUEUE_ATTRIBUTES: [&str; 6] = [
 ];
 
 fn unknown_attribute(name: &str) -> SqsError {
-    SqsError::InvalidAttributeName(format!("Unknown Attribute {name}."))
+    SqsError::new(
+        SqsErrorCode::InvalidAttributeName,
+        format!("Unknown Attribute {name}."),
+    )
 }
 
 fn invalid_value(name: &str) -> SqsError {
-    SqsError::InvalidAttributeValue(format!("Invalid value for the parameter {name}."))
+    SqsError::new(
+        SqsErrorCode::InvalidAttributeValue,
+        format!("Invalid value for the parameter {name}."),
+    )
 }
 
 /// The names a GetQueueAttributes `AttributeNames` list asks for, without repeats, in the
@@ -87,9 +93,10 @@ impl RedrivePolicy {
     /// Parses and validates the attribute value `raw` (a JSON object).
     pub fn parse(raw: &str) -> Result<RedrivePolicy> {
         let invalid = |reason: String| {
-            SqsError::InvalidParameterValue(format!(
-                "Value {raw} for parameter RedrivePolicy is invalid. Reason: {reason}"
-            ))
+            SqsError::new(
+                SqsErrorCode::InvalidParameterValue,
+                format!("Value {raw} for parameter RedrivePolicy is invalid. Reason: {reason}"),
+            )
         };
         let doc: serde_json::Value = serde_json::from_str(raw)
             .map_err(|_| invalid("Redrive policy is not a valid JSON map.".into()))?;
@@ -158,9 +165,12 @@ impl RedriveAllowPolicy {
     /// `redrivePermission` and, for `byQueue` only, `sourceQueueArns`).
     pub fn parse(raw: &str) -> Result<RedriveAllowPolicy> {
         let invalid = |reason: &str| {
-            SqsError::InvalidParameterValue(format!(
-                "Value {raw} for parameter RedriveAllowPolicy is invalid. Reason: {reason}"
-            ))
+            SqsError::new(
+                SqsErrorCode::InvalidParameterValue,
+                format!(
+                    "Value {raw} for parameter RedriveAllowPolicy is invalid. Reason: {reason}"
+                ),
+            )
         };
         let unsupported = || {
             invalid(
@@ -479,10 +489,10 @@ impl QueueAttributes {
                     return Err(unknown_attribute(name));
                 }
                 if !creating && !is_true(value) {
-                    return Err(SqsError::InvalidAttributeValue(
+                    return Err(SqsError::new(
+                        SqsErrorCode::InvalidAttributeValue,
                         "Invalid value for the parameter FifoQueue. Reason: Modifying queue type \
-                         is not supported."
-                            .into(),
+                         is not supported.",
                     ));
                 }
             }
@@ -517,9 +527,10 @@ impl QueueAttributes {
         if self.fifo_queue {
             Ok(())
         } else {
-            Err(SqsError::InvalidAttributeName(format!(
-                "You can specify the {name} only when FifoQueue is set to true."
-            )))
+            Err(SqsError::new(
+                SqsErrorCode::InvalidAttributeName,
+                format!("You can specify the {name} only when FifoQueue is set to true."),
+            ))
         }
     }
 
@@ -529,11 +540,11 @@ impl QueueAttributes {
             && self.fifo_throughput_limit == FifoThroughputLimit::PerMessageGroupId
             && self.deduplication_scope != DeduplicationScope::MessageGroup
         {
-            return Err(SqsError::InvalidAttributeValue(
+            return Err(SqsError::new(
+                SqsErrorCode::InvalidAttributeValue,
                 "Invalid value for the parameter FifoThroughputLimit. Reason: The \
                  perMessageGroupId value is allowed only when the value for DeduplicationScope \
-                 is messageGroup."
-                    .into(),
+                 is messageGroup.",
             ));
         }
         Ok(())
@@ -589,10 +600,10 @@ fn check_request(attrs: &[(String, String)]) -> Result<()> {
         .iter()
         .any(|(k, v)| k == "SqsManagedSseEnabled" && is_true(v));
     if kms && sqs_sse {
-        return Err(SqsError::InvalidAttributeName(
+        return Err(SqsError::new(
+            SqsErrorCode::InvalidAttributeName,
             "You can use one type of server-side encryption (SSE) at one time. You can either \
-             enable KMS SSE or SQS SSE."
-                .into(),
+             enable KMS SSE or SQS SSE.",
         ));
     }
     Ok(())

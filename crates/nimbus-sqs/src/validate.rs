@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::{Result, SqsError};
+use crate::error::{Result, SqsError, SqsErrorCode};
 
 /// The message of `InvalidMessageContents` (and of attribute values with bad characters).
 pub const INVALID_CHARACTERS: &str = "Invalid characters found. Valid unicode characters are \
@@ -52,7 +52,10 @@ pub fn message_body(body: &str) -> Result<()> {
         return Err(SqsError::missing_parameter("MessageBody"));
     }
     if !is_valid_message_text(body) {
-        return Err(SqsError::InvalidMessageContents(INVALID_CHARACTERS.into()));
+        return Err(SqsError::new(
+            SqsErrorCode::InvalidMessageContents,
+            INVALID_CHARACTERS,
+        ));
     }
     Ok(())
 }
@@ -62,10 +65,13 @@ pub fn message_body(body: &str) -> Result<()> {
 /// `MaximumMessageSize`.
 pub fn message_size(body: &str, attributes_size: usize, maximum_message_size: u32) -> Result<()> {
     if body.len() + attributes_size > maximum_message_size as usize {
-        return Err(SqsError::InvalidParameterValue(format!(
-            "One or more parameters are invalid. Reason: Message must be shorter than \
+        return Err(SqsError::new(
+            SqsErrorCode::InvalidParameterValue,
+            format!(
+                "One or more parameters are invalid. Reason: Message must be shorter than \
              {maximum_message_size} bytes."
-        )));
+            ),
+        ));
     }
     Ok(())
 }
@@ -93,14 +99,15 @@ pub fn queue_name(name: &str, fifo: bool) -> Result<()> {
     if ok {
         return Ok(());
     }
-    Err(SqsError::InvalidParameterValue(if fifo {
-        "The name of a FIFO queue can only include alphanumeric characters, hyphens, or \
+    Err(SqsError::new(
+        SqsErrorCode::InvalidParameterValue,
+        if fifo {
+            "The name of a FIFO queue can only include alphanumeric characters, hyphens, or \
          underscores, must end with .fifo suffix and be 1 to 80 in length."
-            .into()
-    } else {
-        "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
-            .into()
-    }))
+        } else {
+            "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
+        },
+    ))
 }
 
 /// Validates one batch entry id: 1 to 80 characters of alphanumerics, hyphens and
@@ -114,10 +121,10 @@ pub fn batch_entry_id(id: &str) -> Result<()> {
     {
         return Ok(());
     }
-    Err(SqsError::InvalidBatchEntryId(
+    Err(SqsError::new(
+        SqsErrorCode::InvalidBatchEntryId,
         "A batch entry id can only contain alphanumeric characters, hyphens and underscores. \
-         It can be at most 80 letters long."
-            .into(),
+         It can be at most 80 letters long.",
     ))
 }
 
@@ -158,49 +165,64 @@ pub fn batch_request_size(total: usize) -> Result<()> {
 /// ReceiveMessage `MaxNumberOfMessages`: 1 to 10.
 pub fn max_number_of_messages(value: i64) -> Result<u32> {
     in_range(value, 1, 10).ok_or_else(|| {
-        SqsError::InvalidParameterValue(format!(
-            "Value {value} for parameter MaxNumberOfMessages is invalid. Reason: Must be \
+        SqsError::new(
+            SqsErrorCode::InvalidParameterValue,
+            format!(
+                "Value {value} for parameter MaxNumberOfMessages is invalid. Reason: Must be \
              between 1 and 10, if provided."
-        ))
+            ),
+        )
     })
 }
 
 /// ReceiveMessage `WaitTimeSeconds`: 0 to 20.
 pub fn wait_time_seconds(value: i64) -> Result<u32> {
     in_range(value, 0, 20).ok_or_else(|| {
-        SqsError::InvalidParameterValue(format!(
-            "Value {value} for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and \
+        SqsError::new(
+            SqsErrorCode::InvalidParameterValue,
+            format!(
+                "Value {value} for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and \
              <= 20, if provided."
-        ))
+            ),
+        )
     })
 }
 
 /// ReceiveMessage and ChangeMessageVisibility `VisibilityTimeout`: 0 to 43200.
 pub fn visibility_timeout(value: i64) -> Result<u32> {
     in_range(value, 0, i64::from(MAX_VISIBILITY_TIMEOUT)).ok_or_else(|| {
-        SqsError::InvalidParameterValue(format!(
-            "Value {value} for parameter VisibilityTimeout is invalid. Reason: Must be between \
+        SqsError::new(
+            SqsErrorCode::InvalidParameterValue,
+            format!(
+                "Value {value} for parameter VisibilityTimeout is invalid. Reason: Must be between \
              0 and 43200, if provided."
-        ))
+            ),
+        )
     })
 }
 
 /// The error of a ChangeMessageVisibility that would keep a message invisible for more
 /// than 12 hours after its receive.
 pub fn visibility_timeout_beyond_limit(value: i64) -> SqsError {
-    SqsError::InvalidParameterValue(format!(
-        "Value {value} for parameter VisibilityTimeout is invalid. Reason: Total \
+    SqsError::new(
+        SqsErrorCode::InvalidParameterValue,
+        format!(
+            "Value {value} for parameter VisibilityTimeout is invalid. Reason: Total \
          VisibilityTimeout for the message is beyond the limit [43200 seconds]"
-    ))
+        ),
+    )
 }
 
 /// SendMessage `DelaySeconds`: 0 to 900.
 pub fn delay_seconds(value: i64) -> Result<u32> {
     in_range(value, 0, 900).ok_or_else(|| {
-        SqsError::InvalidParameterValue(format!(
-            "Value {value} for parameter DelaySeconds is invalid. Reason: DelaySeconds must be \
+        SqsError::new(
+            SqsErrorCode::InvalidParameterValue,
+            format!(
+                "Value {value} for parameter DelaySeconds is invalid. Reason: DelaySeconds must be \
              >= 0 and <= 900."
-        ))
+            ),
+        )
     })
 }
 

@@ -7,6 +7,7 @@
 //!   with;
 //! - [`protocol`]: the five wire protocols and how a request's protocol is recognised;
 //! - [`error`]: [`error::ServiceError`] and the one place it is rendered for each protocol;
+//! - [`error_code`]: the per-service error-code tables ([`error_codes!`]);
 //! - [`json`], [`query`], [`xml`]: the awsJson, awsQuery and XML codecs;
 //! - [`sigv4`]: parsing and verifying Signature Version 4 (header and presigned forms);
 //! - [`sigv2`]: S3's Signature Version 2 (`Authorization: AWS`, presigned `AWSAccessKeyId`);
@@ -15,6 +16,7 @@
 
 pub mod body;
 pub mod error;
+pub mod error_code;
 pub mod json;
 pub mod operations;
 pub mod protocol;

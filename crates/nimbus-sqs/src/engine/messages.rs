@@ -22,7 +22,7 @@ use super::message::{Message, Payload, Stage};
 use super::queue::{Queue, QueueState};
 use super::receipt::Receipt;
 use super::redrive::{DeadLetter, RedriveTarget};
-use crate::error::{Result, SqsError};
+use crate::error::{Result, SqsError, SqsErrorCode};
 use crate::storage::{Ack, Effect, MessageRow};
 
 /// The longest a message may stay hidden after a receive, ms (12 hours).
@@ -451,9 +451,10 @@ impl Engine {
             .decode(handle)
             .ok_or_else(|| SqsError::receipt_handle_invalid(handle))?;
         if r.queue_id != queue.id {
-            return Err(SqsError::ReceiptHandleIsInvalid(format!(
-                "The receipt handle \"{handle}\" is not valid for this queue."
-            )));
+            return Err(SqsError::new(
+                SqsErrorCode::ReceiptHandleIsInvalid,
+                format!("The receipt handle \"{handle}\" is not valid for this queue."),
+            ));
         }
         if now >= r.received_at + RECEIPT_LIFETIME_MS {
             return Err(SqsError::invalid_parameter_value(format!(

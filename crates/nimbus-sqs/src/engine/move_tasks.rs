@@ -25,7 +25,7 @@ use super::Engine;
 use super::message::{Message, Stage};
 use super::queue::Queue;
 use super::redrive::DeadLetter;
-use crate::error::{Result, SqsError};
+use crate::error::{Result, SqsError, SqsErrorCode};
 use crate::storage::Effect;
 
 /// Messages moved per batch.
@@ -218,7 +218,7 @@ impl Engine {
     /// it moved. `ResourceNotFoundException` for an unknown handle; a task that is not
     /// running cannot be cancelled.
     pub fn cancel_move_task(&self, handle: &str) -> Result<u64> {
-        let not_found = || SqsError::ResourceNotFound("Task does not exist.".into());
+        let not_found = || SqsError::new(SqsErrorCode::ResourceNotFound, "Task does not exist.");
         let id = task_id_of_handle(handle).ok_or_else(not_found)?;
         let moved = {
             let mut tasks = self.tasks.tasks.lock();

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use super::Engine;
 use super::message::{Message, Stage};
 use super::queue::{Queue, QueueKey};
-use crate::error::{Result, SqsError};
+use crate::error::{Result, SqsError, SqsErrorCode};
 use crate::queue_attributes::RedrivePolicy;
 use crate::storage::{Effect, MessageRow};
 
@@ -137,9 +137,10 @@ impl Engine {
     ) -> Result<()> {
         let raw = policy.to_json();
         let invalid = |reason: &str| {
-            SqsError::InvalidParameterValue(format!(
-                "Value {raw} for parameter RedrivePolicy is invalid. Reason: {reason}"
-            ))
+            SqsError::new(
+                SqsErrorCode::InvalidParameterValue,
+                format!("Value {raw} for parameter RedrivePolicy is invalid. Reason: {reason}"),
+            )
         };
         let arn: nimbus_core::Arn = policy
             .dead_letter_target_arn

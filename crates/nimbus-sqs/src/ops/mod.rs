@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::SqsService;
 use crate::engine::queue::{Queue, QueueKey};
-use crate::error::{Result, SqsError};
+use crate::error::{Result, SqsError, SqsErrorCode};
 use crate::url::parse_queue_url;
 
 nimbus_wire::operations! {
@@ -59,16 +59,21 @@ pub fn classify(protocol: Protocol, operation: Option<&str>) -> Result<Op> {
     let Some(name) = operation else {
         return Err(match protocol {
             Protocol::AwsQuery => SqsError::missing_parameter("Action"),
-            _ => SqsError::UnknownOperation("Missing X-Amz-Target header.".into()),
+            _ => SqsError::new(
+                SqsErrorCode::UnknownOperation,
+                "Missing X-Amz-Target header.",
+            ),
         });
     };
     Op::from_name(name).ok_or_else(|| match protocol {
-        Protocol::AwsQuery => {
-            SqsError::InvalidAction(format!("The action {name} is not valid for this endpoint."))
-        }
-        _ => {
-            SqsError::UnknownOperation(format!("The operation {name} is not known to Amazon SQS."))
-        }
+        Protocol::AwsQuery => SqsError::new(
+            SqsErrorCode::InvalidAction,
+            format!("The action {name} is not valid for this endpoint."),
+        ),
+        _ => SqsError::new(
+            SqsErrorCode::UnknownOperation,
+            format!("The operation {name} is not known to Amazon SQS."),
+        ),
     })
 }
 
@@ -129,8 +134,12 @@ pub fn parse<I: DeserializeOwned>(req: &Call) -> Result<I> {
             } else {
                 bytes
             };
-            serde_json::from_slice(bytes)
-                .map_err(|e| SqsError::Serialization(format!("Could not parse request body: {e}")))
+            serde_json::from_slice(bytes).map_err(|e| {
+                SqsError::new(
+                    SqsErrorCode::Serialization,
+                    format!("Could not parse request body: {e}"),
+                )
+            })
         }
     }
 }
@@ -282,7 +291,10 @@ pub fn queue_key(req: &Call, queue_url: Option<&str>) -> Result<QueueKey> {
         }
     };
     let parsed = parse_queue_url(url).ok_or_else(|| {
-        SqsError::InvalidAddress(format!("The address {url} is not valid for this endpoint."))
+        SqsError::new(
+            SqsErrorCode::InvalidAddress,
+            format!("The address {url} is not valid for this endpoint."),
+        )
     })?;
     let region = parsed.region.unwrap_or_else(|| req.ctx.region.clone());
     Ok(QueueKey {

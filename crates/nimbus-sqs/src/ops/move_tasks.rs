@@ -8,7 +8,7 @@ use super::queues::{decode_token, encode_token, max_results};
 use super::{parse, required, resolve_queue, respond};
 use crate::SqsService;
 use crate::engine::move_tasks::{StartTask, TaskStatus};
-use crate::error::{Result, SqsError};
+use crate::error::{Result, SqsError, SqsErrorCode};
 use crate::ops::Call;
 
 /// ListDeadLetterSourceQueues input.
@@ -89,9 +89,12 @@ fn queue_of_arn(
         .queue_by_arn_str(arn)
         .filter(|q| q.key.account == req.ctx.account)
         .ok_or_else(|| {
-            SqsError::ResourceNotFound(format!(
-                "The resource that you specified for the {parameter} parameter doesn't exist."
-            ))
+            SqsError::new(
+                SqsErrorCode::ResourceNotFound,
+                format!(
+                    "The resource that you specified for the {parameter} parameter doesn't exist."
+                ),
+            )
         })
 }
 

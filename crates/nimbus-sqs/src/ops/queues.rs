@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::{QueueUrlInput, parse, required, resolve_queue, respond, respond_empty};
 use crate::SqsService;
 use crate::engine::queue::QueueKey;
-use crate::error::{Result, SqsError};
+use crate::error::{Result, SqsError, SqsErrorCode};
 use crate::ops::Call;
 use crate::queue_attributes::{self, QueueAttributes};
 use crate::validate::{self, validate_tags};
@@ -27,9 +27,10 @@ fn map_to_pairs(
         match v {
             serde_json::Value::String(s) => out.push((k, s)),
             other => {
-                return Err(SqsError::Serialization(format!(
-                    "The value of {what} '{k}' must be a string, not {other}"
-                )));
+                return Err(SqsError::new(
+                    SqsErrorCode::Serialization,
+                    format!("The value of {what} '{k}' must be a string, not {other}"),
+                ));
             }
         }
     }
