@@ -11,6 +11,7 @@
 //! - [`json`], [`query`], [`xml`]: the awsJson, awsQuery and XML codecs;
 //! - [`sigv4`]: parsing and verifying Signature Version 4 (header and presigned forms);
 //! - [`sigv2`]: S3's Signature Version 2 (`Authorization: AWS`, presigned `AWSAccessKeyId`);
+//! - [`validation`]: the Smithy "1 validation error detected" messages;
 //! - [`virtual_host`]: the bucket a virtual-hosted-style S3 `Host` names;
 //! - [`body`]: the response body type and its constructors.
 
@@ -24,6 +25,7 @@ pub mod query;
 pub mod service;
 pub mod sigv2;
 pub mod sigv4;
+pub mod validation;
 pub mod virtual_host;
 pub mod xml;
 
