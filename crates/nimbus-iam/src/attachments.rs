@@ -4,7 +4,7 @@
 use nimbus_wire::xml::Writer;
 
 use crate::OpResult;
-use crate::error::IamError;
+use crate::error::{IamError, IamErrorCode};
 use crate::limits;
 use crate::pagination::{paginate, write_truncation};
 use crate::params::{self, Params};
@@ -18,7 +18,10 @@ pub(crate) fn attach_role_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
     let role = require_role(tx, p)?;
     let arn = policy_arn_param(p)?;
     let policy = policies::resolve(tx, arn)?.ok_or_else(|| {
-        IamError::NoSuchEntity(format!("Policy {arn} does not exist or is not attachable."))
+        IamError::new(
+            IamErrorCode::NoSuchEntity,
+            format!("Policy {arn} does not exist or is not attachable."),
+        )
     })?;
     let arn = policy.arn();
     let attached = tx.attached_policies(&role.name)?;
@@ -26,10 +29,13 @@ pub(crate) fn attach_role_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
         return Ok(None);
     }
     if attached.len() >= limits::ATTACHED_POLICIES_PER_ROLE {
-        return Err(IamError::LimitExceeded(format!(
-            "Cannot exceed quota for PoliciesPerRole: {}",
-            limits::ATTACHED_POLICIES_PER_ROLE
-        )));
+        return Err(IamError::new(
+            IamErrorCode::LimitExceeded,
+            format!(
+                "Cannot exceed quota for PoliciesPerRole: {}",
+                limits::ATTACHED_POLICIES_PER_ROLE
+            ),
+        ));
     }
     tx.attach(&role.name, &arn)?;
     Ok(None)

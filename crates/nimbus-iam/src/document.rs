@@ -6,7 +6,7 @@
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use crate::error::IamError;
+use crate::error::{IamError, IamErrorCode};
 use crate::params::length;
 
 /// Everything but RFC 3986's unreserved characters is encoded, as AWS does.
@@ -41,7 +41,7 @@ pub(crate) fn validate(field: &str, document: &str) -> Result<(), IamError> {
             "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
         ));
     }
-    check_structure(document).map_err(IamError::MalformedPolicyDocument)
+    check_structure(document).map_err(|m| IamError::new(IamErrorCode::MalformedPolicyDocument, m))
 }
 
 /// The structural checks of a policy document; the error is AWS's message.
@@ -119,18 +119,18 @@ mod tests {
             assert!(
                 matches!(
                     validate("PolicyDocument", bad),
-                    Err(IamError::MalformedPolicyDocument(_))
+                    Err(ref e) if e.kind() == IamErrorCode::MalformedPolicyDocument
                 ),
                 "{bad}"
             );
         }
         assert!(matches!(
             validate("PolicyDocument", ""),
-            Err(IamError::Validation(_))
+            Err(ref e) if e.kind() == IamErrorCode::Validation
         ));
         assert!(matches!(
             validate("PolicyDocument", "{\"Statement\":\"\u{0100}\"}"),
-            Err(IamError::Validation(_))
+            Err(ref e) if e.kind() == IamErrorCode::Validation
         ));
     }
 

@@ -38,7 +38,7 @@ mod store;
 mod sts;
 mod tags;
 
-pub use error::{IamError, StsError};
+pub use error::{IamError, IamErrorCode, StsError, StsErrorCode};
 pub use sts::STS_XMLNS;
 
 use params::Params;
@@ -134,7 +134,10 @@ impl IamService {
             tokio::task::spawn_blocking(move || f(&store, &account, &Params::new(&form), now))
                 .await
                 .map_err(|join| {
-                    IamError::ServiceFailure(format!("The IAM operation did not complete: {join}"))
+                    IamError::new(
+                        IamErrorCode::ServiceFailure,
+                        format!("The IAM operation did not complete: {join}"),
+                    )
                 })??;
         Ok(query::response(
             call.op.name(),
@@ -168,10 +171,10 @@ impl Service for IamService {
 
     fn classify(&self, head: &RequestHead<'_>) -> Result<OpInfo, ServiceError> {
         let Some(action) = head.operation else {
-            return Err(IamError::MissingAction.into());
+            return Err(IamError::missing_action().into());
         };
         let op = IamOp::from_name(action).ok_or_else(|| {
-            IamError::InvalidAction(format!(
+            IamError::new(IamErrorCode::InvalidAction, format!(
                 "nimbus does not implement the IAM action {action}; it serves roles, inline role \
                  policies and managed policies (see docs/compat.md)."
             ))
@@ -259,7 +262,7 @@ impl Service for StsService {
 
     fn classify(&self, head: &RequestHead<'_>) -> Result<OpInfo, ServiceError> {
         let Some(action) = head.operation else {
-            return Err(StsError::MissingAction.into());
+            return Err(StsError::missing_action().into());
         };
         let op = StsAction::parse(action)?;
         Ok(OpInfo {

@@ -8,7 +8,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::error::IamError;
+use crate::error::{IamError, IamErrorCode};
 use crate::params::Page;
 
 /// One page of a list, and the marker of the next page if there is one.
@@ -34,7 +34,9 @@ pub(crate) fn paginate<T>(
                 .decode(m)
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| IamError::InvalidInput(format!("Invalid Marker: {m}")))?;
+                .ok_or_else(|| {
+                    IamError::new(IamErrorCode::InvalidInput, format!("Invalid Marker: {m}"))
+                })?;
             keyed.partition_point(|(k, _)| *k < from)
         }
     };

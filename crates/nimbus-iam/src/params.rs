@@ -4,8 +4,9 @@
 //! constraint as the model states it, so a client sees the message AWS would send.
 
 use nimbus_wire::query::QueryParams;
+use nimbus_wire::validation;
 
-use crate::error::IamError;
+use crate::error::{IamError, IamErrorCode};
 
 /// The parameters of one IAM request.
 pub(crate) struct Params<'a> {
@@ -37,19 +38,8 @@ impl<'a> Params<'a> {
             .trim()
             .parse()
             .map_err(|_| IamError::constraint(name, raw, "Member must be a number"))?;
-        if n < min {
-            return Err(IamError::constraint(
-                name,
-                raw,
-                &format!("Member must have value greater than or equal to {min}"),
-            ));
-        }
-        if n > max {
-            return Err(IamError::constraint(
-                name,
-                raw,
-                &format!("Member must have value less than or equal to {max}"),
-            ));
+        if let Some(c) = validation::range(n, min, max) {
+            return Err(IamError::constraint(name, raw, &c));
         }
         Ok(Some(n))
     }
@@ -88,9 +78,9 @@ impl<'a> Params<'a> {
             tag_key(key)?;
             tag_value(value)?;
             if tags.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)) {
-                return Err(IamError::InvalidInput(
-                    "Duplicate tag keys found. Please note that Tag keys are case insensitive."
-                        .into(),
+                return Err(IamError::new(
+                    IamErrorCode::InvalidInput,
+                    "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
                 ));
             }
             tags.push((key.to_owned(), value.to_owned()));
@@ -130,22 +120,10 @@ pub(crate) struct Page {
 
 /// Checks a string's length in characters.
 pub(crate) fn length(name: &str, value: &str, min: usize, max: usize) -> Result<(), IamError> {
-    let n = value.chars().count();
-    if n < min {
-        return Err(IamError::constraint(
-            name,
-            value,
-            &format!("Member must have length greater than or equal to {min}"),
-        ));
+    match validation::length(value, min, max) {
+        Some(c) => Err(IamError::constraint(name, value, &c)),
+        None => Ok(()),
     }
-    if n > max {
-        return Err(IamError::constraint(
-            name,
-            value,
-            &format!("Member must have length less than or equal to {max}"),
-        ));
-    }
-    Ok(())
 }
 
 fn pattern(
@@ -154,14 +132,9 @@ fn pattern(
     pattern: &str,
     ok: impl Fn(char) -> bool,
 ) -> Result<(), IamError> {
-    if value.chars().all(ok) {
-        Ok(())
-    } else {
-        Err(IamError::constraint(
-            name,
-            value,
-            &format!("Member must satisfy regular expression pattern: {pattern}"),
-        ))
+    match validation::pattern(value, pattern, ok) {
+        Some(c) => Err(IamError::constraint(name, value, &c)),
+        None => Ok(()),
     }
 }
 
@@ -334,7 +307,7 @@ mod tests {
         ]);
         assert!(matches!(
             Params::new(&q).tags(),
-            Err(IamError::InvalidInput(_))
+            Err(ref e) if e.kind() == IamErrorCode::InvalidInput
         ));
         let q =
             QueryParams::from_pairs([("Tags.member.1.Key", "a b:c"), ("Tags.member.1.Value", "")]);

@@ -10,7 +10,7 @@ use nimbus_wire::xml::Writer;
 
 use crate::OpResult;
 use crate::document;
-use crate::error::IamError;
+use crate::error::{IamError, IamErrorCode};
 use crate::limits;
 use crate::managed::{self, AwsManagedPolicy};
 use crate::pagination::{paginate, write_truncation};
@@ -34,7 +34,12 @@ pub(crate) struct PolicyArn {
 
 /// Parses `arn:aws:iam::<account>:policy<path><name>`; anything else is `InvalidInput`.
 pub(crate) fn parse_policy_arn(arn: &str) -> Result<PolicyArn, IamError> {
-    let invalid = || IamError::InvalidInput(format!("ARN {arn} is not valid."));
+    let invalid = || {
+        IamError::new(
+            IamErrorCode::InvalidInput,
+            format!("ARN {arn} is not valid."),
+        )
+    };
     let parsed: Arn = arn.parse().map_err(|_| invalid())?;
     if parsed.partition != "aws" || parsed.service != "iam" || !parsed.region.is_empty() {
         return Err(invalid());
@@ -99,7 +104,10 @@ pub(crate) fn resolve(tx: &Tx<'_>, arn: &str) -> Result<Option<ManagedPolicy>, I
 
 /// `NoSuchEntity` for a policy ARN, in AWS's words.
 pub(crate) fn policy_not_found(arn: &str) -> IamError {
-    IamError::NoSuchEntity(format!("Policy {arn} was not found."))
+    IamError::new(
+        IamErrorCode::NoSuchEntity,
+        format!("Policy {arn} was not found."),
+    )
 }
 
 /// Reads and validates `PolicyArn`.
@@ -212,22 +220,31 @@ pub(crate) fn create_policy(tx: &Tx<'_>, p: &Params<'_>, now: u64) -> OpResult {
     let tags = p.tags()?;
     document::validate("PolicyDocument", doc)?;
     if document::size(doc) > limits::MANAGED_POLICY_SIZE {
-        return Err(IamError::LimitExceeded(format!(
-            "Cannot exceed quota for PolicySize: {}",
-            limits::MANAGED_POLICY_SIZE
-        )));
+        return Err(IamError::new(
+            IamErrorCode::LimitExceeded,
+            format!(
+                "Cannot exceed quota for PolicySize: {}",
+                limits::MANAGED_POLICY_SIZE
+            ),
+        ));
     }
     if let Some(existing) = tx.policy(name)? {
-        return Err(IamError::EntityAlreadyExists(format!(
-            "A policy called {} already exists. Duplicate names are not allowed.",
-            existing.name
-        )));
+        return Err(IamError::new(
+            IamErrorCode::EntityAlreadyExists,
+            format!(
+                "A policy called {} already exists. Duplicate names are not allowed.",
+                existing.name
+            ),
+        ));
     }
     if tx.policy_count()? >= limits::POLICIES_PER_ACCOUNT {
-        return Err(IamError::LimitExceeded(format!(
-            "Cannot exceed quota for PoliciesPerAccount: {}",
-            limits::POLICIES_PER_ACCOUNT
-        )));
+        return Err(IamError::new(
+            IamErrorCode::LimitExceeded,
+            format!(
+                "Cannot exceed quota for PoliciesPerAccount: {}",
+                limits::POLICIES_PER_ACCOUNT
+            ),
+        ));
     }
     let policy = PolicyRecord {
         name: name.to_owned(),
@@ -326,16 +343,18 @@ pub(crate) fn delete_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
     let policy = match resolve(tx, arn)? {
         Some(ManagedPolicy::Customer(c)) => c,
         Some(ManagedPolicy::Aws(_) | ManagedPolicy::AwsUnlisted(_)) => {
-            return Err(IamError::AccessDenied(format!(
-                "{arn} is an AWS managed policy; AWS managed policies cannot be deleted."
-            )));
+            return Err(IamError::new(
+                IamErrorCode::AccessDenied,
+                format!("{arn} is an AWS managed policy; AWS managed policies cannot be deleted."),
+            ));
         }
         None => return Err(policy_not_found(arn)),
     };
     let boundary = tx.boundary_usage()?.get(&policy.arn).copied().unwrap_or(0);
     if tx.attachment_count(&policy.arn)? > 0 || boundary > 0 {
-        return Err(IamError::DeleteConflict(
-            "Cannot delete a policy attached to entities.".into(),
+        return Err(IamError::new(
+            IamErrorCode::DeleteConflict,
+            "Cannot delete a policy attached to entities.",
         ));
     }
     tx.delete_policy(&policy.name)?;
@@ -375,9 +394,10 @@ pub(crate) fn get_policy_version(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
     let version = version_param(p)?;
     let found = readable(tx, arn)?;
     if version != DEFAULT_VERSION {
-        return Err(IamError::NoSuchEntity(format!(
-            "Policy {arn} version {version} does not exist or is not attachable."
-        )));
+        return Err(IamError::new(
+            IamErrorCode::NoSuchEntity,
+            format!("Policy {arn} version {version} does not exist or is not attachable."),
+        ));
     }
     let (doc, created) = match &found {
         ManagedPolicy::Customer(c) => (c.document.as_str(), c.create_date),
@@ -411,9 +431,12 @@ pub(crate) fn list_policy_versions(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
 fn taggable(tx: &Tx<'_>, arn: &str) -> Result<PolicyRecord, IamError> {
     match resolve(tx, arn)? {
         Some(ManagedPolicy::Customer(c)) => Ok(c),
-        Some(_) => Err(IamError::InvalidInput(format!(
-            "{arn} is an AWS managed policy; only customer managed policies can be tagged."
-        ))),
+        Some(_) => Err(IamError::new(
+            IamErrorCode::InvalidInput,
+            format!(
+                "{arn} is an AWS managed policy; only customer managed policies can be tagged."
+            ),
+        )),
         None => Err(policy_not_found(arn)),
     }
 }
@@ -471,7 +494,7 @@ mod tests {
             "arn:aws:iam::123456789012:policyx/p",
         ] {
             assert!(
-                matches!(parse_policy_arn(bad), Err(IamError::InvalidInput(_))),
+                matches!(parse_policy_arn(bad), Err(ref e) if e.kind() == IamErrorCode::InvalidInput),
                 "{bad}"
             );
         }

@@ -4,7 +4,7 @@ use nimbus_wire::xml::Writer;
 
 use crate::OpResult;
 use crate::document;
-use crate::error::IamError;
+use crate::error::{IamError, IamErrorCode};
 use crate::limits;
 use crate::pagination::{paginate, write_truncation};
 use crate::params::{self, Params};
@@ -12,7 +12,10 @@ use crate::roles::require_role;
 use crate::store::Tx;
 
 fn no_such_role_policy(name: &str) -> IamError {
-    IamError::NoSuchEntity(format!("The role policy with name {name} cannot be found."))
+    IamError::new(
+        IamErrorCode::NoSuchEntity,
+        format!("The role policy with name {name} cannot be found."),
+    )
 }
 
 fn policy_name<'a>(p: &Params<'a>) -> Result<&'a str, IamError> {
@@ -35,11 +38,14 @@ pub(crate) fn put_role_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
         .map(|(_, d)| document::size(d))
         .sum();
     if others + document::size(doc) > limits::INLINE_POLICIES_SIZE_PER_ROLE {
-        return Err(IamError::LimitExceeded(format!(
-            "Maximum policy size of {} bytes exceeded for role {}",
-            limits::INLINE_POLICIES_SIZE_PER_ROLE,
-            role.name
-        )));
+        return Err(IamError::new(
+            IamErrorCode::LimitExceeded,
+            format!(
+                "Maximum policy size of {} bytes exceeded for role {}",
+                limits::INLINE_POLICIES_SIZE_PER_ROLE,
+                role.name
+            ),
+        ));
     }
     tx.put_inline_policy(&role.name, name, doc)?;
     Ok(None)

@@ -7,7 +7,7 @@ use nimbus_wire::xml::Writer;
 
 use crate::OpResult;
 use crate::document;
-use crate::error::IamError;
+use crate::error::{IamError, IamErrorCode};
 use crate::limits;
 use crate::pagination::{paginate, write_truncation};
 use crate::params::{self, Params};
@@ -17,7 +17,10 @@ use crate::tags::{add_tags, tag_keys, tag_list_result, write_tags};
 
 /// `NoSuchEntity` for a role that does not exist, in AWS's words.
 pub(crate) fn no_such_role(name: &str) -> IamError {
-    IamError::NoSuchEntity(format!("The role with name {name} cannot be found."))
+    IamError::new(
+        IamErrorCode::NoSuchEntity,
+        format!("The role with name {name} cannot be found."),
+    )
 }
 
 /// Reads and validates `RoleName`, and finds the role.
@@ -72,10 +75,13 @@ fn role_result(tx: &Tx<'_>, r: &RoleRecord) -> OpResult {
 fn trust_policy(field: &str, doc: &str) -> Result<(), IamError> {
     document::validate(field, doc)?;
     if document::size(doc) > limits::TRUST_POLICY_SIZE {
-        return Err(IamError::LimitExceeded(format!(
-            "Cannot exceed quota for ACLSizePerRole: {}",
-            limits::TRUST_POLICY_SIZE
-        )));
+        return Err(IamError::new(
+            IamErrorCode::LimitExceeded,
+            format!(
+                "Cannot exceed quota for ACLSizePerRole: {}",
+                limits::TRUST_POLICY_SIZE
+            ),
+        ));
     }
     Ok(())
 }
@@ -87,9 +93,10 @@ fn permissions_boundary(tx: &Tx<'_>, arn: &str, field: &str) -> Result<String, I
         Some(ManagedPolicy::Customer(p)) => Ok(p.arn),
         Some(ManagedPolicy::Aws(p)) => Ok(p.arn()),
         Some(ManagedPolicy::AwsUnlisted(a)) => Ok(a),
-        None => Err(IamError::NoSuchEntity(format!(
-            "Scope ARN: {arn} does not exist or is not attachable."
-        ))),
+        None => Err(IamError::new(
+            IamErrorCode::NoSuchEntity,
+            format!("Scope ARN: {arn} does not exist or is not attachable."),
+        )),
     }
 }
 
@@ -112,16 +119,19 @@ pub(crate) fn create_role(tx: &Tx<'_>, p: &Params<'_>, now: u64) -> OpResult {
         None => None,
     };
     if let Some(existing) = tx.role(name)? {
-        return Err(IamError::EntityAlreadyExists(format!(
-            "Role with name {} already exists.",
-            existing.name
-        )));
+        return Err(IamError::new(
+            IamErrorCode::EntityAlreadyExists,
+            format!("Role with name {} already exists.", existing.name),
+        ));
     }
     if tx.role_count()? >= limits::ROLES_PER_ACCOUNT {
-        return Err(IamError::LimitExceeded(format!(
-            "Cannot exceed quota for RolesPerAccount: {}",
-            limits::ROLES_PER_ACCOUNT
-        )));
+        return Err(IamError::new(
+            IamErrorCode::LimitExceeded,
+            format!(
+                "Cannot exceed quota for RolesPerAccount: {}",
+                limits::ROLES_PER_ACCOUNT
+            ),
+        ));
     }
     let role = RoleRecord {
         name: name.to_owned(),
@@ -172,13 +182,15 @@ pub(crate) fn list_roles(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
 pub(crate) fn delete_role(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
     let role = require_role(tx, p)?;
     if !tx.attached_policies(&role.name)?.is_empty() {
-        return Err(IamError::DeleteConflict(
-            "Cannot delete entity, must detach all policies first.".into(),
+        return Err(IamError::new(
+            IamErrorCode::DeleteConflict,
+            "Cannot delete entity, must detach all policies first.",
         ));
     }
     if !tx.inline_policies(&role.name)?.is_empty() {
-        return Err(IamError::DeleteConflict(
-            "Cannot delete entity, must delete policies first.".into(),
+        return Err(IamError::new(
+            IamErrorCode::DeleteConflict,
+            "Cannot delete entity, must delete policies first.",
         ));
     }
     tx.delete_role(&role.name)?;
@@ -232,10 +244,13 @@ pub(crate) fn put_role_permissions_boundary(tx: &Tx<'_>, p: &Params<'_>) -> OpRe
 pub(crate) fn delete_role_permissions_boundary(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
     let mut role = require_role(tx, p)?;
     if role.permissions_boundary.is_none() {
-        return Err(IamError::NoSuchEntity(format!(
-            "The role with name {} does not have a permissions boundary.",
-            role.name
-        )));
+        return Err(IamError::new(
+            IamErrorCode::NoSuchEntity,
+            format!(
+                "The role with name {} does not have a permissions boundary.",
+                role.name
+            ),
+        ));
     }
     role.permissions_boundary = None;
     tx.update_role(&role)?;

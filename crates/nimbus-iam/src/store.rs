@@ -613,7 +613,10 @@ mod tests {
         let s = Store::open(&StorageConfig::in_memory(), "iam", "iam.db").unwrap();
         let r: Result<(), IamError> = s.write("000000000000", |t| {
             t.insert_role(&role("a"))?;
-            Err(IamError::InvalidInput("no".into()))
+            Err(IamError::new(
+                crate::error::IamErrorCode::InvalidInput,
+                "no",
+            ))
         });
         assert!(r.is_err());
         assert!(s.read("000000000000", |t| t.role("a")).unwrap().is_none());

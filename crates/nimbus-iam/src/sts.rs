@@ -17,12 +17,13 @@ use nimbus_core::timefmt::iso8601_secs;
 use nimbus_wire::Response;
 use nimbus_wire::operations::Binding::Named;
 use nimbus_wire::query::{self, QueryParams};
+use nimbus_wire::validation;
 use nimbus_wire::xml::Writer;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::StsService;
-use crate::error::StsError;
+use crate::error::{StsError, StsErrorCode};
 use crate::managed::stable_id;
 use crate::store::{RoleRecord, Store};
 
@@ -108,10 +109,13 @@ impl StsAction {
     /// The action named `name`, or `InvalidAction`.
     pub(crate) fn parse(name: &str) -> Result<StsAction, StsError> {
         StsAction::from_name(name).ok_or_else(|| {
-            StsError::InvalidAction(format!(
-                "nimbus does not implement the STS action {name}; it serves \
+            StsError::new(
+                StsErrorCode::InvalidAction,
+                format!(
+                    "nimbus does not implement the STS action {name}; it serves \
                  GetCallerIdentity, AssumeRole and GetSessionToken (see docs/compat.md)."
-            ))
+                ),
+            )
         })
     }
 }
@@ -169,7 +173,10 @@ impl StsService {
         })
         .await
         .map_err(|join| {
-            StsError::Internal(format!("The STS operation did not complete: {join}"))
+            StsError::new(
+                StsErrorCode::Internal,
+                format!("The STS operation did not complete: {join}"),
+            )
         })??;
         Ok(if r.protocol != nimbus_wire::Protocol::AwsQuery {
             nimbus_wire::json::ok(r.protocol, &out.to_json())
@@ -191,12 +198,17 @@ pub(crate) fn json_to_params(body: &[u8]) -> Result<QueryParams, StsError> {
     let value: Value = if body.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Default::default())
     } else {
-        serde_json::from_slice(body)
-            .map_err(|e| StsError::Serialization(format!("Could not parse request body: {e}")))?
+        serde_json::from_slice(body).map_err(|e| {
+            StsError::new(
+                StsErrorCode::Serialization,
+                format!("Could not parse request body: {e}"),
+            )
+        })?
     };
     let Value::Object(obj) = value else {
-        return Err(StsError::Serialization(
-            "The request body must be a JSON object.".into(),
+        return Err(StsError::new(
+            StsErrorCode::Serialization,
+            "The request body must be a JSON object.",
         ));
     };
     let mut pairs: Vec<(String, String)> = Vec::new();
@@ -233,9 +245,10 @@ pub(crate) fn json_to_params(body: &[u8]) -> Result<QueryParams, StsError> {
             other => match scalar(other) {
                 Some(s) => pairs.push((k.clone(), s)),
                 None => {
-                    return Err(StsError::Serialization(format!(
-                        "Unexpected value for member {k}."
-                    )));
+                    return Err(StsError::new(
+                        StsErrorCode::Serialization,
+                        format!("Unexpected value for member {k}."),
+                    ));
                 }
             },
         }
@@ -377,33 +390,16 @@ pub(crate) struct StsCall<'a> {
 }
 
 fn length(field: &str, v: &str, min: usize, max: usize) -> Result<(), StsError> {
-    let n = v.chars().count();
-    if n < min {
-        return Err(StsError::constraint(
-            field,
-            v,
-            &format!("Member must have length greater than or equal to {min}"),
-        ));
+    match validation::length(v, min, max) {
+        Some(c) => Err(StsError::constraint(field, v, &c)),
+        None => Ok(()),
     }
-    if n > max {
-        return Err(StsError::constraint(
-            field,
-            v,
-            &format!("Member must have length less than or equal to {max}"),
-        ));
-    }
-    Ok(())
 }
 
 fn pattern(field: &str, v: &str, pat: &str, ok: impl Fn(char) -> bool) -> Result<(), StsError> {
-    if v.chars().all(ok) {
-        Ok(())
-    } else {
-        Err(StsError::constraint(
-            field,
-            v,
-            &format!("Member must satisfy regular expression pattern: {pat}"),
-        ))
+    match validation::pattern(v, pat, ok) {
+        Some(c) => Err(StsError::constraint(field, v, &c)),
+        None => Ok(()),
     }
 }
 
@@ -419,19 +415,8 @@ fn duration(p: &QueryParams, min: i64, max: i64, default: i64) -> Result<i64, St
         .trim()
         .parse()
         .map_err(|_| StsError::constraint("DurationSeconds", raw, "Member must be a number"))?;
-    if n < min {
-        return Err(StsError::constraint(
-            "DurationSeconds",
-            raw,
-            &format!("Member must have value greater than or equal to {min}"),
-        ));
-    }
-    if n > max {
-        return Err(StsError::constraint(
-            "DurationSeconds",
-            raw,
-            &format!("Member must have value less than or equal to {max}"),
-        ));
+    if let Some(c) = validation::range(n, min, max) {
+        return Err(StsError::constraint("DurationSeconds", raw, &c));
     }
     Ok(n)
 }
@@ -455,9 +440,12 @@ fn new_credentials(identity: Identity, now: u64, seconds: i64) -> Credentials {
 fn parse_role_arn(arn: &str) -> Result<(String, String, String), StsError> {
     length("RoleArn", arn, 20, 2048)?;
     let invalid = || {
-        StsError::Validation(format!(
-            "{arn} is invalid: RoleArn must be a role ARN, arn:aws:iam::<account>:role/<name>."
-        ))
+        StsError::new(
+            StsErrorCode::Validation,
+            format!(
+                "{arn} is invalid: RoleArn must be a role ARN, arn:aws:iam::<account>:role/<name>."
+            ),
+        )
     };
     let parsed: Arn = arn.parse().map_err(|_| invalid())?;
     if parsed.service != "iam"
@@ -498,7 +486,8 @@ fn assume_role(call: &StsCall<'_>) -> Result<StsOutput, StsError> {
     }
     let policy = p.get("Policy");
     if let Some(doc) = policy {
-        crate::document::check_structure(doc).map_err(StsError::MalformedPolicyDocument)?;
+        crate::document::check_structure(doc)
+            .map_err(|m| StsError::new(StsErrorCode::MalformedPolicyDocument, m))?;
     }
     let policy_arns = p.indexed("PolicyArns.member").len();
     let (account, path, name) = parse_role_arn(role_arn)?;
@@ -507,18 +496,18 @@ fn assume_role(call: &StsCall<'_>) -> Result<StsOutput, StsError> {
         Some(store) => {
             let role: Option<RoleRecord> = store
                 .read(&account, |tx| tx.role(&name))
-                .map_err(|e| StsError::Internal(e.to_string()))?;
+                .map_err(|e| StsError::new(StsErrorCode::Internal, e.to_string()))?;
             let (me, _) = caller(call.account, call.session_token);
             let role = role.filter(|r| r.path == path).ok_or_else(|| {
-                StsError::AccessDenied(format!(
+                StsError::new(StsErrorCode::AccessDenied, format!(
                     "User: {} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
                     me.arn
                 ))
             })?;
             if seconds > role.max_session_duration {
-                return Err(StsError::Validation(
-                    "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
-                        .into(),
+                return Err(StsError::new(
+                    StsErrorCode::Validation,
+                    "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
                 ));
             }
             role.role_id
@@ -548,8 +537,9 @@ fn get_session_token(call: &StsCall<'_>) -> Result<StsOutput, StsError> {
     let seconds = duration(call.params, 900, 129_600, 43_200)?;
     let (identity, temporary) = caller(call.account, call.session_token);
     if temporary {
-        return Err(StsError::AccessDenied(
-            "Cannot call GetSessionToken with session credentials".into(),
+        return Err(StsError::new(
+            StsErrorCode::AccessDenied,
+            "Cannot call GetSessionToken with session credentials",
         ));
     }
     Ok(StsOutput::SessionToken(new_credentials(
@@ -638,7 +628,7 @@ mod tests {
         c.account = "123456789012";
         assert!(matches!(
             run(StsAction::GetSessionToken, &c),
-            Err(StsError::AccessDenied(_))
+            Err(ref e) if e.kind() == StsErrorCode::AccessDenied
         ));
     }
 
@@ -684,7 +674,7 @@ mod tests {
             assert!(
                 matches!(
                     run(StsAction::AssumeRole, &call(&q, None)),
-                    Err(StsError::Validation(_))
+                    Err(ref e) if e.kind() == StsErrorCode::Validation
                 ),
                 "{what}"
             );
@@ -696,7 +686,7 @@ mod tests {
         ]);
         assert!(matches!(
             run(StsAction::AssumeRole, &call(&q, None)),
-            Err(StsError::MalformedPolicyDocument(_))
+            Err(ref e) if e.kind() == StsErrorCode::MalformedPolicyDocument
         ));
     }
 
@@ -718,7 +708,7 @@ mod tests {
     fn unknown_actions() {
         assert!(matches!(
             StsAction::parse("AssumeRoleWithSAML"),
-            Err(StsError::InvalidAction(m)) if m.contains("AssumeRoleWithSAML")
+            Err(e) if e.kind() == StsErrorCode::InvalidAction && e.to_string().contains("AssumeRoleWithSAML")
         ));
     }
 }

@@ -4,7 +4,7 @@
 use nimbus_wire::xml::Writer;
 
 use crate::OpResult;
-use crate::error::IamError;
+use crate::error::{IamError, IamErrorCode};
 use crate::limits;
 use crate::pagination::{paginate, write_truncation};
 use crate::params::{self, Params};
@@ -38,8 +38,9 @@ pub(crate) fn add_tags(
         .filter(|(k, _)| !existing.iter().any(|(e, _)| e.eq_ignore_ascii_case(k)))
         .count();
     if existing.len() + added > limits::TAGS_PER_ENTITY {
-        return Err(IamError::LimitExceeded(
-            "The number of tags has reached the maximum limit.".into(),
+        return Err(IamError::new(
+            IamErrorCode::LimitExceeded,
+            "The number of tags has reached the maximum limit.",
         ));
     }
     tx.put_tags(target, entity, tags)
