@@ -12,7 +12,7 @@ use std::path::{Component, Path, PathBuf};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use crate::error::LambdaError;
+use crate::error::{LambdaError, LambdaErrorCode};
 
 /// AWS's limit on a package's unzipped size (`CodeSizeUnzipped`).
 pub const MAX_UNZIPPED_BYTES: u64 = 262_144_000;
@@ -32,19 +32,24 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 fn unzip_error() -> LambdaError {
-    LambdaError::InvalidParameterValue(
-        "Could not unzip uploaded file. Please check your file, then try to upload again.".into(),
+    LambdaError::new(
+        LambdaErrorCode::InvalidParameterValue,
+        "Could not unzip uploaded file. Please check your file, then try to upload again.",
     )
 }
 
 fn too_large() -> LambdaError {
-    LambdaError::InvalidParameterValue(format!(
-        "Unzipped size must be smaller than {MAX_UNZIPPED_BYTES} bytes"
-    ))
+    LambdaError::new(
+        LambdaErrorCode::InvalidParameterValue,
+        format!("Unzipped size must be smaller than {MAX_UNZIPPED_BYTES} bytes"),
+    )
 }
 
 fn io_error(e: std::io::Error) -> LambdaError {
-    LambdaError::Service(format!("cannot write the function's code: {e}"))
+    LambdaError::new(
+        LambdaErrorCode::Service,
+        format!("cannot write the function's code: {e}"),
+    )
 }
 
 /// Whether `target`, a symlink's target relative to the link at `link` (relative to the
@@ -71,9 +76,9 @@ fn link_stays_inside(link: &Path, target: &Path) -> bool {
 /// Extracts the zip `bytes` into `dest` (created; must not exist). Returns the unzipped size.
 /// On any error nothing is left at `dest`.
 pub fn extract(bytes: &[u8], dest: &Path) -> Result<u64, LambdaError> {
-    let parent = dest
-        .parent()
-        .ok_or_else(|| LambdaError::Service("code directory has no parent".into()))?;
+    let parent = dest.parent().ok_or_else(|| {
+        LambdaError::new(LambdaErrorCode::Service, "code directory has no parent")
+    })?;
     std::fs::create_dir_all(parent).map_err(io_error)?;
     let staging = tempfile::Builder::new()
         .prefix(".extract-")
@@ -91,9 +96,10 @@ pub fn extract(bytes: &[u8], dest: &Path) -> Result<u64, LambdaError> {
 fn extract_into(bytes: &[u8], root: &Path) -> Result<u64, LambdaError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| unzip_error())?;
     if archive.len() > MAX_ENTRIES {
-        return Err(LambdaError::InvalidParameterValue(format!(
-            "The deployment package has more than {MAX_ENTRIES} entries."
-        )));
+        return Err(LambdaError::new(
+            LambdaErrorCode::InvalidParameterValue,
+            format!("The deployment package has more than {MAX_ENTRIES} entries."),
+        ));
     }
     let mut total: u64 = 0;
     let mut buf = vec![0u8; 64 * 1024];
@@ -122,10 +128,13 @@ fn extract_into(bytes: &[u8], root: &Path) -> Result<u64, LambdaError> {
                 .map_err(|_| unzip_error())?;
             let target = PathBuf::from(target);
             if !link_stays_inside(&rel, &target) {
-                return Err(LambdaError::InvalidParameterValue(format!(
-                    "The deployment package's symbolic link {} points outside the package.",
-                    rel.display()
-                )));
+                return Err(LambdaError::new(
+                    LambdaErrorCode::InvalidParameterValue,
+                    format!(
+                        "The deployment package's symbolic link {} points outside the package.",
+                        rel.display()
+                    ),
+                ));
             }
             let _ = std::fs::remove_file(&path);
             std::os::unix::fs::symlink(&target, &path).map_err(io_error)?;

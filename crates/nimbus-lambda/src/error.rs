@@ -5,10 +5,9 @@
 //! the message member `message` for some exceptions and `Message` for others; each variant
 //! renders it as the model spells it (see [`LambdaError::capital_message`]).
 
-use std::borrow::Cow;
-
 use http::{HeaderValue, StatusCode};
 use nimbus_wire::ServiceError;
+use nimbus_wire::validation;
 
 /// The largest synchronous invocation payload (request or response), in bytes.
 pub const MAX_SYNC_PAYLOAD: usize = 6 * 1024 * 1024;
@@ -38,128 +37,116 @@ impl ThrottleReason {
     }
 }
 
-/// Every error the Lambda API answers.
+nimbus_wire::error_codes! {
+    /// The code of a [`LambdaError`]: (code, status, fault) from Lambda's model.
+    pub enum LambdaErrorCode {
+        /// The function, alias, mapping or policy statement does not exist.
+        ResourceNotFound => ("ResourceNotFoundException", None, NOT_FOUND, Sender),
+        /// The resource exists already or is being changed.
+        ResourceConflict => ("ResourceConflictException", None, CONFLICT, Sender),
+        /// A parameter is not acceptable.
+        InvalidParameterValue => ("InvalidParameterValueException", None, BAD_REQUEST, Sender),
+        /// A member violates the model's constraints.
+        Validation => ("ValidationException", None, BAD_REQUEST, Sender),
+        /// The body is not the JSON the operation takes.
+        InvalidRequestContent => ("InvalidRequestContentException", None, BAD_REQUEST, Sender),
+        /// The payload is too large.
+        RequestTooLarge => ("RequestTooLargeException", None, PAYLOAD_TOO_LARGE, Sender),
+        /// Throttled, with a [`ThrottleReason`].
+        TooManyRequests => ("TooManyRequestsException", None, TOO_MANY_REQUESTS, Sender),
+        /// A `RevisionId` did not match.
+        PreconditionFailed => ("PreconditionFailedException", None, PRECONDITION_FAILED, Sender),
+        /// The function's resource-based policy is too large.
+        PolicyLengthExceeded => ("PolicyLengthExceededException", None, BAD_REQUEST, Sender),
+        /// The code storage quota is used up.
+        CodeStorageExceeded => ("CodeStorageExceededException", None, BAD_REQUEST, Sender),
+        /// A content type Lambda does not take.
+        UnsupportedMediaType => ("UnsupportedMediaTypeException", None, UNSUPPORTED_MEDIA_TYPE, Sender),
+        /// An operation of the Lambda API that nimbus does not serve (yet).
+        UnsupportedOperation => ("UnsupportedOperation", None, NOT_IMPLEMENTED, Receiver),
+        /// A request that matches no Lambda operation.
+        UnknownOperation => ("UnknownOperationException", None, NOT_FOUND, Sender),
+        /// The function's runtime cannot run here.
+        InvalidRuntime => ("InvalidRuntimeException", None, BAD_GATEWAY, Receiver),
+        /// A fault of the service.
+        Service => ("ServiceException", None, INTERNAL_SERVER_ERROR, Receiver),
+    }
+}
+
+/// Every error the Lambda API answers: a code, its message, and for `TooManyRequests` the
+/// reason.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum LambdaError {
-    /// `ResourceNotFoundException`, 404.
-    #[error("{0}")]
-    ResourceNotFound(String),
-    /// `ResourceConflictException`, 409.
-    #[error("{0}")]
-    ResourceConflict(String),
-    /// `InvalidParameterValueException`, 400.
-    #[error("{0}")]
-    InvalidParameterValue(String),
-    /// `ValidationException`, 400: a member violates the model's constraints.
-    #[error("{0}")]
-    Validation(String),
-    /// `InvalidRequestContentException`, 400: the body is not the JSON the operation takes.
-    #[error("{0}")]
-    InvalidRequestContent(String),
-    /// `RequestTooLargeException`, 413.
-    #[error("{0}")]
-    RequestTooLarge(String),
-    /// `TooManyRequestsException`, 429, with its reason.
-    #[error("{message}")]
-    TooManyRequests {
-        /// The message.
-        message: String,
-        /// The reason.
-        reason: ThrottleReason,
-    },
-    /// `PreconditionFailedException`, 412: a `RevisionId` did not match.
-    #[error("{0}")]
-    PreconditionFailed(String),
-    /// `PolicyLengthExceededException`, 400.
-    #[error("{0}")]
-    PolicyLengthExceeded(String),
-    /// `CodeStorageExceededException`, 400.
-    #[error("{0}")]
-    CodeStorageExceeded(String),
-    /// `UnsupportedMediaTypeException`, 415.
-    #[error("{0}")]
-    UnsupportedMediaType(String),
-    /// An operation of the Lambda API that nimbus does not serve (yet), 501.
-    #[error("{0}")]
-    UnsupportedOperation(String),
-    /// A request that matches no Lambda operation, 404 `UnknownOperationException`.
-    #[error("{0}")]
-    UnknownOperation(String),
-    /// `InvalidRuntimeException`, 502: the function's runtime cannot run here.
-    #[error("{0}")]
-    InvalidRuntime(String),
-    /// `ServiceException`, 500.
-    #[error("{0}")]
-    Service(String),
+#[error("{message}")]
+pub struct LambdaError {
+    code: LambdaErrorCode,
+    message: String,
+    reason: Option<ThrottleReason>,
 }
 
 impl LambdaError {
+    /// The error `code` with `message`.
+    pub fn new(code: LambdaErrorCode, message: impl Into<String>) -> LambdaError {
+        LambdaError {
+            code,
+            message: message.into(),
+            reason: None,
+        }
+    }
+
+    /// `TooManyRequestsException` with its reason.
+    pub fn too_many_requests(message: impl Into<String>, reason: ThrottleReason) -> LambdaError {
+        LambdaError {
+            code: LambdaErrorCode::TooManyRequests,
+            message: message.into(),
+            reason: Some(reason),
+        }
+    }
+
+    /// The error's code.
+    pub fn kind(&self) -> LambdaErrorCode {
+        self.code
+    }
+
     /// The `ResourceNotFoundException` for a function ARN (qualified or not).
     pub fn function_not_found(arn: &str) -> LambdaError {
-        LambdaError::ResourceNotFound(format!("Function not found: {arn}"))
+        LambdaError::new(
+            LambdaErrorCode::ResourceNotFound,
+            format!("Function not found: {arn}"),
+        )
     }
 
     /// `ValidationException` for one member, in AWS's words.
     pub fn validation(value: &str, member: &str, constraint: &str) -> LambdaError {
-        LambdaError::Validation(format!(
-            "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: {constraint}"
-        ))
+        LambdaError::new(
+            LambdaErrorCode::Validation,
+            validation::message(member, value, constraint),
+        )
     }
 
     /// The error code on the wire.
     pub fn code(&self) -> &'static str {
-        match self {
-            LambdaError::ResourceNotFound(_) => "ResourceNotFoundException",
-            LambdaError::ResourceConflict(_) => "ResourceConflictException",
-            LambdaError::InvalidParameterValue(_) => "InvalidParameterValueException",
-            LambdaError::Validation(_) => "ValidationException",
-            LambdaError::InvalidRequestContent(_) => "InvalidRequestContentException",
-            LambdaError::RequestTooLarge(_) => "RequestTooLargeException",
-            LambdaError::TooManyRequests { .. } => "TooManyRequestsException",
-            LambdaError::PreconditionFailed(_) => "PreconditionFailedException",
-            LambdaError::PolicyLengthExceeded(_) => "PolicyLengthExceededException",
-            LambdaError::CodeStorageExceeded(_) => "CodeStorageExceededException",
-            LambdaError::UnsupportedMediaType(_) => "UnsupportedMediaTypeException",
-            LambdaError::UnsupportedOperation(_) => "UnsupportedOperation",
-            LambdaError::UnknownOperation(_) => "UnknownOperationException",
-            LambdaError::InvalidRuntime(_) => "InvalidRuntimeException",
-            LambdaError::Service(_) => "ServiceException",
-        }
+        self.code.spec().code
     }
 
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
-        match self {
-            LambdaError::ResourceNotFound(_) | LambdaError::UnknownOperation(_) => {
-                StatusCode::NOT_FOUND
-            }
-            LambdaError::ResourceConflict(_) => StatusCode::CONFLICT,
-            LambdaError::RequestTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            LambdaError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            LambdaError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
-            LambdaError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            LambdaError::UnsupportedOperation(_) => StatusCode::NOT_IMPLEMENTED,
-            LambdaError::Service(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            LambdaError::InvalidRuntime(_) => StatusCode::BAD_GATEWAY,
-            LambdaError::InvalidParameterValue(_)
-            | LambdaError::Validation(_)
-            | LambdaError::InvalidRequestContent(_)
-            | LambdaError::PolicyLengthExceeded(_)
-            | LambdaError::CodeStorageExceeded(_) => StatusCode::BAD_REQUEST,
-        }
+        self.code.spec().status
     }
 
     /// Whether the model spells the message member of the exception with this code
     /// `Message` (else `message`).
     pub fn capital_message_code(code: &str) -> bool {
-        matches!(
-            code,
-            "ResourceNotFoundException"
-                | "ServiceException"
-                | "InvalidRuntimeException"
-                | "UnsupportedOperation"
-                | "UnknownOperationException"
-        )
+        LambdaErrorCode::TABLE.iter().any(|(c, spec)| {
+            spec.code == code
+                && matches!(
+                    c,
+                    LambdaErrorCode::ResourceNotFound
+                        | LambdaErrorCode::Service
+                        | LambdaErrorCode::InvalidRuntime
+                        | LambdaErrorCode::UnsupportedOperation
+                        | LambdaErrorCode::UnknownOperation
+                )
+        })
     }
 
     /// Whether the model spells this exception's message member `Message` (else `message`).
@@ -171,7 +158,7 @@ impl LambdaError {
 impl From<LambdaError> for ServiceError {
     fn from(e: LambdaError) -> ServiceError {
         let status = e.status();
-        let mut err = ServiceError::new(status, Cow::Borrowed(e.code()), e.to_string()).with_field(
+        let mut err = e.code.spec().service_error(e.message).with_field(
             "Type",
             if status.is_server_error() {
                 "Service"
@@ -179,7 +166,7 @@ impl From<LambdaError> for ServiceError {
                 "User"
             },
         );
-        if let LambdaError::TooManyRequests { reason, .. } = &e {
+        if let Some(reason) = e.reason {
             err = err
                 .with_field("Reason", reason.as_str())
                 .with_header(http::header::RETRY_AFTER, HeaderValue::from_static("1"));

@@ -43,7 +43,7 @@ use nimbus_wire::{
 use parking_lot::Mutex;
 use tokio::sync::watch;
 
-pub use error::LambdaError;
+pub use error::{LambdaError, LambdaErrorCode};
 pub use logs::{LogStore, LogsService};
 use model::{CodeSource, FunctionKey, FunctionRecord, FunctionState, UpdateStatus};
 use ops::Op;
@@ -235,7 +235,7 @@ impl LambdaService {
     ) -> Result<Vec<u8>, LambdaError> {
         use nimbus_core::bus::objects::{ENTITY_TOO_LARGE, ObjectError};
         let s3 = self.env.bus.objects().map_err(|_| {
-            LambdaError::InvalidParameterValue(format!(
+            LambdaError::new(LambdaErrorCode::InvalidParameterValue, format!(
                 "Error occurred while GetObject. S3 Error Code: ServiceUnavailable. S3 Error Message: S3 is not running in this nimbus, so s3://{bucket}/{object} cannot be read; upload the package as ZipFile."
             ))
         })?;
@@ -246,15 +246,24 @@ impl LambdaService {
         {
             Ok(bytes) => Ok(Vec::from(bytes)),
             Err(e) => Err(match ObjectError::from_delivery(&e) {
-                Some(o) if o.code == ENTITY_TOO_LARGE => LambdaError::RequestTooLarge(format!(
-                    "Zipped size must be smaller than {} bytes",
-                    code::MAX_ZIPPED_BYTES
-                )),
-                Some(o) => LambdaError::InvalidParameterValue(format!(
-                    "Error occurred while GetObject. S3 Error Code: {}. S3 Error Message: {}",
-                    o.code, o.message
-                )),
-                None => LambdaError::Service(format!("cannot read s3://{bucket}/{object}: {e}")),
+                Some(o) if o.code == ENTITY_TOO_LARGE => LambdaError::new(
+                    LambdaErrorCode::RequestTooLarge,
+                    format!(
+                        "Zipped size must be smaller than {} bytes",
+                        code::MAX_ZIPPED_BYTES
+                    ),
+                ),
+                Some(o) => LambdaError::new(
+                    LambdaErrorCode::InvalidParameterValue,
+                    format!(
+                        "Error occurred while GetObject. S3 Error Code: {}. S3 Error Message: {}",
+                        o.code, o.message
+                    ),
+                ),
+                None => LambdaError::new(
+                    LambdaErrorCode::Service,
+                    format!("cannot read s3://{bucket}/{object}: {e}"),
+                ),
             }),
         }
     }
@@ -265,13 +274,17 @@ impl LambdaService {
         let f = self.function(&key)?;
         match &f.code {
             CodeSource::Zip { zip, .. } => {
-                let bytes = tokio::fs::read(zip)
-                    .await
-                    .map_err(|e| LambdaError::Service(format!("cannot read the package: {e}")))?;
+                let bytes = tokio::fs::read(zip).await.map_err(|e| {
+                    LambdaError::new(
+                        LambdaErrorCode::Service,
+                        format!("cannot read the package: {e}"),
+                    )
+                })?;
                 Ok(body::response(StatusCode::OK, "application/zip", bytes))
             }
-            CodeSource::HotReload { .. } => Err(LambdaError::ResourceNotFound(
-                "A hot-reload function's code is a local directory; there is no package to download.".into(),
+            CodeSource::HotReload { .. } => Err(LambdaError::new(
+                LambdaErrorCode::ResourceNotFound,
+                "A hot-reload function's code is a local directory; there is no package to download.",
             )),
         }
     }
@@ -288,9 +301,10 @@ impl Service for LambdaService {
     }
 
     fn body_too_large(&self) -> ServiceError {
-        ServiceError::from(LambdaError::RequestTooLarge(format!(
-            "Request must be smaller than {MAX_REQUEST_BYTES} bytes"
-        )))
+        ServiceError::from(LambdaError::new(
+            LambdaErrorCode::RequestTooLarge,
+            format!("Request must be smaller than {MAX_REQUEST_BYTES} bytes"),
+        ))
     }
 
     fn bindings(&self) -> Bindings {
@@ -404,7 +418,7 @@ impl FunctionInvoker for Invoker {
             )));
         }
         svc.enqueue_event(&key, payload).await.map_err(|e| match e {
-            LambdaError::ResourceNotFound(_) => {
+            e if e.kind() == LambdaErrorCode::ResourceNotFound => {
                 DeliveryError::NoSuchDestination(function_arn.to_string())
             }
             other => DeliveryError::Rejected(other.to_string()),

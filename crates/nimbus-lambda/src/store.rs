@@ -11,7 +11,7 @@ use nimbus_core::storage::sqlite;
 use parking_lot::{Mutex, RwLock};
 use rusqlite::{Connection, params};
 
-use crate::error::LambdaError;
+use crate::error::{LambdaError, LambdaErrorCode};
 use crate::model::{FunctionKey, FunctionRecord};
 
 /// The function registry.
@@ -23,7 +23,7 @@ pub struct FunctionStore {
 }
 
 fn db_err(e: rusqlite::Error) -> LambdaError {
-    LambdaError::Service(format!("storage error: {e}"))
+    LambdaError::new(LambdaErrorCode::Service, format!("storage error: {e}"))
 }
 
 impl FunctionStore {
@@ -107,8 +107,8 @@ impl FunctionStore {
 
     fn persist(&self, rec: &FunctionRecord) -> Result<(), LambdaError> {
         if let Some(db) = &self.db {
-            let json =
-                serde_json::to_string(rec).map_err(|e| LambdaError::Service(e.to_string()))?;
+            let json = serde_json::to_string(rec)
+                .map_err(|e| LambdaError::new(LambdaErrorCode::Service, e.to_string()))?;
             db.lock()
                 .execute(
                     "INSERT OR REPLACE INTO functions (account, region, name, record) VALUES (?1, ?2, ?3, ?4)",
@@ -123,10 +123,10 @@ impl FunctionStore {
     pub fn insert(&self, rec: FunctionRecord) -> Result<FunctionRecord, LambdaError> {
         let mut map = self.functions.write();
         if map.contains_key(&rec.key) {
-            return Err(LambdaError::ResourceConflict(format!(
-                "Function already exist: {}",
-                rec.key.name
-            )));
+            return Err(LambdaError::new(
+                LambdaErrorCode::ResourceConflict,
+                format!("Function already exist: {}", rec.key.name),
+            ));
         }
         self.persist(&rec)?;
         map.insert(rec.key.clone(), rec.clone());

@@ -11,7 +11,7 @@ use parking_lot::Mutex;
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
-use crate::error::LambdaError;
+use crate::error::{LambdaError, LambdaErrorCode};
 use crate::model::FunctionKey;
 
 /// What the last attempt of an event answered.
@@ -62,7 +62,7 @@ pub struct EventQueue {
 }
 
 fn db_err(e: rusqlite::Error) -> LambdaError {
-    LambdaError::Service(format!("storage error: {e}"))
+    LambdaError::new(LambdaErrorCode::Service, format!("storage error: {e}"))
 }
 
 impl EventQueue {
@@ -116,8 +116,8 @@ impl EventQueue {
 
     fn persist(&self, ev: &QueuedEvent) -> Result<(), LambdaError> {
         if let Some(db) = &self.db {
-            let json =
-                serde_json::to_string(ev).map_err(|e| LambdaError::Service(e.to_string()))?;
+            let json = serde_json::to_string(ev)
+                .map_err(|e| LambdaError::new(LambdaErrorCode::Service, e.to_string()))?;
             db.lock()
                 .execute(
                     "INSERT OR REPLACE INTO events (id, record) VALUES (?1, ?2)",
@@ -152,10 +152,10 @@ impl EventQueue {
                 || s.bytes + ev.payload.len() > super::MAX_QUEUED_BYTES
         };
         if full {
-            return Err(LambdaError::TooManyRequests {
-                message: "Rate Exceeded.".into(),
-                reason: crate::error::ThrottleReason::ConcurrentInvocationLimitExceeded,
-            });
+            return Err(LambdaError::too_many_requests(
+                "Rate Exceeded.",
+                crate::error::ThrottleReason::ConcurrentInvocationLimitExceeded,
+            ));
         }
         self.persist(&ev)?;
         let mut s = self.state.lock();

@@ -19,7 +19,7 @@ use super::{
     THROTTLE_MAX_BACKOFF_MS,
 };
 use crate::LambdaService;
-use crate::error::{LambdaError, MAX_ASYNC_PAYLOAD};
+use crate::error::{LambdaError, LambdaErrorCode, MAX_ASYNC_PAYLOAD};
 use crate::model::FunctionKey;
 
 /// The asynchronous invocation machinery of one Lambda service: the queue and its worker.
@@ -117,9 +117,12 @@ impl LambdaService {
         payload: Bytes,
     ) -> Result<String, LambdaError> {
         if payload.len() > MAX_ASYNC_PAYLOAD {
-            return Err(LambdaError::RequestTooLarge(format!(
-                "Request must be smaller than {MAX_ASYNC_PAYLOAD} bytes for the InvokeFunction operation"
-            )));
+            return Err(LambdaError::new(
+                LambdaErrorCode::RequestTooLarge,
+                format!(
+                    "Request must be smaller than {MAX_ASYNC_PAYLOAD} bytes for the InvokeFunction operation"
+                ),
+            ));
         }
         crate::ops::invoke::check_payload(&payload)?;
         self.function(key)?;
@@ -127,8 +130,8 @@ impl LambdaService {
             "{}".to_owned()
         } else {
             String::from_utf8(payload.to_vec()).map_err(|_| {
-                LambdaError::InvalidRequestContent(
-                    "Could not parse request body into json: Could not parse payload into json: invalid UTF-8".into(),
+                LambdaError::new(LambdaErrorCode::InvalidRequestContent,
+                    "Could not parse request body into json: Could not parse payload into json: invalid UTF-8",
                 )
             })?
         };
@@ -183,7 +186,7 @@ impl LambdaService {
                 r.function_error,
                 String::from_utf8_lossy(&r.payload).into_owned(),
             ),
-            Err(LambdaError::TooManyRequests { .. }) => {
+            Err(ref e) if e.kind() == LambdaErrorCode::TooManyRequests => {
                 ev.throttles += 1;
                 let wait = throttle_backoff(ev.throttles);
                 ev.due_at = now.saturating_add(wait).min(expiry);
@@ -192,7 +195,7 @@ impl LambdaService {
                 queue.reschedule(ev);
                 return;
             }
-            Err(LambdaError::ResourceNotFound(_)) => {
+            Err(ref e) if e.kind() == LambdaErrorCode::ResourceNotFound => {
                 tracing::warn!(function = %ev.key.name, request_id = %ev.id,
                     "asynchronous event dropped: the function no longer exists");
                 queue.finish(&ev);

@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 use tokio::sync::watch;
 
 use crate::LambdaService;
-use crate::error::LambdaError;
+use crate::error::{LambdaError, LambdaErrorCode};
 use crate::model::FunctionKey;
 
 /// `State` values.
@@ -332,5 +332,8 @@ impl EventSources {
 
 /// `ResourceNotFoundException` for a mapping.
 pub fn not_found() -> LambdaError {
-    LambdaError::ResourceNotFound("The resource you requested does not exist.".into())
+    LambdaError::new(
+        LambdaErrorCode::ResourceNotFound,
+        "The resource you requested does not exist.",
+    )
 }

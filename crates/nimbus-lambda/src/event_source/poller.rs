@@ -32,7 +32,7 @@ use tokio::sync::{Notify, watch};
 use super::filter::Pattern;
 use super::{MappingRecord, record_scale, state};
 use crate::LambdaService;
-use crate::error::LambdaError;
+use crate::error::LambdaErrorCode;
 use crate::runtime::ACCOUNT_CONCURRENCY;
 
 /// Concurrent batches a mapping starts with.
@@ -472,7 +472,7 @@ impl Group {
                 );
                 Vec::new()
             }
-            Err(LambdaError::TooManyRequests { .. }) => {
+            Err(ref e) if e.kind() == LambdaErrorCode::TooManyRequests => {
                 tracing::debug!("event source mapping {}: throttled", self.rec.uuid);
                 return true;
             }

@@ -7,7 +7,7 @@ use parking_lot::Mutex;
 use rusqlite::{Connection, params};
 
 use super::MappingRecord;
-use crate::error::LambdaError;
+use crate::error::{LambdaError, LambdaErrorCode};
 
 /// The mapping table.
 pub struct MappingStore {
@@ -15,7 +15,7 @@ pub struct MappingStore {
 }
 
 fn db_err(e: rusqlite::Error) -> LambdaError {
-    LambdaError::Service(format!("storage error: {e}"))
+    LambdaError::new(LambdaErrorCode::Service, format!("storage error: {e}"))
 }
 
 impl MappingStore {
@@ -56,8 +56,8 @@ impl MappingStore {
     /// Stores `rec` (insert or replace).
     pub fn put(&self, rec: &MappingRecord) -> Result<(), LambdaError> {
         if let Some(db) = &self.db {
-            let json =
-                serde_json::to_string(rec).map_err(|e| LambdaError::Service(e.to_string()))?;
+            let json = serde_json::to_string(rec)
+                .map_err(|e| LambdaError::new(LambdaErrorCode::Service, e.to_string()))?;
             db.lock()
                 .execute(
                     "INSERT OR REPLACE INTO mappings (uuid, created, record) VALUES (?1, ?2, ?3)",

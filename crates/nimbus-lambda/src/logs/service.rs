@@ -9,7 +9,7 @@ use bytes::Bytes;
 use nimbus_wire::operations::Binding;
 use nimbus_wire::{
     Auth, Bindings, BodyLimit, OpInfo, Protocol, Request, RequestBody, RequestHead, Response,
-    Service, ServiceError, ServiceId, json,
+    Service, ServiceError, ServiceId, json, validation,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -247,15 +247,14 @@ fn no_group() -> LogsError {
 fn check_limit(limit: Option<i64>, max: i64, default: usize) -> Result<usize, LogsError> {
     match limit {
         None => Ok(default),
-        Some(l) if l >= 1 && l <= max => Ok(l as usize),
-        Some(l) => Err(LogsError::InvalidParameter(format!(
-            "1 validation error detected: Value '{l}' at 'limit' failed to satisfy constraint: Member must have value {}",
-            if l < 1 {
-                "greater than or equal to 1".to_string()
-            } else {
-                format!("less than or equal to {max}")
-            }
-        ))),
+        Some(l) => match validation::range(l, 1, max) {
+            None => Ok(l as usize),
+            Some(c) => Err(LogsError::InvalidParameter(validation::message(
+                "limit",
+                &l.to_string(),
+                &c,
+            ))),
+        },
     }
 }
 
@@ -337,8 +336,10 @@ impl LogsService {
             None | Some("LogStreamName") => false,
             Some("LastEventTime") => true,
             Some(o) => {
-                return Err(LogsError::InvalidParameter(format!(
-                    "1 validation error detected: Value '{o}' at 'orderBy' failed to satisfy constraint: Member must satisfy enum value set: [LogStreamName, LastEventTime]"
+                return Err(LogsError::InvalidParameter(validation::message(
+                    "orderBy",
+                    o,
+                    "Member must satisfy enum value set: [LogStreamName, LastEventTime]",
                 )));
             }
         };
@@ -410,11 +411,9 @@ impl LogsService {
             r.log_group_name.as_deref(),
             r.log_group_identifier.as_deref(),
         )?;
-        let stream = r.log_stream_name.ok_or_else(|| {
-            LogsError::InvalidParameter(
-                "1 validation error detected: Value null at 'logStreamName' failed to satisfy constraint: Member must not be null".into(),
-            )
-        })?;
+        let stream = r
+            .log_stream_name
+            .ok_or_else(|| LogsError::InvalidParameter(validation::missing("logStreamName")))?;
         let limit = check_limit(r.limit, MAX_EVENTS as i64, MAX_EVENTS)?;
         enum Dir {
             Forward(u64),

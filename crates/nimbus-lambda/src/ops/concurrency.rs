@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::error::LambdaError;
+use crate::error::{LambdaError, LambdaErrorCode};
 use crate::runtime::{ACCOUNT_CONCURRENCY, MIN_UNRESERVED};
 use crate::{Ctx, LambdaService};
 
@@ -49,9 +49,12 @@ impl LambdaService {
             .map(i64::from)
             .sum();
         if i64::from(ACCOUNT_CONCURRENCY) - others - n < i64::from(MIN_UNRESERVED) {
-            return Err(LambdaError::InvalidParameterValue(format!(
-                "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED}]."
-            )));
+            return Err(LambdaError::new(
+                LambdaErrorCode::InvalidParameterValue,
+                format!(
+                    "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED}]."
+                ),
+            ));
         }
         self.store.update(&key, |rec| {
             rec.reserved_concurrency = Some(n as u32);

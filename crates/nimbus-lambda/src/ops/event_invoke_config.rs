@@ -8,7 +8,7 @@ use nimbus_core::Arn;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::error::LambdaError;
+use crate::error::{LambdaError, LambdaErrorCode};
 use crate::model::{EventInvokeConfig, FunctionKey, LATEST};
 use crate::{Ctx, LambdaService};
 
@@ -111,11 +111,14 @@ impl LambdaService {
                 Some(arn) => format!("{name}(destination={arn})"),
                 None => "null".to_owned(),
             };
-            LambdaError::InvalidParameterValue(format!(
-                "The provided destination config DestinationConfig(onSuccess={}, onFailure={}) is invalid.",
-                part("OnSuccess", on_success),
-                part("OnFailure", on_failure)
-            ))
+            LambdaError::new(
+                LambdaErrorCode::InvalidParameterValue,
+                format!(
+                    "The provided destination config DestinationConfig(onSuccess={}, onFailure={}) is invalid.",
+                    part("OnSuccess", on_success),
+                    part("OnFailure", on_failure)
+                ),
+            )
         };
         for arn in [on_success, on_failure].into_iter().flatten() {
             let Ok(parsed) = arn.parse::<Arn>() else {
@@ -144,21 +147,26 @@ impl LambdaService {
                         name: name.to_owned(),
                     };
                     if self.store.get(&target).is_none() {
-                        return Err(LambdaError::InvalidParameterValue(format!(
-                            "The destination ARN {arn} is invalid."
-                        )));
+                        return Err(LambdaError::new(
+                            LambdaErrorCode::InvalidParameterValue,
+                            format!("The destination ARN {arn} is invalid."),
+                        ));
                     }
                     if &target == key {
-                        return Err(LambdaError::InvalidParameterValue(
-                            "You can't specify the function as a destination for itself.".into(),
+                        return Err(LambdaError::new(
+                            LambdaErrorCode::InvalidParameterValue,
+                            "You can't specify the function as a destination for itself.",
                         ));
                     }
                 }
                 "sns" | "events" | "s3" => {
-                    return Err(LambdaError::InvalidParameterValue(format!(
-                        "The destination ARN {arn} is invalid: nimbus delivers destination records to SQS queues and Lambda functions only, not to {} (see docs/compat.md).",
-                        parsed.service
-                    )));
+                    return Err(LambdaError::new(
+                        LambdaErrorCode::InvalidParameterValue,
+                        format!(
+                            "The destination ARN {arn} is invalid: nimbus delivers destination records to SQS queues and Lambda functions only, not to {} (see docs/compat.md).",
+                            parsed.service
+                        ),
+                    ));
                 }
                 _ => return Err(whole_config_invalid()),
             }
@@ -190,8 +198,9 @@ impl LambdaService {
         let on_failure =
             destination_member(dc.on_failure, "destinationConfig.onFailure.destination")?;
         if retries.is_none() && age.is_none() && !has_destination_config {
-            return Err(LambdaError::InvalidParameterValue(
-                "You must specify at least one of error handling or destination setting.".into(),
+            return Err(LambdaError::new(
+                LambdaErrorCode::InvalidParameterValue,
+                "You must specify at least one of error handling or destination setting.",
             ));
         }
         self.function(&key)?;
@@ -206,10 +215,13 @@ impl LambdaService {
             let current = match (&f.event_invoke_config, replace) {
                 (Some(c), false) => c.clone(),
                 (None, false) => {
-                    return Err(LambdaError::ResourceNotFound(format!(
-                        "The function {}:{LATEST} doesn't have an EventInvokeConfig",
-                        key.arn()
-                    )));
+                    return Err(LambdaError::new(
+                        LambdaErrorCode::ResourceNotFound,
+                        format!(
+                            "The function {}:{LATEST} doesn't have an EventInvokeConfig",
+                            key.arn()
+                        ),
+                    ));
                 }
                 (_, true) => EventInvokeConfig::default(),
             };
@@ -266,10 +278,13 @@ impl LambdaService {
 
     fn config_of(&self, key: &FunctionKey) -> Result<EventInvokeConfig, LambdaError> {
         self.function(key)?.event_invoke_config.ok_or_else(|| {
-            LambdaError::ResourceNotFound(format!(
-                "The function {}:{LATEST} doesn't have an EventInvokeConfig",
-                key.arn()
-            ))
+            LambdaError::new(
+                LambdaErrorCode::ResourceNotFound,
+                format!(
+                    "The function {}:{LATEST} doesn't have an EventInvokeConfig",
+                    key.arn()
+                ),
+            )
         })
     }
 

@@ -6,7 +6,7 @@ use nimbus_core::Arn;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::error::LambdaError;
+use crate::error::{LambdaError, LambdaErrorCode};
 use crate::event_source::filter::{MAX_FILTERS, MAX_PATTERN_LEN, Pattern};
 use crate::event_source::{MappingRecord, not_found, state};
 use crate::model::FunctionKey;
@@ -99,9 +99,12 @@ fn check_range(value: i64, member: &str, min: i64, max: i64) -> Result<u32, Lamb
 }
 
 fn sqs_receive_error(code: &str, message: &str) -> LambdaError {
-    LambdaError::InvalidParameterValue(format!(
-        "Error occurred while ReceiveMessage. SQS Error Code: {code}. SQS Error Message: {message}"
-    ))
+    LambdaError::new(
+        LambdaErrorCode::InvalidParameterValue,
+        format!(
+            "Error occurred while ReceiveMessage. SQS Error Code: {code}. SQS Error Message: {message}"
+        ),
+    )
 }
 
 /// The parts of an input that apply to a record, validated.
@@ -116,9 +119,10 @@ struct Settings {
 fn validate(input: &MappingInput) -> Result<Settings, LambdaError> {
     for (k, v) in &input.other {
         if STREAM_MEMBERS.contains(&k.as_str()) && !v.is_null() {
-            return Err(LambdaError::InvalidParameterValue(format!(
-                "Unsupported {k} parameter for given event source."
-            )));
+            return Err(LambdaError::new(
+                LambdaErrorCode::InvalidParameterValue,
+                format!("Unsupported {k} parameter for given event source."),
+            ));
         }
     }
     let batch_size = input
@@ -162,10 +166,13 @@ fn validate(input: &MappingInput) -> Result<Settings, LambdaError> {
         Some(fc) => {
             let list = fc.filters.as_deref().unwrap_or_default();
             if list.len() > MAX_FILTERS {
-                return Err(LambdaError::InvalidParameterValue(format!(
-                    "The total number of filters ({}) exceeds the limit of {MAX_FILTERS}.",
-                    list.len()
-                )));
+                return Err(LambdaError::new(
+                    LambdaErrorCode::InvalidParameterValue,
+                    format!(
+                        "The total number of filters ({}) exceeds the limit of {MAX_FILTERS}.",
+                        list.len()
+                    ),
+                ));
             }
             let mut out = Vec::with_capacity(list.len());
             for f in list {
@@ -178,8 +185,9 @@ fn validate(input: &MappingInput) -> Result<Settings, LambdaError> {
                     ));
                 }
                 if Pattern::parse(&p).is_err() {
-                    return Err(LambdaError::InvalidParameterValue(
-                        "Invalid filter pattern definition.".into(),
+                    return Err(LambdaError::new(
+                        LambdaErrorCode::InvalidParameterValue,
+                        "Invalid filter pattern definition.",
                     ));
                 }
                 out.push(p);
@@ -199,18 +207,21 @@ fn validate(input: &MappingInput) -> Result<Settings, LambdaError> {
 /// The rules that involve several members and the queue's kind.
 fn check_combination(rec: &MappingRecord, fifo: bool) -> Result<(), LambdaError> {
     if fifo && rec.batching_window_secs > 0 {
-        return Err(LambdaError::InvalidParameterValue(
-            "Batching window is not supported for FIFO queues".into(),
+        return Err(LambdaError::new(
+            LambdaErrorCode::InvalidParameterValue,
+            "Batching window is not supported for FIFO queues",
         ));
     }
     if fifo && i64::from(rec.batch_size) > MAX_FIFO_BATCH_SIZE {
-        return Err(LambdaError::InvalidParameterValue(format!(
-            "Maximum batch size must be between 1 and {MAX_FIFO_BATCH_SIZE} inclusive"
-        )));
+        return Err(LambdaError::new(
+            LambdaErrorCode::InvalidParameterValue,
+            format!("Maximum batch size must be between 1 and {MAX_FIFO_BATCH_SIZE} inclusive"),
+        ));
     }
     if rec.batch_size > 10 && rec.batching_window_secs == 0 {
-        return Err(LambdaError::InvalidParameterValue(
-            "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10".into(),
+        return Err(LambdaError::new(
+            LambdaErrorCode::InvalidParameterValue,
+            "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10",
         ));
     }
     Ok(())
@@ -227,9 +238,12 @@ impl LambdaService {
             )
         })?;
         if arn.service != "sqs" {
-            return Err(LambdaError::InvalidParameterValue(format!(
-                "nimbus supports Amazon SQS event sources only; {arn_text} is not a queue."
-            )));
+            return Err(LambdaError::new(
+                LambdaErrorCode::InvalidParameterValue,
+                format!(
+                    "nimbus supports Amazon SQS event sources only; {arn_text} is not a queue."
+                ),
+            ));
         }
         let consumer = self.env.bus.queue_consumer().map_err(|_| {
             sqs_receive_error("ServiceUnavailable", "SQS is not running in this nimbus.")
@@ -264,8 +278,9 @@ impl LambdaService {
         let key: FunctionKey = self.resolve(ctx, &function_name, None)?;
         self.function(&key)?;
         let Some(source) = input.event_source_arn.clone() else {
-            return Err(LambdaError::InvalidParameterValue(
-                "Unrecognized event source, must be kafka or specify an event source arn".into(),
+            return Err(LambdaError::new(
+                LambdaErrorCode::InvalidParameterValue,
+                "Unrecognized event source, must be kafka or specify an event source arn",
             ));
         };
         let fifo = self.mapped_queue(&source).await?;
@@ -275,10 +290,13 @@ impl LambdaService {
             .into_iter()
             .find(|r| r.function == key && r.event_source_arn == source)
         {
-            return Err(LambdaError::ResourceConflict(format!(
-                "An event source mapping with SQS arn (\" {source} \") and function (\" {} \") already exists. Please update or delete the existing mapping with UUID {}",
-                key.name, existing.uuid
-            )));
+            return Err(LambdaError::new(
+                LambdaErrorCode::ResourceConflict,
+                format!(
+                    "An event source mapping with SQS arn (\" {source} \") and function (\" {} \") already exists. Please update or delete the existing mapping with UUID {}",
+                    key.name, existing.uuid
+                ),
+            ));
         }
         let now = self.event_sources.now();
         let rec = MappingRecord {
@@ -325,7 +343,10 @@ impl LambdaService {
             None => DEFAULT_MAX_ITEMS,
             Some(m) => {
                 let n: i64 = m.parse().map_err(|_| {
-                    LambdaError::InvalidParameterValue(format!("Invalid MaxItems: {m}"))
+                    LambdaError::new(
+                        LambdaErrorCode::InvalidParameterValue,
+                        format!("Invalid MaxItems: {m}"),
+                    )
                 })?;
                 (check_range(n, "maxItems", 1, 10_000)? as usize).min(DEFAULT_MAX_ITEMS)
             }
@@ -333,7 +354,10 @@ impl LambdaService {
         let start = match super::query_param(query, "Marker") {
             None => 0,
             Some(m) => m.parse::<usize>().map_err(|_| {
-                LambdaError::InvalidParameterValue("Invalid pagination marker.".into())
+                LambdaError::new(
+                    LambdaErrorCode::InvalidParameterValue,
+                    "Invalid pagination marker.",
+                )
             })?,
         };
         let all: Vec<MappingRecord> = self

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::code;
-use crate::error::LambdaError;
+use crate::error::{LambdaError, LambdaErrorCode};
 use crate::model::{CodeSource, FunctionKey, FunctionRecord, FunctionState, UpdateStatus};
 use crate::runtime::WASM_RUNTIME;
 use crate::{Ctx, LambdaService};
@@ -205,9 +205,12 @@ fn validate_role(role: &str) -> Result<(), LambdaError> {
 
 fn validate_runtime(runtime: &str) -> Result<(), LambdaError> {
     if DEPRECATED.contains(&runtime) {
-        return Err(LambdaError::InvalidParameterValue(format!(
-            "The runtime parameter of {runtime} is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions."
-        )));
+        return Err(LambdaError::new(
+            LambdaErrorCode::InvalidParameterValue,
+            format!(
+                "The runtime parameter of {runtime} is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions."
+            ),
+        ));
     }
     if !RUNTIMES.contains(&runtime) {
         return Err(LambdaError::validation(
@@ -242,17 +245,23 @@ fn validate_environment(vars: &BTreeMap<String, String>) -> Result<(), LambdaErr
         .filter(|k| RESERVED_ENV.contains(k))
         .collect();
     if !reserved.is_empty() {
-        return Err(LambdaError::InvalidParameterValue(format!(
-            "Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: {}",
-            reserved.join(", ")
-        )));
+        return Err(LambdaError::new(
+            LambdaErrorCode::InvalidParameterValue,
+            format!(
+                "Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: {}",
+                reserved.join(", ")
+            ),
+        ));
     }
     let size = serde_json::to_string(vars).map(|s| s.len()).unwrap_or(0);
     if size > 4096 {
-        return Err(LambdaError::InvalidParameterValue(format!(
-            "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {}",
-            serde_json::to_string(vars).unwrap_or_default()
-        )));
+        return Err(LambdaError::new(
+            LambdaErrorCode::InvalidParameterValue,
+            format!(
+                "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {}",
+                serde_json::to_string(vars).unwrap_or_default()
+            ),
+        ));
     }
     Ok(())
 }
@@ -296,9 +305,12 @@ fn apply_config(rec: &mut FunctionRecord, c: ConfigInput) -> Result<(), LambdaEr
             ));
         }
         if t > 900 {
-            return Err(LambdaError::InvalidParameterValue(format!(
-                "1 validation error detected: Value '{t}' at 'timeout' failed to satisfy constraint: Member must have value less than or equal to 900"
-            )));
+            return Err(LambdaError::new(
+                LambdaErrorCode::InvalidParameterValue,
+                format!(
+                    "1 validation error detected: Value '{t}' at 'timeout' failed to satisfy constraint: Member must have value less than or equal to 900"
+                ),
+            ));
         }
         rec.timeout = t as u32;
     }
@@ -311,9 +323,12 @@ fn apply_config(rec: &mut FunctionRecord, c: ConfigInput) -> Result<(), LambdaEr
             ));
         }
         if m > 10240 {
-            return Err(LambdaError::InvalidParameterValue(format!(
-                "'MemorySize' value failed to satisfy constraint: Member must have value less than or equal to 10240 (got {m})"
-            )));
+            return Err(LambdaError::new(
+                LambdaErrorCode::InvalidParameterValue,
+                format!(
+                    "'MemorySize' value failed to satisfy constraint: Member must have value less than or equal to 10240 (got {m})"
+                ),
+            ));
         }
         rec.memory_size = m as u32;
     }
@@ -404,8 +419,9 @@ fn apply_config(rec: &mut FunctionRecord, c: ConfigInput) -> Result<(), LambdaEr
 
 fn check_revision(rec: &FunctionRecord, wanted: Option<&str>) -> Result<(), LambdaError> {
     match wanted {
-        Some(r) if r != rec.revision_id => Err(LambdaError::PreconditionFailed(
-            "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id".into(),
+        Some(r) if r != rec.revision_id => Err(LambdaError::new(
+            LambdaErrorCode::PreconditionFailed,
+            "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
         )),
         _ => Ok(()),
     }
@@ -476,8 +492,9 @@ impl LambdaService {
         code: CodeInput,
     ) -> Result<MaterializedCode, LambdaError> {
         if code.image_uri.is_some() {
-            return Err(LambdaError::InvalidParameterValue(
-                "nimbus runs Zip packages only: container images (ImageUri, PackageType Image) are not supported.".into(),
+            return Err(LambdaError::new(
+                LambdaErrorCode::InvalidParameterValue,
+                "nimbus runs Zip packages only: container images (ImageUri, PackageType Image) are not supported.",
             ));
         }
         match (code.zip_file, code.s3_bucket, code.s3_key) {
@@ -485,8 +502,8 @@ impl LambdaService {
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(zip.trim())
                     .map_err(|_| {
-                        LambdaError::InvalidParameterValue(
-                            "Could not unzip uploaded file. Please check your file, then try to upload again.".into(),
+                        LambdaError::new(LambdaErrorCode::InvalidParameterValue,
+                            "Could not unzip uploaded file. Please check your file, then try to upload again.",
                         )
                     })?;
                 self.store_zip(key, revision, bytes).await
@@ -496,10 +513,13 @@ impl LambdaService {
                 // absolute, so it means the same after a restart from elsewhere.
                 let dir = self.env.resolve_path(&PathBuf::from(&key_or_path));
                 if key_or_path.is_empty() || !dir.is_dir() {
-                    return Err(LambdaError::InvalidParameterValue(format!(
-                        "With S3Bucket={HOT_RELOAD_BUCKET}, S3Key must be the path of an existing local directory (absolute, or relative to the directory nimbus was started in, {}); {key_or_path} is not.",
-                        self.env.work_dir.display()
-                    )));
+                    return Err(LambdaError::new(
+                        LambdaErrorCode::InvalidParameterValue,
+                        format!(
+                            "With S3Bucket={HOT_RELOAD_BUCKET}, S3Key must be the path of an existing local directory (absolute, or relative to the directory nimbus was started in, {}); {key_or_path} is not.",
+                            self.env.work_dir.display()
+                        ),
+                    ));
                 }
                 Ok(MaterializedCode {
                     sha256: code::sha256_base64(dir.to_string_lossy().as_bytes()),
@@ -513,11 +533,13 @@ impl LambdaService {
                     .await?;
                 self.store_zip(key, revision, bytes).await
             }
-            (None, None, None) => Err(LambdaError::InvalidParameterValue(
-                "Please provide a source for function code.".into(),
+            (None, None, None) => Err(LambdaError::new(
+                LambdaErrorCode::InvalidParameterValue,
+                "Please provide a source for function code.",
             )),
-            _ => Err(LambdaError::InvalidParameterValue(
-                "Please do not provide other FunctionCode parameters when providing a ZipFile, or provide both S3Bucket and S3Key.".into(),
+            _ => Err(LambdaError::new(
+                LambdaErrorCode::InvalidParameterValue,
+                "Please do not provide other FunctionCode parameters when providing a ZipFile, or provide both S3Bucket and S3Key.",
             )),
         }
     }
@@ -529,10 +551,13 @@ impl LambdaService {
         bytes: Vec<u8>,
     ) -> Result<MaterializedCode, LambdaError> {
         if bytes.len() as u64 > code::MAX_ZIPPED_BYTES {
-            return Err(LambdaError::RequestTooLarge(format!(
-                "Zipped size must be smaller than {} bytes",
-                code::MAX_ZIPPED_BYTES
-            )));
+            return Err(LambdaError::new(
+                LambdaErrorCode::RequestTooLarge,
+                format!(
+                    "Zipped size must be smaller than {} bytes",
+                    code::MAX_ZIPPED_BYTES
+                ),
+            ));
         }
         let dir = self.store.code_dir(key, revision);
         let sha256 = code::sha256_base64(&bytes);
@@ -541,11 +566,15 @@ impl LambdaService {
         let zip_path = dir.join("code.zip");
         tokio::task::spawn_blocking(move || -> Result<(), LambdaError> {
             code::extract(&bytes, &dest)?;
-            std::fs::write(&zip_path, &bytes)
-                .map_err(|e| LambdaError::Service(format!("cannot store the package: {e}")))
+            std::fs::write(&zip_path, &bytes).map_err(|e| {
+                LambdaError::new(
+                    LambdaErrorCode::Service,
+                    format!("cannot store the package: {e}"),
+                )
+            })
         })
         .await
-        .map_err(|e| LambdaError::Service(e.to_string()))??;
+        .map_err(|e| LambdaError::new(LambdaErrorCode::Service, e.to_string()))??;
         Ok(MaterializedCode {
             source: CodeSource::Zip {
                 dir: dir.join("task"),
@@ -595,23 +624,25 @@ impl LambdaService {
             ));
         }
         if input.package_type.as_deref().is_some_and(|p| p != "Zip") {
-            return Err(LambdaError::InvalidParameterValue(
-                "nimbus runs Zip packages only: container images (PackageType Image) are not supported.".into(),
+            return Err(LambdaError::new(
+                LambdaErrorCode::InvalidParameterValue,
+                "nimbus runs Zip packages only: container images (PackageType Image) are not supported.",
             ));
         }
         if input.config.runtime.is_none() || input.config.handler.is_none() {
-            return Err(LambdaError::InvalidParameterValue(
-                "Runtime and Handler are mandatory parameters for functions created with deployment packages.".into(),
+            return Err(LambdaError::new(
+                LambdaErrorCode::InvalidParameterValue,
+                "Runtime and Handler are mandatory parameters for functions created with deployment packages.",
             ));
         }
         let code = input
             .code
             .ok_or_else(|| LambdaError::validation("null", "code", "Member must not be null"))?;
         if self.store.get(&key).is_some() {
-            return Err(LambdaError::ResourceConflict(format!(
-                "Function already exist: {}",
-                key.name
-            )));
+            return Err(LambdaError::new(
+                LambdaErrorCode::ResourceConflict,
+                format!("Function already exist: {}", key.name),
+            ));
         }
         let now = self.env.clock.now_millis();
         let mut rec = FunctionRecord {
@@ -741,7 +772,9 @@ impl LambdaService {
                     .decode(m)
                     .ok()
                     .and_then(|b| String::from_utf8(b).ok())
-                    .ok_or_else(|| LambdaError::InvalidParameterValue("Invalid marker".into()))?;
+                    .ok_or_else(|| {
+                        LambdaError::new(LambdaErrorCode::InvalidParameterValue, "Invalid marker")
+                    })?;
                 all.iter()
                     .position(|f| f.key.name > decoded)
                     .unwrap_or(all.len())

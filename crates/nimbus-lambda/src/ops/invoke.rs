@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http::{HeaderValue, StatusCode};
 use nimbus_wire::{Response, body};
 
-use crate::error::{LambdaError, MAX_SYNC_PAYLOAD};
+use crate::error::{LambdaError, LambdaErrorCode, MAX_SYNC_PAYLOAD};
 use crate::model::{FunctionKey, FunctionRecord, FunctionState, LATEST};
 use crate::runtime::{ACCOUNT_CONCURRENCY, ConcurrencyLimit, InvokeResult};
 use crate::{Call, Ctx, LambdaService};
@@ -26,9 +26,12 @@ pub(crate) fn check_payload(payload: &[u8]) -> Result<(), LambdaError> {
     serde_json::from_slice::<serde::de::IgnoredAny>(payload)
         .map(|_| ())
         .map_err(|e| {
-            LambdaError::InvalidRequestContent(format!(
-                "Could not parse request body into json: Could not parse payload into json: {e}"
-            ))
+            LambdaError::new(
+                LambdaErrorCode::InvalidRequestContent,
+                format!(
+                    "Could not parse request body into json: Could not parse payload into json: {e}"
+                ),
+            )
         })
 }
 
@@ -55,10 +58,13 @@ impl LambdaService {
         let f = self.function(key)?;
         match f.state {
             FunctionState::Active => Ok(f),
-            s => Err(LambdaError::ResourceConflict(format!(
-                "The operation cannot be performed at this time. The function is currently in the following state: {}",
-                s.as_str()
-            ))),
+            s => Err(LambdaError::new(
+                LambdaErrorCode::ResourceConflict,
+                format!(
+                    "The operation cannot be performed at this time. The function is currently in the following state: {}",
+                    s.as_str()
+                ),
+            )),
         }
     }
 
@@ -114,9 +120,12 @@ impl LambdaService {
         match invocation_type {
             "RequestResponse" | "DryRun" => {
                 if payload.len() > MAX_SYNC_PAYLOAD {
-                    return Err(LambdaError::RequestTooLarge(format!(
-                        "Request must be smaller than {MAX_SYNC_PAYLOAD} bytes for the InvokeFunction operation"
-                    )));
+                    return Err(LambdaError::new(
+                        LambdaErrorCode::RequestTooLarge,
+                        format!(
+                            "Request must be smaller than {MAX_SYNC_PAYLOAD} bytes for the InvokeFunction operation"
+                        ),
+                    ));
                 }
                 check_payload(&payload)?;
             }

@@ -16,7 +16,7 @@ use nimbus_wire::operations::Binding::Rest;
 use nimbus_wire::{Response, json};
 use serde::de::DeserializeOwned;
 
-use crate::error::LambdaError;
+use crate::error::{LambdaError, LambdaErrorCode};
 use crate::{Call, Ctx, LambdaService};
 
 nimbus_wire::operations! {
@@ -414,14 +414,18 @@ pub fn route(method: &Method, path: &str) -> Result<Op, LambdaError> {
         return Ok(op);
     }
     if let Some(name) = Op::not_implemented_route(method, path) {
-        return Err(LambdaError::UnsupportedOperation(format!(
-            "{name} is not supported by nimbus yet (see docs/compat.md): nimbus serves $LATEST functions without versions, aliases, layers, function URLs or code signing."
-        )));
+        return Err(LambdaError::new(
+            LambdaErrorCode::UnsupportedOperation,
+            format!(
+                "{name} is not supported by nimbus yet (see docs/compat.md): nimbus serves $LATEST functions without versions, aliases, layers, function URLs or code signing."
+            ),
+        ));
     }
     let m = method.as_str();
-    Err(LambdaError::UnknownOperation(format!(
-        "No Lambda operation matches {m} {path}"
-    )))
+    Err(LambdaError::new(
+        LambdaErrorCode::UnknownOperation,
+        format!("No Lambda operation matches {m} {path}"),
+    ))
 }
 
 /// Parses a JSON body into an operation's input; an empty body is `{}`.
@@ -432,7 +436,10 @@ pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, LambdaError> {
         body
     };
     serde_json::from_slice(body).map_err(|e| {
-        LambdaError::InvalidRequestContent(format!("Could not parse request body into json: {e}"))
+        LambdaError::new(
+            LambdaErrorCode::InvalidRequestContent,
+            format!("Could not parse request body into json: {e}"),
+        )
     })
 }
 
@@ -472,11 +479,11 @@ mod tests {
         );
         assert!(matches!(
             route(&Method::POST, "/2015-03-31/functions/f/versions"),
-            Err(LambdaError::UnsupportedOperation(m)) if m.starts_with("PublishVersion")
+            Err(ref e) if e.kind() == LambdaErrorCode::UnsupportedOperation && e.to_string().starts_with("PublishVersion")
         ));
         assert!(matches!(
             route(&Method::GET, "/2015-03-31/nothing"),
-            Err(LambdaError::UnknownOperation(_))
+            Err(ref e) if e.kind() == LambdaErrorCode::UnknownOperation
         ));
     }
 }

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::error::LambdaError;
+use crate::error::{LambdaError, LambdaErrorCode};
 use crate::{Ctx, LambdaService};
 
 /// AWS's limit on a function policy's size.
@@ -127,19 +127,19 @@ impl LambdaService {
                 && *r != rec.policy_revision
                 && *r != rec.revision_id
             {
-                return Err(LambdaError::PreconditionFailed(
-                    "The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id".into(),
+                return Err(LambdaError::new(LambdaErrorCode::PreconditionFailed,
+                    "The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id",
                 ));
             }
             if rec.policy.iter().any(|s| s["Sid"] == json!(sid)) {
-                return Err(LambdaError::ResourceConflict(
-                    "The statement id (sid) provided already exists. Please choose another statement id or remove the existing statement.".into(),
+                return Err(LambdaError::new(LambdaErrorCode::ResourceConflict,
+                    "The statement id (sid) provided already exists. Please choose another statement id or remove the existing statement.",
                 ));
             }
             rec.policy.push(stmt);
             let size = rec.policy_document().map_or(0, |d| d.len());
             if size > MAX_POLICY_BYTES {
-                return Err(LambdaError::PolicyLengthExceeded(format!(
+                return Err(LambdaError::new(LambdaErrorCode::PolicyLengthExceeded, format!(
                     "The final policy size ({size}) is bigger than the limit ({MAX_POLICY_BYTES})."
                 )));
             }
@@ -159,7 +159,10 @@ impl LambdaService {
         let key = self.resolve(ctx, name, qualifier)?;
         let rec = self.function(&key)?;
         let doc = rec.policy_document().ok_or_else(|| {
-            LambdaError::ResourceNotFound("The resource you requested does not exist.".into())
+            LambdaError::new(
+                LambdaErrorCode::ResourceNotFound,
+                "The resource you requested does not exist.",
+            )
         })?;
         Ok(json!({ "Policy": doc, "RevisionId": rec.policy_revision }))
     }
@@ -180,19 +183,19 @@ impl LambdaService {
                 && *r != rec.policy_revision
                 && *r != rec.revision_id
             {
-                return Err(LambdaError::PreconditionFailed(
-                    "The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id".into(),
+                return Err(LambdaError::new(LambdaErrorCode::PreconditionFailed,
+                    "The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id",
                 ));
             }
             if rec.policy.is_empty() {
-                return Err(LambdaError::ResourceNotFound(
-                    "No policy is associated with the given resource.".into(),
+                return Err(LambdaError::new(LambdaErrorCode::ResourceNotFound,
+                    "No policy is associated with the given resource.",
                 ));
             }
             let before = rec.policy.len();
             rec.policy.retain(|s| s["Sid"] != json!(sid));
             if rec.policy.len() == before {
-                return Err(LambdaError::ResourceNotFound(format!(
+                return Err(LambdaError::new(LambdaErrorCode::ResourceNotFound, format!(
                     "Statement {sid} is not found in resource policy."
                 )));
             }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::error::LambdaError;
+use crate::error::{LambdaError, LambdaErrorCode};
 use crate::model::{FunctionKey, FunctionRef};
 use crate::{Ctx, LambdaService};
 
@@ -22,25 +22,29 @@ struct TagInput {
 pub fn validate_tags(tags: &BTreeMap<String, String>) -> Result<(), LambdaError> {
     for (k, v) in tags {
         if k.is_empty() || k.chars().count() > 128 {
-            return Err(LambdaError::InvalidParameterValue(format!(
-                "Tag key must be between 1 and 128 characters: {k}"
-            )));
+            return Err(LambdaError::new(
+                LambdaErrorCode::InvalidParameterValue,
+                format!("Tag key must be between 1 and 128 characters: {k}"),
+            ));
         }
         if k.to_ascii_lowercase().starts_with("aws:") {
-            return Err(LambdaError::InvalidParameterValue(
-                "Tag keys prefixed with aws: are reserved.".into(),
+            return Err(LambdaError::new(
+                LambdaErrorCode::InvalidParameterValue,
+                "Tag keys prefixed with aws: are reserved.",
             ));
         }
         if v.chars().count() > 256 {
-            return Err(LambdaError::InvalidParameterValue(format!(
-                "Tag value must be at most 256 characters: {v}"
-            )));
+            return Err(LambdaError::new(
+                LambdaErrorCode::InvalidParameterValue,
+                format!("Tag value must be at most 256 characters: {v}"),
+            ));
         }
     }
     if tags.len() > MAX_TAGS {
-        return Err(LambdaError::InvalidParameterValue(format!(
-            "Number of tags exceeds resource tag limit of {MAX_TAGS}."
-        )));
+        return Err(LambdaError::new(
+            LambdaErrorCode::InvalidParameterValue,
+            format!("Number of tags exceeds resource tag limit of {MAX_TAGS}."),
+        ));
     }
     Ok(())
 }

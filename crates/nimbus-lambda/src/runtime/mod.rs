@@ -35,7 +35,7 @@ use bytes::Bytes;
 use nimbus_core::SharedClock;
 use parking_lot::{Mutex, RwLock};
 
-use crate::error::{LambdaError, MAX_SYNC_PAYLOAD, ThrottleReason};
+use crate::error::{LambdaError, LambdaErrorCode, MAX_SYNC_PAYLOAD, ThrottleReason};
 use crate::logs::LogStore;
 use crate::model::{FunctionKey, FunctionRecord, LATEST};
 use sink::LogSink;
@@ -123,9 +123,12 @@ pub fn runtime_kind(
         }
         return Ok(RuntimeKind::Provided);
     }
-    Err(LambdaError::InvalidRuntime(format!(
-        "The runtime parameter of {runtime} is not supported by nimbus: it runs python3.x, nodejs*, provided* and {WASM_RUNTIME} functions."
-    )))
+    Err(LambdaError::new(
+        LambdaErrorCode::InvalidRuntime,
+        format!(
+            "The runtime parameter of {runtime} is not supported by nimbus: it runs python3.x, nodejs*, provided* and {WASM_RUNTIME} functions."
+        ),
+    ))
 }
 
 /// One invocation as an environment receives it.
@@ -492,20 +495,20 @@ impl Executor {
                 let prev = pool.inflight.fetch_add(1, Ordering::SeqCst);
                 if prev >= n {
                     pool.inflight.fetch_sub(1, Ordering::SeqCst);
-                    return Err(LambdaError::TooManyRequests {
-                        message: "Rate Exceeded.".into(),
-                        reason: ThrottleReason::ReservedFunctionConcurrentInvocationLimitExceeded,
-                    });
+                    return Err(LambdaError::too_many_requests(
+                        "Rate Exceeded.",
+                        ThrottleReason::ReservedFunctionConcurrentInvocationLimitExceeded,
+                    ));
                 }
             }
             ConcurrencyLimit::Unreserved(n) => {
                 let mut map = self.unreserved_inflight.lock();
                 let used = map.entry(key.account.clone()).or_insert(0);
                 if *used >= n {
-                    return Err(LambdaError::TooManyRequests {
-                        message: "Rate Exceeded.".into(),
-                        reason: ThrottleReason::ConcurrentInvocationLimitExceeded,
-                    });
+                    return Err(LambdaError::too_many_requests(
+                        "Rate Exceeded.",
+                        ThrottleReason::ConcurrentInvocationLimitExceeded,
+                    ));
                 }
                 *used += 1;
                 pool.inflight.fetch_add(1, Ordering::SeqCst);
