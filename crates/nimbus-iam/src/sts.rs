@@ -13,14 +13,14 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use nimbus_core::Arn;
-use nimbus_core::timefmt::iso8601_secs;
 use nimbus_wire::Response;
 use nimbus_wire::operations::Binding::Named;
+use nimbus_wire::query::ser::Timestamp;
 use nimbus_wire::query::{self, QueryParams};
 use nimbus_wire::validation;
 use nimbus_wire::xml::Writer;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::StsService;
 use crate::error::{StsError, StsErrorCode};
@@ -293,85 +293,115 @@ pub(crate) enum StsOutput {
     SessionToken(Credentials),
 }
 
-fn write_credentials(w: &mut Writer, c: &Credentials) {
-    w.open("Credentials")
-        .elem("AccessKeyId", &c.access_key_id)
-        .elem("SecretAccessKey", &c.secret_access_key)
-        .elem("SessionToken", &c.session_token)
-        .elem("Expiration", &iso8601_secs(c.expiration))
-        .close("Credentials");
+/// `Credentials`, as both protocols write it (the expiration as epoch seconds in awsJson,
+/// ISO 8601 in awsQuery).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CredentialsShape<'a> {
+    access_key_id: &'a str,
+    secret_access_key: &'a str,
+    session_token: &'a str,
+    expiration: Timestamp,
 }
 
-fn credentials_json(c: &Credentials) -> Value {
-    json!({
-        "AccessKeyId": c.access_key_id,
-        "SecretAccessKey": c.secret_access_key,
-        "SessionToken": c.session_token,
-        "Expiration": c.expiration as f64 / 1000.0,
-    })
+impl<'a> CredentialsShape<'a> {
+    fn of(c: &'a Credentials) -> CredentialsShape<'a> {
+        CredentialsShape {
+            access_key_id: &c.access_key_id,
+            secret_access_key: &c.secret_access_key,
+            session_token: &c.session_token,
+            expiration: Timestamp(c.expiration),
+        }
+    }
+}
+
+/// GetCallerIdentity's result.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CallerIdentityShape<'a> {
+    arn: &'a str,
+    user_id: &'a str,
+    account: &'a str,
+}
+
+/// `AssumedRoleUser`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AssumedRoleUserShape<'a> {
+    assumed_role_id: &'a str,
+    arn: &'a str,
+}
+
+/// AssumeRole's result.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AssumeRoleShape<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_identity: Option<&'a str>,
+    assumed_role_user: AssumedRoleUserShape<'a>,
+    credentials: CredentialsShape<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    packed_policy_size: Option<u32>,
+}
+
+/// GetSessionToken's result.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct SessionTokenShape<'a> {
+    credentials: CredentialsShape<'a>,
+}
+
+impl Serialize for StsOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            StsOutput::CallerIdentity(id) => CallerIdentityShape {
+                arn: &id.arn,
+                user_id: &id.user_id,
+                account: &id.account,
+            }
+            .serialize(s),
+            StsOutput::AssumedRole {
+                credentials,
+                arn,
+                assumed_role_id,
+                packed_policy_size,
+                source_identity,
+            } => AssumeRoleShape {
+                source_identity: source_identity.as_deref(),
+                assumed_role_user: AssumedRoleUserShape {
+                    assumed_role_id,
+                    arn,
+                },
+                credentials: CredentialsShape::of(credentials),
+                packed_policy_size: *packed_policy_size,
+            }
+            .serialize(s),
+            StsOutput::SessionToken(c) => SessionTokenShape {
+                credentials: CredentialsShape::of(c),
+            }
+            .serialize(s),
+        }
+    }
 }
 
 impl StsOutput {
     /// The inside of the awsQuery `<…Result>` element.
     pub(crate) fn to_xml(&self) -> String {
         let mut w = Writer::new();
-        match self {
-            StsOutput::CallerIdentity(id) => {
-                w.elem("Arn", &id.arn)
-                    .elem("UserId", &id.user_id)
-                    .elem("Account", &id.account);
-            }
-            StsOutput::AssumedRole {
-                credentials,
-                arn,
-                assumed_role_id,
-                packed_policy_size,
-                source_identity,
-            } => {
-                w.opt("SourceIdentity", source_identity.as_deref());
-                w.open("AssumedRoleUser")
-                    .elem("AssumedRoleId", assumed_role_id)
-                    .elem("Arn", arn)
-                    .close("AssumedRoleUser");
-                write_credentials(&mut w, credentials);
-                if let Some(n) = packed_policy_size {
-                    w.elem("PackedPolicySize", &n.to_string());
-                }
-            }
-            StsOutput::SessionToken(c) => write_credentials(&mut w, c),
+        if let Err(e) = nimbus_wire::query::ser::to_writer(self, &[], &mut w) {
+            // Only a shape awsQuery cannot spell gets here (a bug).
+            tracing::error!(error = %e, "STS result not written");
         }
         w.finish()
     }
 
-    /// The awsJson 1.0 response body.
+    /// The awsJson 1.0 response body (members in key order, as a JSON object).
     pub(crate) fn to_json(&self) -> Value {
-        match self {
-            StsOutput::CallerIdentity(id) => json!({
-                "UserId": id.user_id,
-                "Account": id.account,
-                "Arn": id.arn,
-            }),
-            StsOutput::AssumedRole {
-                credentials,
-                arn,
-                assumed_role_id,
-                packed_policy_size,
-                source_identity,
-            } => {
-                let mut v = json!({
-                    "Credentials": credentials_json(credentials),
-                    "AssumedRoleUser": { "AssumedRoleId": assumed_role_id, "Arn": arn },
-                });
-                if let Some(n) = packed_policy_size {
-                    v["PackedPolicySize"] = json!(n);
-                }
-                if let Some(s) = source_identity {
-                    v["SourceIdentity"] = json!(s);
-                }
-                v
-            }
-            StsOutput::SessionToken(c) => json!({ "Credentials": credentials_json(c) }),
-        }
+        serde_json::to_value(self).unwrap_or_else(|e| {
+            // Only a shape JSON cannot spell gets here (a bug).
+            tracing::error!(error = %e, "STS result not written");
+            Value::Object(Default::default())
+        })
     }
 }
 
@@ -710,5 +740,51 @@ mod tests {
             StsAction::parse("AssumeRoleWithSAML"),
             Err(e) if e.kind() == StsErrorCode::InvalidAction && e.to_string().contains("AssumeRoleWithSAML")
         ));
+    }
+
+    #[test]
+    fn outputs_render_as_before_on_both_protocols() {
+        let c = Credentials {
+            access_key_id: "123456789012".into(),
+            secret_access_key: "s<".into(),
+            session_token: "t".into(),
+            expiration: 1_767_225_600_000,
+        };
+        let out = StsOutput::AssumedRole {
+            credentials: c.clone(),
+            arn: "arn:aws:sts::123456789012:assumed-role/r/s".into(),
+            assumed_role_id: "AROA:s".into(),
+            packed_policy_size: Some(6),
+            source_identity: Some("me".into()),
+        };
+        assert_eq!(
+            out.to_xml(),
+            "<SourceIdentity>me</SourceIdentity><AssumedRoleUser><AssumedRoleId>AROA:s</AssumedRoleId>\
+             <Arn>arn:aws:sts::123456789012:assumed-role/r/s</Arn></AssumedRoleUser><Credentials>\
+             <AccessKeyId>123456789012</AccessKeyId><SecretAccessKey>s&lt;</SecretAccessKey>\
+             <SessionToken>t</SessionToken><Expiration>2026-01-01T00:00:00Z</Expiration></Credentials>\
+             <PackedPolicySize>6</PackedPolicySize>"
+        );
+        assert_eq!(
+            serde_json::to_string(&out.to_json()).unwrap(),
+            "{\"AssumedRoleUser\":{\"Arn\":\"arn:aws:sts::123456789012:assumed-role/r/s\",\"AssumedRoleId\":\"AROA:s\"},\
+             \"Credentials\":{\"AccessKeyId\":\"123456789012\",\"Expiration\":1767225600.0,\"SecretAccessKey\":\"s<\",\"SessionToken\":\"t\"},\
+             \"PackedPolicySize\":6,\"SourceIdentity\":\"me\"}"
+        );
+        let out = StsOutput::SessionToken(c);
+        assert_eq!(
+            out.to_xml(),
+            "<Credentials><AccessKeyId>123456789012</AccessKeyId><SecretAccessKey>s&lt;</SecretAccessKey>\
+             <SessionToken>t</SessionToken><Expiration>2026-01-01T00:00:00Z</Expiration></Credentials>"
+        );
+        let out = StsOutput::CallerIdentity(Identity::root("123456789012"));
+        assert_eq!(
+            out.to_xml(),
+            "<Arn>arn:aws:iam::123456789012:root</Arn><UserId>123456789012</UserId><Account>123456789012</Account>"
+        );
+        assert_eq!(
+            serde_json::to_string(&out.to_json()).unwrap(),
+            "{\"Account\":\"123456789012\",\"Arn\":\"arn:aws:iam::123456789012:root\",\"UserId\":\"123456789012\"}"
+        );
     }
 }

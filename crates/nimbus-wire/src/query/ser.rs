@@ -36,6 +36,21 @@ pub enum Spelling {
     },
 }
 
+/// A timestamp member, in milliseconds since the epoch: epoch seconds (a JSON number) in
+/// awsJson, ISO 8601 (`2026-01-01T00:00:00Z`) in awsQuery XML, as AWS's protocols write
+/// timestamps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timestamp(pub u64);
+
+/// The newtype name by which the XML serializer recognises a [`Timestamp`].
+const TIMESTAMP: &str = "nimbus_wire::Timestamp";
+
+impl Serialize for Timestamp {
+    fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_newtype_struct(TIMESTAMP, &(self.0 as f64 / 1000.0))
+    }
+}
+
 /// One row of a service's spelling table: (structure, member, spelling).
 pub type Member = (&'static str, &'static str, Spelling);
 
@@ -90,6 +105,9 @@ struct Value<'w> {
     element: Option<&'static str>,
     form: Form,
 }
+
+/// The seconds since the epoch of a [`Timestamp`], written as ISO 8601.
+struct TimestampValue<'w>(Value<'w>);
 
 impl<'w> Value<'w> {
     fn text(self, text: &str) -> Result<(), Error> {
@@ -175,7 +193,11 @@ impl<'w> ser::Serializer for Value<'w> {
         Ok(())
     }
 
+    /// A unit struct is an empty element, `<Name/>` (IAM's `<RoleLastUsed/>`).
     fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
+        if let Some(e) = self.element {
+            self.w.empty(e);
+        }
         Ok(())
     }
 
@@ -190,9 +212,12 @@ impl<'w> ser::Serializer for Value<'w> {
 
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
-        _name: &'static str,
+        name: &'static str,
         value: &T,
     ) -> Result<(), Error> {
+        if name == TIMESTAMP {
+            return value.serialize(TimestampValue(self));
+        }
         value.serialize(self)
     }
 
@@ -277,6 +302,144 @@ impl<'w> ser::Serializer for Value<'w> {
             "enum variants with data have no awsQuery form".into(),
         ))
     }
+}
+
+impl<'w> ser::Serializer for TimestampValue<'w> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = ser::Impossible<(), Error>;
+    type SerializeTuple = ser::Impossible<(), Error>;
+    type SerializeTupleStruct = ser::Impossible<(), Error>;
+    type SerializeTupleVariant = ser::Impossible<(), Error>;
+    type SerializeMap = ser::Impossible<(), Error>;
+    type SerializeStruct = ser::Impossible<(), Error>;
+    type SerializeStructVariant = ser::Impossible<(), Error>;
+
+    fn serialize_f64(self, v: f64) -> Result<(), Error> {
+        let millis = (v * 1000.0).round().max(0.0) as u64;
+        self.0.text(&nimbus_core::timefmt::iso8601_secs(millis))
+    }
+
+    fn serialize_bool(self, _v: bool) -> Result<(), Error> {
+        Err(not_a_timestamp())
+    }
+    fn serialize_i8(self, _v: i8) -> Result<(), Error> {
+        Err(not_a_timestamp())
+    }
+    fn serialize_i16(self, _v: i16) -> Result<(), Error> {
+        Err(not_a_timestamp())
+    }
+    fn serialize_i32(self, _v: i32) -> Result<(), Error> {
+        Err(not_a_timestamp())
+    }
+    fn serialize_i64(self, _v: i64) -> Result<(), Error> {
+        Err(not_a_timestamp())
+    }
+    fn serialize_u8(self, _v: u8) -> Result<(), Error> {
+        Err(not_a_timestamp())
+    }
+    fn serialize_u16(self, _v: u16) -> Result<(), Error> {
+        Err(not_a_timestamp())
+    }
+    fn serialize_u32(self, _v: u32) -> Result<(), Error> {
+        Err(not_a_timestamp())
+    }
+    fn serialize_u64(self, _v: u64) -> Result<(), Error> {
+        Err(not_a_timestamp())
+    }
+    fn serialize_f32(self, v: f32) -> Result<(), Error> {
+        self.serialize_f64(f64::from(v))
+    }
+    fn serialize_char(self, _v: char) -> Result<(), Error> {
+        Err(not_a_timestamp())
+    }
+    fn serialize_str(self, _v: &str) -> Result<(), Error> {
+        Err(not_a_timestamp())
+    }
+    fn serialize_bytes(self, _v: &[u8]) -> Result<(), Error> {
+        Err(not_a_timestamp())
+    }
+    fn serialize_none(self) -> Result<(), Error> {
+        Err(not_a_timestamp())
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, _v: &T) -> Result<(), Error> {
+        Err(not_a_timestamp())
+    }
+    fn serialize_unit(self) -> Result<(), Error> {
+        Err(not_a_timestamp())
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
+        Err(not_a_timestamp())
+    }
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+    ) -> Result<(), Error> {
+        Err(not_a_timestamp())
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _v: &T,
+    ) -> Result<(), Error> {
+        Err(not_a_timestamp())
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _v: &T,
+    ) -> Result<(), Error> {
+        Err(not_a_timestamp())
+    }
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, Error> {
+        Err(not_a_timestamp())
+    }
+    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, Error> {
+        Err(not_a_timestamp())
+    }
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleStruct, Error> {
+        Err(not_a_timestamp())
+    }
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleVariant, Error> {
+        Err(not_a_timestamp())
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, Error> {
+        Err(not_a_timestamp())
+    }
+    fn serialize_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStruct, Error> {
+        Err(not_a_timestamp())
+    }
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant, Error> {
+        Err(not_a_timestamp())
+    }
+}
+
+fn not_a_timestamp() -> Error {
+    Error("a Timestamp holds seconds since the epoch".into())
 }
 
 /// A structure's members.

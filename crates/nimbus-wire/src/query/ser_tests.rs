@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{Member, Spelling, to_writer};
+use super::{Member, Spelling, Timestamp, to_writer};
 use crate::xml::Writer;
 
 fn xml<T: Serialize>(v: &T, table: &'static [Member]) -> String {
@@ -155,4 +155,26 @@ fn writes_wrapped_lists_and_maps_by_default() {
 fn a_result_that_is_not_a_structure_is_an_error() {
     let mut w = Writer::new();
     assert!(to_writer("text", &[], &mut w).is_err());
+}
+
+#[test]
+fn timestamps_are_iso_in_xml_and_seconds_in_json() {
+    #[derive(Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Credentials {
+        expiration: Timestamp,
+        role_last_used: Empty,
+    }
+    #[derive(Serialize)]
+    struct Empty;
+    let c = Credentials {
+        expiration: Timestamp(1_767_225_600_500),
+        role_last_used: Empty,
+    };
+    assert_eq!(
+        xml(&c, &[]),
+        "<Expiration>2026-01-01T00:00:00Z</Expiration><RoleLastUsed/>"
+    );
+    let json = serde_json::to_value(&c).unwrap();
+    assert_eq!(json["Expiration"], serde_json::json!(1_767_225_600.5));
 }
