@@ -1,15 +1,14 @@
 //! Managed policies attached to roles: AttachRolePolicy, DetachRolePolicy,
 //! ListAttachedRolePolicies, ListEntitiesForPolicy.
 
-use nimbus_wire::xml::Writer;
-
 use crate::OpResult;
 use crate::error::{IamError, IamErrorCode};
 use crate::limits;
-use crate::pagination::{paginate, write_truncation};
+use crate::pagination::paginate;
 use crate::params::{self, Params};
 use crate::policies::{self, policy_arn_param, policy_not_found};
 use crate::roles::require_role;
+use crate::shapes;
 use crate::store::Tx;
 
 /// AttachRolePolicy: the caller's customer managed policies and any
@@ -76,17 +75,18 @@ pub(crate) fn list_attached_role_policies(tx: &Tx<'_>, p: &Params<'_>) -> OpResu
         |(name, arn)| format!("{}\u{0}{arn}", name.to_lowercase()),
         &page,
     )?;
-    let mut w = Writer::new();
-    w.open("AttachedPolicies");
-    for (name, arn) in &paged.items {
-        w.open("member")
-            .elem("PolicyName", name)
-            .elem("PolicyArn", arn)
-            .close("member");
-    }
-    w.close("AttachedPolicies");
-    write_truncation(&mut w, &paged.next_marker);
-    Ok(Some(w.finish()))
+    shapes::result(&shapes::listed(
+        "AttachedPolicies",
+        paged
+            .items
+            .iter()
+            .map(|(name, arn)| shapes::AttachedPolicy {
+                policy_name: name,
+                policy_arn: arn,
+            })
+            .collect(),
+        paged.next_marker,
+    ))
 }
 
 /// ListEntitiesForPolicy: the roles a policy is attached to (nimbus has no users or
@@ -123,17 +123,17 @@ pub(crate) fn list_entities_for_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult 
         }
     }
     let paged = paginate(roles, |r| r.name.to_lowercase(), &page)?;
-    let mut w = Writer::new();
-    w.empty("PolicyGroups")
-        .empty("PolicyUsers")
-        .open("PolicyRoles");
-    for r in &paged.items {
-        w.open("member")
-            .elem("RoleName", &r.name)
-            .elem("RoleId", &r.role_id)
-            .close("member");
-    }
-    w.close("PolicyRoles");
-    write_truncation(&mut w, &paged.next_marker);
-    Ok(Some(w.finish()))
+    shapes::result(&shapes::Listed {
+        empty: &["PolicyGroups", "PolicyUsers"],
+        list: "PolicyRoles",
+        items: paged
+            .items
+            .iter()
+            .map(|r| shapes::PolicyRole {
+                role_name: &r.name,
+                role_id: &r.role_id,
+            })
+            .collect(),
+        next_marker: paged.next_marker,
+    })
 }

@@ -34,6 +34,7 @@ mod params;
 mod policies;
 mod role_policies;
 mod roles;
+mod shapes;
 mod store;
 mod sts;
 mod tags;

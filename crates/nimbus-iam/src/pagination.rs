@@ -46,21 +46,6 @@ pub(crate) fn paginate<T>(
     Ok(Paged { items, next_marker })
 }
 
-/// Writes `<IsTruncated>` and, when truncated, `<Marker>` after a list.
-pub(crate) fn write_truncation(w: &mut nimbus_wire::xml::Writer, next_marker: &Option<String>) {
-    w.elem(
-        "IsTruncated",
-        if next_marker.is_some() {
-            "true"
-        } else {
-            "false"
-        },
-    );
-    if let Some(m) = next_marker {
-        w.elem("Marker", m);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

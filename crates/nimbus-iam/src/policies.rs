@@ -5,18 +5,18 @@
 //! `v1`. AWS managed policies (`arn:aws:iam::aws:policy/…`) come from [`crate::managed`].
 
 use nimbus_core::Arn;
-use nimbus_core::timefmt::iso8601_secs;
-use nimbus_wire::xml::Writer;
+use nimbus_wire::query::ser::Timestamp;
 
 use crate::OpResult;
 use crate::document;
 use crate::error::{IamError, IamErrorCode};
 use crate::limits;
 use crate::managed::{self, AwsManagedPolicy};
-use crate::pagination::{paginate, write_truncation};
+use crate::pagination::paginate;
 use crate::params::{self, Params};
+use crate::shapes;
 use crate::store::{PolicyRecord, TagTarget, Tx};
-use crate::tags::{add_tags, tag_keys, tag_list_result, write_tags};
+use crate::tags::{add_tags, tag_keys, tag_list_result};
 
 /// The one version every policy has.
 pub(crate) const DEFAULT_VERSION: &str = "v1";
@@ -165,36 +165,30 @@ impl<'a> PolicyView<'a> {
         Ok(self)
     }
 
-    /// `full` adds what GetPolicy shows and ListPolicies leaves out: description and tags.
-    fn write(&self, w: &mut Writer, tags: &[(String, String)], full: bool) {
-        w.elem("PolicyName", self.name)
-            .elem("DefaultVersionId", DEFAULT_VERSION)
-            .elem("PolicyId", &self.id)
-            .elem("Path", self.path)
-            .elem("Arn", &self.arn)
-            .elem("AttachmentCount", &self.attachment_count.to_string())
-            .elem(
-                "PermissionsBoundaryUsageCount",
-                &self.boundary_count.to_string(),
-            )
-            .elem("IsAttachable", "true");
-        if full {
-            w.opt("Description", self.description);
-        }
-        w.elem("CreateDate", &iso8601_secs(self.create_date))
-            .elem("UpdateDate", &iso8601_secs(self.update_date));
-        if full {
-            write_tags(w, tags);
+    /// The policy's shape; `full` adds what GetPolicy shows and ListPolicies leaves out:
+    /// description and tags.
+    fn shape<'b>(&'b self, tags: &'b [(String, String)], full: bool) -> shapes::Policy<'b> {
+        shapes::Policy {
+            policy_name: self.name,
+            default_version_id: DEFAULT_VERSION,
+            policy_id: &self.id,
+            path: self.path,
+            arn: &self.arn,
+            attachment_count: self.attachment_count,
+            permissions_boundary_usage_count: self.boundary_count,
+            is_attachable: true,
+            description: if full { self.description } else { None },
+            create_date: Timestamp(self.create_date),
+            update_date: Timestamp(self.update_date),
+            tags: if full { shapes::tags(tags) } else { Vec::new() },
         }
     }
 }
 
 fn policy_result(view: &PolicyView<'_>, tags: &[(String, String)]) -> OpResult {
-    let mut w = Writer::new();
-    w.open("Policy");
-    view.write(&mut w, tags, true);
-    w.close("Policy");
-    Ok(Some(w.finish()))
+    shapes::result(&shapes::PolicyResult {
+        policy: view.shape(tags, true),
+    })
 }
 
 /// Finds a policy that GetPolicy-like operations can read; unlisted AWS policies and other
@@ -324,16 +318,11 @@ pub(crate) fn list_policies(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
         |v| format!("{}\u{0}{}", v.name.to_lowercase(), v.arn),
         &page,
     )?;
-    let mut w = Writer::new();
-    w.open("Policies");
-    for v in &paged.items {
-        w.open("member");
-        v.write(&mut w, &[], false);
-        w.close("member");
-    }
-    w.close("Policies");
-    write_truncation(&mut w, &paged.next_marker);
-    Ok(Some(w.finish()))
+    shapes::result(&shapes::listed(
+        "Policies",
+        paged.items.iter().map(|v| v.shape(&[], false)).collect(),
+        paged.next_marker,
+    ))
 }
 
 /// DeletePolicy: refused with `DeleteConflict` while the policy is attached to a role or
@@ -379,13 +368,13 @@ fn version_param<'a>(p: &Params<'a>) -> Result<&'a str, IamError> {
     Ok(v)
 }
 
-fn write_version(w: &mut Writer, document: Option<&str>, create_date: u64) {
-    if let Some(d) = document {
-        w.elem("Document", &document::encode(d));
+fn version_shape(document: Option<&str>, create_date: u64) -> shapes::PolicyVersion {
+    shapes::PolicyVersion {
+        document: document.map(document::encode),
+        version_id: DEFAULT_VERSION,
+        is_default_version: true,
+        create_date: Timestamp(create_date),
     }
-    w.elem("VersionId", DEFAULT_VERSION)
-        .elem("IsDefaultVersion", "true")
-        .elem("CreateDate", &iso8601_secs(create_date));
 }
 
 /// GetPolicyVersion: the document of `v1`, URL-encoded.
@@ -404,11 +393,9 @@ pub(crate) fn get_policy_version(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
         ManagedPolicy::Aws(a) => (a.document, managed::CREATED_MILLIS),
         ManagedPolicy::AwsUnlisted(_) => return Err(policy_not_found(arn)),
     };
-    let mut w = Writer::new();
-    w.open("PolicyVersion");
-    write_version(&mut w, Some(doc), created);
-    w.close("PolicyVersion");
-    Ok(Some(w.finish()))
+    shapes::result(&shapes::PolicyVersionResult {
+        policy_version: version_shape(Some(doc), created),
+    })
 }
 
 /// ListPolicyVersions: the single version `v1`.
@@ -419,12 +406,11 @@ pub(crate) fn list_policy_versions(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
         ManagedPolicy::Customer(c) => c.create_date,
         _ => managed::CREATED_MILLIS,
     };
-    let mut w = Writer::new();
-    w.open("Versions").open("member");
-    write_version(&mut w, None, created);
-    w.close("member").close("Versions");
-    w.elem("IsTruncated", "false");
-    Ok(Some(w.finish()))
+    shapes::result(&shapes::listed(
+        "Versions",
+        vec![version_shape(None, created)],
+        None,
+    ))
 }
 
 /// A customer managed policy of the caller's, for the tagging operations.

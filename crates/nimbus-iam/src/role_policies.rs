@@ -1,14 +1,13 @@
 //! Inline role policies: PutRolePolicy, GetRolePolicy, DeleteRolePolicy, ListRolePolicies.
 
-use nimbus_wire::xml::Writer;
-
 use crate::OpResult;
 use crate::document;
 use crate::error::{IamError, IamErrorCode};
 use crate::limits;
-use crate::pagination::{paginate, write_truncation};
+use crate::pagination::paginate;
 use crate::params::{self, Params};
 use crate::roles::require_role;
+use crate::shapes;
 use crate::store::Tx;
 
 fn no_such_role_policy(name: &str) -> IamError {
@@ -58,11 +57,11 @@ pub(crate) fn get_role_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
     let doc = tx
         .inline_policy(&role.name, name)?
         .ok_or_else(|| no_such_role_policy(name))?;
-    let mut w = Writer::new();
-    w.elem("RoleName", &role.name)
-        .elem("PolicyName", name)
-        .elem("PolicyDocument", &document::encode(&doc));
-    Ok(Some(w.finish()))
+    shapes::result(&shapes::RolePolicy {
+        role_name: &role.name,
+        policy_name: name,
+        policy_document: document::encode(&doc),
+    })
 }
 
 /// DeleteRolePolicy.
@@ -85,12 +84,9 @@ pub(crate) fn list_role_policies(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
         .map(|(n, _)| n)
         .collect();
     let paged = paginate(names, |n| n.clone(), &page)?;
-    let mut w = Writer::new();
-    w.open("PolicyNames");
-    for n in &paged.items {
-        w.elem("member", n);
-    }
-    w.close("PolicyNames");
-    write_truncation(&mut w, &paged.next_marker);
-    Ok(Some(w.finish()))
+    shapes::result(&shapes::listed(
+        "PolicyNames",
+        paged.items,
+        paged.next_marker,
+    ))
 }

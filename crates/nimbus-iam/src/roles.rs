@@ -2,18 +2,16 @@
 //! UpdateAssumeRolePolicy, Put/DeleteRolePermissionsBoundary, ListInstanceProfilesForRole,
 //! and role tags (TagRole, UntagRole, ListRoleTags).
 
-use nimbus_core::timefmt::iso8601_secs;
-use nimbus_wire::xml::Writer;
-
 use crate::OpResult;
 use crate::document;
 use crate::error::{IamError, IamErrorCode};
 use crate::limits;
-use crate::pagination::{paginate, write_truncation};
+use crate::pagination::paginate;
 use crate::params::{self, Params};
 use crate::policies::{self, ManagedPolicy};
+use crate::shapes;
 use crate::store::{RoleRecord, TagTarget, Tx};
-use crate::tags::{add_tags, tag_keys, tag_list_result, write_tags};
+use crate::tags::{add_tags, tag_keys, tag_list_result};
 
 /// `NoSuchEntity` for a role that does not exist, in AWS's words.
 pub(crate) fn no_such_role(name: &str) -> IamError {
@@ -30,46 +28,11 @@ pub(crate) fn require_role(tx: &Tx<'_>, p: &Params<'_>) -> Result<RoleRecord, Ia
     tx.role(name)?.ok_or_else(|| no_such_role(name))
 }
 
-/// How much of a role a response shows.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum RoleView {
-    /// GetRole, CreateRole, UpdateRoleDescription: everything, with `RoleLastUsed`.
-    Full,
-    /// ListRoles: AWS leaves out `PermissionsBoundary`, `Tags` and `RoleLastUsed`.
-    Listed,
-}
-
-fn write_role(w: &mut Writer, r: &RoleRecord, tags: &[(String, String)], view: RoleView) {
-    w.elem("Path", &r.path)
-        .elem("RoleName", &r.name)
-        .elem("RoleId", &r.role_id)
-        .elem("Arn", &r.arn)
-        .elem("CreateDate", &iso8601_secs(r.create_date))
-        .elem(
-            "AssumeRolePolicyDocument",
-            &document::encode(&r.assume_role_policy),
-        );
-    w.opt("Description", r.description.as_deref());
-    w.elem("MaxSessionDuration", &r.max_session_duration.to_string());
-    if view == RoleView::Full {
-        if let Some(b) = &r.permissions_boundary {
-            w.open("PermissionsBoundary")
-                .elem("PermissionsBoundaryType", "Policy")
-                .elem("PermissionsBoundaryArn", b)
-                .close("PermissionsBoundary");
-        }
-        write_tags(w, tags);
-        w.empty("RoleLastUsed");
-    }
-}
-
 fn role_result(tx: &Tx<'_>, r: &RoleRecord) -> OpResult {
     let tags = tx.tags(TagTarget::Role, &r.name)?;
-    let mut w = Writer::new();
-    w.open("Role");
-    write_role(&mut w, r, &tags, RoleView::Full);
-    w.close("Role");
-    Ok(Some(w.finish()))
+    shapes::result(&shapes::RoleResult {
+        role: shapes::Role::full(r, &tags),
+    })
 }
 
 fn trust_policy(field: &str, doc: &str) -> Result<(), IamError> {
@@ -166,16 +129,11 @@ pub(crate) fn list_roles(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
         .filter(|r| r.path.starts_with(prefix))
         .collect();
     let paged = paginate(roles, |r| r.name.to_lowercase(), &page)?;
-    let mut w = Writer::new();
-    w.open("Roles");
-    for r in &paged.items {
-        w.open("member");
-        write_role(&mut w, r, &[], RoleView::Listed);
-        w.close("member");
-    }
-    w.close("Roles");
-    write_truncation(&mut w, &paged.next_marker);
-    Ok(Some(w.finish()))
+    shapes::result(&shapes::listed(
+        "Roles",
+        paged.items.iter().map(shapes::Role::listed).collect(),
+        paged.next_marker,
+    ))
 }
 
 /// DeleteRole: refused with `DeleteConflict` while policies are attached or inline.
@@ -262,9 +220,17 @@ pub(crate) fn delete_role_permissions_boundary(tx: &Tx<'_>, p: &Params<'_>) -> O
 pub(crate) fn list_instance_profiles_for_role(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
     require_role(tx, p)?;
     p.page()?;
-    let mut w = Writer::new();
-    w.empty("InstanceProfiles").elem("IsTruncated", "false");
-    Ok(Some(w.finish()))
+    /// An empty list of instance profiles, never truncated.
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct NoInstanceProfiles {
+        instance_profiles: shapes::Empty,
+        is_truncated: bool,
+    }
+    shapes::result(&NoInstanceProfiles {
+        instance_profiles: shapes::Empty,
+        is_truncated: false,
+    })
 }
 
 /// TagRole: adds tags or replaces their values.

@@ -1,29 +1,13 @@
 //! Tags shared by roles and managed policies: the tag quota, `TagKeys.member.N`, and the
-//! `<Tags>` element of GetRole/GetPolicy and the ListRoleTags/ListPolicyTags results.
-
-use nimbus_wire::xml::Writer;
+//! ListRoleTags/ListPolicyTags results.
 
 use crate::OpResult;
 use crate::error::{IamError, IamErrorCode};
 use crate::limits;
-use crate::pagination::{paginate, write_truncation};
+use crate::pagination::paginate;
 use crate::params::{self, Params};
+use crate::shapes;
 use crate::store::{TagTarget, Tx};
-
-/// `<Tags><member><Key/><Value/></member>…</Tags>`, left out when there are none.
-pub(crate) fn write_tags(w: &mut Writer, tags: &[(String, String)]) {
-    if tags.is_empty() {
-        return;
-    }
-    w.open("Tags");
-    for (k, v) in tags {
-        w.open("member")
-            .elem("Key", k)
-            .elem("Value", v)
-            .close("member");
-    }
-    w.close("Tags");
-}
 
 /// Adds `tags` to an entity within the tag quota.
 pub(crate) fn add_tags(
@@ -72,15 +56,9 @@ pub(crate) fn tag_keys(p: &Params<'_>) -> Result<Vec<String>, IamError> {
 pub(crate) fn tag_list_result(tags: Vec<(String, String)>, p: &Params<'_>) -> OpResult {
     let page = p.page()?;
     let paged = paginate(tags, |(k, _)| k.to_lowercase(), &page)?;
-    let mut w = Writer::new();
-    w.open("Tags");
-    for (k, v) in &paged.items {
-        w.open("member")
-            .elem("Key", k)
-            .elem("Value", v)
-            .close("member");
-    }
-    w.close("Tags");
-    write_truncation(&mut w, &paged.next_marker);
-    Ok(Some(w.finish()))
+    shapes::result(&shapes::listed(
+        "Tags",
+        shapes::tags(&paged.items),
+        paged.next_marker,
+    ))
 }
