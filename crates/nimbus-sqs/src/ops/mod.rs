@@ -8,6 +8,9 @@ pub mod permissions;
 pub mod queues;
 pub mod tags;
 
+#[cfg(test)]
+mod parse_tests;
+
 use bytes::Bytes;
 use nimbus_core::RequestContext;
 use nimbus_wire::operations::Binding;
@@ -145,8 +148,9 @@ pub fn parse<I: DeserializeOwned>(req: &Call) -> Result<I> {
 }
 
 /// The error SQS answers for awsQuery fields that do not fit the input shape:
-/// `InvalidParameterValue`, for a number as `Value x for parameter MaxResults is invalid.
-/// Reason: Must be an integer.`
+/// `InvalidParameterValue` for a scalar of the wrong type, as `Value x for parameter
+/// MaxResults is invalid. Reason: Must be an integer.`; `MalformedInput` for fields of the
+/// wrong structure (`QueueUrl.1=…`).
 fn query_input_error(e: query::de::Error) -> SqsError {
     match e {
         query::de::Error::Invalid {
@@ -163,7 +167,7 @@ fn query_input_error(e: query::de::Error) -> SqsError {
                 "Value {value} for parameter {name} is invalid. Reason: {reason}"
             ))
         }
-        query::de::Error::Message(m) => SqsError::invalid_parameter_value(m),
+        query::de::Error::Message(m) => SqsError::new(SqsErrorCode::MalformedInput, m),
     }
 }
 
