@@ -305,10 +305,13 @@ fn apply_config(rec: &mut FunctionRecord, c: ConfigInput) -> Result<(), LambdaEr
             ));
         }
         if t > 900 {
+            // AWS answers this one with InvalidParameterValueException, in validation words.
             return Err(LambdaError::new(
                 LambdaErrorCode::InvalidParameterValue,
-                format!(
-                    "1 validation error detected: Value '{t}' at 'timeout' failed to satisfy constraint: Member must have value less than or equal to 900"
+                nimbus_wire::validation::message(
+                    "timeout",
+                    &t.to_string(),
+                    "Member must have value less than or equal to 900",
                 ),
             ));
         }
