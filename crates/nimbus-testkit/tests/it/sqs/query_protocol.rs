@@ -484,3 +484,59 @@ async fn permissions_over_query() {
         "{body}"
     );
 }
+
+/// The listing results, written by `nimbus_wire::query::ser` from the same shapes as the
+/// JSON: flattened lists and maps, byte for byte as the hand-written XML was.
+#[tokio::test]
+async fn listing_results_are_flattened() {
+    let sb = TestSandbox::builder().in_memory().start().await;
+    let url = create(&sb, "ql").await;
+    let (status, body) = query(
+        &sb,
+        "/",
+        &[("Action", "ListQueues"), ("QueueNamePrefix", "ql")],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains(&format!(
+            "<ListQueuesResult><QueueUrl>{url}</QueueUrl></ListQueuesResult>"
+        )),
+        "{body}"
+    );
+    let (_, body) = query(
+        &sb,
+        "/",
+        &[
+            ("Action", "GetQueueAttributes"),
+            ("QueueUrl", &url),
+            ("AttributeName.1", "VisibilityTimeout"),
+            ("AttributeName.2", "DelaySeconds"),
+        ],
+    )
+    .await;
+    assert!(
+        body.contains(
+            "<GetQueueAttributesResult><Attribute><Name>VisibilityTimeout</Name><Value>40</Value></Attribute>\
+             <Attribute><Name>DelaySeconds</Name><Value>0</Value></Attribute></GetQueueAttributesResult>"
+        ),
+        "{body}"
+    );
+    let (_, body) = query(&sb, "/", &[("Action", "ListQueueTags"), ("QueueUrl", &url)]).await;
+    assert!(
+        body.contains(
+            "<ListQueueTagsResult><Tag><Key>team</Key><Value>blue</Value></Tag></ListQueueTagsResult>"
+        ),
+        "{body}"
+    );
+    let (_, body) = query(
+        &sb,
+        "/",
+        &[("Action", "ListDeadLetterSourceQueues"), ("QueueUrl", &url)],
+    )
+    .await;
+    assert!(
+        body.contains("<ListDeadLetterSourceQueuesResult></ListDeadLetterSourceQueuesResult>"),
+        "{body}"
+    );
+}
