@@ -14,40 +14,12 @@ use nimbus_wire::{
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::error::LogsError;
 use super::filter::FilterPattern;
 use super::store::{GroupKey, LogGroup, LogStore};
 
-/// CloudWatch Logs' errors.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum LogsError {
-    /// `ResourceNotFoundException`, 400.
-    #[error("{0}")]
-    ResourceNotFound(String),
-    /// `InvalidParameterException`, 400.
-    #[error("{0}")]
-    InvalidParameter(String),
-    /// `InvalidOperationException`, 400: an operation nimbus does not serve.
-    #[error("{0}")]
-    InvalidOperation(String),
-    /// `SerializationException`, 400: the body is not JSON of the operation's shape.
-    #[error("{0}")]
-    Serialization(String),
-}
-
-impl From<LogsError> for ServiceError {
-    fn from(e: LogsError) -> ServiceError {
-        let code = match &e {
-            LogsError::ResourceNotFound(_) => "ResourceNotFoundException",
-            LogsError::InvalidParameter(_) => "InvalidParameterException",
-            LogsError::InvalidOperation(_) => "InvalidOperationException",
-            LogsError::Serialization(_) => "SerializationException",
-        };
-        ServiceError::bad_request(code, e.to_string())
-    }
-}
-
 fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, LogsError> {
-    json::parse(body).map_err(|e| LogsError::Serialization(e.message))
+    json::parse(body).map_err(|e| LogsError::serialization(e.message))
 }
 
 /// CloudWatch Logs as the gateway sees it.
@@ -118,7 +90,7 @@ impl Service for LogsService {
 
     fn classify(&self, head: &RequestHead<'_>) -> Result<OpInfo, ServiceError> {
         let name = head.operation.unwrap_or("");
-        let op = Op::from_name(name).ok_or_else(|| LogsError::InvalidOperation(format!(
+        let op = Op::from_name(name).ok_or_else(|| LogsError::invalid_operation(format!(
             "The operation {name} is not supported by nimbus: CloudWatch Logs serves DescribeLogGroups, DescribeLogStreams, GetLogEvents and FilterLogEvents on Lambda's logs."
         )))?;
         Ok(OpInfo {
@@ -213,10 +185,10 @@ fn group_key(
     identifier: Option<&str>,
 ) -> Result<GroupKey, LogsError> {
     match (name, identifier) {
-        (Some(_), Some(_)) => Err(LogsError::InvalidParameter(
+        (Some(_), Some(_)) => Err(LogsError::invalid_parameter(
             "LogGroup name and LogGroup ARN are mutually exclusive parameters.".into(),
         )),
-        (None, None) => Err(LogsError::InvalidParameter(
+        (None, None) => Err(LogsError::invalid_parameter(
             "Should provide either logGroupName or logGroupIdentifier.".into(),
         )),
         (Some(n), None) => Ok((account.into(), region.into(), n.into())),
@@ -224,12 +196,12 @@ fn group_key(
             if let Some(rest) = id.strip_prefix("arn:") {
                 let parts: Vec<&str> = rest.splitn(5, ':').collect();
                 if parts.len() < 5 || parts[1] != "logs" {
-                    return Err(LogsError::InvalidParameter(format!(
+                    return Err(LogsError::invalid_parameter(format!(
                         "Invalid log group identifier: {id}"
                     )));
                 }
                 let name = parts[4].strip_prefix("log-group:").ok_or_else(|| {
-                    LogsError::InvalidParameter(format!("Invalid log group identifier: {id}"))
+                    LogsError::invalid_parameter(format!("Invalid log group identifier: {id}"))
                 })?;
                 let name = name.strip_suffix(":*").unwrap_or(name);
                 Ok((parts[3].into(), parts[2].into(), name.into()))
@@ -241,7 +213,7 @@ fn group_key(
 }
 
 fn no_group() -> LogsError {
-    LogsError::ResourceNotFound("The specified log group does not exist.".into())
+    LogsError::resource_not_found("The specified log group does not exist.".into())
 }
 
 fn check_limit(limit: Option<i64>, max: i64, default: usize) -> Result<usize, LogsError> {
@@ -249,7 +221,7 @@ fn check_limit(limit: Option<i64>, max: i64, default: usize) -> Result<usize, Lo
         None => Ok(default),
         Some(l) => match validation::range(l, 1, max) {
             None => Ok(l as usize),
-            Some(c) => Err(LogsError::InvalidParameter(validation::message(
+            Some(c) => Err(LogsError::invalid_parameter(validation::message(
                 "limit",
                 &l.to_string(),
                 &c,
@@ -265,7 +237,7 @@ fn offset_token(token: Option<&str>) -> Result<usize, LogsError> {
             .strip_prefix("o/")
             .and_then(|n| n.parse().ok())
             .ok_or_else(|| {
-                LogsError::InvalidParameter("The specified nextToken is invalid.".into())
+                LogsError::invalid_parameter("The specified nextToken is invalid.".into())
             }),
     }
 }
@@ -279,7 +251,7 @@ impl LogsService {
     ) -> Result<Value, LogsError> {
         let limit = check_limit(r.limit, 50, 50)?;
         if r.log_group_name_prefix.is_some() && r.log_group_name_pattern.is_some() {
-            return Err(LogsError::InvalidParameter(
+            return Err(LogsError::invalid_parameter(
                 "LogGroupNamePrefix and LogGroupNamePattern are mutually exclusive parameters."
                     .into(),
             ));
@@ -336,7 +308,7 @@ impl LogsService {
             None | Some("LogStreamName") => false,
             Some("LastEventTime") => true,
             Some(o) => {
-                return Err(LogsError::InvalidParameter(validation::message(
+                return Err(LogsError::invalid_parameter(validation::message(
                     "orderBy",
                     o,
                     "Member must satisfy enum value set: [LogStreamName, LastEventTime]",
@@ -344,7 +316,7 @@ impl LogsService {
             }
         };
         if by_time && r.log_stream_name_prefix.is_some() {
-            return Err(LogsError::InvalidParameter(
+            return Err(LogsError::invalid_parameter(
                 "Cannot order by LastEventTime with a logStreamNamePrefix.".into(),
             ));
         }
@@ -413,7 +385,7 @@ impl LogsService {
         )?;
         let stream = r
             .log_stream_name
-            .ok_or_else(|| LogsError::InvalidParameter(validation::missing("logStreamName")))?;
+            .ok_or_else(|| LogsError::invalid_parameter(validation::missing("logStreamName")))?;
         let limit = check_limit(r.limit, MAX_EVENTS as i64, MAX_EVENTS)?;
         enum Dir {
             Forward(u64),
@@ -423,7 +395,7 @@ impl LogsService {
             None => None,
             Some(t) => {
                 let bad =
-                    || LogsError::InvalidParameter("The specified nextToken is invalid.".into());
+                    || LogsError::invalid_parameter("The specified nextToken is invalid.".into());
                 let (d, n) = t.split_once('/').ok_or_else(bad)?;
                 let n: u64 = n.parse().map_err(|_| bad())?;
                 Some(match d {
@@ -438,7 +410,7 @@ impl LogsService {
         self.store.with_groups(|groups| {
             let g = groups.get(&key).ok_or_else(no_group)?;
             let s = g.streams.get(&stream).ok_or_else(|| {
-                LogsError::ResourceNotFound("The specified log stream does not exist.".into())
+                LogsError::resource_not_found("The specified log stream does not exist.".into())
             })?;
             let in_range = |e: &&super::store::LogEvent| {
                 start_time.is_none_or(|t| e.timestamp >= t) && end_time.is_none_or(|t| e.timestamp <= t)
@@ -492,13 +464,13 @@ impl LogsService {
             r.log_group_identifier.as_deref(),
         )?;
         if r.log_stream_names.is_some() && r.log_stream_name_prefix.is_some() {
-            return Err(LogsError::InvalidParameter(
+            return Err(LogsError::invalid_parameter(
                 "logStreamNames and logStreamNamePrefix are mutually exclusive parameters.".into(),
             ));
         }
         let limit = check_limit(r.limit, MAX_EVENTS as i64, MAX_EVENTS)?;
         let pattern = FilterPattern::parse(r.filter_pattern.as_deref().unwrap_or(""))
-            .map_err(LogsError::InvalidParameter)?;
+            .map_err(LogsError::invalid_parameter)?;
         // The token is the (timestamp, seq) of the last event returned.
         let after: Option<(u64, u64)> = match r.next_token.as_deref() {
             None => None,
@@ -506,7 +478,7 @@ impl LogsService {
                 t.split_once('-')
                     .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
                     .ok_or_else(|| {
-                        LogsError::InvalidParameter("The specified nextToken is invalid.".into())
+                        LogsError::invalid_parameter("The specified nextToken is invalid.".into())
                     })?,
             ),
         };
