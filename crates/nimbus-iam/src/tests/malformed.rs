@@ -42,6 +42,56 @@ async fn wrong_structure_reads_as_absent() {
     .await;
 }
 
+/// A field with text of its own and fields below it reads as its text; lists read only
+/// their own spellings (`Tags.member.N`, `TagKeys.N` before `TagKeys.member.N`).
+#[tokio::test]
+async fn text_beside_structure_and_list_spellings() {
+    check(&[
+        (&[("Action", "GetRole"), ("RoleName", "r"), ("RoleName.x", "y")], 200, "", ""),
+        (&[("Action", "TagRole"), ("RoleName", "r"), ("Tags", "")], 200, "", ""),
+        (
+            &[("Action", "TagRole"), ("RoleName", "r"), ("Tags.member.1", "x")],
+            400,
+            "ValidationError",
+            "1 validation error detected: Value null at 'tags.member.Key' failed to satisfy constraint: Member must not be null",
+        ),
+        (
+            &[
+                ("Action", "CreateRole"),
+                ("RoleName", "r3"),
+                ("AssumeRolePolicyDocument", TRUST),
+                ("Tags.member.member.1.Key", "bad*"),
+            ],
+            200,
+            "",
+            "",
+        ),
+        (
+            &[
+                ("Action", "UntagRole"),
+                ("RoleName", "r"),
+                ("TagKeys.1", "k"),
+                ("TagKeys.member.1", "bad*"),
+            ],
+            200,
+            "",
+            "",
+        ),
+        (
+            &[
+                ("Action", "UntagRole"),
+                ("RoleName", "r"),
+                ("TagKeys.1.x", "k"),
+                ("TagKeys.member.1", "bad*"),
+            ],
+            400,
+            "ValidationError",
+            "1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null",
+        ),
+    ])
+    .await;
+}
+
 /// A required member that is absent: `Value null at '<member>'`, in the order the
 /// operation checks them.
 #[tokio::test]
