@@ -116,6 +116,48 @@ impl<'de> de::Deserialize<'de> for Pairs {
     }
 }
 
+/// The serde name [`OwnText`] asks for, so that a [`Node`] hands it its own field.
+const OWN_TEXT: &str = "$nimbus::query::de::OwnText";
+
+/// A member read as [`QueryParams::get`] reads it: the field's own text whatever fields lie
+/// below it, and `None` for a structure or list without text of its own (`Name.1=x`). For
+/// services whose inputs were read field by field (IAM, STS), so that a malformed form is
+/// answered as before. Other deserializers (serde_json) read it as an `Option<String>`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OwnText(pub Option<String>);
+
+impl OwnText {
+    /// The text, if the field was sent.
+    pub fn get(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+}
+
+impl<'de> de::Deserialize<'de> for OwnText {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<OwnText, D::Error> {
+        struct OwnTextVisitor;
+        impl<'de> Visitor<'de> for OwnTextVisitor {
+            type Value = OwnText;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_none<E: de::Error>(self) -> Result<OwnText, E> {
+                Ok(OwnText(None))
+            }
+            fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<OwnText, D::Error> {
+                <String as de::Deserialize>::deserialize(d).map(|s| OwnText(Some(s)))
+            }
+            fn visit_newtype_struct<D: de::Deserializer<'de>>(
+                self,
+                d: D,
+            ) -> Result<OwnText, D::Error> {
+                <Option<String> as de::Deserialize>::deserialize(d).map(OwnText)
+            }
+        }
+        d.deserialize_newtype_struct(OWN_TEXT, OwnTextVisitor)
+    }
+}
+
 /// The fields below one node of the tree: `pairs` (sorted by key) with the node's path,
 /// `skip` bytes, removed from each key. A remaining key is `""` for the node's own text and
 /// `.rest` (or, at the root, `rest`) for the fields below it.
@@ -286,9 +328,15 @@ impl<'v, 'de> de::Deserializer<'de> for Node<'v, 'de> {
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
-        _name: &'static str,
+        name: &'static str,
         visitor: V,
     ) -> Result<V::Value, Error> {
+        if name == OWN_TEXT {
+            return match self.view.text() {
+                Some(t) => visitor.visit_some(de::value::BorrowedStrDeserializer::new(t)),
+                None => visitor.visit_none(),
+            };
+        }
         visitor.visit_newtype_struct(self)
     }
 

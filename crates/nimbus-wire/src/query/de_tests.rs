@@ -386,3 +386,27 @@ fn send_message_cost() {
     let hand = t.elapsed() / n;
     println!("from_params {serde:?}/op, hand {hand:?}/op");
 }
+
+#[test]
+fn own_text_reads_as_get_does() {
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct S {
+        #[serde(rename = "A")]
+        a: super::OwnText,
+        #[serde(rename = "B")]
+        b: super::OwnText,
+        #[serde(rename = "C")]
+        c: super::OwnText,
+        #[serde(rename = "D")]
+        d: super::OwnText,
+    }
+    let q = QueryParams::from_pairs([("A", "x"), ("A.1", "y"), ("B.1", "z"), ("C", "")]);
+    let s: S = from_params(&q).unwrap();
+    assert_eq!(s.a.get(), Some("x"));
+    assert_eq!(s.b.get(), None);
+    assert_eq!(s.c.get(), Some(""));
+    assert_eq!(s.d.get(), None);
+    let j: S = serde_json::from_str(r#"{"A":"x","B":null}"#).unwrap();
+    assert_eq!((j.a.get(), j.b.get()), (Some("x"), None));
+}
