@@ -3,9 +3,10 @@
 
 use crate::OpResult;
 use crate::error::{IamError, IamErrorCode};
+use crate::input::IamInput;
 use crate::limits;
 use crate::pagination::paginate;
-use crate::params::{self, Params};
+use crate::params;
 use crate::policies::{self, policy_arn_param, policy_not_found};
 use crate::roles::require_role;
 use crate::shapes;
@@ -13,7 +14,7 @@ use crate::store::Tx;
 
 /// AttachRolePolicy: the caller's customer managed policies and any
 /// `arn:aws:iam::aws:policy/…` ARN; attaching twice is not an error.
-pub(crate) fn attach_role_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+pub(crate) fn attach_role_policy(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let role = require_role(tx, p)?;
     let arn = policy_arn_param(p)?;
     let policy = policies::resolve(tx, arn)?.ok_or_else(|| {
@@ -41,7 +42,7 @@ pub(crate) fn attach_role_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
 }
 
 /// DetachRolePolicy: `NoSuchEntity` if the policy is not attached to the role.
-pub(crate) fn detach_role_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+pub(crate) fn detach_role_policy(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let role = require_role(tx, p)?;
     let arn = policy_arn_param(p)?;
     let canonical = match policies::resolve(tx, arn)? {
@@ -55,11 +56,11 @@ pub(crate) fn detach_role_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
 }
 
 /// ListAttachedRolePolicies: `PathPrefix`, `Marker`, `MaxItems`.
-pub(crate) fn list_attached_role_policies(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+pub(crate) fn list_attached_role_policies(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let role = require_role(tx, p)?;
-    let prefix = p.opt("PathPrefix").unwrap_or("/");
+    let prefix = p.path_prefix.get().unwrap_or("/");
     params::policy_path("PathPrefix", prefix)?;
-    let page = p.page()?;
+    let page = params::page(p)?;
     let mut attached = Vec::new();
     for arn in tx.attached_policies(&role.name)? {
         // Stored ARNs were canonical when attached; one that no longer parses is skipped
@@ -91,9 +92,9 @@ pub(crate) fn list_attached_role_policies(tx: &Tx<'_>, p: &Params<'_>) -> OpResu
 
 /// ListEntitiesForPolicy: the roles a policy is attached to (nimbus has no users or
 /// groups, so those lists are empty).
-pub(crate) fn list_entities_for_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+pub(crate) fn list_entities_for_policy(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let arn = policy_arn_param(p)?;
-    let filter = p.opt("EntityFilter");
+    let filter = p.entity_filter.get();
     if let Some(f) = filter
         && !matches!(
             f,
@@ -106,9 +107,9 @@ pub(crate) fn list_entities_for_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult 
             "Member must satisfy enum value set: [User, Role, Group, LocalManagedPolicy, AWSManagedPolicy]",
         ));
     }
-    let prefix = p.opt("PathPrefix").unwrap_or("/");
+    let prefix = p.path_prefix.get().unwrap_or("/");
     params::role_path_prefix("PathPrefix", prefix)?;
-    let page = p.page()?;
+    let page = params::page(p)?;
     let canonical = policies::resolve(tx, arn)?
         .ok_or_else(|| policy_not_found(arn))?
         .arn();

@@ -27,6 +27,7 @@ mod attachments;
 mod document;
 pub mod error;
 mod handlers;
+mod input;
 mod limits;
 mod managed;
 mod pagination;
@@ -42,7 +43,7 @@ mod tags;
 pub use error::{IamError, IamErrorCode, StsError, StsErrorCode};
 pub use sts::STS_XMLNS;
 
-use params::Params;
+use input::IamInput;
 use store::Store;
 use sts::{StsAction, StsRequest};
 
@@ -125,14 +126,14 @@ impl IamService {
     async fn run(
         &self,
         call: &IamCall,
-        f: impl FnOnce(&Store, &str, &Params<'_>, u64) -> OpResult + Send + 'static,
+        f: impl FnOnce(&Store, &str, &IamInput, u64) -> OpResult + Send + 'static,
     ) -> Result<Response, IamError> {
         let store = self.store.clone();
         let account = call.account.clone();
         let form = call.form.clone();
         let now = self.env.clock.now_millis();
         let result =
-            tokio::task::spawn_blocking(move || f(&store, &account, &Params::new(&form), now))
+            tokio::task::spawn_blocking(move || f(&store, &account, &input::read(&form)?, now))
                 .await
                 .map_err(|join| {
                     IamError::new(

@@ -3,110 +3,91 @@
 //! Each check answers AWS's `ValidationError` with the member name, the value and the
 //! constraint as the model states it, so a client sees the message AWS would send.
 
-use nimbus_wire::query::QueryParams;
+use nimbus_wire::query::de::OwnText;
 use nimbus_wire::validation;
 
 use crate::error::{IamError, IamErrorCode};
+use crate::input::IamInput;
 
-/// The parameters of one IAM request.
-pub(crate) struct Params<'a> {
-    inner: &'a QueryParams,
+/// A required member's text.
+pub(crate) fn req<'a>(member: &'a OwnText, name: &str) -> Result<&'a str, IamError> {
+    member.get().ok_or_else(|| IamError::missing(name))
 }
 
-impl<'a> Params<'a> {
-    /// Wraps a request's fields.
-    pub(crate) fn new(inner: &'a QueryParams) -> Params<'a> {
-        Params { inner }
+/// An optional integer member in `min..=max`.
+pub(crate) fn int(
+    member: &OwnText,
+    name: &str,
+    min: i64,
+    max: i64,
+) -> Result<Option<i64>, IamError> {
+    let Some(raw) = member.get() else {
+        return Ok(None);
+    };
+    let n: i64 = raw
+        .trim()
+        .parse()
+        .map_err(|_| IamError::constraint(name, raw, "Member must be a number"))?;
+    if let Some(c) = validation::range(n, min, max) {
+        return Err(IamError::constraint(name, raw, &c));
     }
+    Ok(Some(n))
+}
 
-    /// An optional string parameter.
-    pub(crate) fn opt(&self, name: &str) -> Option<&'a str> {
-        self.inner.get(name)
+/// An optional boolean member (`true` / `false`, any case).
+pub(crate) fn bool(member: &OwnText, name: &str) -> Result<Option<bool>, IamError> {
+    match member.get() {
+        None => Ok(None),
+        Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
+        Some(v) if v.eq_ignore_ascii_case("false") => Ok(Some(false)),
+        Some(v) => Err(IamError::constraint(name, v, "Member must be a boolean")),
     }
+}
 
-    /// A required string parameter.
-    pub(crate) fn req(&self, name: &str) -> Result<&'a str, IamError> {
-        self.inner.get(name).ok_or_else(|| IamError::missing(name))
-    }
-
-    /// An optional integer in `min..=max`.
-    pub(crate) fn int(&self, name: &str, min: i64, max: i64) -> Result<Option<i64>, IamError> {
-        let Some(raw) = self.opt(name) else {
-            return Ok(None);
-        };
-        let n: i64 = raw
-            .trim()
-            .parse()
-            .map_err(|_| IamError::constraint(name, raw, "Member must be a number"))?;
-        if let Some(c) = validation::range(n, min, max) {
-            return Err(IamError::constraint(name, raw, &c));
+/// `MaxItems` (1–1000, default 100) and `Marker` of a list operation.
+pub(crate) fn page(p: &IamInput) -> Result<Page, IamError> {
+    let max_items = int(&p.max_items, "MaxItems", 1, 1000)?.unwrap_or(100) as usize;
+    let marker = match p.marker.get() {
+        Some(m) => {
+            length("Marker", m, 1, 320)?;
+            Some(m.to_owned())
         }
-        Ok(Some(n))
-    }
+        None => None,
+    };
+    Ok(Page { max_items, marker })
+}
 
-    /// An optional boolean (`true` / `false`, any case).
-    pub(crate) fn bool(&self, name: &str) -> Result<Option<bool>, IamError> {
-        match self.opt(name) {
-            None => Ok(None),
-            Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
-            Some(v) if v.eq_ignore_ascii_case("false") => Ok(Some(false)),
-            Some(v) => Err(IamError::constraint(name, v, "Member must be a boolean")),
-        }
-    }
-
-    /// `MaxItems` (1–1000, default 100) and `Marker` of a list operation.
-    pub(crate) fn page(&self) -> Result<Page, IamError> {
-        let max_items = self.int("MaxItems", 1, 1000)?.unwrap_or(100) as usize;
-        let marker = match self.opt("Marker") {
-            Some(m) => {
-                length("Marker", m, 1, 320)?;
-                Some(m.to_owned())
-            }
-            None => None,
-        };
-        Ok(Page { max_items, marker })
-    }
-
-    /// The tags of `Tags.member.N.Key` / `.Value`, validated.
-    pub(crate) fn tags(&self) -> Result<Vec<(String, String)>, IamError> {
-        let mut tags: Vec<(String, String)> = Vec::new();
-        for (_, entry) in self.inner.indexed("Tags.member") {
-            let key = entry
-                .get("Key")
-                .ok_or_else(|| IamError::missing("Tags.member.Key"))?;
-            let value = entry.get("Value").unwrap_or("");
-            tag_key(key)?;
-            tag_value(value)?;
-            if tags.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)) {
-                return Err(IamError::new(
-                    IamErrorCode::InvalidInput,
-                    "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
-                ));
-            }
-            tags.push((key.to_owned(), value.to_owned()));
-        }
-        if tags.len() > crate::limits::TAGS_PER_ENTITY {
-            return Err(IamError::constraint(
-                "Tags",
-                "[…]",
-                &format!(
-                    "Member must have length less than or equal to {}",
-                    crate::limits::TAGS_PER_ENTITY
-                ),
+/// The tags of `Tags.member.N.Key` / `.Value`, validated.
+pub(crate) fn tags(p: &IamInput) -> Result<Vec<(String, String)>, IamError> {
+    let mut tags: Vec<(String, String)> = Vec::new();
+    let entries = p.tags.as_ref().map_or(&[][..], |t| &t.0[..]);
+    for entry in entries {
+        let key = entry
+            .key
+            .get()
+            .ok_or_else(|| IamError::missing("Tags.member.Key"))?;
+        let value = entry.value.get().unwrap_or("");
+        tag_key(key)?;
+        tag_value(value)?;
+        if tags.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)) {
+            return Err(IamError::new(
+                IamErrorCode::InvalidInput,
+                "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
             ));
         }
-        Ok(tags)
+        tags.push((key.to_owned(), value.to_owned()));
     }
-
-    /// Whether the request has a `Tags` parameter at all (an empty list is `Tags=`).
-    pub(crate) fn has_tags(&self) -> bool {
-        self.inner.has("Tags")
+    if tags.len() > crate::limits::TAGS_PER_ENTITY {
+        return Err(IamError::constraint(
+            "Tags",
+            "[…]",
+            &format!(
+                "Member must have length less than or equal to {}",
+                crate::limits::TAGS_PER_ENTITY
+            ),
+        ));
     }
-
-    /// A string list of `name.member.N`.
-    pub(crate) fn list(&self, name: &str) -> Vec<String> {
-        self.inner.list(name)
-    }
+    Ok(tags)
 }
 
 /// A list request's page: how many items and where to resume.
@@ -258,6 +239,8 @@ pub(crate) fn tag_value(value: &str) -> Result<(), IamError> {
 
 #[cfg(test)]
 mod tests {
+    use nimbus_wire::query::QueryParams;
+
     use super::*;
 
     #[test]
@@ -288,34 +271,48 @@ mod tests {
 
     #[test]
     fn numbers_and_booleans() {
-        let q = QueryParams::from_pairs([("MaxItems", "0"), ("B", "TRUE"), ("N", "x")]);
-        let p = Params::new(&q);
-        assert!(p.int("MaxItems", 1, 1000).is_err());
-        assert!(p.int("N", 1, 10).is_err());
-        assert_eq!(p.int("Absent", 1, 10).unwrap(), None);
-        assert_eq!(p.bool("B").unwrap(), Some(true));
-        assert!(p.page().is_err());
+        let q = QueryParams::from_pairs([("MaxItems", "0"), ("OnlyAttached", "TRUE")]);
+        let p = crate::input::read(&q).unwrap();
+        assert!(int(&p.max_items, "MaxItems", 1, 1000).is_err());
+        assert!(int(&OwnText(Some("x".into())), "N", 1, 10).is_err());
+        assert_eq!(int(&p.max_session_duration, "N", 1, 10).unwrap(), None);
+        assert_eq!(bool(&p.only_attached, "OnlyAttached").unwrap(), Some(true));
+        assert!(page(&p).is_err());
+    }
+
+    fn read_tags(pairs: &[(&str, &str)]) -> Result<Vec<(String, String)>, IamError> {
+        let q = QueryParams::from_pairs(pairs.iter().copied());
+        tags(&crate::input::read(&q)?)
     }
 
     #[test]
-    fn tags() {
-        let q = QueryParams::from_pairs([
-            ("Tags.member.1.Key", "env"),
-            ("Tags.member.1.Value", "dev"),
-            ("Tags.member.2.Key", "ENV"),
-            ("Tags.member.2.Value", "prod"),
-        ]);
+    fn tag_lists() {
         assert!(matches!(
-            Params::new(&q).tags(),
+            read_tags(&[
+                ("Tags.member.1.Key", "env"),
+                ("Tags.member.1.Value", "dev"),
+                ("Tags.member.2.Key", "ENV"),
+                ("Tags.member.2.Value", "prod"),
+            ]),
             Err(ref e) if e.kind() == IamErrorCode::InvalidInput
         ));
-        let q =
-            QueryParams::from_pairs([("Tags.member.1.Key", "a b:c"), ("Tags.member.1.Value", "")]);
         assert_eq!(
-            Params::new(&q).tags().unwrap(),
+            read_tags(&[("Tags.member.1.Key", "a b:c"), ("Tags.member.1.Value", "")]).unwrap(),
             vec![("a b:c".to_string(), String::new())]
         );
-        let q = QueryParams::from_pairs([("Tags.member.1.Key", "bad*")]);
-        assert!(Params::new(&q).tags().is_err());
+        assert!(read_tags(&[("Tags.member.1.Key", "bad*")]).is_err());
+        assert_eq!(
+            read_tags(&[
+                ("Tags.member.10.Key", "b"),
+                ("Tags.member.2.Key", "a"),
+                ("Tags.member.x.Key", "c"),
+                ("Tags.1.Key", "d"),
+            ])
+            .unwrap(),
+            vec![
+                ("a".to_string(), String::new()),
+                ("b".to_string(), String::new())
+            ]
+        );
     }
 }

@@ -10,10 +10,11 @@ use nimbus_wire::query::ser::Timestamp;
 use crate::OpResult;
 use crate::document;
 use crate::error::{IamError, IamErrorCode};
+use crate::input::IamInput;
 use crate::limits;
 use crate::managed::{self, AwsManagedPolicy};
 use crate::pagination::paginate;
-use crate::params::{self, Params};
+use crate::params;
 use crate::shapes;
 use crate::store::{PolicyRecord, TagTarget, Tx};
 use crate::tags::{add_tags, tag_keys, tag_list_result};
@@ -111,8 +112,8 @@ pub(crate) fn policy_not_found(arn: &str) -> IamError {
 }
 
 /// Reads and validates `PolicyArn`.
-pub(crate) fn policy_arn_param<'a>(p: &Params<'a>) -> Result<&'a str, IamError> {
-    let arn = p.req("PolicyArn")?;
+pub(crate) fn policy_arn_param<'a>(p: &'a IamInput) -> Result<&'a str, IamError> {
+    let arn = params::req(&p.policy_arn, "PolicyArn")?;
     params::arn("PolicyArn", arn)?;
     Ok(arn)
 }
@@ -201,17 +202,17 @@ fn readable(tx: &Tx<'_>, arn: &str) -> Result<ManagedPolicy, IamError> {
 }
 
 /// CreatePolicy: a customer managed policy with version `v1`.
-pub(crate) fn create_policy(tx: &Tx<'_>, p: &Params<'_>, now: u64) -> OpResult {
-    let name = p.req("PolicyName")?;
+pub(crate) fn create_policy(tx: &Tx<'_>, p: &IamInput, now: u64) -> OpResult {
+    let name = params::req(&p.policy_name, "PolicyName")?;
     params::policy_name("PolicyName", name)?;
-    let path = p.opt("Path").unwrap_or("/");
+    let path = p.path.get().unwrap_or("/");
     params::policy_path("Path", path)?;
-    let doc = p.req("PolicyDocument")?;
-    let description = p.opt("Description");
+    let doc = params::req(&p.policy_document, "PolicyDocument")?;
+    let description = p.description.get();
     if let Some(d) = description {
         params::policy_description("Description", d)?;
     }
-    let tags = p.tags()?;
+    let tags = params::tags(p)?;
     document::validate("PolicyDocument", doc)?;
     if document::size(doc) > limits::MANAGED_POLICY_SIZE {
         return Err(IamError::new(
@@ -256,7 +257,7 @@ pub(crate) fn create_policy(tx: &Tx<'_>, p: &Params<'_>, now: u64) -> OpResult {
 }
 
 /// GetPolicy.
-pub(crate) fn get_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+pub(crate) fn get_policy(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let arn = policy_arn_param(p)?;
     match readable(tx, arn)? {
         ManagedPolicy::Customer(c) => {
@@ -270,8 +271,8 @@ pub(crate) fn get_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
 
 /// ListPolicies: `Scope` (All, AWS, Local), `OnlyAttached`, `PathPrefix`,
 /// `PolicyUsageFilter`, `Marker`, `MaxItems`.
-pub(crate) fn list_policies(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
-    let scope = p.opt("Scope").unwrap_or("All");
+pub(crate) fn list_policies(tx: &Tx<'_>, p: &IamInput) -> OpResult {
+    let scope = p.scope.get().unwrap_or("All");
     if !matches!(scope, "All" | "AWS" | "Local") {
         return Err(IamError::constraint(
             "Scope",
@@ -279,10 +280,10 @@ pub(crate) fn list_policies(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
             "Member must satisfy enum value set: [All, AWS, Local]",
         ));
     }
-    let only_attached = p.bool("OnlyAttached")?.unwrap_or(false);
-    let prefix = p.opt("PathPrefix").unwrap_or("/");
+    let only_attached = params::bool(&p.only_attached, "OnlyAttached")?.unwrap_or(false);
+    let prefix = p.path_prefix.get().unwrap_or("/");
     params::policy_path("PathPrefix", prefix)?;
-    let usage = p.opt("PolicyUsageFilter");
+    let usage = p.policy_usage_filter.get();
     if let Some(u) = usage
         && !matches!(u, "PermissionsPolicy" | "PermissionsBoundary")
     {
@@ -292,7 +293,7 @@ pub(crate) fn list_policies(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
             "Member must satisfy enum value set: [PermissionsPolicy, PermissionsBoundary]",
         ));
     }
-    let page = p.page()?;
+    let page = params::page(p)?;
 
     let customer = tx.policies()?;
     let mut views: Vec<PolicyView<'_>> = Vec::new();
@@ -327,7 +328,7 @@ pub(crate) fn list_policies(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
 
 /// DeletePolicy: refused with `DeleteConflict` while the policy is attached to a role or
 /// is a role's permissions boundary.
-pub(crate) fn delete_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+pub(crate) fn delete_policy(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let arn = policy_arn_param(p)?;
     let policy = match resolve(tx, arn)? {
         Some(ManagedPolicy::Customer(c)) => c,
@@ -350,8 +351,8 @@ pub(crate) fn delete_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
     Ok(None)
 }
 
-fn version_param<'a>(p: &Params<'a>) -> Result<&'a str, IamError> {
-    let v = p.req("VersionId")?;
+fn version_param<'a>(p: &'a IamInput) -> Result<&'a str, IamError> {
+    let v = params::req(&p.version_id, "VersionId")?;
     let ok = v
         .strip_prefix('v')
         .and_then(|n| n.split('.').next())
@@ -378,7 +379,7 @@ fn version_shape(document: Option<&str>, create_date: u64) -> shapes::PolicyVers
 }
 
 /// GetPolicyVersion: the document of `v1`, URL-encoded.
-pub(crate) fn get_policy_version(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+pub(crate) fn get_policy_version(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let arn = policy_arn_param(p)?;
     let version = version_param(p)?;
     let found = readable(tx, arn)?;
@@ -399,9 +400,9 @@ pub(crate) fn get_policy_version(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
 }
 
 /// ListPolicyVersions: the single version `v1`.
-pub(crate) fn list_policy_versions(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+pub(crate) fn list_policy_versions(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let arn = policy_arn_param(p)?;
-    p.page()?;
+    params::page(p)?;
     let created = match readable(tx, arn)? {
         ManagedPolicy::Customer(c) => c.create_date,
         _ => managed::CREATED_MILLIS,
@@ -428,19 +429,19 @@ fn taggable(tx: &Tx<'_>, arn: &str) -> Result<PolicyRecord, IamError> {
 }
 
 /// TagPolicy.
-pub(crate) fn tag_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+pub(crate) fn tag_policy(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let arn = policy_arn_param(p)?;
     let policy = taggable(tx, arn)?;
-    if !p.has_tags() {
+    if !p.tags.is_some() {
         return Err(IamError::missing("Tags"));
     }
-    let tags = p.tags()?;
+    let tags = params::tags(p)?;
     add_tags(tx, TagTarget::Policy, &policy.name, &tags)?;
     Ok(None)
 }
 
 /// UntagPolicy.
-pub(crate) fn untag_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+pub(crate) fn untag_policy(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let arn = policy_arn_param(p)?;
     let policy = taggable(tx, arn)?;
     let keys = tag_keys(p)?;
@@ -449,7 +450,7 @@ pub(crate) fn untag_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
 }
 
 /// ListPolicyTags.
-pub(crate) fn list_policy_tags(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+pub(crate) fn list_policy_tags(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let arn = policy_arn_param(p)?;
     let policy = taggable(tx, arn)?;
     tag_list_result(tx.tags(TagTarget::Policy, &policy.name)?, p)

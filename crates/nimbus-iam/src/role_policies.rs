@@ -3,9 +3,10 @@
 use crate::OpResult;
 use crate::document;
 use crate::error::{IamError, IamErrorCode};
+use crate::input::IamInput;
 use crate::limits;
 use crate::pagination::paginate;
-use crate::params::{self, Params};
+use crate::params;
 use crate::roles::require_role;
 use crate::shapes;
 use crate::store::Tx;
@@ -17,18 +18,18 @@ fn no_such_role_policy(name: &str) -> IamError {
     )
 }
 
-fn policy_name<'a>(p: &Params<'a>) -> Result<&'a str, IamError> {
-    let name = p.req("PolicyName")?;
+fn policy_name<'a>(p: &'a IamInput) -> Result<&'a str, IamError> {
+    let name = params::req(&p.policy_name, "PolicyName")?;
     params::policy_name("PolicyName", name)?;
     Ok(name)
 }
 
 /// PutRolePolicy: creates or replaces an inline policy, within the role's 10,240-character
 /// quota for all its inline policies together.
-pub(crate) fn put_role_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+pub(crate) fn put_role_policy(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let role = require_role(tx, p)?;
     let name = policy_name(p)?;
-    let doc = p.req("PolicyDocument")?;
+    let doc = params::req(&p.policy_document, "PolicyDocument")?;
     document::validate("PolicyDocument", doc)?;
     let others: usize = tx
         .inline_policies(&role.name)?
@@ -51,7 +52,7 @@ pub(crate) fn put_role_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
 }
 
 /// GetRolePolicy: the document comes back URL-encoded, as from AWS.
-pub(crate) fn get_role_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+pub(crate) fn get_role_policy(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let role = require_role(tx, p)?;
     let name = policy_name(p)?;
     let doc = tx
@@ -65,7 +66,7 @@ pub(crate) fn get_role_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
 }
 
 /// DeleteRolePolicy.
-pub(crate) fn delete_role_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+pub(crate) fn delete_role_policy(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let role = require_role(tx, p)?;
     let name = policy_name(p)?;
     if !tx.delete_inline_policy(&role.name, name)? {
@@ -75,9 +76,9 @@ pub(crate) fn delete_role_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
 }
 
 /// ListRolePolicies: the names, with `Marker` / `MaxItems`.
-pub(crate) fn list_role_policies(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+pub(crate) fn list_role_policies(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let role = require_role(tx, p)?;
-    let page = p.page()?;
+    let page = params::page(p)?;
     let names: Vec<String> = tx
         .inline_policies(&role.name)?
         .into_iter()

@@ -5,9 +5,10 @@
 use crate::OpResult;
 use crate::document;
 use crate::error::{IamError, IamErrorCode};
+use crate::input::IamInput;
 use crate::limits;
 use crate::pagination::paginate;
-use crate::params::{self, Params};
+use crate::params;
 use crate::policies::{self, ManagedPolicy};
 use crate::shapes;
 use crate::store::{RoleRecord, TagTarget, Tx};
@@ -22,8 +23,8 @@ pub(crate) fn no_such_role(name: &str) -> IamError {
 }
 
 /// Reads and validates `RoleName`, and finds the role.
-pub(crate) fn require_role(tx: &Tx<'_>, p: &Params<'_>) -> Result<RoleRecord, IamError> {
-    let name = p.req("RoleName")?;
+pub(crate) fn require_role(tx: &Tx<'_>, p: &IamInput) -> Result<RoleRecord, IamError> {
+    let name = params::req(&p.role_name, "RoleName")?;
     params::role_name("RoleName", name)?;
     tx.role(name)?.ok_or_else(|| no_such_role(name))
 }
@@ -64,20 +65,21 @@ fn permissions_boundary(tx: &Tx<'_>, arn: &str, field: &str) -> Result<String, I
 }
 
 /// CreateRole.
-pub(crate) fn create_role(tx: &Tx<'_>, p: &Params<'_>, now: u64) -> OpResult {
-    let name = p.req("RoleName")?;
+pub(crate) fn create_role(tx: &Tx<'_>, p: &IamInput, now: u64) -> OpResult {
+    let name = params::req(&p.role_name, "RoleName")?;
     params::role_name("RoleName", name)?;
-    let path = p.opt("Path").unwrap_or("/");
+    let path = p.path.get().unwrap_or("/");
     params::role_path("Path", path)?;
-    let trust = p.req("AssumeRolePolicyDocument")?;
-    let description = p.opt("Description");
+    let trust = params::req(&p.assume_role_policy_document, "AssumeRolePolicyDocument")?;
+    let description = p.description.get();
     if let Some(d) = description {
         params::role_description("Description", d)?;
     }
-    let max_session = p.int("MaxSessionDuration", 3600, 43200)?.unwrap_or(3600);
-    let tags = p.tags()?;
+    let max_session =
+        params::int(&p.max_session_duration, "MaxSessionDuration", 3600, 43200)?.unwrap_or(3600);
+    let tags = params::tags(p)?;
     trust_policy("AssumeRolePolicyDocument", trust)?;
-    let boundary = match p.opt("PermissionsBoundary") {
+    let boundary = match p.permissions_boundary.get() {
         Some(b) => Some(permissions_boundary(tx, b, "PermissionsBoundary")?),
         None => None,
     };
@@ -113,16 +115,16 @@ pub(crate) fn create_role(tx: &Tx<'_>, p: &Params<'_>, now: u64) -> OpResult {
 }
 
 /// GetRole.
-pub(crate) fn get_role(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+pub(crate) fn get_role(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let role = require_role(tx, p)?;
     role_result(tx, &role)
 }
 
 /// ListRoles: `PathPrefix`, `Marker`, `MaxItems`.
-pub(crate) fn list_roles(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
-    let prefix = p.opt("PathPrefix").unwrap_or("/");
+pub(crate) fn list_roles(tx: &Tx<'_>, p: &IamInput) -> OpResult {
+    let prefix = p.path_prefix.get().unwrap_or("/");
     params::role_path_prefix("PathPrefix", prefix)?;
-    let page = p.page()?;
+    let page = params::page(p)?;
     let roles: Vec<RoleRecord> = tx
         .roles()?
         .into_iter()
@@ -137,7 +139,7 @@ pub(crate) fn list_roles(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
 }
 
 /// DeleteRole: refused with `DeleteConflict` while policies are attached or inline.
-pub(crate) fn delete_role(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+pub(crate) fn delete_role(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let role = require_role(tx, p)?;
     if !tx.attached_policies(&role.name)?.is_empty() {
         return Err(IamError::new(
@@ -156,9 +158,9 @@ pub(crate) fn delete_role(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
 }
 
 /// UpdateAssumeRolePolicy.
-pub(crate) fn update_assume_role_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+pub(crate) fn update_assume_role_policy(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let mut role = require_role(tx, p)?;
-    let doc = p.req("PolicyDocument")?;
+    let doc = params::req(&p.policy_document, "PolicyDocument")?;
     trust_policy("PolicyDocument", doc)?;
     role.assume_role_policy = doc.to_owned();
     tx.update_role(&role)?;
@@ -166,13 +168,13 @@ pub(crate) fn update_assume_role_policy(tx: &Tx<'_>, p: &Params<'_>) -> OpResult
 }
 
 /// UpdateRole: `Description`, `MaxSessionDuration`; its result is empty.
-pub(crate) fn update_role(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+pub(crate) fn update_role(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let mut role = require_role(tx, p)?;
-    if let Some(d) = p.opt("Description") {
+    if let Some(d) = p.description.get() {
         params::role_description("Description", d)?;
         role.description = Some(d.to_owned());
     }
-    if let Some(m) = p.int("MaxSessionDuration", 3600, 43200)? {
+    if let Some(m) = params::int(&p.max_session_duration, "MaxSessionDuration", 3600, 43200)? {
         role.max_session_duration = m;
     }
     tx.update_role(&role)?;
@@ -180,9 +182,9 @@ pub(crate) fn update_role(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
 }
 
 /// UpdateRoleDescription: answers the updated role.
-pub(crate) fn update_role_description(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+pub(crate) fn update_role_description(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let mut role = require_role(tx, p)?;
-    let d = p.req("Description")?;
+    let d = params::req(&p.description, "Description")?;
     params::role_description("Description", d)?;
     role.description = Some(d.to_owned());
     tx.update_role(&role)?;
@@ -190,16 +192,16 @@ pub(crate) fn update_role_description(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
 }
 
 /// PutRolePermissionsBoundary.
-pub(crate) fn put_role_permissions_boundary(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+pub(crate) fn put_role_permissions_boundary(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let mut role = require_role(tx, p)?;
-    let arn = p.req("PermissionsBoundary")?;
+    let arn = params::req(&p.permissions_boundary, "PermissionsBoundary")?;
     role.permissions_boundary = Some(permissions_boundary(tx, arn, "PermissionsBoundary")?);
     tx.update_role(&role)?;
     Ok(None)
 }
 
 /// DeleteRolePermissionsBoundary.
-pub(crate) fn delete_role_permissions_boundary(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+pub(crate) fn delete_role_permissions_boundary(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let mut role = require_role(tx, p)?;
     if role.permissions_boundary.is_none() {
         return Err(IamError::new(
@@ -217,9 +219,9 @@ pub(crate) fn delete_role_permissions_boundary(tx: &Tx<'_>, p: &Params<'_>) -> O
 
 /// ListInstanceProfilesForRole: nimbus has no instance profiles, so the list is empty; it
 /// exists because Terraform calls it before deleting a role.
-pub(crate) fn list_instance_profiles_for_role(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+pub(crate) fn list_instance_profiles_for_role(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     require_role(tx, p)?;
-    p.page()?;
+    params::page(p)?;
     /// An empty list of instance profiles, never truncated.
     #[derive(serde::Serialize)]
     #[serde(rename_all = "PascalCase")]
@@ -234,18 +236,18 @@ pub(crate) fn list_instance_profiles_for_role(tx: &Tx<'_>, p: &Params<'_>) -> Op
 }
 
 /// TagRole: adds tags or replaces their values.
-pub(crate) fn tag_role(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+pub(crate) fn tag_role(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let role = require_role(tx, p)?;
-    if !p.has_tags() {
+    if !p.tags.is_some() {
         return Err(IamError::missing("Tags"));
     }
-    let tags = p.tags()?;
+    let tags = params::tags(p)?;
     add_tags(tx, TagTarget::Role, &role.name, &tags)?;
     Ok(None)
 }
 
 /// UntagRole.
-pub(crate) fn untag_role(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+pub(crate) fn untag_role(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let role = require_role(tx, p)?;
     let keys = tag_keys(p)?;
     tx.remove_tags(TagTarget::Role, &role.name, &keys)?;
@@ -253,7 +255,7 @@ pub(crate) fn untag_role(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
 }
 
 /// ListRoleTags.
-pub(crate) fn list_role_tags(tx: &Tx<'_>, p: &Params<'_>) -> OpResult {
+pub(crate) fn list_role_tags(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let role = require_role(tx, p)?;
     tag_list_result(tx.tags(TagTarget::Role, &role.name)?, p)
 }

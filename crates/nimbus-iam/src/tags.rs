@@ -3,9 +3,10 @@
 
 use crate::OpResult;
 use crate::error::{IamError, IamErrorCode};
+use crate::input::IamInput;
 use crate::limits;
 use crate::pagination::paginate;
-use crate::params::{self, Params};
+use crate::params;
 use crate::shapes;
 use crate::store::{TagTarget, Tx};
 
@@ -31,8 +32,8 @@ pub(crate) fn add_tags(
 }
 
 /// Reads and validates `TagKeys.member.N`.
-pub(crate) fn tag_keys(p: &Params<'_>) -> Result<Vec<String>, IamError> {
-    let keys = p.list("TagKeys");
+pub(crate) fn tag_keys(p: &IamInput) -> Result<Vec<String>, IamError> {
+    let keys = p.tag_keys.0.clone();
     if keys.is_empty() {
         return Err(IamError::missing("TagKeys"));
     }
@@ -53,8 +54,8 @@ pub(crate) fn tag_keys(p: &Params<'_>) -> Result<Vec<String>, IamError> {
 }
 
 /// Writes a paginated tag list result (ListRoleTags, ListPolicyTags).
-pub(crate) fn tag_list_result(tags: Vec<(String, String)>, p: &Params<'_>) -> OpResult {
-    let page = p.page()?;
+pub(crate) fn tag_list_result(tags: Vec<(String, String)>, p: &IamInput) -> OpResult {
+    let page = params::page(p)?;
     let paged = paginate(tags, |(k, _)| k.to_lowercase(), &page)?;
     shapes::result(&shapes::listed(
         "Tags",
