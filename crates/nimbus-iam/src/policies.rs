@@ -112,7 +112,7 @@ pub(crate) fn policy_not_found(arn: &str) -> IamError {
 }
 
 /// Reads and validates `PolicyArn`.
-pub(crate) fn policy_arn_param<'a>(p: &'a IamInput) -> Result<&'a str, IamError> {
+pub(crate) fn policy_arn_param(p: &IamInput) -> Result<&str, IamError> {
     let arn = params::req(&p.policy_arn, "PolicyArn")?;
     params::arn("PolicyArn", arn)?;
     Ok(arn)
@@ -351,7 +351,7 @@ pub(crate) fn delete_policy(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     Ok(None)
 }
 
-fn version_param<'a>(p: &'a IamInput) -> Result<&'a str, IamError> {
+fn version_param(p: &IamInput) -> Result<&str, IamError> {
     let v = params::req(&p.version_id, "VersionId")?;
     let ok = v
         .strip_prefix('v')
@@ -432,7 +432,7 @@ fn taggable(tx: &Tx<'_>, arn: &str) -> Result<PolicyRecord, IamError> {
 pub(crate) fn tag_policy(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let arn = policy_arn_param(p)?;
     let policy = taggable(tx, arn)?;
-    if !p.tags.is_some() {
+    if p.tags.is_none() {
         return Err(IamError::missing("Tags"));
     }
     let tags = params::tags(p)?;

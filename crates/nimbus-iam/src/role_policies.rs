@@ -18,7 +18,7 @@ fn no_such_role_policy(name: &str) -> IamError {
     )
 }
 
-fn policy_name<'a>(p: &'a IamInput) -> Result<&'a str, IamError> {
+fn policy_name(p: &IamInput) -> Result<&str, IamError> {
     let name = params::req(&p.policy_name, "PolicyName")?;
     params::policy_name("PolicyName", name)?;
     Ok(name)

@@ -238,7 +238,7 @@ pub(crate) fn list_instance_profiles_for_role(tx: &Tx<'_>, p: &IamInput) -> OpRe
 /// TagRole: adds tags or replaces their values.
 pub(crate) fn tag_role(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let role = require_role(tx, p)?;
-    if !p.tags.is_some() {
+    if p.tags.is_none() {
         return Err(IamError::missing("Tags"));
     }
     let tags = params::tags(p)?;
