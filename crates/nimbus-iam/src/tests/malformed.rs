@@ -144,3 +144,60 @@ async fn bad_values_and_precedence() {
     ])
     .await;
 }
+
+/// STS's AssumeRole on malformed forms: `RoleArn.1` is no `RoleArn`, `DurationSeconds` must
+/// be a number, and only numbered `PolicyArns.member.N` count towards `PackedPolicySize`.
+#[tokio::test]
+async fn sts_assume_role_forms() {
+    let (env, _) = env(StorageConfig::in_memory());
+    let iam_svc = IamService::open(&env).unwrap();
+    let sts = StsService::with_iam(&env, &iam_svc);
+    assert_eq!(create_role(&iam_svc, "r").await.status, 200);
+    let arn = "arn:aws:iam::000000000000:role/r";
+    let base = [
+        ("Action", "AssumeRole"),
+        ("RoleArn", arn),
+        ("RoleSessionName", "s1"),
+    ];
+    let send_form = |extra: &[(&'static str, &'static str)], without_arn: bool| {
+        let mut form: Vec<(&str, &str)> = base
+            .iter()
+            .copied()
+            .filter(|(k, _)| !(without_arn && *k == "RoleArn"))
+            .collect();
+        form.extend_from_slice(extra);
+        send(&*sts, sts_request(ACCOUNT, &form, None))
+    };
+    let a = send_form(&[("RoleArn.1", "x")], true).await;
+    assert_eq!(
+        (a.code().unwrap_or_default(), a.elem("Message").unwrap_or_default()),
+        (
+            "ValidationError".to_string(),
+            "1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null".to_string()
+        )
+    );
+    let a = send_form(&[("DurationSeconds", "abc")], false).await;
+    assert_eq!(
+        a.elem("Message").unwrap_or_default(),
+        "1 validation error detected: Value 'abc' at 'durationSeconds' failed to satisfy constraint: Member must be a number"
+    );
+    let a = send_form(
+        &[
+            ("PolicyArns.member.1.arn", BASIC),
+            ("PolicyArns.member.x.arn", BASIC),
+        ],
+        false,
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.elem("PackedPolicySize").as_deref(), Some("4"));
+    let a = send_form(
+        &[
+            ("PolicyArns.member.1.arn", BASIC),
+            ("PolicyArns.member.2", BASIC),
+        ],
+        false,
+    )
+    .await;
+    assert_eq!(a.elem("PackedPolicySize").as_deref(), Some("7"));
+}
