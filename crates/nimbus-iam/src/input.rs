@@ -1,5 +1,6 @@
-//! IAM's input, written once as a `#[derive(Deserialize)]` shape read from the awsQuery form
-//! by [`nimbus_wire::query::de::from_params`].
+//! IAM's and STS's inputs, written once as `#[derive(Deserialize)]` shapes read from the
+//! awsQuery form by [`nimbus_wire::query::de::from_params`] (STS's awsJson bodies are first
+//! turned into the same fields by [`crate::sts::json_to_params`], whose errors they keep).
 //!
 //! Every member is read as the form spells it and validated afterwards by [`crate::params`],
 //! in each operation's order, so that the errors and their precedence stay AWS's. Scalars
@@ -15,7 +16,7 @@ use nimbus_wire::query::de::OwnText;
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 
-use crate::error::{IamError, IamErrorCode};
+use crate::error::{IamError, IamErrorCode, StsError, StsErrorCode};
 
 /// The members IAM's operations read. Each operation reads the members it takes; the others
 /// stay absent.
@@ -172,6 +173,53 @@ pub(crate) fn read(form: &nimbus_wire::query::QueryParams) -> Result<IamInput, I
         IamError::new(
             IamErrorCode::ServiceFailure,
             format!("The IAM request was not read: {e}"),
+        )
+    })
+}
+
+/// The members STS's operations read.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub(crate) struct StsInput {
+    /// `RoleArn` of AssumeRole.
+    pub(crate) role_arn: OwnText,
+    /// `RoleSessionName` of AssumeRole.
+    pub(crate) role_session_name: OwnText,
+    /// `DurationSeconds`, as sent.
+    pub(crate) duration_seconds: OwnText,
+    /// `ExternalId` of AssumeRole.
+    pub(crate) external_id: OwnText,
+    /// `SourceIdentity` of AssumeRole.
+    pub(crate) source_identity: OwnText,
+    /// `Policy`, the session policy of AssumeRole.
+    pub(crate) policy: OwnText,
+    /// `PolicyArns.member.N` of AssumeRole: only how many there are matters.
+    pub(crate) policy_arns: MemberCount,
+}
+
+/// How many entries `Name.member.N` has (entries whose `N` is not a number left out).
+#[derive(Debug, Default)]
+pub(crate) struct MemberCount(pub(crate) usize);
+
+impl<'de> Deserialize<'de> for MemberCount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<MemberCount, D::Error> {
+        /// The fields below the list: only `member` is read.
+        #[derive(Default, Deserialize)]
+        #[serde(default)]
+        struct Members {
+            member: Indexed<IgnoredAny>,
+        }
+        Members::deserialize(d).map(|m| MemberCount(m.member.0.len()))
+    }
+}
+
+/// Reads STS's input from a request's fields. Every member reads any form, so this fails
+/// only on a bug.
+pub(crate) fn read_sts(form: &nimbus_wire::query::QueryParams) -> Result<StsInput, StsError> {
+    nimbus_wire::query::de::from_params(form).map_err(|e| {
+        StsError::new(
+            StsErrorCode::Internal,
+            format!("The STS request was not read: {e}"),
         )
     })
 }

@@ -24,6 +24,7 @@ use serde_json::Value;
 
 use crate::StsService;
 use crate::error::{StsError, StsErrorCode};
+use crate::input::StsInput;
 use crate::managed::stable_id;
 use crate::store::{RoleRecord, Store};
 
@@ -166,7 +167,7 @@ impl StsService {
             f(&StsCall {
                 account: &account,
                 session_token: token.as_deref(),
-                params: &params,
+                input: crate::input::read_sts(&params)?,
                 now,
                 iam: iam.as_deref(),
             })
@@ -411,8 +412,8 @@ pub(crate) struct StsCall<'a> {
     pub(crate) account: &'a str,
     /// The request's `X-Amz-Security-Token`, if any.
     pub(crate) session_token: Option<&'a str>,
-    /// The parameters (awsJson bodies converted by [`json_to_params`]).
-    pub(crate) params: &'a QueryParams,
+    /// The request's input (awsJson bodies converted by [`json_to_params`]).
+    pub(crate) input: StsInput,
     /// The clock's time, in milliseconds since the epoch.
     pub(crate) now: u64,
     /// IAM's store, to find the role AssumeRole names; without it any role ARN is accepted.
@@ -437,8 +438,8 @@ fn session_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '+' | '=' | ',' | '.' | '@' | '-')
 }
 
-fn duration(p: &QueryParams, min: i64, max: i64, default: i64) -> Result<i64, StsError> {
-    let Some(raw) = p.get("DurationSeconds") else {
+fn duration(p: &StsInput, min: i64, max: i64, default: i64) -> Result<i64, StsError> {
+    let Some(raw) = p.duration_seconds.get() else {
         return Ok(default);
     };
     let n: i64 = raw
@@ -493,33 +494,35 @@ fn parse_role_arn(arn: &str) -> Result<(String, String, String), StsError> {
 }
 
 fn assume_role(call: &StsCall<'_>) -> Result<StsOutput, StsError> {
-    let p = call.params;
+    let p = &call.input;
     let role_arn = p
-        .get("RoleArn")
+        .role_arn
+        .get()
         .ok_or_else(|| StsError::missing("RoleArn"))?;
     let session = p
-        .get("RoleSessionName")
+        .role_session_name
+        .get()
         .ok_or_else(|| StsError::missing("RoleSessionName"))?;
     length("RoleSessionName", session, 2, 64)?;
     pattern("RoleSessionName", session, "[\\w+=,.@-]*", session_char)?;
     let seconds = duration(p, 900, 43200, 3600)?;
-    if let Some(e) = p.get("ExternalId") {
+    if let Some(e) = p.external_id.get() {
         length("ExternalId", e, 2, 1224)?;
         pattern("ExternalId", e, "[\\w+=,.@:\\/-]*", |c| {
             session_char(c) || c == ':' || c == '/'
         })?;
     }
-    let source_identity = p.get("SourceIdentity");
+    let source_identity = p.source_identity.get();
     if let Some(s) = source_identity {
         length("SourceIdentity", s, 2, 64)?;
         pattern("SourceIdentity", s, "[\\w+=,.@-]*", session_char)?;
     }
-    let policy = p.get("Policy");
+    let policy = p.policy.get();
     if let Some(doc) = policy {
         crate::document::check_structure(doc)
             .map_err(|m| StsError::new(StsErrorCode::MalformedPolicyDocument, m))?;
     }
-    let policy_arns = p.indexed("PolicyArns.member").len();
+    let policy_arns = p.policy_arns.0;
     let (account, path, name) = parse_role_arn(role_arn)?;
 
     let role_id = match call.iam {
@@ -564,7 +567,7 @@ fn assume_role(call: &StsCall<'_>) -> Result<StsOutput, StsError> {
 }
 
 fn get_session_token(call: &StsCall<'_>) -> Result<StsOutput, StsError> {
-    let seconds = duration(call.params, 900, 129_600, 43_200)?;
+    let seconds = duration(&call.input, 900, 129_600, 43_200)?;
     let (identity, temporary) = caller(call.account, call.session_token);
     if temporary {
         return Err(StsError::new(
@@ -594,7 +597,7 @@ mod tests {
         StsCall {
             account: "000000000000",
             session_token: token,
-            params,
+            input: crate::input::read_sts(params).unwrap(),
             now: 1_767_225_600_000,
             iam: None,
         }
