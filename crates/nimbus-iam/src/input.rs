@@ -114,11 +114,10 @@ impl<'de> Deserialize<'de> for StringList {
                         m.next_value::<IgnoredAny>()?;
                     }
                 }
-                direct.sort_by_key(|(i, _)| *i);
                 let entries = if direct.is_empty() {
                     member.0
                 } else {
-                    direct.into_iter().map(|(_, t)| t).collect()
+                    by_index(direct)
                 };
                 Ok(StringList(
                     entries.into_iter().filter_map(|t| t.0).collect(),
@@ -129,8 +128,34 @@ impl<'de> Deserialize<'de> for StringList {
     }
 }
 
-/// The children of a node whose name is a number (`N.…`), in numeric order; the others are
-/// left out.
+/// A list entry that another spelling of the same index (`01` and `1`) adds to, as the
+/// fields of both were read together: a member the later one sends replaces the earlier's.
+pub(crate) trait Merge {
+    /// Adds `later`'s members to `self`.
+    fn merge(&mut self, later: Self);
+}
+
+impl Merge for OwnText {
+    fn merge(&mut self, later: OwnText) {
+        if later.0.is_some() {
+            *self = later;
+        }
+    }
+}
+
+impl Merge for TagEntry {
+    fn merge(&mut self, later: TagEntry) {
+        self.key.merge(later.key);
+        self.value.merge(later.value);
+    }
+}
+
+impl Merge for IgnoredAny {
+    fn merge(&mut self, _: IgnoredAny) {}
+}
+
+/// The children of a node whose name is a number (`N.…`), in numeric order, children that
+/// spell the same number merged; the others are left out.
 #[derive(Debug)]
 pub(crate) struct Indexed<T>(pub(crate) Vec<T>);
 
@@ -140,10 +165,10 @@ impl<T> Default for Indexed<T> {
     }
 }
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Indexed<T> {
+impl<'de, T: Deserialize<'de> + Merge> Deserialize<'de> for Indexed<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Indexed<T>, D::Error> {
         struct IndexedVisitor<T>(PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for IndexedVisitor<T> {
+        impl<'de, T: Deserialize<'de> + Merge> Visitor<'de> for IndexedVisitor<T> {
             type Value = Indexed<T>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("numbered entries")
@@ -158,12 +183,26 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Indexed<T> {
                         }
                     }
                 }
-                out.sort_by_key(|(i, _)| *i);
-                Ok(Indexed(out.into_iter().map(|(_, v)| v).collect()))
+                Ok(Indexed(by_index(out)))
             }
         }
         d.deserialize_struct("Indexed", &[], IndexedVisitor(PhantomData))
     }
+}
+
+/// `entries` (in the order sent) in numeric order of their index, entries of the same index
+/// merged in the order sent.
+fn by_index<T: Merge>(entries: Vec<(u32, T)>) -> Vec<T> {
+    let mut sorted: std::collections::BTreeMap<u32, T> = std::collections::BTreeMap::new();
+    for (i, v) in entries {
+        match sorted.entry(i) {
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert(v);
+            }
+            std::collections::btree_map::Entry::Occupied(mut e) => e.get_mut().merge(v),
+        }
+    }
+    sorted.into_values().collect()
 }
 
 /// Reads IAM's input from a request's form fields. Every member reads any form (text that

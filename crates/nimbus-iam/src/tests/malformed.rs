@@ -92,6 +92,47 @@ async fn text_beside_structure_and_list_spellings() {
     .await;
 }
 
+/// Two spellings of one index (`01` and `1`) are one entry, the later member winning.
+#[tokio::test]
+async fn one_index_spelt_twice() {
+    check(&[
+        (
+            &[
+                ("Action", "TagRole"),
+                ("RoleName", "r"),
+                ("Tags.member.01.Key", "a"),
+                ("Tags.member.1.Value", "v"),
+            ],
+            200,
+            "",
+            "",
+        ),
+        (
+            &[
+                ("Action", "UntagRole"),
+                ("RoleName", "r"),
+                ("TagKeys.01", "bad*"),
+                ("TagKeys.1", "a"),
+            ],
+            200,
+            "",
+            "",
+        ),
+        (
+            &[
+                ("Action", "TagRole"),
+                ("RoleName", "r"),
+                ("Tags.member.1.Key", "a"),
+                ("Tags.member.01.Key", "bad*"),
+            ],
+            200,
+            "",
+            "",
+        ),
+    ])
+    .await;
+}
+
 /// A required member that is absent: `Value null at '<member>'`, in the order the
 /// operation checks them.
 #[tokio::test]
@@ -200,4 +241,13 @@ async fn sts_assume_role_forms() {
     )
     .await;
     assert_eq!(a.elem("PackedPolicySize").as_deref(), Some("7"));
+    let a = send_form(
+        &[
+            ("PolicyArns.member.01.arn", BASIC),
+            ("PolicyArns.member.1.arn", BASIC),
+        ],
+        false,
+    )
+    .await;
+    assert_eq!(a.elem("PackedPolicySize").as_deref(), Some("4"));
 }
