@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::Engine;
+use super::{Engine, existing_bucket};
 use crate::error::{S3Error, S3Result};
 use crate::limits;
 use crate::model::{Bucket, BucketInfo};
@@ -102,10 +102,7 @@ impl Engine {
     pub async fn delete_bucket(&self, name: &str) -> S3Result<()> {
         let (ack, garbage) = {
             let mut state = self.store.state.write();
-            let b = state
-                .buckets
-                .get(name)
-                .ok_or_else(|| S3Error::NoSuchBucket(name.to_owned()))?;
+            let b = existing_bucket(&state, name)?;
             if !b.objects.is_empty() {
                 return Err(S3Error::BucketNotEmpty(name.to_owned()));
             }

@@ -47,9 +47,25 @@ use nimbus_core::ServiceEnv;
 use crate::error::{S3Error, S3Result};
 use crate::model::{Bucket, BucketInfo};
 use crate::notify::outbox::{Delivery, Outbox};
-use crate::store::Store;
 use crate::store::blobs::BlobWriter;
 use crate::store::db::{Ack, Effect};
+use crate::store::{State, Store};
+
+/// The bucket `name` in the store's state, or `NoSuchBucket`.
+fn existing_bucket<'s>(state: &'s State, name: &str) -> S3Result<&'s Bucket> {
+    state
+        .buckets
+        .get(name)
+        .ok_or_else(|| S3Error::NoSuchBucket(name.to_owned()))
+}
+
+/// The bucket `name` in the store's state, to change, or `NoSuchBucket`.
+fn existing_bucket_mut<'s>(state: &'s mut State, name: &str) -> S3Result<&'s mut Bucket> {
+    state
+        .buckets
+        .get_mut(name)
+        .ok_or_else(|| S3Error::NoSuchBucket(name.to_owned()))
+}
 
 /// A change submitted under the lock, to finish after it: its acknowledgement, the
 /// notifications to hand over and the blobs to remove after the commit, and the call's
@@ -167,10 +183,7 @@ impl Engine {
     /// Runs `f` on the bucket `name` under the read lock.
     fn with_bucket<T>(&self, name: &str, f: impl FnOnce(&Bucket) -> S3Result<T>) -> S3Result<T> {
         let state = self.store.state.read();
-        let b = state
-            .buckets
-            .get(name)
-            .ok_or_else(|| S3Error::NoSuchBucket(name.to_owned()))?;
+        let b = existing_bucket(&state, name)?;
         f(b)
     }
 
@@ -198,10 +211,7 @@ impl Engine {
     ) -> S3Result<()> {
         let ack = {
             let mut state = self.store.state.write();
-            let b = state
-                .buckets
-                .get_mut(name)
-                .ok_or_else(|| S3Error::NoSuchBucket(name.to_owned()))?;
+            let b = existing_bucket_mut(&mut state, name)?;
             let mut info = b.info.clone();
             f(&mut info)?;
             let mut effects = vec![crate::store::put_bucket(&info)];

@@ -13,7 +13,7 @@ use nimbus_core::RequestContext;
 
 use super::events::EventSpec;
 use super::objects::WriteConditions;
-use super::{Engine, Submitted};
+use super::{Engine, Submitted, existing_bucket_mut};
 use crate::checksum::{self, ChecksumAlgorithm};
 use crate::error::{S3Error, S3Result};
 use crate::limits;
@@ -163,10 +163,7 @@ impl Engine {
         let id = upload.id.clone();
         let ack = {
             let mut state = self.store.state.write();
-            let b = state
-                .buckets
-                .get_mut(bucket)
-                .ok_or_else(|| S3Error::NoSuchBucket(bucket.to_owned()))?;
+            let b = existing_bucket_mut(&mut state, bucket)?;
             let effect = store::put_upload(bucket, &upload);
             b.uploads.insert(id.clone(), upload);
             self.submit(vec![effect])
@@ -201,10 +198,7 @@ impl Engine {
         let blob = part.blob.clone();
         let submitted = (|| {
             let mut state = self.store.state.write();
-            let u = state
-                .buckets
-                .get_mut(bucket)
-                .ok_or_else(|| S3Error::NoSuchBucket(bucket.to_owned()))?
+            let u = existing_bucket_mut(&mut state, bucket)?
                 .uploads
                 .get_mut(upload_id)
                 .ok_or_else(|| S3Error::NoSuchUpload(upload_id.to_owned()))?;
@@ -280,10 +274,7 @@ impl Engine {
         // Commit: the object replaces the upload.
         let submitted = (|| {
             let mut state = self.store.state.write();
-            let b = state
-                .buckets
-                .get_mut(bucket)
-                .ok_or_else(|| S3Error::NoSuchBucket(bucket.to_owned()))?;
+            let b = existing_bucket_mut(&mut state, bucket)?;
             if conditions.if_none_match.is_some_and(|m| m.trim() == "*")
                 && b.objects.contains_key(key)
             {
@@ -327,10 +318,7 @@ impl Engine {
     pub async fn abort_upload(&self, bucket: &str, upload_id: &str) -> S3Result<()> {
         let (ack, garbage) = {
             let mut state = self.store.state.write();
-            let b = state
-                .buckets
-                .get_mut(bucket)
-                .ok_or_else(|| S3Error::NoSuchBucket(bucket.to_owned()))?;
+            let b = existing_bucket_mut(&mut state, bucket)?;
             let u = b
                 .uploads
                 .remove(upload_id)

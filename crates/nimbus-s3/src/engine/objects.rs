@@ -7,7 +7,7 @@ use std::sync::Arc;
 use nimbus_core::RequestContext;
 
 use super::events::EventSpec;
-use super::{Engine, Submitted, version_id};
+use super::{Engine, Submitted, existing_bucket_mut, version_id};
 use crate::error::{S3Error, S3Result};
 use crate::model::ObjectMeta;
 use crate::store;
@@ -141,10 +141,7 @@ impl Engine {
         let new_blob = meta.blob.clone();
         let submitted = (|| {
             let mut state = self.store.state.write();
-            let b = state
-                .buckets
-                .get_mut(bucket)
-                .ok_or_else(|| S3Error::NoSuchBucket(bucket.to_owned()))?;
+            let b = existing_bucket_mut(&mut state, bucket)?;
             conditions.check(key, b.objects.get(key))?;
             let meta = Arc::new(meta);
             let old = b.objects.insert(key.to_owned(), meta.clone());
@@ -224,10 +221,7 @@ impl Engine {
     ) -> S3Result<()> {
         let (ack, deliveries, garbage) = {
             let mut state = self.store.state.write();
-            let b = state
-                .buckets
-                .get_mut(bucket)
-                .ok_or_else(|| S3Error::NoSuchBucket(bucket.to_owned()))?;
+            let b = existing_bucket_mut(&mut state, bucket)?;
             // A version id other than `null` names nothing here: refused before anything is
             // looked at or removed.
             version_id::check_query(version)?;
@@ -275,10 +269,7 @@ impl Engine {
     ) -> S3Result<()> {
         let (ack, deliveries, garbage) = {
             let mut state = self.store.state.write();
-            let b = state
-                .buckets
-                .get_mut(bucket)
-                .ok_or_else(|| S3Error::NoSuchBucket(bucket.to_owned()))?;
+            let b = existing_bucket_mut(&mut state, bucket)?;
             let mut effects = Vec::new();
             let mut deliveries = Vec::new();
             let mut garbage = Vec::new();

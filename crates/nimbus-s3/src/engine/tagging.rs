@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{Engine, version_id};
+use super::{Engine, existing_bucket_mut, version_id};
 use crate::error::{S3Error, S3Result};
 use crate::store;
 
@@ -35,10 +35,7 @@ impl Engine {
     ) -> S3Result<()> {
         let ack = {
             let mut state = self.store.state.write();
-            let b = state
-                .buckets
-                .get_mut(bucket)
-                .ok_or_else(|| S3Error::NoSuchBucket(bucket.to_owned()))?;
+            let b = existing_bucket_mut(&mut state, bucket)?;
             version_id::check_query(version)?;
             let o = b
                 .objects
