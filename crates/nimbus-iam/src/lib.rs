@@ -181,12 +181,7 @@ impl Service for IamService {
                  policies and managed policies (see docs/compat.md)."
             ))
         })?;
-        Ok(OpInfo {
-            name: op.name(),
-            auth: Auth::Signed,
-            body: self.body_limit(),
-            index: op.index(),
-        })
+        Ok(op.info(Auth::Signed, self.body_limit()))
     }
 
     async fn call(&self, info: OpInfo, req: Request) -> Result<Response, ServiceError> {
@@ -267,12 +262,7 @@ impl Service for StsService {
             return Err(StsError::missing_action().into());
         };
         let op = StsAction::parse(action)?;
-        Ok(OpInfo {
-            name: op.name(),
-            auth: Auth::Signed,
-            body: self.body_limit(),
-            index: op.index(),
-        })
+        Ok(op.info(Auth::Signed, self.body_limit()))
     }
 
     async fn call(&self, info: OpInfo, req: Request) -> Result<Response, ServiceError> {

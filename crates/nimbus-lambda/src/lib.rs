@@ -323,12 +323,7 @@ impl Service for LambdaService {
 
     fn classify(&self, head: &RequestHead<'_>) -> Result<OpInfo, ServiceError> {
         let op = ops::route(head.method, head.uri.path())?;
-        Ok(OpInfo {
-            name: op.name(),
-            auth: Auth::Signed,
-            body: BodyLimit::Buffer(MAX_REQUEST_BYTES),
-            index: op.index(),
-        })
+        Ok(op.info(Auth::Signed, BodyLimit::Buffer(MAX_REQUEST_BYTES)))
     }
 
     async fn call(&self, info: OpInfo, req: Request) -> Result<Response, ServiceError> {

@@ -133,12 +133,7 @@ impl Service for SqsService {
     fn classify(&self, head: &RequestHead<'_>) -> Result<OpInfo, ServiceError> {
         let op = ops::classify(head.protocol, head.operation)
             .map_err(|e| ServiceError::from(e.for_protocol(head.protocol)))?;
-        Ok(OpInfo {
-            name: op.name(),
-            auth: Auth::Signed,
-            body: BodyLimit::Buffer(MAX_REQUEST_BODY),
-            index: op.index(),
-        })
+        Ok(op.info(Auth::Signed, BodyLimit::Buffer(MAX_REQUEST_BODY)))
     }
 
     async fn call(&self, info: OpInfo, req: Request) -> Result<Response, ServiceError> {

@@ -231,6 +231,21 @@ macro_rules! operations {
                 self as u16
             }
 
+            /// What the service's `classify` answers for it: its name and row, with who may
+            /// send it and how its body is read.
+            pub fn info(
+                self,
+                auth: $crate::service::Auth,
+                body: $crate::service::BodyLimit,
+            ) -> $crate::service::OpInfo {
+                $crate::service::OpInfo {
+                    name: self.name(),
+                    auth,
+                    body,
+                    index: self.index(),
+                }
+            }
+
             /// The operation of row `index`.
             pub fn from_index(index: u16) -> ::core::option::Option<$Op> {
                 Self::ALL.get(usize::from(index)).copied()

@@ -93,12 +93,7 @@ impl Service for LogsService {
         let op = Op::from_name(name).ok_or_else(|| LogsError::invalid_operation(format!(
             "The operation {name} is not supported by nimbus: CloudWatch Logs serves DescribeLogGroups, DescribeLogStreams, GetLogEvents and FilterLogEvents on Lambda's logs."
         )))?;
-        Ok(OpInfo {
-            name: op.name(),
-            auth: Auth::Signed,
-            body: BODY_LIMIT,
-            index: op.index(),
-        })
+        Ok(op.info(Auth::Signed, BODY_LIMIT))
     }
 
     async fn call(&self, info: OpInfo, req: Request) -> Result<Response, ServiceError> {
