@@ -1,8 +1,10 @@
 //! What the gateway knows about a request before a service sees it.
 
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
 
 use crate::AccountId;
+use crate::access::{self, Caller, Denied, RequestFacts, Resource};
 
 /// Attached by the gateway to every request it hands to a service.
 #[derive(Clone, Debug)]
@@ -20,6 +22,12 @@ pub struct RequestContext {
     pub host: String,
     /// The peer's address.
     pub source_ip: IpAddr,
+    /// Who the request acts as: the account's root user, an IAM user, a role session or
+    /// (S3's unsigned requests under `--auth strict`) nobody.
+    pub caller: Arc<Caller>,
+    /// When the gateway received the request, ms since the epoch on the sandbox's clock
+    /// (`aws:CurrentTime` in policy conditions).
+    pub received_millis: u64,
 }
 
 impl RequestContext {
@@ -27,11 +35,29 @@ impl RequestContext {
     pub fn internal(account: AccountId, region: &str) -> RequestContext {
         RequestContext {
             request_id: crate::ids::request_id(),
-            account,
             region: region.to_owned(),
             access_key: None,
             host: "localhost".into(),
             source_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            caller: Arc::new(Caller::root(account.as_str())),
+            account,
+            received_millis: 0,
         }
+    }
+
+    /// Whether this request's caller may perform `action` on `resource` (see
+    /// [`access::authorize`]); `keys` adds the service's own condition keys.
+    pub fn authorize(
+        &self,
+        action: &str,
+        resource: Resource<'_>,
+        keys: impl FnOnce(&mut nimbus_policy::Context),
+    ) -> Result<(), Denied> {
+        let facts = RequestFacts {
+            source_ip: Some(self.source_ip),
+            region: &self.region,
+            now_millis: self.received_millis,
+        };
+        access::authorize(&self.caller, &facts, action, resource, keys)
     }
 }

@@ -7,6 +7,7 @@
 //! which one service reaches another (S3 notifying SQS, Lambda polling SQS, Lambda reading its
 //! code from S3) without an HTTP round trip.
 
+pub mod access;
 pub mod account;
 pub mod arn;
 pub mod bus;
@@ -17,6 +18,7 @@ pub mod ids;
 pub mod storage;
 pub mod timefmt;
 
+pub use access::{Caller, Denied, IdentityPolicies, Resource};
 pub use account::{AccountId, DEFAULT_ACCOUNT, DEFAULT_REGION};
 pub use arn::Arn;
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};

@@ -1,7 +1,15 @@
 //! Who is calling: the account a request acts in and, in strict mode, proof of its secret.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use nimbus_core::AccountId;
+use nimbus_core::access::Caller;
+use nimbus_core::access::policy::Principal;
+use nimbus_core::bus::identity::{self, IdentityDirectory, SessionLookup};
 use nimbus_wire::sigv4::{self, AuthError, Signature};
+use parking_lot::RwLock;
 
 /// `--auth`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -22,6 +30,35 @@ pub struct Credentials {
     pub secret_key: String,
     /// The account it belongs to.
     pub account: AccountId,
+    /// The IAM user or role it acts as (`--credential KEY:SECRET:ACCOUNT:ARN`); `None`: the
+    /// account's root user.
+    pub principal_arn: Option<String>,
+}
+
+impl Credentials {
+    /// The principal this key acts as: its user or role, else its account's root user.
+    pub fn principal(&self) -> Principal {
+        match self.principal_arn.as_deref() {
+            Some(arn) => principal_of_arn(arn),
+            None => Principal::root(self.account.as_str()),
+        }
+    }
+}
+
+/// The principal an IAM ARN names: a user, a role, an assumed-role session or a root user.
+pub fn principal_of_arn(arn: &str) -> Principal {
+    let resource = arn.splitn(6, ':').nth(5).unwrap_or("");
+    let account = arn.split(':').nth(4).unwrap_or("");
+    if resource == "root" {
+        Principal::root(account)
+    } else if resource.starts_with("role/") {
+        Principal::role(arn)
+    } else if let Some(rest) = resource.strip_prefix("assumed-role/") {
+        let role = rest.split('/').next().unwrap_or("");
+        Principal::assumed_role(arn, &format!("arn:aws:iam::{account}:role/{role}"))
+    } else {
+        Principal::user(arn)
+    }
 }
 
 /// The gateway's authentication settings.
@@ -33,6 +70,44 @@ pub struct AuthConfig {
     pub credentials: Vec<Credentials>,
     /// The account for requests that select none.
     pub default_account: AccountId,
+    /// `--enforce-iam`: evaluate the identity policies of users and role sessions (off: a
+    /// principal may do whatever its account may; account boundaries and resource policies
+    /// hold either way).
+    pub enforce_iam: bool,
+}
+
+/// Who a request acts as, and the secret its signature is verified with in strict mode.
+pub struct Identity<'a> {
+    /// The account the request acts in (the default one for anonymous requests).
+    pub account: AccountId,
+    /// The secret to verify the signature with (strict mode only).
+    pub secret: Option<Cow<'a, str>>,
+    /// The caller.
+    pub caller: Arc<Caller>,
+}
+
+/// The most root callers [`Callers`] keeps (beyond them each request builds its own).
+const CALLER_CACHE: usize = 1024;
+
+/// Root callers by account, built once: a plain access key's caller costs no allocation.
+#[derive(Default)]
+pub struct Callers {
+    roots: RwLock<HashMap<AccountId, Arc<Caller>>>,
+}
+
+impl Callers {
+    /// The root user of `account`.
+    pub fn root(&self, account: &AccountId) -> Arc<Caller> {
+        if let Some(c) = self.roots.read().get(account) {
+            return c.clone();
+        }
+        let caller = Arc::new(Caller::root(account.as_str()));
+        let mut roots = self.roots.write();
+        if roots.len() < CALLER_CACHE {
+            roots.insert(account.clone(), caller.clone());
+        }
+        caller
+    }
 }
 
 impl AuthConfig {
@@ -79,6 +154,77 @@ impl AuthConfig {
     }
 }
 
+impl AuthConfig {
+    /// Who a request signed with `key` (and, for temporary credentials, `token`) acts as.
+    /// `None` for `key` is an unsigned request the operation lets through (S3's anonymous
+    /// and form-signed operations): anonymous under strict mode, the default account's root
+    /// user otherwise. Temporary credentials this sandbox issued are honoured in both modes,
+    /// and refused once expired.
+    pub fn resolve<'a>(
+        &'a self,
+        key: Option<&str>,
+        token: Option<&str>,
+        directory: Option<&dyn IdentityDirectory>,
+        callers: &Callers,
+        now_millis: u64,
+    ) -> Result<Identity<'a>, AuthError> {
+        let Some(key) = key else {
+            if self.mode == AuthMode::Strict {
+                return Ok(Identity {
+                    account: self.default_account.clone(),
+                    secret: None,
+                    caller: Arc::new(Caller::anonymous()),
+                });
+            }
+            return Ok(Identity {
+                account: self.default_account.clone(),
+                secret: None,
+                caller: callers.root(&self.default_account),
+            });
+        };
+        if let (Some(token), Some(dir)) = (token, directory) {
+            match dir.session(key, token, now_millis) {
+                SessionLookup::Unknown => {}
+                SessionLookup::Expired => {
+                    return Err(AuthError::ExpiredToken(
+                        "The security token included in the request is expired".into(),
+                    ));
+                }
+                SessionLookup::Valid(session) => {
+                    let caller = identity::caller_for(
+                        directory,
+                        session.principal,
+                        session.session_policies,
+                        self.enforce_iam,
+                    );
+                    let strict = self.mode == AuthMode::Strict;
+                    return Ok(Identity {
+                        account: session.account,
+                        secret: strict.then_some(Cow::Owned(session.secret_key)),
+                        caller: Arc::new(caller),
+                    });
+                }
+            }
+        }
+        let (account, creds) = self.identify_key(Some(key))?;
+        let known = creds.or_else(|| self.credentials.iter().find(|c| c.access_key == key));
+        let caller = match known.filter(|c| c.principal_arn.is_some()) {
+            Some(c) => Arc::new(identity::caller_for(
+                directory,
+                c.principal(),
+                Arc::from(Vec::new()),
+                self.enforce_iam,
+            )),
+            None => callers.root(&account),
+        };
+        Ok(Identity {
+            account,
+            secret: creds.map(|c| Cow::Borrowed(c.secret_key.as_str())),
+            caller,
+        })
+    }
+}
+
 impl nimbus_core::bus::CredentialLookup for AuthConfig {
     fn secret(&self, access_key: &str) -> Option<(String, AccountId)> {
         self.credentials
@@ -91,7 +237,7 @@ impl nimbus_core::bus::CredentialLookup for AuthConfig {
 /// Verifies a signed request in strict mode (see [`sigv4::verify`]).
 pub fn verify(
     sig: &Signature,
-    creds: &Credentials,
+    secret_key: &str,
     parts: &http::request::Parts,
     payload_sha256: &str,
     now_millis: u64,
@@ -102,7 +248,7 @@ pub fn verify(
         &parts.uri,
         &parts.headers,
         payload_sha256,
-        &creds.secret_key,
+        secret_key,
         now_millis,
     )
 }
@@ -148,6 +294,7 @@ mod tests {
                 access_key: "AKID".into(),
                 secret_key: "s".into(),
                 account: AccountId::parse("123456789012").unwrap(),
+                principal_arn: None,
             }],
             ..Default::default()
         };

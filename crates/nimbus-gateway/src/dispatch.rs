@@ -12,6 +12,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use http::{HeaderValue, Method, StatusCode};
 use http_body_util::{BodyExt, Limited};
+use nimbus_core::bus::identity::IdentityDirectory;
 use nimbus_core::{RequestContext, SharedClock};
 use nimbus_wire::error::render;
 use nimbus_wire::query::QueryParams;
@@ -24,7 +25,7 @@ use nimbus_wire::{
 use sha2::{Digest, Sha256};
 use tracing::Instrument;
 
-use crate::auth::{self, AuthConfig};
+use crate::auth::{self, AuthConfig, Callers, Identity};
 use crate::health::{self, HealthReport};
 use crate::route::{self, Route, Routes};
 
@@ -36,6 +37,9 @@ pub struct Gateway {
     services: BTreeMap<ServiceId, Arc<dyn Service>>,
     routes: Routes,
     auth: AuthConfig,
+    /// IAM and STS's sessions and identity policies, when IAM runs.
+    identities: Option<Arc<dyn IdentityDirectory>>,
+    callers: Callers,
     region: String,
     clock: SharedClock,
     started: Instant,
@@ -46,6 +50,7 @@ impl Gateway {
     pub fn new(
         services: Vec<Arc<dyn Service>>,
         auth: AuthConfig,
+        identities: Option<Arc<dyn IdentityDirectory>>,
         region: String,
         clock: SharedClock,
     ) -> Gateway {
@@ -54,6 +59,8 @@ impl Gateway {
             services: services.into_iter().map(|s| (s.id(), s)).collect(),
             routes,
             auth,
+            identities,
+            callers: Callers::default(),
             region,
             clock,
             started: Instant::now(),
@@ -201,14 +208,15 @@ impl Gateway {
         let op = self
             .classify(&*svc, protocol, &parts, &host, form.as_ref())
             .map_err(refuse)?;
-        let (account, creds) = self
-            .identify(op.auth, &sigs, &parts, &host, service)
+        let received_millis = self.clock.now_millis();
+        let identity = self
+            .identify(op.auth, &sigs, &parts, &host, service, received_millis)
             .map_err(refuse)?;
         let body = read_body(body, op.body, &parts, &*svc)
             .await
             .map_err(refuse)?;
         let chunk_verifier = self
-            .verify(&sigs, creds, &parts, &body, service)
+            .verify(&sigs, identity.secret.as_deref(), &parts, &body, service)
             .map_err(refuse)?;
         let (sig, sig_v2) = sigs;
         let region = sig
@@ -218,7 +226,9 @@ impl Gateway {
             .unwrap_or_else(|| self.region.clone());
         let ctx = RequestContext {
             request_id: request_id.to_owned(),
-            account,
+            account: identity.account,
+            caller: identity.caller,
+            received_millis,
             region,
             access_key: sig
                 .map(|s| s.credential.access_key)
@@ -428,17 +438,30 @@ impl Gateway {
         parts: &http::request::Parts,
         host: &str,
         service: ServiceId,
-    ) -> Result<(nimbus_core::AccountId, Option<&auth::Credentials>), ServiceError> {
+        now: u64,
+    ) -> Result<Identity<'_>, ServiceError> {
         let (sig, sig_v2) = sigs;
         let unsigned = sig.is_none() && sig_v2.is_none();
-        let identified = if unsigned && matches!(auth, Auth::Anonymous | Auth::FormSigned) {
-            Ok((self.auth.default_account.clone(), None))
-        } else if let Some(v2) = sig_v2 {
-            self.auth.identify_key(Some(&v2.access_key))
-        } else {
-            self.auth.identify(sig.as_ref())
+        if unsigned && !matches!(auth, Auth::Anonymous | Auth::FormSigned) {
+            // Refused in strict mode (no token), the default account otherwise.
+            self.auth
+                .identify(None)
+                .map_err(|e| e.to_service_error(Some(service)))?;
+        }
+        let key = match (sig, sig_v2) {
+            (Some(s), _) => Some(s.credential.access_key.as_str()),
+            (None, Some(v2)) => Some(v2.access_key.as_str()),
+            (None, None) => None,
         };
-        let (account, creds) = match (identified, sig_v2) {
+        let token = security_token(parts);
+        let identified = self.auth.resolve(
+            key,
+            token.as_deref(),
+            self.identities.as_deref(),
+            &self.callers,
+            now,
+        );
+        let identity = match (identified, sig_v2) {
             (Ok(x), _) => x,
             (Err(AuthError::UnknownAccessKey(_)), Some(v2)) => {
                 let err = sigv2::Sigv2Error::InvalidAccessKeyId {
@@ -448,16 +471,14 @@ impl Gateway {
             }
             (Err(e), _) => return Err(e.to_service_error(Some(service))),
         };
-        if let (Some(v2), Some(creds)) = (sig_v2, creds) {
+        if let (Some(v2), Some(secret)) = (sig_v2, identity.secret.as_deref()) {
             let bucket = nimbus_wire::virtual_host::bucket_from_host(host);
-            let now = self.clock.now_millis();
             let (method, uri, headers) = (&parts.method, &parts.uri, &parts.headers);
-            if let Err(e) = sigv2::verify(v2, method, uri, headers, bucket, &creds.secret_key, now)
-            {
+            if let Err(e) = sigv2::verify(v2, method, uri, headers, bucket, secret, now) {
                 return Err(e.to_service_error());
             }
         }
-        Ok((account, creds))
+        Ok(identity)
     }
 
     /// Step 5, verify (strict mode): the SigV4 signature must match; a signed streaming
@@ -465,12 +486,12 @@ impl Gateway {
     fn verify(
         &self,
         sigs: &Signatures,
-        creds: Option<&auth::Credentials>,
+        secret: Option<&str>,
         parts: &http::request::Parts,
         body: &RequestBody,
         service: ServiceId,
     ) -> Result<Option<sigv4::ChunkVerifier>, ServiceError> {
-        let (Some(sig), Some(creds)) = (sigs.0.as_ref(), creds) else {
+        let (Some(sig), Some(secret)) = (sigs.0.as_ref(), secret) else {
             return Ok(None);
         };
         let payload_hash = match parts
@@ -487,13 +508,13 @@ impl Gateway {
             },
         };
         let now = self.clock.now_millis();
-        if let Err(e) = auth::verify(sig, creds, parts, &payload_hash, now) {
+        if let Err(e) = auth::verify(sig, secret, parts, &payload_hash, now) {
             return Err(e.to_service_error(Some(service)));
         }
         if !payload_hash.starts_with(sigv4::STREAMING_PAYLOAD) {
             return Ok(None);
         }
-        sigv4::ChunkVerifier::for_request(sig, &parts.headers, &creds.secret_key)
+        sigv4::ChunkVerifier::for_request(sig, &parts.headers, secret)
             .map(Some)
             .map_err(|e| e.to_service_error(Some(service)))
     }
@@ -522,6 +543,20 @@ fn protocol_of(route: &Route) -> (Option<ServiceId>, Protocol) {
         Route::QueryByAction => (None, Protocol::AwsQuery),
         Route::Unserved { protocol, .. } => (None, *protocol),
     }
+}
+
+/// The session token of temporary credentials: `X-Amz-Security-Token`, as a header or (in a
+/// presigned URL) a query parameter.
+fn security_token(parts: &http::request::Parts) -> Option<std::borrow::Cow<'_, str>> {
+    if let Some(v) = parts.headers.get("x-amz-security-token") {
+        return v.to_str().ok().map(std::borrow::Cow::Borrowed);
+    }
+    let query = parts.uri.query()?;
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        k.eq_ignore_ascii_case("X-Amz-Security-Token")
+            .then(|| percent_encoding::percent_decode_str(v).decode_utf8_lossy())
+    })
 }
 
 /// The `Host` the client used.

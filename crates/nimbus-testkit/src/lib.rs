@@ -35,6 +35,8 @@ pub fn http_client() -> aws_sdk_sqs::config::SharedHttpClient {
 pub struct Builder {
     in_memory: bool,
     strict: Vec<(String, String, String)>,
+    principals: Vec<(String, String)>,
+    enforce_iam: bool,
     data_dir: Option<PathBuf>,
 }
 
@@ -52,6 +54,19 @@ impl Builder {
             .into_iter()
             .map(|(a, s, c)| (a.into(), s.into(), c.into()))
             .collect();
+        self
+    }
+
+    /// The strict-mode credential `access_key` acts as the IAM user or role `arn` (the
+    /// fourth part of `--credential KEY:SECRET:ACCOUNT:ARN`).
+    pub fn principal(mut self, access_key: &str, arn: &str) -> Builder {
+        self.principals.push((access_key.into(), arn.into()));
+        self
+    }
+
+    /// `--enforce-iam`: identity policies of users and role sessions are evaluated.
+    pub fn enforce_iam(mut self) -> Builder {
+        self.enforce_iam = true;
         self
     }
 
@@ -93,9 +108,15 @@ impl Builder {
                     access_key: a.clone(),
                     secret_key: s.clone(),
                     account: Some(c.clone()),
+                    arn: self
+                        .principals
+                        .iter()
+                        .find(|(k, _)| k == a)
+                        .map(|(_, arn)| arn.clone()),
                 })
                 .collect();
         }
+        config.enforce_iam = self.enforce_iam;
         let clock = ManualClock::starting_now();
         let sandbox = Sandbox::start_with_clock(config.clone(), clock.clone())
             .await

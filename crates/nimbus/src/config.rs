@@ -32,6 +32,10 @@ pub struct CredentialConfig {
     /// The account it acts in (the default account when absent).
     #[serde(default)]
     pub account: Option<String>,
+    /// The IAM user or role it acts as (`arn:aws:iam::ACCOUNT:user/alice`); absent: the
+    /// account's root user.
+    #[serde(default)]
+    pub arn: Option<String>,
 }
 
 /// Everything a sandbox is started with.
@@ -55,6 +59,8 @@ pub struct Config {
     pub auth: AuthMode,
     /// The credentials strict mode accepts.
     pub credentials: Vec<CredentialConfig>,
+    /// Evaluate IAM identity policies (`--enforce-iam`).
+    pub enforce_iam: bool,
     /// Text or JSON log lines.
     pub log_format: LogFormat,
     /// A tracing filter (`info`, `debug`, `nimbus_sqs=trace`…).
@@ -73,9 +79,30 @@ impl Default for Config {
             account: AccountId::default(),
             auth: AuthMode::Off,
             credentials: Vec::new(),
+            enforce_iam: false,
             log_format: LogFormat::Text,
             log_level: "info".into(),
         }
+    }
+}
+
+/// Checks that `arn` names an IAM user or role (or the root user) of `account`.
+fn check_principal_arn(arn: &str, account: &str) -> Result<(), &'static str> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [arn_lit, _partition, service, region, arn_account, resource] = parts[..] else {
+        return Err("expected arn:aws:iam::ACCOUNT:user/NAME or role/NAME");
+    };
+    if arn_lit != "arn" || service != "iam" || !region.is_empty() {
+        return Err("expected arn:aws:iam::ACCOUNT:user/NAME or role/NAME");
+    }
+    if arn_account != account {
+        return Err("its account is not the credential's account");
+    }
+    let named = |p: &str| resource.strip_prefix(p).is_some_and(|n| !n.is_empty());
+    if resource == "root" || named("user/") || named("role/") {
+        Ok(())
+    } else {
+        Err("expected arn:aws:iam::ACCOUNT:user/NAME or role/NAME")
     }
 }
 
@@ -96,6 +123,7 @@ pub struct FileConfig {
     region: Option<String>,
     account: Option<String>,
     auth: Option<String>,
+    enforce_iam: Option<bool>,
     log_format: Option<String>,
     log_level: Option<String>,
     #[serde(default)]
@@ -139,8 +167,10 @@ pub struct Overrides {
     pub log_format: Option<String>,
     /// `--log-level`.
     pub log_level: Option<String>,
-    /// `--credential ACCESS_KEY:SECRET[:ACCOUNT]`, repeatable.
+    /// `--credential ACCESS_KEY:SECRET[:ACCOUNT[:ARN]]`, repeatable.
     pub credentials: Vec<String>,
+    /// `--enforce-iam`.
+    pub enforce_iam: Option<bool>,
 }
 
 impl Config {
@@ -192,21 +222,24 @@ impl Config {
         };
         let mut credentials = f.credentials;
         for c in &o.credentials {
-            let mut parts = c.splitn(3, ':');
+            // The ARN has colons of its own: it is everything after the third.
+            let mut parts = c.splitn(4, ':');
+            let invalid = || {
+                ConfigError(format!(
+                    "invalid --credential '{c}': expected ACCESS_KEY:SECRET[:ACCOUNT[:ARN]]"
+                ))
+            };
             let (Some(ak), Some(sk)) = (parts.next(), parts.next()) else {
-                return Err(ConfigError(format!(
-                    "invalid --credential '{c}': expected ACCESS_KEY:SECRET[:ACCOUNT]"
-                )));
+                return Err(invalid());
             };
             if ak.is_empty() || sk.is_empty() {
-                return Err(ConfigError(format!(
-                    "invalid --credential '{c}': expected ACCESS_KEY:SECRET[:ACCOUNT]"
-                )));
+                return Err(invalid());
             }
             credentials.push(CredentialConfig {
                 access_key: ak.into(),
                 secret_key: sk.into(),
                 account: parts.next().map(str::to_owned),
+                arn: parts.next().map(str::to_owned),
             });
         }
         for c in &credentials {
@@ -217,6 +250,15 @@ impl Config {
                     "invalid account '{a}' for access key {}: expected 12 digits",
                     c.access_key
                 )));
+            }
+            if let Some(arn) = &c.arn {
+                let account = c.account.as_deref().unwrap_or(account.as_str());
+                check_principal_arn(arn, account).map_err(|why| {
+                    ConfigError(format!(
+                        "invalid ARN '{arn}' for access key {}: {why}",
+                        c.access_key
+                    ))
+                })?;
             }
         }
         if auth == AuthMode::Strict && credentials.is_empty() {
@@ -234,6 +276,7 @@ impl Config {
             account,
             auth,
             credentials,
+            enforce_iam: o.enforce_iam.or(f.enforce_iam).unwrap_or(false),
             log_format,
             log_level: o.log_level.or(f.log_level).unwrap_or(d.log_level),
         })
@@ -254,9 +297,11 @@ impl Config {
                         .as_deref()
                         .and_then(AccountId::parse)
                         .unwrap_or_else(|| self.account.clone()),
+                    principal_arn: c.arn.clone(),
                 })
                 .collect(),
             default_account: self.account.clone(),
+            enforce_iam: self.enforce_iam,
         }
     }
 }

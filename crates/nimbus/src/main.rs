@@ -53,14 +53,17 @@ struct UpArgs {
     /// off (any credentials; default) or strict (verify signatures against --credential).
     #[arg(long, env = "NIMBUS_AUTH", value_name = "MODE")]
     auth: Option<String>,
-    /// A credential for --auth strict: ACCESS_KEY:SECRET[:ACCOUNT]; repeatable, or comma-separated in NIMBUS_CREDENTIALS.
+    /// A credential: ACCESS_KEY:SECRET[:ACCOUNT[:ARN]] (ARN: the IAM user or role it acts as; none: the account's root user); repeatable, or comma-separated in NIMBUS_CREDENTIALS.
     #[arg(
         long = "credential",
         env = "NIMBUS_CREDENTIALS",
         value_delimiter = ',',
-        value_name = "KEY:SECRET[:ACCOUNT]"
+        value_name = "KEY:SECRET[:ACCOUNT[:ARN]]"
     )]
     credentials: Vec<String>,
+    /// Evaluate IAM identity policies of users and role sessions (off by default: account boundaries and resource policies hold either way).
+    #[arg(long, env = "NIMBUS_ENFORCE_IAM", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    enforce_iam: Option<bool>,
     /// text (default) or json (one object per line).
     #[arg(long, env = "NIMBUS_LOG_FORMAT", value_name = "FORMAT")]
     log_format: Option<String>,
@@ -97,6 +100,7 @@ fn main() -> ExitCode {
                 log_format: args.log_format,
                 log_level: args.log_level,
                 credentials: args.credentials,
+                enforce_iam: args.enforce_iam,
             },
             f,
         )

@@ -84,6 +84,7 @@ impl Sandbox {
         let gateway = Arc::new(Gateway::new(
             services,
             config.auth_config(),
+            env.bus.identities().cloned(),
             config.region.clone(),
             clock,
         ));

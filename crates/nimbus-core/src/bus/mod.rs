@@ -6,6 +6,7 @@
 //! service that can be reached implements one of these traits, the `nimbus` binary registers
 //! the implementations in a [`ServiceBus`], and callers look them up there.
 
+pub mod identity;
 pub mod objects;
 
 use std::sync::{Arc, OnceLock};
@@ -192,6 +193,7 @@ pub struct ServiceBus {
     consumer: OnceLock<Arc<dyn QueueConsumer>>,
     functions: OnceLock<Arc<dyn FunctionInvoker>>,
     objects: OnceLock<Arc<dyn ObjectReader>>,
+    identities: OnceLock<Arc<dyn identity::IdentityDirectory>>,
 }
 
 impl ServiceBus {
@@ -229,6 +231,17 @@ impl ServiceBus {
     /// Registers the configured access keys. Later registrations are ignored.
     pub fn register_credentials(&self, c: Arc<dyn CredentialLookup>) {
         let _ = self.credentials.set(c);
+    }
+
+    /// Registers IAM and STS's directory of sessions and identity policies. Later
+    /// registrations are ignored.
+    pub fn register_identities(&self, d: Arc<dyn identity::IdentityDirectory>) {
+        let _ = self.identities.set(d);
+    }
+
+    /// IAM and STS's directory, if IAM runs in this sandbox.
+    pub fn identities(&self) -> Option<&Arc<dyn identity::IdentityDirectory>> {
+        self.identities.get()
     }
 
     /// The configured access keys, if registered.

@@ -133,6 +133,10 @@ pub enum AuthError {
     /// A presigned URL past its expiry (`AccessDenied` "Request has expired", 403).
     #[error("{0}")]
     Expired(String),
+    /// Temporary credentials past their expiry (`ExpiredToken`; S3 400 "The provided token
+    /// has expired."; Lambda and Logs `ExpiredTokenException`, 403).
+    #[error("{0}")]
+    ExpiredToken(String),
     /// Signature Version 2 (`AWSAccessKeyId`/`Signature` query parameters) sent to a service
     /// other than S3, which only takes SigV4 (S3 verifies SigV2 with [`crate::sigv2`]; S3
     /// `InvalidRequest`, 400, is what AWS answers in regions that only take SigV4).
@@ -164,6 +168,9 @@ impl AuthError {
             AuthError::TimeTooSkewed(_) if s3 => (S::FORBIDDEN, "RequestTimeTooSkewed"),
             AuthError::TimeTooSkewed(_) => (S::FORBIDDEN, "SignatureDoesNotMatch"),
             AuthError::Expired(_) => (S::FORBIDDEN, "AccessDenied"),
+            AuthError::ExpiredToken(_) if s3 => (S::BAD_REQUEST, "ExpiredToken"),
+            AuthError::ExpiredToken(_) if json => (S::FORBIDDEN, "ExpiredTokenException"),
+            AuthError::ExpiredToken(_) => (S::FORBIDDEN, "ExpiredToken"),
             AuthError::UnsupportedMechanism(_) if s3 => (S::BAD_REQUEST, "InvalidRequest"),
             AuthError::UnsupportedMechanism(_) if json => {
                 (S::BAD_REQUEST, "IncompleteSignatureException")
@@ -174,6 +181,7 @@ impl AuthError {
             AuthError::UnknownAccessKey(_) if s3 => {
                 "The AWS Access Key Id you provided does not exist in our records.".to_owned()
             }
+            AuthError::ExpiredToken(_) if s3 => "The provided token has expired.".to_owned(),
             _ => self.to_string(),
         };
         let mut e = ServiceError::new(status, code, message);
