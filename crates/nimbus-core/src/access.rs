@@ -10,8 +10,9 @@
 //! ([`nimbus_policy::evaluate`]): explicit deny wins, then an allow from the identity side or
 //! the resource policy, with both sides needed across accounts.
 //!
-//! The common case costs nothing: the owner's root user acting on a resource without a
-//! policy is allowed without building a condition context.
+//! The common case costs nothing: the owner's root user (or, without `--enforce-iam`, any
+//! principal of the owning account) acting on a resource whose policy holds no `Deny` is
+//! allowed without building a condition context.
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -92,8 +93,8 @@ impl Caller {
         }
     }
 
-    /// Whether this is the root user of `account` with no policy of its own in the way: the
-    /// fast path, decided without evaluating anything when the resource has no policy.
+    /// Whether this is the root user of `account`: allowed without evaluating anything when
+    /// the resource's policy holds no `Deny`.
     fn is_owner_root(&self, owner: &str) -> bool {
         self.principal.kind == PrincipalKind::Root && self.principal.account == owner
     }
@@ -220,11 +221,12 @@ pub fn authorize(
     resource: Resource<'_>,
     keys: impl FnOnce(&mut Context),
 ) -> Result<(), Denied> {
+    // Within the owning account, the root user and an unrestricted principal are allowed
+    // unless a `Deny` says otherwise: a policy of grants only cannot change that.
     let unrestricted = matches!(caller.policies, IdentityPolicies::Unrestricted);
-    if resource.policy.is_none()
-        && (caller.is_owner_root(resource.owner)
-            || (unrestricted && caller.principal.account == resource.owner))
-    {
+    let owner_side = caller.is_owner_root(resource.owner)
+        || (unrestricted && caller.principal.account == resource.owner);
+    if owner_side && !resource.policy.is_some_and(Policy::has_deny) {
         return Ok(());
     }
     let mut context = Context::new().with_principal_keys(&caller.principal);

@@ -138,6 +138,12 @@ impl Policy {
         self.statements.get(index).map(|s| s.effect)
     }
 
+    /// Whether any statement is a `Deny`: a policy without one can only grant, so it cannot
+    /// change the answer for a caller already allowed (the owner's root user).
+    pub fn has_deny(&self) -> bool {
+        self.statements.iter().any(|s| s.effect == Effect::Deny)
+    }
+
     /// Whether some `Allow` statement names everyone (`Principal: "*"` or a `NotPrincipal`)
     /// without a condition: the coarse test behind S3's `PolicyStatus.IsPublic` (AWS also
     /// counts conditions that leave the grant open; the service refines this).
