@@ -11,6 +11,7 @@ mod client;
 mod lambda;
 mod package;
 mod pipeline;
+mod policy;
 mod s3;
 mod server;
 mod sqs;

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::BodyExt;
 
+use crate::policy::PolicyMode;
 use crate::server::Server;
 use crate::stats::Samples;
 
@@ -40,6 +41,10 @@ pub struct Args {
     /// Comma-separated: put-4k, get-4k, put-1m, get-1m, list.
     #[arg(long, default_value = "put-4k,get-4k,put-1m,get-1m,list")]
     scenarios: String,
+    /// A bucket policy on every benchmarked bucket: none, grant (grants to another account
+    /// only) or deny (a Deny for a third account as well).
+    #[arg(long, value_enum, default_value_t = PolicyMode::None)]
+    policy: PolicyMode,
 }
 
 /// One keep-alive connection.
@@ -106,7 +111,7 @@ where
     Ok((all, start.elapsed()))
 }
 
-async fn create_bucket(endpoint: &str, name: &str) -> Result<(), String> {
+async fn create_bucket(endpoint: &str, name: &str, policy: PolicyMode) -> Result<(), String> {
     let mut c = S3Conn::open(endpoint).await?;
     let (status, _, body) = c
         .send("PUT", &format!("/{name}"), Bytes::new(), true)
@@ -116,6 +121,18 @@ async fn create_bucket(endpoint: &str, name: &str) -> Result<(), String> {
             "CreateBucket {name}: HTTP {status}: {}",
             String::from_utf8_lossy(&body)
         ));
+    }
+    if let Some(doc) = policy.document("s3", &format!("arn:aws:s3:::{name}")) {
+        // New buckets block public policies; this one grants named accounts only.
+        let (status, _, body) = c
+            .send("PUT", &format!("/{name}?policy"), Bytes::from(doc), true)
+            .await?;
+        if status != 204 && status != 200 {
+            return Err(format!(
+                "PutBucketPolicy {name}: HTTP {status}: {}",
+                String::from_utf8_lossy(&body)
+            ));
+        }
     }
     Ok(())
 }
@@ -216,9 +233,15 @@ async fn get_scenario(
     Ok(())
 }
 
-async fn list_scenario(endpoint: &str, c: usize, d: Duration, keys: u64) -> Result<(), String> {
+async fn list_scenario(
+    endpoint: &str,
+    c: usize,
+    d: Duration,
+    keys: u64,
+    policy: PolicyMode,
+) -> Result<(), String> {
     let bucket = format!("bench-list-{}", std::process::id());
-    create_bucket(endpoint, &bucket).await?;
+    create_bucket(endpoint, &bucket, policy).await?;
     let t = Instant::now();
     let next = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
@@ -308,11 +331,11 @@ pub async fn run(args: Args) -> Result<(), String> {
     let c = args.connections;
     let d = Duration::from_secs(args.duration);
     println!(
-        "# s3: {c} connections, {} s per scenario, endpoint {endpoint}",
-        args.duration
+        "# s3: {c} connections, {} s per scenario, bucket policy {:?}, endpoint {endpoint}",
+        args.duration, args.policy
     );
     let bucket = format!("bench-{}", std::process::id());
-    create_bucket(&endpoint, &bucket).await?;
+    create_bucket(&endpoint, &bucket, args.policy).await?;
     for (name, size, label) in [
         ("put-4k", 4096, "PutObject 4KiB"),
         ("put-1m", 1 << 20, "PutObject 1MiB"),
@@ -327,12 +350,12 @@ pub async fn run(args: Args) -> Result<(), String> {
     ] {
         if scenarios.contains(&name) {
             let b = format!("{bucket}-{name}");
-            create_bucket(&endpoint, &b).await?;
+            create_bucket(&endpoint, &b, args.policy).await?;
             get_scenario(&endpoint, c, d, &b, size, label).await?;
         }
     }
     if scenarios.contains(&"list") {
-        list_scenario(&endpoint, c, d, args.keys).await?;
+        list_scenario(&endpoint, c, d, args.keys, args.policy).await?;
     }
     if let Some(s) = &_server
         && let Some(rss) = s.rss_mib()

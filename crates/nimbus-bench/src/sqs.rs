@@ -9,6 +9,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use crate::client::Conn;
+use crate::policy::PolicyMode;
 use crate::server::Server;
 use crate::stats::Samples;
 
@@ -41,6 +42,10 @@ pub struct Args {
         default_value = "send,send-batch,receive-delete,depth,long-poll,restart"
     )]
     scenarios: String,
+    /// A queue policy on every benchmarked queue: none, grant (grants to another account
+    /// only) or deny (a Deny for a third account as well).
+    #[arg(long, value_enum, default_value_t = PolicyMode::None)]
+    policy: PolicyMode,
 }
 
 fn headers(op: &str) -> [(&'static str, String); 4] {
@@ -65,13 +70,19 @@ async fn call(conn: &mut Conn, op: &str, body: &Value) -> Result<Value, String> 
     serde_json::from_slice(&bytes).map_err(|e| format!("{op}: bad JSON: {e}"))
 }
 
-async fn create_queue(endpoint: &str, name: &str) -> Result<String, String> {
+async fn create_queue(endpoint: &str, name: &str, policy: PolicyMode) -> Result<String, String> {
     let mut c = Conn::open(endpoint).await?;
     let v = call(&mut c, "CreateQueue", &json!({"QueueName": name})).await?;
-    v["QueueUrl"]
+    let url = v["QueueUrl"]
         .as_str()
         .map(str::to_owned)
-        .ok_or_else(|| "no QueueUrl".into())
+        .ok_or_else(|| "no QueueUrl".to_owned())?;
+    let arn = format!("arn:aws:sqs:us-east-1:000000000000:{name}");
+    if let Some(doc) = policy.document("sqs", &arn) {
+        let attrs = json!({"QueueUrl": url, "Attributes": {"Policy": doc}});
+        call(&mut c, "SetQueueAttributes", &attrs).await?;
+    }
+    Ok(url)
 }
 
 /// Runs `per_task` on `connections` connections until `duration` passes.
@@ -163,13 +174,13 @@ pub async fn run(args: Args) -> Result<(), String> {
     let c = args.connections;
     let d = Duration::from_secs(args.duration);
     println!(
-        "# sqs: {c} connections, {} s per scenario, {}-byte bodies, endpoint {endpoint}",
-        args.duration, args.body_size
+        "# sqs: {c} connections, {} s per scenario, {}-byte bodies, queue policy {:?}, endpoint {endpoint}",
+        args.duration, args.body_size, args.policy
     );
     let run_id = std::process::id();
 
     if scenarios.contains(&"send") {
-        let url = create_queue(&endpoint, &format!("bench-send-{run_id}")).await?;
+        let url = create_queue(&endpoint, &format!("bench-send-{run_id}"), args.policy).await?;
         let body = body_of(args.body_size);
         let (mut s, el) = throughput(&endpoint, c, d, move |mut conn, deadline| {
             let req = json!({"QueueUrl": url, "MessageBody": body});
@@ -191,7 +202,7 @@ pub async fn run(args: Args) -> Result<(), String> {
     }
 
     if scenarios.contains(&"send-batch") {
-        let url = create_queue(&endpoint, &format!("bench-batch-{run_id}")).await?;
+        let url = create_queue(&endpoint, &format!("bench-batch-{run_id}"), args.policy).await?;
         let body = body_of(args.body_size);
         let (mut s, el) = throughput(&endpoint, c, d, move |mut conn, deadline| {
             let entries: Vec<Value> = (0..10)
@@ -218,7 +229,7 @@ pub async fn run(args: Args) -> Result<(), String> {
     }
 
     if scenarios.contains(&"receive-delete") {
-        let url = create_queue(&endpoint, &format!("bench-rd-{run_id}")).await?;
+        let url = create_queue(&endpoint, &format!("bench-rd-{run_id}"), args.policy).await?;
         // Enough for the whole run at the target rate.
         let n = 80_000 * args.duration;
         let fill_t = fill(&endpoint, &url, n, args.body_size, c).await?;
@@ -261,7 +272,12 @@ pub async fn run(args: Args) -> Result<(), String> {
 
     if scenarios.contains(&"depth") {
         for depth in [1_000u64, args.deep] {
-            let url = create_queue(&endpoint, &format!("bench-depth-{depth}-{run_id}")).await?;
+            let url = create_queue(
+                &endpoint,
+                &format!("bench-depth-{depth}-{run_id}"),
+                args.policy,
+            )
+            .await?;
             let fill_t = fill(&endpoint, &url, depth, args.body_size, c).await?;
             println!(
                 "# depth: queued {depth} messages in {:.1} s",
@@ -311,7 +327,7 @@ pub async fn run(args: Args) -> Result<(), String> {
     }
 
     if scenarios.contains(&"long-poll") {
-        let url = create_queue(&endpoint, &format!("bench-lp-{run_id}")).await?;
+        let url = create_queue(&endpoint, &format!("bench-lp-{run_id}"), args.policy).await?;
         let mut sender = Conn::open(&endpoint).await?;
         let mut s = Samples::default();
         let t0 = Instant::now();
@@ -368,7 +384,8 @@ pub async fn run(args: Args) -> Result<(), String> {
         match server.take() {
             None => println!("# restart: skipped (needs a server started by the benchmark)"),
             Some(srv) => {
-                let url = create_queue(&endpoint, &format!("bench-restart-{run_id}")).await?;
+                let url = create_queue(&endpoint, &format!("bench-restart-{run_id}"), args.policy)
+                    .await?;
                 let fill_t = fill(&endpoint, &url, args.deep, args.body_size, c).await?;
                 println!(
                     "# restart: queued {} messages in {:.1} s; RSS {:.0} MiB",
