@@ -47,18 +47,7 @@ impl Credentials {
 
 /// The principal an IAM ARN names: a user, a role, an assumed-role session or a root user.
 pub fn principal_of_arn(arn: &str) -> Principal {
-    let resource = arn.splitn(6, ':').nth(5).unwrap_or("");
-    let account = arn.split(':').nth(4).unwrap_or("");
-    if resource == "root" {
-        Principal::root(account)
-    } else if resource.starts_with("role/") {
-        Principal::role(arn)
-    } else if let Some(rest) = resource.strip_prefix("assumed-role/") {
-        let role = rest.split('/').next().unwrap_or("");
-        Principal::assumed_role(arn, &format!("arn:aws:iam::{account}:role/{role}"))
-    } else {
-        Principal::user(arn)
-    }
+    identity::principal_of_arn(arn)
 }
 
 /// The gateway's authentication settings.
@@ -205,6 +194,21 @@ impl AuthConfig {
                     });
                 }
             }
+        }
+        let configured = self.credentials.iter().any(|c| c.access_key == key);
+        if !configured && let Some(k) = directory.and_then(|d| d.access_key(key)) {
+            let caller = identity::caller_for(
+                directory,
+                Principal::user(&k.user_arn),
+                Arc::from(Vec::new()),
+                self.enforce_iam,
+            );
+            let strict = self.mode == AuthMode::Strict;
+            return Ok(Identity {
+                account: k.account,
+                secret: strict.then_some(Cow::Owned(k.secret_key)),
+                caller: Arc::new(caller),
+            });
         }
         let (account, creds) = self.identify_key(Some(key))?;
         let known = creds.or_else(|| self.credentials.iter().find(|c| c.access_key == key));

@@ -10,7 +10,8 @@ use crate::params;
 use crate::policies::{self, policy_arn_param, policy_not_found};
 use crate::roles::require_role;
 use crate::shapes;
-use crate::store::Tx;
+use crate::store::{RoleRecord, Tx};
+use crate::user_store::UserRecord;
 
 /// AttachRolePolicy: the caller's customer managed policies and any
 /// `arn:aws:iam::aws:policy/…` ARN; attaching twice is not an error.
@@ -90,8 +91,8 @@ pub(crate) fn list_attached_role_policies(tx: &Tx<'_>, p: &IamInput) -> OpResult
     ))
 }
 
-/// ListEntitiesForPolicy: the roles a policy is attached to (nimbus has no users or
-/// groups, so those lists are empty).
+/// ListEntitiesForPolicy: the users and roles a policy is attached to (nimbus has no
+/// groups, so that list is empty).
 pub(crate) fn list_entities_for_policy(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let arn = policy_arn_param(p)?;
     let filter = p.entity_filter.get();
@@ -123,18 +124,70 @@ pub(crate) fn list_entities_for_policy(tx: &Tx<'_>, p: &IamInput) -> OpResult {
             }
         }
     }
-    let paged = paginate(roles, |r| r.name.to_lowercase(), &page)?;
-    shapes::result(&shapes::Listed {
-        empty: &["PolicyGroups", "PolicyUsers"],
-        list: "PolicyRoles",
-        items: paged
+    let mut users = Vec::new();
+    if filter.is_none_or(|f| f == "User") {
+        for name in tx.users_attached_to(&canonical)? {
+            if let Some(u) = tx.user(&name)?
+                && u.path.starts_with(prefix)
+            {
+                users.push(u);
+            }
+        }
+    }
+    // One page over users then roles, as IAM pages the entities together.
+    let entities: Vec<(Option<UserRecord>, Option<RoleRecord>)> = users
+        .into_iter()
+        .map(|u| (Some(u), None))
+        .chain(roles.into_iter().map(|r| (None, Some(r))))
+        .collect();
+    let paged = paginate(
+        entities,
+        |(u, r)| match (u, r) {
+            (Some(u), _) => format!("u\u{0}{}", u.name.to_lowercase()),
+            (_, Some(r)) => format!("r\u{0}{}", r.name.to_lowercase()),
+            _ => String::new(),
+        },
+        &page,
+    )?;
+    /// ListEntitiesForPolicy's result.
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Entities<'a> {
+        policy_groups: shapes::Empty,
+        policy_users: Vec<PolicyUser<'a>>,
+        policy_roles: Vec<shapes::PolicyRole<'a>>,
+        is_truncated: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        marker: Option<String>,
+    }
+    /// A user in ListEntitiesForPolicy.
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct PolicyUser<'a> {
+        user_name: &'a str,
+        user_id: &'a str,
+    }
+    shapes::result(&Entities {
+        policy_groups: shapes::Empty,
+        policy_users: paged
             .items
             .iter()
+            .filter_map(|(u, _)| u.as_ref())
+            .map(|u| PolicyUser {
+                user_name: &u.name,
+                user_id: &u.user_id,
+            })
+            .collect(),
+        policy_roles: paged
+            .items
+            .iter()
+            .filter_map(|(_, r)| r.as_ref())
             .map(|r| shapes::PolicyRole {
                 role_name: &r.name,
                 role_id: &r.role_id,
             })
             .collect(),
-        next_marker: paged.next_marker,
+        is_truncated: paged.next_marker.is_some(),
+        marker: paged.next_marker,
     })
 }

@@ -44,6 +44,16 @@ pub(crate) fn validate(field: &str, document: &str) -> Result<(), IamError> {
     check_structure(document).map_err(|m| IamError::new(IamErrorCode::MalformedPolicyDocument, m))
 }
 
+/// As [`validate`], then the policy language itself: the document must compile as an
+/// identity policy (`MalformedPolicyDocument` with AWS's text otherwise). For the policies
+/// IAM evaluates (inline and managed policies, session policies).
+pub(crate) fn validate_identity(field: &str, document: &str) -> Result<(), IamError> {
+    validate(field, document)?;
+    nimbus_core::access::policy::Policy::identity(document)
+        .map(drop)
+        .map_err(|e| IamError::new(IamErrorCode::MalformedPolicyDocument, e.iam_message()))
+}
+
 /// The structural checks of a policy document; the error is AWS's message.
 pub(crate) fn check_structure(document: &str) -> Result<(), String> {
     let syntax = || "Syntax errors in policy.".to_owned();

@@ -107,8 +107,11 @@ nimbus_wire::error_codes! {
         Validation => ("ValidationError", None, BAD_REQUEST, Sender),
         /// A session policy is not a valid policy.
         MalformedPolicyDocument => ("MalformedPolicyDocument", None, BAD_REQUEST, Sender),
-        /// The caller may not assume the role: it does not exist.
+        /// The caller may not assume the role: it does not exist, its trust policy or the
+        /// caller's identity policies do not allow it.
         AccessDenied => ("AccessDenied", None, FORBIDDEN, Sender),
+        /// The session policies, packed, exceed STS's allotment.
+        PackedPolicyTooLarge => ("PackedPolicyTooLarge", None, BAD_REQUEST, Sender),
         /// The action is not one nimbus serves.
         InvalidAction => ("InvalidAction", None, BAD_REQUEST, Sender),
         /// The request names no action.

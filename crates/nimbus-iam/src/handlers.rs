@@ -6,7 +6,7 @@
 use nimbus_wire::Response;
 
 use crate::{IamCall, IamError, IamService};
-use crate::{attachments, policies, role_policies, roles};
+use crate::{attachments, policies, role_policies, roles, user_policies, users};
 
 /// Writes one handler per line: `name: read|write function [now]`.
 macro_rules! handlers {
@@ -60,4 +60,25 @@ handlers! {
     detach_role_policy: write attachments::detach_role_policy;
     list_attached_role_policies: read attachments::list_attached_role_policies;
     list_entities_for_policy: read attachments::list_entities_for_policy;
+    create_user: write users::create_user, now;
+    get_user: read users::get_user;
+    list_users: read users::list_users;
+    update_user: write users::update_user;
+    delete_user: write users::delete_user;
+    put_user_permissions_boundary: write users::put_user_permissions_boundary;
+    delete_user_permissions_boundary: write users::delete_user_permissions_boundary;
+    tag_user: write users::tag_user;
+    untag_user: write users::untag_user;
+    list_user_tags: read users::list_user_tags;
+    create_access_key: write users::create_access_key, now;
+    list_access_keys: read users::list_access_keys;
+    update_access_key: write users::update_access_key;
+    delete_access_key: write users::delete_access_key;
+    put_user_policy: write user_policies::put_user_policy;
+    get_user_policy: read user_policies::get_user_policy;
+    delete_user_policy: write user_policies::delete_user_policy;
+    list_user_policies: read user_policies::list_user_policies;
+    attach_user_policy: write user_policies::attach_user_policy;
+    detach_user_policy: write user_policies::detach_user_policy;
+    list_attached_user_policies: read user_policies::list_attached_user_policies;
 }

@@ -61,6 +61,19 @@ pub(crate) struct IamInput {
     pub(crate) policy_usage_filter: OwnText,
     /// `EntityFilter` of ListEntitiesForPolicy.
     pub(crate) entity_filter: OwnText,
+    /// `UserName`.
+    pub(crate) user_name: OwnText,
+    /// `NewUserName` of UpdateUser.
+    pub(crate) new_user_name: OwnText,
+    /// `NewPath` of UpdateUser.
+    pub(crate) new_path: OwnText,
+    /// `AccessKeyId`.
+    pub(crate) access_key_id: OwnText,
+    /// `Status` of UpdateAccessKey.
+    pub(crate) status: OwnText,
+    /// The calling IAM user's name, for the operations whose `UserName` defaults to it.
+    #[serde(skip)]
+    pub(crate) caller_user: Option<String>,
 }
 
 /// One entry of `Tags.member.N`: its `Key` and `Value`, as sent.
@@ -232,23 +245,38 @@ pub(crate) struct StsInput {
     pub(crate) source_identity: OwnText,
     /// `Policy`, the session policy of AssumeRole.
     pub(crate) policy: OwnText,
-    /// `PolicyArns.member.N` of AssumeRole: only how many there are matters.
-    pub(crate) policy_arns: MemberCount,
+    /// `PolicyArns.member.N.arn` of AssumeRole.
+    pub(crate) policy_arns: PolicyArnList,
 }
 
-/// How many entries `Name.member.N` has (entries whose `N` is not a number left out).
+/// The `arn`s of `PolicyArns.member.N` (entries whose `N` is not a number left out; an
+/// entry without `arn` kept as `None`).
 #[derive(Debug, Default)]
-pub(crate) struct MemberCount(pub(crate) usize);
+pub(crate) struct PolicyArnList(pub(crate) Vec<Option<String>>);
 
-impl<'de> Deserialize<'de> for MemberCount {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<MemberCount, D::Error> {
+/// One `PolicyArns.member.N`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct PolicyArnEntry {
+    arn: OwnText,
+}
+
+impl Merge for PolicyArnEntry {
+    fn merge(&mut self, later: PolicyArnEntry) {
+        self.arn.merge(later.arn);
+    }
+}
+
+impl<'de> Deserialize<'de> for PolicyArnList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<PolicyArnList, D::Error> {
         /// The fields below the list: only `member` is read.
         #[derive(Default, Deserialize)]
         #[serde(default)]
         struct Members {
-            member: Indexed<IgnoredAny>,
+            member: Indexed<PolicyArnEntry>,
         }
-        Members::deserialize(d).map(|m| MemberCount(m.member.0.len()))
+        Members::deserialize(d)
+            .map(|m| PolicyArnList(m.member.0.into_iter().map(|e| e.arn.0).collect()))
     }
 }
 

@@ -1,13 +1,16 @@
 //! IAM and STS for nimbus.
 //!
-//! - [`IamService`]: a small IAM store on the awsQuery protocol — roles, inline role
-//!   policies, customer managed policies, attachments and tags, persisted per account in
-//!   SQLite ([`store`]). Policies are stored and returned, never enforced.
+//! - [`IamService`]: a small IAM store on the awsQuery protocol — roles, users (with access
+//!   keys), inline policies, customer managed policies, attachments and tags, persisted per
+//!   account in SQLite ([`store`]). Every operation authorizes `iam:<Action>` on its
+//!   resource. [`IamDirectory`] holds the compiled identity policies, trust policies and
+//!   access keys the gateway and STS read, rebuilt after every IAM write.
 //! - [`StsService`]: GetCallerIdentity, AssumeRole and GetSessionToken on awsQuery and
 //!   awsJson 1.0 ([`sts`]).
 //!
 //! One module per group of operations: [`roles`] (with role tags), [`role_policies`]
-//! (inline), [`policies`] (managed, with policy tags and versions), [`attachments`]. Every
+//! (inline), [`policies`] (managed, with policy tags and versions), [`attachments`],
+//! [`users`] (with user tags and access keys), [`user_policies`]. Every
 //! error is an [`error::IamError`] or [`error::StsError`], mapped once into
 //! `nimbus_wire::ServiceError`.
 
@@ -23,7 +26,10 @@ use nimbus_wire::{
     ServiceId,
 };
 
+mod assume_role;
 mod attachments;
+mod authz;
+mod directory;
 mod document;
 pub mod error;
 mod handlers;
@@ -35,11 +41,16 @@ mod params;
 mod policies;
 mod role_policies;
 mod roles;
+mod session;
 mod shapes;
 mod store;
 mod sts;
 mod tags;
+mod user_policies;
+mod user_store;
+mod users;
 
+pub use directory::IamDirectory;
 pub use error::{IamError, IamErrorCode, StsError, StsErrorCode};
 pub use sts::STS_XMLNS;
 
@@ -58,6 +69,7 @@ pub const IAM_XMLNS: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
 pub struct IamService {
     env: ServiceEnv,
     store: Arc<Store>,
+    directory: Arc<IamDirectory>,
 }
 
 impl IamService {
@@ -65,11 +77,18 @@ impl IamService {
     pub fn open(
         env: &ServiceEnv,
     ) -> Result<Arc<IamService>, Box<dyn std::error::Error + Send + Sync>> {
-        let store = Store::open(&env.storage, "iam", "iam.db")?;
+        let store = Arc::new(Store::open(&env.storage, "iam", "iam.db")?);
+        let directory = Arc::new(IamDirectory::open(store.clone())?);
         Ok(Arc::new(IamService {
             env: env.clone(),
-            store: Arc::new(store),
+            store,
+            directory,
         }))
+    }
+
+    /// The directory of identities IAM keeps (for the gateway, through the bus).
+    pub fn directory(&self) -> Arc<IamDirectory> {
+        self.directory.clone()
     }
 }
 
@@ -107,6 +126,27 @@ nimbus_wire::operations! {
         DetachRolePolicy = Named => handlers::detach_role_policy,
         ListAttachedRolePolicies = Named => handlers::list_attached_role_policies,
         ListEntitiesForPolicy = Named => handlers::list_entities_for_policy,
+        CreateUser = Named => handlers::create_user,
+        GetUser = Named => handlers::get_user,
+        ListUsers = Named => handlers::list_users,
+        UpdateUser = Named => handlers::update_user,
+        DeleteUser = Named => handlers::delete_user,
+        PutUserPermissionsBoundary = Named => handlers::put_user_permissions_boundary,
+        DeleteUserPermissionsBoundary = Named => handlers::delete_user_permissions_boundary,
+        TagUser = Named => handlers::tag_user,
+        UntagUser = Named => handlers::untag_user,
+        ListUserTags = Named => handlers::list_user_tags,
+        CreateAccessKey = Named => handlers::create_access_key,
+        ListAccessKeys = Named => handlers::list_access_keys,
+        UpdateAccessKey = Named => handlers::update_access_key,
+        DeleteAccessKey = Named => handlers::delete_access_key,
+        PutUserPolicy = Named => handlers::put_user_policy,
+        GetUserPolicy = Named => handlers::get_user_policy,
+        DeleteUserPolicy = Named => handlers::delete_user_policy,
+        ListUserPolicies = Named => handlers::list_user_policies,
+        AttachUserPolicy = Named => handlers::attach_user_policy,
+        DetachUserPolicy = Named => handlers::detach_user_policy,
+        ListAttachedUserPolicies = Named => handlers::list_attached_user_policies,
     }
 }
 
@@ -119,6 +159,8 @@ pub struct IamCall {
     account: String,
     request_id: String,
     form: Arc<QueryParams>,
+    /// The calling IAM user's name, if the caller is a user of this account.
+    caller_user: Option<String>,
 }
 
 impl IamService {
@@ -129,18 +171,28 @@ impl IamService {
         f: impl FnOnce(&Store, &str, &IamInput, u64) -> OpResult + Send + 'static,
     ) -> Result<Response, IamError> {
         let store = self.store.clone();
+        let directory = self.directory.clone();
         let account = call.account.clone();
         let form = call.form.clone();
+        let caller_user = call.caller_user.clone();
+        let mutates = !matches!(&call.op.name()[..3], "Get" | "Lis");
         let now = self.env.clock.now_millis();
-        let result =
-            tokio::task::spawn_blocking(move || f(&store, &account, &input::read(&form)?, now))
-                .await
-                .map_err(|join| {
-                    IamError::new(
-                        IamErrorCode::ServiceFailure,
-                        format!("The IAM operation did not complete: {join}"),
-                    )
-                })??;
+        let result = tokio::task::spawn_blocking(move || {
+            let mut input = input::read(&form)?;
+            input.caller_user = caller_user;
+            let out = f(&store, &account, &input, now)?;
+            if mutates && let Err(e) = directory.reload() {
+                tracing::error!(error = %e, "IAM's identity cache was not rebuilt");
+            }
+            Ok::<_, IamError>(out)
+        })
+        .await
+        .map_err(|join| {
+            IamError::new(
+                IamErrorCode::ServiceFailure,
+                format!("The IAM operation did not complete: {join}"),
+            )
+        })??;
         Ok(query::response(
             call.op.name(),
             IAM_XMLNS,
@@ -191,11 +243,39 @@ impl Service for IamService {
             Some(f) => f,
             None => QueryParams::parse(req.uri.query(), req.body.bytes()),
         };
+        let account = req.ctx.account.as_str();
+        let caller_user = match req.ctx.caller.principal.kind {
+            nimbus_core::access::policy::PrincipalKind::User
+                if req.ctx.caller.account() == account =>
+            {
+                req.ctx
+                    .caller
+                    .principal
+                    .arn
+                    .rsplit('/')
+                    .next()
+                    .map(str::to_owned)
+            }
+            _ => None,
+        };
+        let arn = authz::resource_arn(op, account, &form, caller_user.as_deref());
+        req.ctx
+            .authorize(
+                &format!("iam:{}", op.name()),
+                nimbus_core::access::Resource {
+                    arn: &arn,
+                    owner: account,
+                    policy: None,
+                },
+                |_| {},
+            )
+            .map_err(|d| IamError::new(IamErrorCode::AccessDenied, d.message()))?;
         let mut call = IamCall {
             op,
-            account: req.ctx.account.as_str().to_owned(),
+            account: account.to_owned(),
             request_id: req.ctx.request_id,
             form: Arc::new(form),
+            caller_user,
         };
         Ok(op.call(self, &mut call).await?)
     }
@@ -209,7 +289,8 @@ impl Service for IamService {
 /// STS as the gateway sees it.
 pub struct StsService {
     env: ServiceEnv,
-    iam: Option<Arc<Store>>,
+    iam: Option<Arc<IamDirectory>>,
+    sealer: session::Sealer,
 }
 
 impl StsService {
@@ -221,16 +302,20 @@ impl StsService {
         Ok(Arc::new(StsService {
             env: env.clone(),
             iam: None,
+            sealer: session::Sealer::new(&nimbus_core::ids::random_hex(32)),
         }))
     }
 
     /// STS that reads `iam`'s roles: AssumeRole answers `AccessDenied` for a role that does
-    /// not exist (as AWS does), reports the role's real `RoleId`, and refuses a
-    /// `DurationSeconds` above the role's `MaxSessionDuration`.
+    /// not exist or whose trust policy does not allow the caller (as AWS does), reports the
+    /// role's real `RoleId`, and refuses a `DurationSeconds` above the role's
+    /// `MaxSessionDuration`; its sessions are sealed with the key IAM keeps, so they survive
+    /// a restart.
     pub fn with_iam(env: &ServiceEnv, iam: &IamService) -> Arc<StsService> {
         Arc::new(StsService {
             env: env.clone(),
-            iam: Some(iam.store.clone()),
+            sealer: iam.directory.sealer().clone(),
+            iam: Some(iam.directory.clone()),
         })
     }
 }
@@ -284,10 +369,11 @@ impl Service for StsService {
         let mut call = StsRequest {
             action,
             protocol: req.protocol,
-            request_id: req.ctx.request_id,
+            request_id: req.ctx.request_id.clone(),
             account: req.ctx.account.as_str().to_owned(),
             session_token,
             params,
+            ctx: req.ctx,
         };
         Ok(action.call(self, &mut call).await?)
     }

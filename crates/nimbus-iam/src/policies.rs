@@ -213,7 +213,7 @@ pub(crate) fn create_policy(tx: &Tx<'_>, p: &IamInput, now: u64) -> OpResult {
         params::policy_description("Description", d)?;
     }
     let tags = params::tags(p)?;
-    document::validate("PolicyDocument", doc)?;
+    document::validate_identity("PolicyDocument", doc)?;
     if document::size(doc) > limits::MANAGED_POLICY_SIZE {
         return Err(IamError::new(
             IamErrorCode::LimitExceeded,

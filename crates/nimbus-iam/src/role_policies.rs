@@ -30,7 +30,7 @@ pub(crate) fn put_role_policy(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let role = require_role(tx, p)?;
     let name = policy_name(p)?;
     let doc = params::req(&p.policy_document, "PolicyDocument")?;
-    document::validate("PolicyDocument", doc)?;
+    document::validate_identity("PolicyDocument", doc)?;
     let others: usize = tx
         .inline_policies(&role.name)?
         .iter()

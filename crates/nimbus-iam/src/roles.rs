@@ -51,7 +51,11 @@ fn trust_policy(field: &str, doc: &str) -> Result<(), IamError> {
 }
 
 /// Reads `PermissionsBoundary` (or `field`): a managed policy ARN that must exist.
-fn permissions_boundary(tx: &Tx<'_>, arn: &str, field: &str) -> Result<String, IamError> {
+pub(crate) fn permissions_boundary(
+    tx: &Tx<'_>,
+    arn: &str,
+    field: &str,
+) -> Result<String, IamError> {
     params::arn(field, arn)?;
     match policies::resolve(tx, arn)? {
         Some(ManagedPolicy::Customer(p)) => Ok(p.arn),

@@ -20,7 +20,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use crate::error::IamError;
 
 /// The schema version this code writes (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS roles (
@@ -69,6 +69,41 @@ CREATE TABLE IF NOT EXISTS tags (
     key TEXT NOT NULL COLLATE NOCASE,
     value TEXT NOT NULL,
     PRIMARY KEY (account, kind, entity, key)
+);
+CREATE TABLE IF NOT EXISTS users (
+    account TEXT NOT NULL,
+    name TEXT NOT NULL COLLATE NOCASE,
+    path TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    arn TEXT NOT NULL,
+    create_date INTEGER NOT NULL,
+    permissions_boundary TEXT,
+    PRIMARY KEY (account, name)
+);
+CREATE TABLE IF NOT EXISTS user_policies (
+    account TEXT NOT NULL,
+    user_name TEXT NOT NULL COLLATE NOCASE,
+    policy_name TEXT NOT NULL,
+    document TEXT NOT NULL,
+    PRIMARY KEY (account, user_name, policy_name)
+);
+CREATE TABLE IF NOT EXISTS user_attachments (
+    account TEXT NOT NULL,
+    user_name TEXT NOT NULL COLLATE NOCASE,
+    policy_arn TEXT NOT NULL,
+    PRIMARY KEY (account, user_name, policy_arn)
+);
+CREATE TABLE IF NOT EXISTS access_keys (
+    access_key_id TEXT PRIMARY KEY,
+    account TEXT NOT NULL,
+    user_name TEXT NOT NULL COLLATE NOCASE,
+    secret TEXT NOT NULL,
+    status TEXT NOT NULL,
+    create_date INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS settings (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
 ";
 
@@ -123,6 +158,8 @@ pub(crate) enum TagTarget {
     Role,
     /// A customer managed policy, by name.
     Policy,
+    /// A user, by name.
+    User,
 }
 
 impl TagTarget {
@@ -130,13 +167,14 @@ impl TagTarget {
         match self {
             TagTarget::Role => "role",
             TagTarget::Policy => "policy",
+            TagTarget::User => "user",
         }
     }
 }
 
 /// IAM's database.
 pub(crate) struct Store {
-    conn: Mutex<Connection>,
+    pub(crate) conn: Mutex<Connection>,
 }
 
 impl Store {
@@ -208,7 +246,7 @@ impl Store {
 
 /// One transaction, scoped to one account.
 pub(crate) struct Tx<'a> {
-    tx: Transaction<'a>,
+    pub(crate) tx: Transaction<'a>,
     account: &'a str,
 }
 
@@ -329,11 +367,13 @@ impl Tx<'_> {
         self.delete_tags(TagTarget::Role, name)
     }
 
-    /// How many roles use each permissions boundary, by policy ARN.
+    /// How many roles and users use each permissions boundary, by policy ARN.
     pub(crate) fn boundary_usage(&self) -> Result<HashMap<String, usize>, IamError> {
         let mut stmt = self.tx.prepare(
-            "SELECT permissions_boundary, count(*) FROM roles \
-             WHERE account = ?1 AND permissions_boundary IS NOT NULL GROUP BY permissions_boundary",
+            "SELECT permissions_boundary, count(*) FROM \
+             (SELECT permissions_boundary FROM roles WHERE account = ?1 \
+              UNION ALL SELECT permissions_boundary FROM users WHERE account = ?1) \
+             WHERE permissions_boundary IS NOT NULL GROUP BY permissions_boundary",
         )?;
         let rows = stmt.query_map(params![self.account], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as usize))
@@ -479,10 +519,12 @@ impl Tx<'_> {
         Ok(n > 0)
     }
 
-    /// How many roles each policy is attached to, by policy ARN.
+    /// How many roles and users each policy is attached to, by policy ARN.
     pub(crate) fn attachment_counts(&self) -> Result<HashMap<String, usize>, IamError> {
         let mut stmt = self.tx.prepare(
-            "SELECT policy_arn, count(*) FROM attachments WHERE account = ?1 GROUP BY policy_arn",
+            "SELECT policy_arn, count(*) FROM (SELECT policy_arn FROM attachments \
+             WHERE account = ?1 UNION ALL SELECT policy_arn FROM user_attachments \
+             WHERE account = ?1) GROUP BY policy_arn",
         )?;
         let rows = stmt.query_map(params![self.account], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as usize))
@@ -490,10 +532,11 @@ impl Tx<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// How many roles one policy is attached to.
+    /// How many roles and users one policy is attached to.
     pub(crate) fn attachment_count(&self, policy_arn: &str) -> Result<usize, IamError> {
         let n: i64 = self.tx.query_row(
-            "SELECT count(*) FROM attachments WHERE account = ?1 AND policy_arn = ?2",
+            "SELECT (SELECT count(*) FROM attachments WHERE account = ?1 AND policy_arn = ?2) \
+             + (SELECT count(*) FROM user_attachments WHERE account = ?1 AND policy_arn = ?2)",
             params![self.account, policy_arn],
             |r| r.get(0),
         )?;
@@ -562,7 +605,7 @@ impl Tx<'_> {
         Ok(())
     }
 
-    fn delete_tags(&self, target: TagTarget, entity: &str) -> Result<(), IamError> {
+    pub(crate) fn delete_tags(&self, target: TagTarget, entity: &str) -> Result<(), IamError> {
         self.tx.execute(
             "DELETE FROM tags WHERE account = ?1 AND kind = ?2 AND entity = ?3",
             params![self.account, target.as_str(), entity],

@@ -182,6 +182,8 @@ async fn build_services(env: &ServiceEnv) -> Result<Vec<Arc<dyn Service>>, Start
     let s3 = open(env, "s3", nimbus_s3::S3Service::open);
     let lambda = open(env, "lambda", nimbus_lambda::LambdaService::open);
     let iam = join("iam", iam).await?;
+    // The gateway reads the directory (sessions, users' keys and policies) when it is built.
+    env.bus.register_identities(iam.directory());
     let sts = nimbus_iam::StsService::with_iam(env, &iam);
     let sqs = join("sqs", sqs).await?;
     let s3 = join("s3", s3).await?;

@@ -44,6 +44,17 @@ pub struct IdentityPolicySet {
     pub boundary: Option<Arc<Policy>>,
 }
 
+/// A long-term access key IAM issued to a user (`CreateAccessKey`), while it is active.
+#[derive(Clone, Debug)]
+pub struct AccessKey {
+    /// The secret access key.
+    pub secret_key: String,
+    /// The user's account.
+    pub account: AccountId,
+    /// The user's ARN.
+    pub user_arn: String,
+}
+
 /// IAM and STS for the gateway. Implementations answer from memory (compiled policies cached
 /// and replaced when IAM changes them): the gateway asks on every request.
 pub trait IdentityDirectory: Send + Sync {
@@ -53,6 +64,30 @@ pub trait IdentityDirectory: Send + Sync {
     /// The identity policies of the user or role `arn` (for a role session, the role's).
     /// Unknown principals have none.
     fn identity_policies(&self, arn: &str) -> IdentityPolicySet;
+
+    /// The active access key `access_key` that IAM issued to a user, if any: the gateway
+    /// asks after the configured credentials.
+    fn access_key(&self, access_key: &str) -> Option<AccessKey> {
+        let _ = access_key;
+        None
+    }
+}
+
+/// The principal an IAM or STS ARN names: a user, a role, an assumed-role session (whose
+/// role is `arn:aws:iam::ACCOUNT:role/ROLE`) or a root user.
+pub fn principal_of_arn(arn: &str) -> Principal {
+    let resource = arn.splitn(6, ':').nth(5).unwrap_or("");
+    let account = arn.split(':').nth(4).unwrap_or("");
+    if resource == "root" {
+        Principal::root(account)
+    } else if resource.starts_with("role/") {
+        Principal::role(arn)
+    } else if let Some(rest) = resource.strip_prefix("assumed-role/") {
+        let role = rest.split('/').next().unwrap_or("");
+        Principal::assumed_role(arn, &format!("arn:aws:iam::{account}:role/{role}"))
+    } else {
+        Principal::user(arn)
+    }
 }
 
 /// How a request's caller is built once its principal is known: with identity policies

@@ -193,7 +193,7 @@ async fn sts_assume_role_forms() {
     let (env, _) = env(StorageConfig::in_memory());
     let iam_svc = IamService::open(&env).unwrap();
     let sts = StsService::with_iam(&env, &iam_svc);
-    assert_eq!(create_role(&iam_svc, "r").await.status, 200);
+    assert_eq!(create_trusting_role(&iam_svc, "r").await.status, 200);
     let arn = "arn:aws:iam::000000000000:role/r";
     let base = [
         ("Action", "AssumeRole"),
