@@ -23,7 +23,7 @@ TITLES = {
     "s3": "Amazon S3 (restXml)",
     "lambda": "AWS Lambda (restJson1)",
     "logs": "Amazon CloudWatch Logs (awsJson1_1)",
-    "iam": "AWS IAM (awsQuery) — stored and returned, not enforced",
+    "iam": "AWS IAM (awsQuery) — identity policies enforced with --enforce-iam",
     "sts": "AWS STS (awsQuery, awsJson1_0)",
 }
 

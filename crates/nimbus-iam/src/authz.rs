@@ -21,7 +21,8 @@ pub(crate) fn resource_arn(
         "CreateUser" | "CreateRole" | "CreatePolicy" => form.get("Path").unwrap_or("/"),
         _ => "/",
     };
-    if let Some(user) = form.get("UserName").or(caller_user) {
+    let about_users = name.contains("User") || name.contains("AccessKey");
+    if let Some(user) = form.get("UserName").or(caller_user.filter(|_| about_users)) {
         return format!("arn:aws:iam::{account}:user{path}{user}");
     }
     if let Some(role) = form.get("RoleName") {
@@ -32,7 +33,7 @@ pub(crate) fn resource_arn(
     {
         return format!("arn:aws:iam::{account}:policy{path}{policy}");
     }
-    let collection = if name.contains("User") || name.contains("AccessKey") {
+    let collection = if about_users {
         "user"
     } else if name.contains("Polic") {
         "policy"

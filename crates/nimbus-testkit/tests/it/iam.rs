@@ -720,8 +720,8 @@ async fn unimplemented_actions_say_so() {
     let sb = TestSandbox::builder().in_memory().start().await;
     let e = sb
         .iam()
-        .create_user()
-        .user_name("bob")
+        .create_group()
+        .group_name("bob")
         .send()
         .await
         .unwrap_err();
@@ -730,7 +730,7 @@ async fn unimplemented_actions_say_so() {
     assert_eq!(code(&e), "InvalidAction");
     let msg = e.message().unwrap();
     assert!(
-        msg.contains("CreateUser") && msg.contains("nimbus does not implement"),
+        msg.contains("CreateGroup") && msg.contains("nimbus does not implement"),
         "{msg}"
     );
 }

@@ -4,6 +4,7 @@
 
 mod foundation;
 mod iam;
+mod iam_access;
 mod lambda;
 mod s3;
 mod s3_post_object;
