@@ -13,7 +13,7 @@ use nimbus_core::access::policy::{self, Context, Policies, Policy, Request};
 use crate::error::{StsError, StsErrorCode};
 use crate::managed::stable_id;
 use crate::session::Claims;
-use crate::sts::{
+use crate::sts_call::{
     Identity, StsCall, StsOutput, caller, duration, length, new_credentials, parse_role_arn,
     pattern, session_char,
 };

@@ -45,6 +45,7 @@ mod session;
 mod shapes;
 mod store;
 mod sts;
+mod sts_call;
 mod tags;
 mod user_policies;
 mod user_store;
