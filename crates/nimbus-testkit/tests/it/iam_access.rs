@@ -614,3 +614,49 @@ async fn users_policies_keys_and_sessions_survive_a_restart() {
     );
     let _ = sb.clock().now_millis();
 }
+
+#[tokio::test]
+async fn a_users_session_token_acts_as_the_user() {
+    let sb = sandbox().await;
+    let root = iam(&sb, "AK1", "S1");
+    root.create_user().user_name("alice").send().await.unwrap();
+    root.put_user_policy()
+        .user_name("alice")
+        .policy_name("list")
+        .policy_document(doc("Allow", r#""iam:ListRoles""#))
+        .send()
+        .await
+        .unwrap();
+    let c = sts(&sb, "AK3", "S3")
+        .get_session_token()
+        .send()
+        .await
+        .unwrap()
+        .credentials
+        .unwrap();
+    let token = Some(c.session_token().to_owned());
+    let me = client_with!(
+        sb,
+        aws_sdk_sts,
+        c.access_key_id(),
+        c.secret_access_key(),
+        token.clone()
+    )
+    .get_caller_identity()
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(me.arn(), Some(ALICE));
+    let session = client_with!(
+        sb,
+        aws_sdk_iam,
+        c.access_key_id(),
+        c.secret_access_key(),
+        token
+    );
+    session.list_roles().send().await.unwrap();
+    assert_eq!(
+        session.list_users().send().await.unwrap_err().code(),
+        Some("AccessDenied")
+    );
+}
