@@ -215,9 +215,13 @@ impl Gateway {
         let body = read_body(body, op.body, &parts, &*svc)
             .await
             .map_err(refuse)?;
-        let chunk_verifier = self
-            .verify(&sigs, identity.secret.as_deref(), &parts, &body, service)
-            .map_err(refuse)?;
+        let chunk_verifier = match op.auth {
+            // Its signature, if any, was ignored.
+            Auth::Anonymous => None,
+            _ => self
+                .verify(&sigs, identity.secret.as_deref(), &parts, &body, service)
+                .map_err(refuse)?,
+        };
         let (sig, sig_v2) = sigs;
         let region = sig
             .as_ref()
@@ -427,8 +431,9 @@ impl Gateway {
     }
 
     /// Step 3, identify: the caller's account (and, in strict mode, its secret) as the
-    /// operation's [`Auth`] asks. An unsigned request to an anonymous or form-signed
-    /// operation acts in the default account. SigV2 signs no body hash, so strict mode checks
+    /// operation's [`Auth`] asks. An unsigned request to an anonymous, form-signed or
+    /// signed-or-anonymous operation acts as the anonymous caller in strict mode, in the
+    /// default account otherwise; an anonymous operation's signature is ignored. SigV2 signs no body hash, so strict mode checks
     /// it here, before the body is read; its canonical resource names the bucket the `Host`
     /// names, as S3's addressing reads it.
     fn identify(
@@ -440,9 +445,18 @@ impl Gateway {
         service: ServiceId,
         now: u64,
     ) -> Result<Identity<'_>, ServiceError> {
-        let (sig, sig_v2) = sigs;
+        // An anonymous operation (a CORS preflight) ignores any signature it carries.
+        let (sig, sig_v2) = match auth {
+            Auth::Anonymous => (&None, &None),
+            _ => (&sigs.0, &sigs.1),
+        };
         let unsigned = sig.is_none() && sig_v2.is_none();
-        if unsigned && !matches!(auth, Auth::Anonymous | Auth::FormSigned) {
+        if unsigned
+            && !matches!(
+                auth,
+                Auth::Anonymous | Auth::FormSigned | Auth::SignedOrAnonymous
+            )
+        {
             // Refused in strict mode (no token), the default account otherwise.
             self.auth
                 .identify(None)

@@ -113,6 +113,11 @@ impl Template {
         Template { toks, fast }
     }
 
+    /// Whether the template is one fixed string: no wildcard and no variable.
+    pub(crate) fn is_fixed(&self) -> bool {
+        self.toks.iter().all(|t| matches!(t, Tok::Lit(_)))
+    }
+
     /// Whether `s` matches (`ascii_ci`: ignoring ASCII case, for action names). `None` when
     /// a variable has no value in this request.
     pub(crate) fn matches(&self, s: &str, ascii_ci: bool, ctx: &Context) -> Option<bool> {

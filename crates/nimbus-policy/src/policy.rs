@@ -152,4 +152,15 @@ impl Policy {
             .iter()
             .any(|s| s.effect == Effect::Allow && s.names_everyone() && !s.has_condition())
     }
+
+    /// Whether the policy is public in S3's sense ("The meaning of public" in the S3 User
+    /// Guide; `PolicyStatus.IsPublic`, Block Public Access): some `Allow` statement names
+    /// everyone (`"*"` or through `NotPrincipal`) without a condition that limits it to fixed
+    /// values of `aws:SourceArn`, `aws:SourceVpc(e)`, `aws:SourceOwner`, `aws:SourceAccount`,
+    /// `aws:PrincipalAccount`, `aws:PrincipalOrgID`, `aws:userid`,
+    /// `s3:x-amz-server-side-encryption-aws-kms-key-id`, or to `aws:SourceIp` blocks no wider
+    /// than /8 (IPv4) or /32 (IPv6).
+    pub fn is_public(&self) -> bool {
+        self.statements.iter().any(|s| s.is_public())
+    }
 }

@@ -195,6 +195,17 @@ impl Statement {
         }
     }
 
+    /// Whether the statement makes its policy public in S3's sense: an `Allow` naming
+    /// everyone, unless its condition limits it to fixed values of a narrowing key.
+    pub(crate) fn is_public(&self) -> bool {
+        self.effect == Effect::Allow
+            && self.names_everyone()
+            && !self
+                .condition
+                .as_ref()
+                .is_some_and(|c| c.narrows_to_fixed_values())
+    }
+
     /// Whether the statement has a `Condition`.
     pub(crate) fn has_condition(&self) -> bool {
         self.condition.is_some()

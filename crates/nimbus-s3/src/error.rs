@@ -12,6 +12,9 @@ pub enum S3Error {
     /// 404 `NoSuchBucket`.
     #[error("NoSuchBucket: {0}")]
     NoSuchBucket(String),
+    /// 403 `AccessDenied` (`Access Denied`): a policy refused the request.
+    #[error("AccessDenied")]
+    AccessDenied,
     /// 404 `NoSuchKey`.
     #[error("NoSuchKey: {0}")]
     NoSuchKey(String),
@@ -440,6 +443,7 @@ impl From<S3Error> for ServiceError {
             )
             .with_field("BucketName", b),
             CorsForbidden(m) => e(StatusCode::FORBIDDEN, "AccessForbidden", m),
+            AccessDenied => e(StatusCode::FORBIDDEN, "AccessDenied", "Access Denied"),
             MethodNotAllowed { method, resource } => e(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "MethodNotAllowed",

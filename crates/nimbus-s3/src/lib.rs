@@ -44,9 +44,11 @@ use crate::ops::{Call, Found, Op, Query};
 /// [`OpInfo::index`] of the operations nimbus models but does not implement.
 const NOT_IMPLEMENTED: u16 = u16::MAX;
 
-/// Who may send `op`: a CORS preflight may be unsigned (browsers never sign it), and so may
-/// a browser-form upload, whose credential and signature travel in the form
-/// ([`ops::post_object`] verifies them); everything else is signed.
+/// Who may send `op`: a CORS preflight may be unsigned (browsers never sign it, and any
+/// signature it carries is ignored), and so may a browser-form upload, whose credential and
+/// signature travel in the form ([`ops::post_object`] verifies them); everything else may be
+/// signed or, as on AWS, unsigned: an anonymous request that the bucket's policy (or ACL)
+/// must allow ([`ops::access`]).
 fn auth_of(op: Op, headers: &http::HeaderMap) -> Auth {
     let form = || {
         headers
@@ -61,7 +63,7 @@ fn auth_of(op: Op, headers: &http::HeaderMap) -> Auth {
     match op {
         Op::PreflightRequest => Auth::Anonymous,
         Op::PostObject if form() => Auth::FormSigned,
-        _ => Auth::Signed,
+        _ => Auth::SignedOrAnonymous,
     }
 }
 
@@ -166,7 +168,10 @@ impl Service for S3Service {
             chunk_verifier: req.chunk_verifier,
         };
         let result = match Op::from_index(info.index) {
-            Some(op) => op.call(&self.inner, &mut call).await,
+            Some(op) => match ops::access::authorize(&self.inner, op, &call) {
+                Ok(()) => op.call(&self.inner, &mut call).await,
+                Err(e) => Err(e),
+            },
             None => ops::unimplemented::not_implemented(info.name),
         };
         let preflight = info.index == Op::PreflightRequest.index();

@@ -43,15 +43,65 @@ pub struct BucketInfo {
     /// `PutBucketTagging`.
     #[serde(default)]
     pub tags: Option<Vec<(String, String)>>,
-    /// `PutBucketPolicy`, as sent.
+    /// `PutBucketPolicy`: the document as sent and its compiled form.
     #[serde(default)]
-    pub policy: Option<String>,
+    pub policy: Option<BucketPolicy>,
     /// `PutBucketCors`.
     #[serde(default)]
     pub cors: Option<Vec<CorsRule>>,
     /// `PutBucketNotificationConfiguration`.
     #[serde(default)]
     pub notification: Option<NotificationConfiguration>,
+}
+
+/// A bucket policy: the document as it was sent (returned by `GetBucketPolicy`, stored) and
+/// its compiled form, which requests are decided from. Stored as the text alone and compiled
+/// again when loaded; a stored document the compiler refuses (written before policies were
+/// enforced) is kept and returned, but decides nothing (`compiled` is `None`).
+#[derive(Debug, Clone)]
+pub struct BucketPolicy {
+    /// The document as sent.
+    pub text: String,
+    /// The compiled policy.
+    pub compiled: Option<Arc<nimbus_core::access::policy::Policy>>,
+}
+
+impl BucketPolicy {
+    /// Compiles `text` (S3's `MalformedPolicy` wording on error).
+    pub fn compile(text: String) -> Result<BucketPolicy, nimbus_core::access::policy::PolicyError> {
+        let compiled = nimbus_core::access::policy::Policy::resource(&text)?;
+        Ok(BucketPolicy {
+            text,
+            compiled: Some(Arc::new(compiled)),
+        })
+    }
+}
+
+impl PartialEq for BucketPolicy {
+    fn eq(&self, other: &BucketPolicy) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for BucketPolicy {}
+
+impl Serialize for BucketPolicy {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
+impl<'de> Deserialize<'de> for BucketPolicy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<BucketPolicy, D::Error> {
+        let text = String::deserialize(d)?;
+        Ok(BucketPolicy::compile(text.clone()).unwrap_or_else(|e| {
+            tracing::warn!(error = %e.message(), "a stored bucket policy no longer compiles; it is kept but not enforced");
+            BucketPolicy {
+                text,
+                compiled: None,
+            }
+        }))
+    }
 }
 
 /// A checksum stored with an object or part.

@@ -147,9 +147,17 @@ pub enum Auth {
     /// mode the signature is verified. Unsigned requests act in the default account without
     /// `--auth strict`.
     Signed,
-    /// The request may be unsigned (S3's CORS preflight: browsers never sign it); unsigned,
-    /// it acts in the default account. A signed one is treated as [`Auth::Signed`].
+    /// The request is never authenticated (S3's CORS preflight: browsers never sign it, and
+    /// one sent to a presigned URL carries the URL's signature for another method): any
+    /// signature is ignored; it acts as the anonymous caller under `--auth strict`, in the
+    /// default account otherwise.
     Anonymous,
+    /// Signed, or unsigned as the anonymous caller (S3's object and bucket operations, which
+    /// a bucket policy or ACL may open to everyone): a signature is verified as for
+    /// [`Auth::Signed`]; an unsigned request acts as `Caller::anonymous()` under
+    /// `--auth strict` (the service decides whether anonymous may), in the default account
+    /// otherwise.
+    SignedOrAnonymous,
     /// The credential and signature travel in the body (S3's browser-form `PostObject`):
     /// the gateway lets an unsigned request through in the default account and the service
     /// verifies the form. A signed one is treated as [`Auth::Signed`].

@@ -89,6 +89,61 @@ enum Values {
     Null(Vec<bool>),
 }
 
+/// The keys whose fixed values make a grant to everyone non-public (S3's "The meaning of
+/// public"), lower-cased.
+const NARROWING_KEYS: &[&str] = &[
+    "aws:sourcearn",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "aws:sourceowner",
+    "aws:sourceaccount",
+    "aws:principalaccount",
+    "aws:principalorgid",
+    "s3:x-amz-server-side-encryption-aws-kms-key-id",
+    "aws:userid",
+];
+
+impl Condition {
+    /// Whether some clause limits the statement to fixed values of a key S3 counts as
+    /// narrowing (a fixed `aws:SourceArn`, `aws:SourceAccount`, `aws:PrincipalAccount`…, or
+    /// `aws:SourceIp` within CIDR blocks no wider than /8 (IPv4) or /32 (IPv6)): such a
+    /// statement does not make a policy public.
+    pub(crate) fn narrows_to_fixed_values(&self) -> bool {
+        self.clauses.iter().any(Clause::narrows)
+    }
+}
+
+impl Clause {
+    fn narrows(&self) -> bool {
+        if self.op.negated || self.op.if_exists || self.op.set == SetOp::ForAllValues {
+            return false;
+        }
+        let fixed = |ts: &[Template]| !ts.is_empty() && ts.iter().all(Template::is_fixed);
+        if &*self.key == "aws:sourceip" {
+            return match &self.values {
+                Values::Ip(blocks) => {
+                    !blocks.is_empty()
+                        && blocks.iter().all(|c| match c {
+                            Cidr::V4(_, p) => *p >= 8,
+                            Cidr::V6(_, p) => *p >= 32,
+                        })
+                }
+                _ => false,
+            };
+        }
+        if !NARROWING_KEYS.contains(&&*self.key) {
+            return false;
+        }
+        match &self.values {
+            Values::StringEquals(ts) | Values::StringIgnoreCase(ts) | Values::StringLike(ts) => {
+                fixed(ts)
+            }
+            Values::Arn(arns) => !arns.is_empty() && arns.iter().all(|a| fixed(&a.parts)),
+            _ => false,
+        }
+    }
+}
+
 /// An ARN pattern matched component by component (`ArnLike`, `ArnEquals`): the six
 /// colon-separated parts each match on their own, so `*` never crosses a colon.
 #[derive(Clone, Debug, PartialEq)]

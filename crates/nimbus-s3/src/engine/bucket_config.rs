@@ -5,7 +5,7 @@ use nimbus_core::RequestContext;
 
 use super::Engine;
 use crate::error::{S3Error, S3Result};
-use crate::model::CorsRule;
+use crate::model::{BucketPolicy, CorsRule};
 use crate::notify::config::{DestinationKind, NotificationConfiguration};
 
 impl Engine {
@@ -45,13 +45,18 @@ impl Engine {
     pub fn bucket_policy(&self, bucket: &str) -> S3Result<String> {
         self.bucket_info(bucket, |i| {
             i.policy
-                .clone()
+                .as_ref()
+                .map(|p| p.text.clone())
                 .ok_or_else(|| S3Error::NoSuchBucketPolicy(bucket.to_owned()))
         })
     }
 
-    /// Replaces (or with `None` removes) the bucket's policy, already checked.
-    pub async fn set_bucket_policy(&self, bucket: &str, policy: Option<String>) -> S3Result<()> {
+    /// Replaces (or with `None` removes) the bucket's policy, already compiled.
+    pub async fn set_bucket_policy(
+        &self,
+        bucket: &str,
+        policy: Option<BucketPolicy>,
+    ) -> S3Result<()> {
         self.update_bucket(bucket, Vec::new(), |i| {
             i.policy = policy;
             Ok(())

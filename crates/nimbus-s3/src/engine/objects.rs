@@ -274,6 +274,10 @@ impl Engine {
             let mut deliveries = Vec::new();
             let mut garbage = Vec::new();
             for entry in entries.iter_mut() {
+                // Refused before (AccessDenied for this key).
+                if entry.error.is_some() {
+                    continue;
+                }
                 let key = &entry.key;
                 if key.len() > crate::limits::MAX_KEY_BYTES {
                     entry.error = Some(("KeyTooLongError", "Your key is too long"));

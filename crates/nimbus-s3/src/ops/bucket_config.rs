@@ -9,7 +9,7 @@ use super::tagging::{parse_tagging, tagging_xml, validate_tags};
 use super::{Call, XMLNS, empty, xml};
 use crate::engine::version_id;
 use crate::error::{S3Error, S3Result};
-use crate::model::CorsRule;
+use crate::model::{BucketPolicy, CorsRule};
 use crate::{Inner, limits};
 
 /// `GET /{bucket}?tagging`.
@@ -45,7 +45,8 @@ pub async fn get_bucket_policy(inner: &Inner, call: &mut Call) -> S3Result<Respo
     ))
 }
 
-/// `PUT /{bucket}?policy`: stored as sent after S3's basic checks (not enforced).
+/// `PUT /{bucket}?policy`: compiled once (S3's `MalformedPolicy` with the parser's reason),
+/// stored as sent and enforced from the compiled form.
 pub async fn put_bucket_policy(inner: &Inner, call: &mut Call) -> S3Result<Response> {
     let name = call.bucket()?.to_owned();
     inner.engine.check_bucket(&name)?;
@@ -62,24 +63,8 @@ pub async fn put_bucket_policy(inner: &Inner, call: &mut Call) -> S3Result<Respo
             "Policies must be valid JSON and the first byte must be '{'".into(),
         )
     })?;
-    let value: serde_json::Value = match serde_json::from_str(&text) {
-        Ok(v @ serde_json::Value::Object(_)) if text.trim_start().starts_with('{') => v,
-        _ => {
-            return Err(S3Error::MalformedPolicy(
-                "Policies must be valid JSON and the first byte must be '{'".into(),
-            ));
-        }
-    };
-    match value.get("Statement") {
-        Some(serde_json::Value::Array(a)) if !a.is_empty() => {}
-        Some(serde_json::Value::Object(_)) => {}
-        _ => {
-            return Err(S3Error::MalformedPolicy(
-                "Missing required field Statement".into(),
-            ));
-        }
-    }
-    inner.engine.set_bucket_policy(&name, Some(text)).await?;
+    let policy = BucketPolicy::compile(text).map_err(|e| S3Error::MalformedPolicy(e.message()))?;
+    inner.engine.set_bucket_policy(&name, Some(policy)).await?;
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
@@ -87,6 +72,27 @@ pub async fn put_bucket_policy(inner: &Inner, call: &mut Call) -> S3Result<Respo
 pub async fn delete_bucket_policy(inner: &Inner, call: &mut Call) -> S3Result<Response> {
     inner.engine.set_bucket_policy(call.bucket()?, None).await?;
     Ok(empty(StatusCode::NO_CONTENT))
+}
+
+/// `GET /{bucket}?policyStatus`: whether the bucket's policy makes it public
+/// ([`super::access::is_public_policy`]); `NoSuchBucketPolicy` without a policy.
+pub async fn get_bucket_policy_status(inner: &Inner, call: &mut Call) -> S3Result<Response> {
+    let bucket = call.bucket()?;
+    let public = inner.engine.bucket_info(bucket, |i| {
+        let p = i
+            .policy
+            .as_ref()
+            .ok_or_else(|| S3Error::NoSuchBucketPolicy(bucket.to_owned()))?;
+        Ok(p
+            .compiled
+            .as_deref()
+            .is_some_and(super::access::is_public_policy))
+    })?;
+    let mut w = Writer::with_declaration();
+    w.open_ns("PolicyStatus", XMLNS)
+        .elem("IsPublic", if public { "true" } else { "false" })
+        .close("PolicyStatus");
+    Ok(xml(w.finish()))
 }
 
 const CORS_METHODS: [&str; 5] = ["GET", "PUT", "HEAD", "POST", "DELETE"];

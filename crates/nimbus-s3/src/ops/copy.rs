@@ -52,6 +52,13 @@ const COPY_CONDITIONS: [&str; 4] = [
 /// checked, its content opened).
 fn open_source(inner: &Inner, call: &Call, op: CopyOp) -> S3Result<(CopySource, OpenedSource)> {
     let src = copy_source(call)?;
+    // Reading the source is the caller's right in the source bucket (its policy, its owner).
+    let action = if src.version.is_some() {
+        "s3:GetObjectVersion"
+    } else {
+        "s3:GetObject"
+    };
+    super::access::check_object(inner, call, &src.bucket, &src.key, action)?;
     let conditions = preconditions(&call.headers, &COPY_CONDITIONS);
     let opened = inner.engine.open_copy_source(&src, op, &conditions)?;
     Ok((src, opened))

@@ -1,6 +1,7 @@
 //! DeleteObjects: up to 1,000 keys in one request, each deleted (and notified) as
 //! DeleteObject would; an entry naming a version other than `null` is reported as
-//! `NoSuchVersion` and deletes nothing.
+//! `NoSuchVersion` and deletes nothing; a key the caller may not delete (`s3:DeleteObject`)
+//! is reported as `AccessDenied`.
 
 use nimbus_wire::Response;
 use nimbus_wire::xml::Writer;
@@ -46,6 +47,13 @@ pub async fn delete_objects(inner: &Inner, call: &mut Call) -> S3Result<Response
         .collect::<S3Result<_>>()?;
     if entries.is_empty() || entries.len() > limits::MAX_DELETE_KEYS {
         return Err(S3Error::MalformedXml);
+    }
+    // Each key needs s3:DeleteObject; a refused one is reported and the rest go ahead.
+    let keys: Vec<&str> = entries.iter().map(|e| e.key.as_str()).collect();
+    let mut refused = Vec::new();
+    super::access::check_deletes(inner, call, &bucket, &keys, |i| refused.push(i))?;
+    for i in refused {
+        entries[i].error = Some(("AccessDenied", "Access Denied"));
     }
     inner
         .engine

@@ -4,6 +4,7 @@
 //! "subresource" query parameters (`?tagging`, `?uploads`, `?list-type=2`…) and a few
 //! headers (`x-amz-copy-source`). [`classify`] follows the botocore model's `http` traits.
 
+pub mod access;
 pub mod bucket_config;
 pub mod buckets;
 pub mod copy;
@@ -41,6 +42,7 @@ nimbus_wire::operations! {
         GetBucketPolicy = Subresource { method: "GET", object: false, name: "policy" } => bucket_config::get_bucket_policy,
         PutBucketPolicy = Subresource { method: "PUT", object: false, name: "policy" } => bucket_config::put_bucket_policy,
         DeleteBucketPolicy = Subresource { method: "DELETE", object: false, name: "policy" } => bucket_config::delete_bucket_policy,
+        GetBucketPolicyStatus = Subresource { method: "GET", object: false, name: "policyStatus" } => bucket_config::get_bucket_policy_status,
         GetBucketCors = Subresource { method: "GET", object: false, name: "cors" } => bucket_config::get_bucket_cors,
         PutBucketCors = Subresource { method: "PUT", object: false, name: "cors" } => bucket_config::put_bucket_cors,
         DeleteBucketCors = Subresource { method: "DELETE", object: false, name: "cors" } => bucket_config::delete_bucket_cors,
@@ -100,7 +102,6 @@ nimbus_wire::operations! {
         GetBucketOwnershipControls = Subresource { method: "GET", object: false, name: "ownershipControls" },
         PutBucketOwnershipControls = Subresource { method: "PUT", object: false, name: "ownershipControls" },
         DeleteBucketOwnershipControls = Subresource { method: "DELETE", object: false, name: "ownershipControls" },
-        GetBucketPolicyStatus = Subresource { method: "GET", object: false, name: "policyStatus" },
         GetBucketReplication = Subresource { method: "GET", object: false, name: "replication" },
         PutBucketReplication = Subresource { method: "PUT", object: false, name: "replication" },
         DeleteBucketReplication = Subresource { method: "DELETE", object: false, name: "replication" },

@@ -229,8 +229,10 @@ pub async fn post_object(inner: &Inner, call: &mut Call) -> S3Result<Response> {
         None => None,
     };
     if let Some(account) = account {
+        call.ctx.caller = std::sync::Arc::new(nimbus_core::access::Caller::root(account.as_str()));
         call.ctx.account = account;
     }
+    super::access::check_object(inner, call, &bucket, &key, "s3:PutObject")?;
 
     // What the fields say about the object, checked before any content is read.
     let mut headers = HeaderMap::new();

@@ -1,0 +1,405 @@
+//! S3's one authorization point: which IAM action and resource each operation is
+//! ([`rule`], one row per operation of the [`Op`] table), the condition keys S3 supplies,
+//! and [`authorize`], called once for every request before its operation acts.
+//!
+//! A bucket's compiled policy and its owner decide with the caller's identity side
+//! ([`nimbus_core::access::authorize`]): the owner's root on a bucket without a policy
+//! passes without evaluating anything. An unknown bucket stays `NoSuchBucket` (before
+//! authorization), as on AWS. Operations that name more than one resource check the rest
+//! themselves through [`check_object`]: CopyObject and UploadPartCopy read their source
+//! (`s3:GetObject` against the source bucket's policy and owner), DeleteObjects deletes
+//! each key under `s3:DeleteObject`.
+//!
+//! Two hooks belong to ACLs and Block Public Access: [`acl_allows`] (an ACL grant allows
+//! what no policy allows, unless a policy denies it explicitly) and
+//! [`restrict_public_buckets`] (a bucket with a public policy admits only its own account and
+//! AWS services).
+//!
+//! <https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html>
+
+use nimbus_core::access::policy::{Context, Policy, PrincipalKind};
+use nimbus_core::access::{Caller, Resource};
+
+use super::{Call, Op};
+use crate::Inner;
+use crate::error::{S3Error, S3Result};
+use crate::model::{Bucket, BucketInfo};
+
+/// What an operation acts on, for authorization.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// No bucket: the caller's own account (`ListBuckets`, resource `*`).
+    Account,
+    /// A bucket that may not exist yet (`CreateBucket`): owned by the caller's account.
+    NewBucket,
+    /// The bucket addressed (`arn:aws:s3:::bucket`).
+    Bucket,
+    /// The object addressed (`arn:aws:s3:::bucket/key`).
+    Object,
+    /// The bucket must exist; the operation checks each key it names (`DeleteObjects`).
+    EachKey,
+    /// The operation establishes its caller itself (`PostObject`'s form signature).
+    Form,
+    /// Not authorized (a CORS preflight is answered by the CORS rules alone).
+    None,
+}
+
+/// The IAM action an operation needs and what it acts on (the "Actions, resources, and
+/// condition keys for Amazon S3" page); an operation naming a version (`versionId`) needs
+/// the `…Version…` action ([`versioned`]).
+pub const fn rule(op: Op) -> (&'static str, Scope) {
+    use Scope::*;
+    match op {
+        Op::ListBuckets => ("s3:ListAllMyBuckets", Account),
+        Op::CreateBucket => ("s3:CreateBucket", NewBucket),
+        Op::HeadBucket => ("s3:ListBucket", Bucket),
+        Op::DeleteBucket => ("s3:DeleteBucket", Bucket),
+        Op::GetBucketLocation => ("s3:GetBucketLocation", Bucket),
+        Op::GetBucketTagging => ("s3:GetBucketTagging", Bucket),
+        Op::PutBucketTagging | Op::DeleteBucketTagging => ("s3:PutBucketTagging", Bucket),
+        Op::GetBucketPolicy => ("s3:GetBucketPolicy", Bucket),
+        Op::PutBucketPolicy => ("s3:PutBucketPolicy", Bucket),
+        Op::DeleteBucketPolicy => ("s3:DeleteBucketPolicy", Bucket),
+        Op::GetBucketPolicyStatus => ("s3:GetBucketPolicyStatus", Bucket),
+        Op::GetBucketCors => ("s3:GetBucketCORS", Bucket),
+        Op::PutBucketCors | Op::DeleteBucketCors => ("s3:PutBucketCORS", Bucket),
+        Op::GetBucketNotificationConfiguration => ("s3:GetBucketNotification", Bucket),
+        Op::PutBucketNotificationConfiguration => ("s3:PutBucketNotification", Bucket),
+        Op::GetBucketVersioning => ("s3:GetBucketVersioning", Bucket),
+        Op::GetBucketAcl => ("s3:GetBucketAcl", Bucket),
+        Op::GetBucketEncryption => ("s3:GetEncryptionConfiguration", Bucket),
+        Op::ListObjects | Op::ListObjectsV2 => ("s3:ListBucket", Bucket),
+        Op::ListMultipartUploads => ("s3:ListBucketMultipartUploads", Bucket),
+        Op::ListObjectVersions => ("s3:ListBucketVersions", Bucket),
+        Op::DeleteObjects => ("s3:DeleteObject", EachKey),
+        Op::PutObject
+        | Op::CopyObject
+        | Op::CreateMultipartUpload
+        | Op::UploadPart
+        | Op::UploadPartCopy
+        | Op::CompleteMultipartUpload => ("s3:PutObject", Object),
+        Op::PostObject => ("s3:PutObject", Form),
+        Op::GetObject | Op::HeadObject => ("s3:GetObject", Object),
+        Op::DeleteObject => ("s3:DeleteObject", Object),
+        Op::GetObjectTagging => ("s3:GetObjectTagging", Object),
+        Op::PutObjectTagging => ("s3:PutObjectTagging", Object),
+        Op::DeleteObjectTagging => ("s3:DeleteObjectTagging", Object),
+        Op::GetObjectAcl => ("s3:GetObjectAcl", Object),
+        Op::AbortMultipartUpload => ("s3:AbortMultipartUpload", Object),
+        Op::ListParts => ("s3:ListMultipartUploadParts", Object),
+        Op::PreflightRequest => ("", None),
+    }
+}
+
+/// The action for a request naming a version (`?versionId=`): S3 asks for
+/// `s3:GetObjectVersion` rather than `s3:GetObject`, and so on.
+pub fn versioned(action: &'static str) -> &'static str {
+    match action {
+        "s3:GetObject" => "s3:GetObjectVersion",
+        "s3:DeleteObject" => "s3:DeleteObjectVersion",
+        "s3:GetObjectTagging" => "s3:GetObjectVersionTagging",
+        "s3:PutObjectTagging" => "s3:PutObjectVersionTagging",
+        "s3:DeleteObjectTagging" => "s3:DeleteObjectVersionTagging",
+        "s3:GetObjectAcl" => "s3:GetObjectVersionAcl",
+        other => other,
+    }
+}
+
+/// Whether `policy` is public in S3's sense (`PolicyStatus.IsPublic`; Block Public Access's
+/// `BlockPublicPolicy` refuses such a policy, `RestrictPublicBuckets` limits a bucket that
+/// has one).
+pub fn is_public_policy(policy: &Policy) -> bool {
+    policy.is_public()
+}
+
+/// HOOK (ACLs): whether the bucket's or the object's ACL grants `caller` what `action`
+/// needs. Consulted after the policies found no `Allow` (an explicit `Deny` still wins).
+/// No ACL grants anything until ACLs are enforced.
+pub fn acl_allows(_bucket: &Bucket, _key: Option<&str>, _caller: &Caller, _action: &str) -> bool {
+    false
+}
+
+/// HOOK (Block Public Access): whether `RestrictPublicBuckets` applies to the bucket (its
+/// own setting or its account's). Then, while its policy is public, only principals of the
+/// bucket owner's account and AWS services are let in.
+pub fn restrict_public_buckets(_info: &BucketInfo) -> bool {
+    false
+}
+
+/// The one authorization point: whether the request `call` may perform `op`. Runs before
+/// the operation acts; `NoSuchBucket` first when the bucket does not exist.
+pub fn authorize(inner: &Inner, op: Op, call: &Call) -> S3Result<()> {
+    let (action, scope) = rule(op);
+    let caller = &*call.ctx.caller;
+    match scope {
+        Scope::None | Scope::Form => Ok(()),
+        Scope::Account | Scope::NewBucket => {
+            if caller.principal.kind == PrincipalKind::Anonymous {
+                return Err(S3Error::AccessDenied);
+            }
+            let arn = match (scope, call.bucket.as_deref()) {
+                (Scope::NewBucket, Some(b)) => bucket_arn(b),
+                _ => "*".to_owned(),
+            };
+            let owner = caller.account().to_owned();
+            let resource = Resource {
+                arn: &arn,
+                owner: &owner,
+                policy: None,
+            };
+            call.ctx
+                .authorize(action, resource, |keys| request_keys(keys, call, op))
+                .map_err(|_| S3Error::AccessDenied)
+        }
+        Scope::EachKey => inner.engine.check_bucket(call.bucket()?),
+        Scope::Bucket | Scope::Object => {
+            let bucket = call.bucket()?;
+            let key = match scope {
+                Scope::Object => Some(call.key()?),
+                _ => Option::None,
+            };
+            let action = if call.query.has("versionId") {
+                versioned(action)
+            } else {
+                action
+            };
+            inner.engine.with_bucket_view(bucket, |b| {
+                if matches!(
+                    op,
+                    Op::GetBucketPolicy | Op::PutBucketPolicy | Op::DeleteBucketPolicy
+                ) && caller.principal.kind == PrincipalKind::Root
+                    && caller.account() == b.info.account
+                {
+                    // The owner's root can always manage the policy, so a bucket never
+                    // locks its owner out.
+                    return Ok(());
+                }
+                decide(call, op, b, key, action)?;
+                if matches!(op, Op::GetObject | Op::HeadObject)
+                    && let Some(k) = key
+                    && !b.objects.contains_key(k)
+                {
+                    // A missing key is NoSuchKey only to a caller who may list the bucket.
+                    decide(call, Op::ListObjects, b, Option::None, "s3:ListBucket")?;
+                }
+                Ok(())
+            })?
+        }
+    }
+}
+
+/// Whether the request's caller may perform `action` on `key` of `bucket` (a copy's source,
+/// each key of a DeleteObjects): `NoSuchBucket` when the bucket does not exist,
+/// `AccessDenied` when refused.
+pub fn check_object(
+    inner: &Inner,
+    call: &Call,
+    bucket: &str,
+    key: &str,
+    action: &'static str,
+) -> S3Result<()> {
+    inner
+        .engine
+        .with_bucket_view(bucket, |b| decide(call, Op::GetObject, b, Some(key), action))?
+}
+
+/// Marks each entry of `keys` the caller may not delete (`s3:DeleteObject`) in `bucket`:
+/// `refuse(i)` is called for the `i`th. One look at the bucket for all of them.
+pub fn check_deletes(
+    inner: &Inner,
+    call: &Call,
+    bucket: &str,
+    keys: &[&str],
+    mut refuse: impl FnMut(usize),
+) -> S3Result<()> {
+    inner.engine.with_bucket_view(bucket, |b| {
+        for (i, key) in keys.iter().enumerate() {
+            if decide(call, Op::DeleteObject, b, Some(key), "s3:DeleteObject").is_err() {
+                refuse(i);
+            }
+        }
+    })
+}
+
+/// The decision for `action` on `bucket` (and `key`): the bucket policy and the caller's
+/// identity side, then the ACL hook, then `RestrictPublicBuckets`.
+fn decide(
+    call: &Call,
+    op: Op,
+    bucket: &Bucket,
+    key: Option<&str>,
+    action: &'static str,
+) -> S3Result<()> {
+    let info = &bucket.info;
+    let policy = info.policy.as_ref().and_then(|p| p.compiled.as_deref());
+    let arn = match key {
+        Some(k) => object_arn(&info.name, k),
+        None => bucket_arn(&info.name),
+    };
+    let resource = Resource {
+        arn: &arn,
+        owner: &info.account,
+        policy,
+    };
+    let caller = &*call.ctx.caller;
+    match call.ctx.authorize(action, resource, |keys| {
+        request_keys(keys, call, op);
+        resource_keys(keys, bucket, key);
+    }) {
+        Ok(()) => {}
+        Err(denied) if !denied.is_explicit() && acl_allows(bucket, key, caller, action) => {}
+        Err(_) => return Err(S3Error::AccessDenied),
+    }
+    if restrict_public_buckets(info)
+        && policy.is_some_and(is_public_policy)
+        && caller.account() != info.account
+        && caller.principal.kind != PrincipalKind::Service
+    {
+        return Err(S3Error::AccessDenied);
+    }
+    Ok(())
+}
+
+/// `arn:aws:s3:::bucket`.
+fn bucket_arn(bucket: &str) -> String {
+    format!("arn:aws:s3:::{bucket}")
+}
+
+/// `arn:aws:s3:::bucket/key`.
+fn object_arn(bucket: &str, key: &str) -> String {
+    format!("arn:aws:s3:::{bucket}/{key}")
+}
+
+/// The grant headers and their condition keys (`s3:x-amz-grant-read`…).
+const GRANT_HEADERS: [&str; 5] = [
+    "x-amz-grant-read",
+    "x-amz-grant-write",
+    "x-amz-grant-read-acp",
+    "x-amz-grant-write-acp",
+    "x-amz-grant-full-control",
+];
+
+/// The condition keys the request itself carries: how it was signed, its headers (ACL,
+/// encryption, tagging, copy source), its listing parameters.
+fn request_keys(keys: &mut Context, call: &Call, op: Op) {
+    let (version, auth_type) = signature_of(call, op);
+    if let Some(v) = version {
+        keys.insert("s3:signatureversion", v);
+    }
+    keys.insert("s3:authType", auth_type);
+    let mut header_key = |name: &str, key: &str| {
+        if let Some(v) = call.header(name) {
+            keys.insert(key, v);
+        }
+    };
+    header_key("x-amz-content-sha256", "s3:x-amz-content-sha256");
+    header_key("x-amz-acl", "s3:x-amz-acl");
+    header_key(
+        "x-amz-server-side-encryption",
+        "s3:x-amz-server-side-encryption",
+    );
+    header_key(
+        "x-amz-server-side-encryption-aws-kms-key-id",
+        "s3:x-amz-server-side-encryption-aws-kms-key-id",
+    );
+    header_key("x-amz-copy-source", "s3:x-amz-copy-source");
+    header_key("x-amz-metadata-directive", "s3:x-amz-metadata-directive");
+    header_key("x-amz-storage-class", "s3:x-amz-storage-class");
+    header_key("user-agent", "aws:UserAgent");
+    header_key("referer", "aws:Referer");
+    for h in GRANT_HEADERS {
+        if let Some(v) = call.header(h) {
+            keys.insert(&format!("s3:{h}"), v);
+        }
+    }
+    if let Some(v) = call.query.get("versionId") {
+        keys.insert("s3:VersionId", v);
+    }
+    if matches!(op, Op::ListObjects | Op::ListObjectsV2 | Op::ListObjectVersions) {
+        for (param, key) in [
+            ("prefix", "s3:prefix"),
+            ("delimiter", "s3:delimiter"),
+            ("max-keys", "s3:max-keys"),
+        ] {
+            if let Some(v) = call.query.get(param) {
+                keys.insert(key, v);
+            }
+        }
+    }
+    if let Some(tagging) = call.header("x-amz-tagging") {
+        let mut names = Vec::new();
+        for (k, v) in form_urlencoded::parse(tagging.as_bytes()) {
+            keys.insert(&format!("s3:RequestObjectTag/{k}"), v.into_owned());
+            names.push(k.into_owned());
+        }
+        keys.insert_multi("s3:RequestObjectTagKeys", names);
+    }
+}
+
+/// The keys the bucket and the object supply: `aws:ResourceAccount`, the bucket's tags
+/// (`aws:ResourceTag/…`), an existing object's tags (`s3:ExistingObjectTag/…`).
+fn resource_keys(keys: &mut Context, bucket: &Bucket, key: Option<&str>) {
+    keys.insert("aws:ResourceAccount", bucket.info.account.as_str());
+    for (k, v) in bucket.info.tags.iter().flatten() {
+        keys.insert(&format!("aws:ResourceTag/{k}"), v.as_str());
+    }
+    if let Some(meta) = key.and_then(|k| bucket.objects.get(k)) {
+        for (k, v) in &meta.tags {
+            keys.insert(&format!("s3:ExistingObjectTag/{k}"), v.as_str());
+        }
+    }
+}
+
+/// `s3:signatureversion` (`AWS` for SigV2, `AWS4-HMAC-SHA256`; none when unsigned) and
+/// `s3:authType` (`REST-HEADER`, `REST-QUERY-STRING`, `POST`).
+fn signature_of(call: &Call, op: Op) -> (Option<&'static str>, &'static str) {
+    if op == Op::PostObject {
+        let v = if call.header("x-amz-algorithm").is_some() {
+            "AWS4-HMAC-SHA256"
+        } else {
+            "AWS"
+        };
+        return (Some(v), "POST");
+    }
+    if let Some(auth) = call.header("authorization") {
+        let v = if auth.starts_with("AWS4-") {
+            "AWS4-HMAC-SHA256"
+        } else {
+            "AWS"
+        };
+        return (Some(v), "REST-HEADER");
+    }
+    if call.query.has("X-Amz-Algorithm") {
+        return (Some("AWS4-HMAC-SHA256"), "REST-QUERY-STRING");
+    }
+    if call.query.has("AWSAccessKeyId") {
+        return (Some("AWS"), "REST-QUERY-STRING");
+    }
+    (Option::None, "REST-HEADER")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_has_a_rule_with_an_s3_action() {
+        for op in Op::ALL.iter().copied() {
+            let (action, scope) = rule(op);
+            if scope == Scope::None {
+                assert_eq!(op, Op::PreflightRequest);
+                continue;
+            }
+            assert!(action.starts_with("s3:"), "{}: {action}", op.name());
+        }
+        assert_eq!(rule(Op::HeadObject), ("s3:GetObject", Scope::Object));
+        assert_eq!(rule(Op::ListObjectsV2), ("s3:ListBucket", Scope::Bucket));
+        assert_eq!(
+            rule(Op::ListObjectVersions),
+            ("s3:ListBucketVersions", Scope::Bucket)
+        );
+        assert_eq!(rule(Op::UploadPartCopy), ("s3:PutObject", Scope::Object));
+        assert_eq!(versioned("s3:GetObject"), "s3:GetObjectVersion");
+        assert_eq!(versioned("s3:PutObject"), "s3:PutObject");
+    }
+}
