@@ -188,6 +188,8 @@ pub fn render(
                 w.elem(k, v);
             }
             w.elem("RequestId", request_id);
+            // S3's extended request id (`x-amz-id-2`), which nimbus sets to the request id.
+            w.elem("HostId", request_id);
             w.close("Error");
             ("application/xml", w.finish().into_bytes())
         }

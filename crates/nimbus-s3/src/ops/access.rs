@@ -151,7 +151,16 @@ pub fn authorize(inner: &Inner, op: Op, call: &Call) -> S3Result<()> {
                 .authorize(action, resource, |keys| request_keys(keys, call, op))
                 .map_err(|_| S3Error::AccessDenied)
         }
-        Scope::EachKey => inner.engine.check_bucket(call.bucket()?),
+        Scope::EachKey => inner.engine.with_bucket_view(call.bucket()?, |b| {
+            // Each key is decided on its own; a caller from outside the owner's account
+            // that no policy or ACL could let in is refused up front.
+            let outsider = caller.account() != b.info.account
+                || caller.principal.kind == PrincipalKind::Anonymous;
+            if outsider && b.info.policy.is_none() && !acl_allows(b, Option::None, caller, action) {
+                return Err(S3Error::AccessDenied);
+            }
+            Ok(())
+        })?,
         Scope::Bucket | Scope::Object => {
             let bucket = call.bucket()?;
             let key = match scope {
@@ -198,9 +207,9 @@ pub fn check_object(
     key: &str,
     action: &'static str,
 ) -> S3Result<()> {
-    inner
-        .engine
-        .with_bucket_view(bucket, |b| decide(call, Op::GetObject, b, Some(key), action))?
+    inner.engine.with_bucket_view(bucket, |b| {
+        decide(call, Op::GetObject, b, Some(key), action)
+    })?
 }
 
 /// Marks each entry of `keys` the caller may not delete (`s3:DeleteObject`) in `bucket`:
@@ -315,7 +324,10 @@ fn request_keys(keys: &mut Context, call: &Call, op: Op) {
     if let Some(v) = call.query.get("versionId") {
         keys.insert("s3:VersionId", v);
     }
-    if matches!(op, Op::ListObjects | Op::ListObjectsV2 | Op::ListObjectVersions) {
+    if matches!(
+        op,
+        Op::ListObjects | Op::ListObjectsV2 | Op::ListObjectVersions
+    ) {
         for (param, key) in [
             ("prefix", "s3:prefix"),
             ("delimiter", "s3:delimiter"),

@@ -83,8 +83,7 @@ pub async fn get_bucket_policy_status(inner: &Inner, call: &mut Call) -> S3Resul
             .policy
             .as_ref()
             .ok_or_else(|| S3Error::NoSuchBucketPolicy(bucket.to_owned()))?;
-        Ok(p
-            .compiled
+        Ok(p.compiled
             .as_deref()
             .is_some_and(super::access::is_public_policy))
     })?;

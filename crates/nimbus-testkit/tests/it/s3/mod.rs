@@ -1,5 +1,6 @@
 //! S3 tests, one module per group of operations.
 
+mod access;
 mod buckets;
 mod durability;
 mod list;
