@@ -871,3 +871,50 @@ async fn policies_hold_across_a_restart() {
         .await;
     assert_eq!(err(put), ("AccessDenied".into(), 403));
 }
+
+/// Under `--enforce-iam` an IAM user's identity policies decide in its own account too: a
+/// user without policies is refused what its account's root may do, unless the bucket
+/// policy names the user.
+#[tokio::test]
+async fn enforced_identity_policies_bound_a_user_in_the_owners_account() {
+    let sb = TestSandbox::builder()
+        .strict_auth(vec![("AK1", "S1", ONE), ("AK3", "S1", ONE)])
+        .principal("AK3", "arn:aws:iam::111111111111:user/alice")
+        .enforce_iam()
+        .start()
+        .await;
+    let root = sb.s3_as("AK1");
+    let alice = sb.s3_as("AK3");
+    root.create_bucket().bucket("team").send().await.unwrap();
+    put_as(&sb, "AK1", "team", "plan.txt", "plan").await;
+    let get = || alice.get_object().bucket("team").key("plan.txt").send();
+    assert_eq!(err(get().await), ("AccessDenied".into(), 403));
+    assert_eq!(
+        err(alice.list_buckets().send().await),
+        ("AccessDenied".into(), 403)
+    );
+    set_policy(
+        &sb,
+        "team",
+        &policy(
+            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:user/alice"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::team/*"}"#,
+        ),
+    )
+    .await;
+    get().await.unwrap();
+    let put = alice
+        .put_object()
+        .bucket("team")
+        .key("x")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await;
+    assert_eq!(err(put), ("AccessDenied".into(), 403));
+    // The root is unaffected.
+    root.get_object()
+        .bucket("team")
+        .key("plan.txt")
+        .send()
+        .await
+        .unwrap();
+}
