@@ -242,12 +242,12 @@ fn decide(
     let info = &bucket.info;
     let policy = info.policy.as_ref().and_then(|p| p.compiled.as_deref());
     let caller = &*call.ctx.caller;
-    if policy.is_none()
+    if !policy.is_some_and(Policy::has_deny)
         && matches!(caller.policies, IdentityPolicies::Unrestricted)
         && caller.principal.kind != PrincipalKind::Anonymous
         && caller.account() == info.account
     {
-        // The owner's account, unrestricted, on a bucket without a policy: what
+        // The owner's account, unrestricted, on a bucket whose policy denies nothing: what
         // `authorize`'s fast path allows, decided before building the ARN.
         return Ok(());
     }
