@@ -190,6 +190,8 @@ enum Try {
     Get(&'static str),
     List(Option<&'static str>),
     Put(&'static str),
+    /// PutObject with `x-amz-tagging`.
+    PutTagged(&'static str, &'static str),
 }
 
 struct Case {
@@ -228,6 +230,16 @@ async fn attempt(sb: &TestSandbox, who: &str, what: Try) -> Result<(), (String, 
             .await
             .map(|_| ())
             .map_err(|e| err::<(), _>(Err(e))),
+        Try::PutTagged(key, tagging) => s3
+            .put_object()
+            .bucket("table")
+            .key(key)
+            .tagging(tagging)
+            .body(ByteStream::from_static(b"new"))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| err::<(), _>(Err(e))),
     }
 }
 
@@ -252,6 +264,17 @@ async fn bucket_policy_cases() {
             .await
             .unwrap();
     }
+    one.put_bucket_tagging()
+        .bucket("table")
+        .tagging(
+            Tagging::builder()
+                .tag_set(Tag::builder().key("team").value("data").build().unwrap())
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
     let grant_two = |action: &str, resource: &str, condition: &str| {
         Some(policy(&format!(
             r#"{{"Effect":"Allow","Principal":{{"AWS":"{TWO}"}},"Action":"{action}",
@@ -396,6 +419,50 @@ async fn bucket_policy_cases() {
             ),
             who: "AK2",
             what: Try::Get("sec.txt"),
+            allowed: false,
+        },
+        Case {
+            name: "s3:RequestObjectTag matches",
+            policy: grant_two(
+                "s3:PutObject",
+                objects,
+                r#","Condition":{"StringEquals":{"s3:RequestObjectTag/class":"public"}}"#,
+            ),
+            who: "AK2",
+            what: Try::PutTagged("tagged.txt", "class=public"),
+            allowed: true,
+        },
+        Case {
+            name: "s3:RequestObjectTag absent",
+            policy: grant_two(
+                "s3:PutObject",
+                objects,
+                r#","Condition":{"StringEquals":{"s3:RequestObjectTag/class":"public"}}"#,
+            ),
+            who: "AK2",
+            what: Try::Put("untagged.txt"),
+            allowed: false,
+        },
+        Case {
+            name: "aws:ResourceTag (the bucket's tags) matches",
+            policy: grant_two(
+                "s3:GetObject",
+                objects,
+                r#","Condition":{"StringEquals":{"aws:ResourceTag/team":"data"}}"#,
+            ),
+            who: "AK2",
+            what: Try::Get("pub.txt"),
+            allowed: true,
+        },
+        Case {
+            name: "aws:ResourceTag differs",
+            policy: grant_two(
+                "s3:GetObject",
+                objects,
+                r#","Condition":{"StringEquals":{"aws:ResourceTag/team":"web"}}"#,
+            ),
+            who: "AK2",
+            what: Try::Get("pub.txt"),
             allowed: false,
         },
         Case {
