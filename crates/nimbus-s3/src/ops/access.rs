@@ -212,6 +212,17 @@ pub fn check_object(
     })?
 }
 
+/// Whether the request's caller may list `bucket` (`s3:ListBucket`): a missing key is
+/// `NoSuchKey` only to such a caller, `AccessDenied` to others.
+pub fn may_list(inner: &Inner, call: &Call, bucket: &str) -> bool {
+    inner
+        .engine
+        .with_bucket_view(bucket, |b| {
+            decide(call, Op::ListObjects, b, None, "s3:ListBucket").is_ok()
+        })
+        .unwrap_or(false)
+}
+
 /// Marks each entry of `keys` the caller may not delete (`s3:DeleteObject`) in `bucket`:
 /// `refuse(i)` is called for the `i`th. One look at the bucket for all of them.
 pub fn check_deletes(

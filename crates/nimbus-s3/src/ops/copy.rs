@@ -60,7 +60,12 @@ fn open_source(inner: &Inner, call: &Call, op: CopyOp) -> S3Result<(CopySource, 
     };
     super::access::check_object(inner, call, &src.bucket, &src.key, action)?;
     let conditions = preconditions(&call.headers, &COPY_CONDITIONS);
-    let opened = inner.engine.open_copy_source(&src, op, &conditions)?;
+    let opened = match inner.engine.open_copy_source(&src, op, &conditions) {
+        Err(S3Error::NoSuchKey(_)) if !super::access::may_list(inner, call, &src.bucket) => {
+            return Err(S3Error::AccessDenied);
+        }
+        other => other?,
+    };
     Ok((src, opened))
 }
 

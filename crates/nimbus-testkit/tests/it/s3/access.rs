@@ -841,6 +841,15 @@ async fn copies_across_accounts() {
     )
     .await;
     copy().await.unwrap();
+    // A missing source is AccessDenied to a caller who may not list the source bucket.
+    let missing = two
+        .copy_object()
+        .bucket("dst-two")
+        .key("copy2")
+        .copy_source("src-one/missing")
+        .send()
+        .await;
+    assert_eq!(err(missing), ("AccessDenied".into(), 403));
     let body = two
         .get_object()
         .bucket("dst-two")
