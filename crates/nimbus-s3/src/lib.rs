@@ -15,6 +15,7 @@
 //!   code packages from S3);
 //! - [`error`]: [`error::S3Error`], mapped once into `ServiceError`.
 
+pub mod acl;
 pub mod addressing;
 pub mod body;
 pub mod checksum;
@@ -123,6 +124,19 @@ impl Service for S3Service {
     }
 
     fn classify(&self, head: &RequestHead<'_>) -> Result<OpInfo, ServiceError> {
+        // Account-level Block Public Access (S3 Control) is not served: a 501 naming it.
+        if let Some(name) = ops::public_access::s3_control_operation(
+            head.method.as_str(),
+            head.uri.path(),
+            head.headers.contains_key("x-amz-account-id"),
+        ) {
+            return Ok(OpInfo {
+                name,
+                auth: Auth::Signed,
+                body: BodyLimit::Stream,
+                index: NOT_IMPLEMENTED,
+            });
+        }
         let (bucket, has_key) = addressing::shape(head.host, head.uri.path());
         let copy = head.headers.contains_key("x-amz-copy-source");
         let query = ops::RawQuery(head.uri.query());

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::acl::{Grant, ObjectOwnership, PublicAccessBlock};
 use crate::checksum::ChecksumAlgorithm;
 use crate::notify::config::NotificationConfiguration;
 
@@ -52,6 +53,23 @@ pub struct BucketInfo {
     /// `PutBucketNotificationConfiguration`.
     #[serde(default)]
     pub notification: Option<NotificationConfiguration>,
+    /// The bucket ACL's grants (`None`: the default, the owner's FULL_CONTROL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<Vec<Grant>>,
+    /// Object Ownership (`None`: no ownership controls, which behaves as `ObjectWriter`).
+    /// Buckets stored before ACLs existed never had any: they load as `BucketOwnerEnforced`.
+    #[serde(default = "legacy_ownership")]
+    pub ownership: Option<ObjectOwnership>,
+    /// The bucket's Block Public Access settings (`None`: none; buckets stored before
+    /// they existed load so).
+    #[serde(default)]
+    pub public_access_block: Option<PublicAccessBlock>,
+}
+
+/// What a bucket stored before Object Ownership existed behaves as: ACLs disabled, the
+/// owner's full control, which is what nimbus answered then.
+fn legacy_ownership() -> Option<ObjectOwnership> {
+    Some(ObjectOwnership::BucketOwnerEnforced)
 }
 
 /// A bucket policy: the document as it was sent (returned by `GetBucketPolicy`, stored) and
@@ -161,8 +179,11 @@ pub struct ObjectMeta {
     /// Number of parts for multipart objects (0 for single PUTs).
     #[serde(default)]
     pub parts: u32,
-    /// The owning account (the uploader).
+    /// The owning account: the writer, or the bucket owner when Object Ownership says so.
     pub owner: String,
+    /// The object ACL's grants (`None`: the default, the owner's FULL_CONTROL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<Vec<Grant>>,
 }
 
 impl ObjectMeta {
@@ -209,6 +230,12 @@ pub struct Upload {
     pub full_object: bool,
     /// The initiator's account.
     pub owner: String,
+    /// The account that will own the object (`None`: the initiator).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_owner: Option<String>,
+    /// The ACL the object will get (`None`: the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<Vec<Grant>>,
     /// Parts uploaded so far.
     #[serde(skip)]
     pub parts: BTreeMap<u32, Arc<Part>>,

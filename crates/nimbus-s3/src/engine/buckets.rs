@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use super::acl::NewBucketAccess;
 use super::{Engine, existing_bucket};
 use crate::error::{S3Error, S3Result};
 use crate::limits;
@@ -45,12 +46,25 @@ pub struct ListFilter<'a> {
 
 impl Engine {
     /// Creates the bucket `name` owned by `account` in `region` (already checked against
-    /// the endpoint's region).
+    /// the endpoint's region) with the default access settings.
     pub async fn create_bucket(
         &self,
         name: &str,
         account: &str,
         region: &str,
+    ) -> S3Result<Created> {
+        self.create_bucket_with(name, account, region, NewBucketAccess::defaults())
+            .await
+    }
+
+    /// Creates the bucket `name` owned by `account` in `region` with the ACL, Object
+    /// Ownership and Block Public Access settings `access`.
+    pub async fn create_bucket_with(
+        &self,
+        name: &str,
+        account: &str,
+        region: &str,
+        access: NewBucketAccess,
     ) -> S3Result<Created> {
         let ack = {
             let mut state = self.store.state.write();
@@ -81,6 +95,9 @@ impl Engine {
                 policy: None,
                 cors: None,
                 notification: None,
+                acl: access.acl,
+                ownership: access.ownership,
+                public_access_block: access.public_access_block,
             };
             let effect = store::put_bucket(&info);
             state.buckets.insert(

@@ -146,6 +146,7 @@ mod tests {
                         tags: vec![],
                         parts: 0,
                         owner: String::new(),
+                        acl: None,
                     }),
                 )
             })

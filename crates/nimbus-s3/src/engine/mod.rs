@@ -22,11 +22,13 @@
 //! (versioning status, object lock, ACLs, lifecycle) belong there, and the calls that depend
 //! on them (see [`version_id`]) read them under the same lock as the object they act on.
 //!
-//! One module per group of operations: [`access`] (what authorization reads), [`buckets`], [`bucket_config`], [`objects`],
-//! [`copy`], [`multipart`], [`tagging`], [`listing`]; [`events`] builds notifications and
-//! [`version_id`] decides what a version id names.
+//! One module per group of operations: [`access`] (what authorization reads), [`buckets`],
+//! [`bucket_config`], [`objects`], [`copy`], [`multipart`], [`tagging`], [`listing`],
+//! [`acl`] (ACLs, Object Ownership, Block Public Access); [`events`] builds notifications
+//! and [`version_id`] decides what a version id names.
 
 pub mod access;
+pub mod acl;
 pub mod bucket_config;
 pub mod buckets;
 pub mod copy;

@@ -54,6 +54,9 @@ pub struct NewUpload {
     pub full_object: bool,
     /// The initiator's account.
     pub owner: String,
+    /// The account that will own the object, and its ACL (from
+    /// [`super::acl::object_acl_for_write`]; `None`: the initiator, the default ACL).
+    pub object_acl: Option<(String, Option<Vec<crate::acl::Grant>>)>,
 }
 
 /// The ETag of an object assembled from `parts`: the MD5 of their binary MD5s, then `-N`.
@@ -158,6 +161,8 @@ impl Engine {
             checksum_algorithm: new.checksum_algorithm,
             full_object: new.full_object,
             owner: new.owner,
+            object_owner: new.object_acl.as_ref().map(|(o, _)| o.clone()),
+            acl: new.object_acl.and_then(|(_, a)| a),
             parts: Default::default(),
         };
         let id = upload.id.clone();
@@ -269,7 +274,8 @@ impl Engine {
             checksum,
             tags: upload.tags,
             parts: chosen.len() as u32,
-            owner: upload.owner,
+            owner: upload.object_owner.unwrap_or(upload.owner),
+            acl: upload.acl,
         };
         // Commit: the object replaces the upload.
         let submitted = (|| {

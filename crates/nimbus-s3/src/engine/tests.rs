@@ -40,6 +40,7 @@ async fn put(engine: &Engine, key: &str, data: &'static [u8]) -> S3Result<Arc<Ob
         tags: Vec::new(),
         parts: 0,
         owner: "000000000000".into(),
+        acl: None,
     };
     engine
         .put_object(
@@ -144,6 +145,7 @@ async fn write_conditions_are_checked_with_the_write() {
         tags: Vec::new(),
         parts: 0,
         owner: String::new(),
+        acl: None,
     };
     let refuse = WriteConditions {
         if_match: None,
@@ -197,6 +199,7 @@ async fn a_completed_upload_becomes_the_object_with_the_multipart_etag() {
                 checksum_algorithm: None,
                 full_object: true,
                 owner: "000000000000".into(),
+                object_acl: None,
             },
         )
         .await

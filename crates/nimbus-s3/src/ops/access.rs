@@ -10,15 +10,15 @@
 //! (`s3:GetObject` against the source bucket's policy and owner), DeleteObjects deletes
 //! each key under `s3:DeleteObject`.
 //!
-//! Two hooks belong to ACLs and Block Public Access: [`acl_allows`] (an ACL grant allows
-//! what no policy allows, unless a policy denies it explicitly) and
+//! ACLs and Block Public Access decide through [`acl_allows`] (an ACL grant allows what no
+//! bucket policy allows, unless a policy denies it explicitly; `engine::acl`) and
 //! [`restrict_public_buckets`] (a bucket with a public policy admits only its own account and
 //! AWS services).
 //!
 //! <https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html>
 
 use nimbus_core::access::policy::{Context, Policy, PrincipalKind};
-use nimbus_core::access::{Caller, IdentityPolicies, Resource};
+use nimbus_core::access::{Caller, DenyReason, IdentityPolicies, Resource};
 
 use super::{Call, Op};
 use crate::Inner;
@@ -67,6 +67,15 @@ pub const fn rule(op: Op) -> (&'static str, Scope) {
         Op::PutBucketNotificationConfiguration => ("s3:PutBucketNotification", Bucket),
         Op::GetBucketVersioning => ("s3:GetBucketVersioning", Bucket),
         Op::GetBucketAcl => ("s3:GetBucketAcl", Bucket),
+        Op::PutBucketAcl => ("s3:PutBucketAcl", Bucket),
+        Op::GetBucketOwnershipControls => ("s3:GetBucketOwnershipControls", Bucket),
+        Op::PutBucketOwnershipControls | Op::DeleteBucketOwnershipControls => {
+            ("s3:PutBucketOwnershipControls", Bucket)
+        }
+        Op::GetPublicAccessBlock => ("s3:GetBucketPublicAccessBlock", Bucket),
+        Op::PutPublicAccessBlock | Op::DeletePublicAccessBlock => {
+            ("s3:PutBucketPublicAccessBlock", Bucket)
+        }
         Op::GetBucketEncryption => ("s3:GetEncryptionConfiguration", Bucket),
         Op::ListObjects | Op::ListObjectsV2 => ("s3:ListBucket", Bucket),
         Op::ListMultipartUploads => ("s3:ListBucketMultipartUploads", Bucket),
@@ -85,6 +94,7 @@ pub const fn rule(op: Op) -> (&'static str, Scope) {
         Op::PutObjectTagging => ("s3:PutObjectTagging", Object),
         Op::DeleteObjectTagging => ("s3:DeleteObjectTagging", Object),
         Op::GetObjectAcl => ("s3:GetObjectAcl", Object),
+        Op::PutObjectAcl => ("s3:PutObjectAcl", Object),
         Op::AbortMultipartUpload => ("s3:AbortMultipartUpload", Object),
         Op::ListParts => ("s3:ListMultipartUploadParts", Object),
         Op::PreflightRequest => ("", None),
@@ -101,6 +111,7 @@ pub fn versioned(action: &'static str) -> &'static str {
         "s3:PutObjectTagging" => "s3:PutObjectVersionTagging",
         "s3:DeleteObjectTagging" => "s3:DeleteObjectVersionTagging",
         "s3:GetObjectAcl" => "s3:GetObjectVersionAcl",
+        "s3:PutObjectAcl" => "s3:PutObjectVersionAcl",
         other => other,
     }
 }
@@ -112,18 +123,19 @@ pub fn is_public_policy(policy: &Policy) -> bool {
     policy.is_public()
 }
 
-/// HOOK (ACLs): whether the bucket's or the object's ACL grants `caller` what `action`
-/// needs. Consulted after the policies found no `Allow` (an explicit `Deny` still wins).
-/// No ACL grants anything until ACLs are enforced.
-pub fn acl_allows(_bucket: &Bucket, _key: Option<&str>, _caller: &Caller, _action: &str) -> bool {
-    false
+/// ACLs: whether the bucket's or the object's ACL grants `caller` what `action` needs
+/// (`engine::acl::bucket_acl_allows`: nothing with ACLs disabled, public grants ignored
+/// under `IgnorePublicAcls`). Consulted after the policies found no resource-side `Allow`
+/// (an explicit `Deny` still wins, and so do the caller's own identity policies).
+pub fn acl_allows(bucket: &Bucket, key: Option<&str>, caller: &Caller, action: &str) -> bool {
+    crate::engine::acl::bucket_acl_allows(bucket, key, &caller.principal, action)
 }
 
-/// HOOK (Block Public Access): whether `RestrictPublicBuckets` applies to the bucket (its
-/// own setting or its account's). Then, while its policy is public, only principals of the
-/// bucket owner's account and AWS services are let in.
-pub fn restrict_public_buckets(_info: &BucketInfo) -> bool {
-    false
+/// Block Public Access: whether `RestrictPublicBuckets` applies to the bucket. Then, while
+/// its policy is public, only principals of the bucket owner's account and AWS services
+/// are let in.
+pub fn restrict_public_buckets(info: &BucketInfo) -> bool {
+    crate::engine::acl::restricts_public_buckets(info)
 }
 
 /// The one authorization point: whether the request `call` may perform `op`. Runs before
@@ -276,7 +288,11 @@ fn decide(
         resource_keys(keys, bucket, key);
     }) {
         Ok(()) => {}
-        Err(denied) if !denied.is_explicit() && acl_allows(bucket, key, caller, action) => {}
+        // An ACL grant is a resource-side allow: it makes up for a missing bucket-policy
+        // grant, never for the caller's own identity policies (nor an explicit Deny).
+        Err(denied)
+            if denied.reason == DenyReason::NoResourcePolicy
+                && acl_allows(bucket, key, caller, action) => {}
         Err(_) => return Err(S3Error::AccessDenied),
     }
     if restrict_public_buckets(info)

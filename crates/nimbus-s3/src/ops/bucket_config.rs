@@ -1,5 +1,6 @@
 //! Bucket settings stored and returned: tagging, policy, CORS; and the read-only answers S3
-//! gives for versioning, ACLs and default encryption of buckets nimbus never changes.
+//! gives for versioning and default encryption of buckets nimbus never changes (ACLs are
+//! [`super::acl`]'s).
 
 use http::StatusCode;
 use nimbus_wire::Response;
@@ -7,7 +8,6 @@ use nimbus_wire::xml::Writer;
 
 use super::tagging::{parse_tagging, tagging_xml, validate_tags};
 use super::{Call, XMLNS, empty, xml};
-use crate::engine::version_id;
 use crate::error::{S3Error, S3Result};
 use crate::model::{BucketPolicy, CorsRule};
 use crate::{Inner, limits};
@@ -64,6 +64,10 @@ pub async fn put_bucket_policy(inner: &Inner, call: &mut Call) -> S3Result<Respo
         )
     })?;
     let policy = BucketPolicy::compile(text).map_err(|e| S3Error::MalformedPolicy(e.message()))?;
+    // Block Public Access's BlockPublicPolicy (engine/acl.rs): a public policy is refused.
+    if let Some(compiled) = &policy.compiled {
+        inner.engine.check_public_policy(&name, compiled)?;
+    }
     inner.engine.set_bucket_policy(&name, Some(policy)).await?;
     Ok(empty(StatusCode::NO_CONTENT))
 }
@@ -206,41 +210,6 @@ pub async fn get_bucket_versioning(inner: &Inner, call: &mut Call) -> S3Result<R
     let mut w = Writer::with_declaration();
     w.raw(&format!("<VersioningConfiguration xmlns=\"{XMLNS}\"/>"));
     Ok(xml(w.finish()))
-}
-
-fn acl_xml(owner: &str) -> String {
-    let mut w = Writer::with_declaration();
-    w.open_ns("AccessControlPolicy", XMLNS);
-    w.open("Owner")
-        .elem("ID", owner)
-        .elem("DisplayName", "nimbus")
-        .close("Owner");
-    w.open("AccessControlList").open("Grant");
-    w.raw("<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"CanonicalUser\">");
-    w.elem("ID", owner)
-        .elem("DisplayName", "nimbus")
-        .close("Grantee");
-    w.elem("Permission", "FULL_CONTROL");
-    w.close("Grant").close("AccessControlList");
-    w.close("AccessControlPolicy");
-    w.finish()
-}
-
-/// `GET /{bucket}?acl`: the owner has FULL_CONTROL (bucket owner enforced, S3's default).
-pub async fn get_bucket_acl(inner: &Inner, call: &mut Call) -> S3Result<Response> {
-    let owner = inner.engine.bucket_owner(call.bucket()?)?;
-    Ok(xml(acl_xml(&owner)))
-}
-
-/// `GET /{bucket}/{key}?acl`.
-pub async fn get_object_acl(inner: &Inner, call: &mut Call) -> S3Result<Response> {
-    let key = call.key()?;
-    let owner = inner.engine.object_owner(
-        call.bucket()?,
-        key,
-        call.query.get(version_id::QUERY_ARGUMENT),
-    )?;
-    Ok(xml(acl_xml(&owner)))
 }
 
 /// `GET /{bucket}?encryption`: SSE-S3 (AES256), every bucket's default since 2023.

@@ -7,6 +7,7 @@ use nimbus_wire::xml::Writer;
 use super::{Call, XMLNS, empty, set, xml, xml_time};
 use crate::Inner;
 use crate::addressing::is_valid_bucket_name;
+use crate::engine::acl::NewBucketAccess;
 use crate::engine::buckets::ListFilter;
 use crate::error::{S3Error, S3Result};
 
@@ -56,7 +57,16 @@ pub async fn create_bucket(inner: &Inner, call: &mut Call) -> S3Result<Response>
         None => "us-east-1".to_owned(),
     };
     let account = call.ctx.account.to_string();
-    inner.engine.create_bucket(&name, &account, &region).await?;
+    // ACL, Object Ownership and Block Public Access of the new bucket (engine/acl.rs).
+    let access = NewBucketAccess::for_create(
+        &account,
+        call.header("x-amz-object-ownership"),
+        crate::acl::headers::parse(&call.headers)?.as_ref(),
+    )?;
+    inner
+        .engine
+        .create_bucket_with(&name, &account, &region, access)
+        .await?;
     let mut r = empty(StatusCode::OK);
     set(&mut r, "location", &format!("/{name}"));
     Ok(r)
@@ -103,8 +113,8 @@ pub async fn list_buckets(inner: &Inner, call: &mut Call) -> S3Result<Response> 
     let mut w = Writer::with_declaration();
     w.open_ns("ListAllMyBucketsResult", XMLNS);
     w.open("Owner")
-        .elem("ID", &account)
-        .elem("DisplayName", "nimbus")
+        .elem("ID", &crate::acl::canonical_id(&account))
+        .elem("DisplayName", &crate::acl::display_name(&account))
         .close("Owner");
     w.open("Buckets");
     for b in &mine {

@@ -144,6 +144,9 @@ pub async fn copy_object(inner: &Inner, call: &mut Call) -> S3Result<Response> {
             _ => ChecksumAlgorithm::Crc64Nvme,
         },
     };
+    // ACL and Object Ownership (ops/acl.rs): the copy gets the ACL asked for, not the
+    // source's.
+    let (owner, acl) = super::acl::for_write(inner, call, &call.headers, &bucket)?;
     let assembled = inner.engine.copy_content(reader, 0, src.size, algo).await?;
     let meta = ObjectMeta {
         blob: assembled.id.clone(),
@@ -158,7 +161,8 @@ pub async fn copy_object(inner: &Inner, call: &mut Call) -> S3Result<Response> {
         }),
         tags,
         parts: 0,
-        owner: call.ctx.account.to_string(),
+        owner,
+        acl,
     };
     let meta = inner
         .engine

@@ -72,8 +72,8 @@ fn contents(w: &mut Writer, key: &str, meta: &ObjectMeta, url: bool, owner: bool
     w.elem("Size", &meta.size.to_string());
     if owner {
         w.open("Owner")
-            .elem("ID", &meta.owner)
-            .elem("DisplayName", "nimbus")
+            .elem("ID", &crate::acl::canonical_id(&meta.owner))
+            .elem("DisplayName", &crate::acl::display_name(&meta.owner))
             .close("Owner");
     }
     w.elem(
@@ -224,8 +224,8 @@ pub async fn list_object_versions(inner: &Inner, call: &mut Call) -> S3Result<Re
                 m.headers.storage_class.as_deref().unwrap_or("STANDARD"),
             );
             w.open("Owner")
-                .elem("ID", &m.owner)
-                .elem("DisplayName", "nimbus")
+                .elem("ID", &crate::acl::canonical_id(&m.owner))
+                .elem("DisplayName", &crate::acl::display_name(&m.owner))
                 .close("Owner");
             w.close("Version");
         }

@@ -5,6 +5,7 @@
 //! headers (`x-amz-copy-source`). [`classify`] follows the botocore model's `http` traits.
 
 pub mod access;
+pub mod acl;
 pub mod bucket_config;
 pub mod buckets;
 pub mod copy;
@@ -14,7 +15,9 @@ pub mod list;
 pub mod multipart;
 pub mod notification;
 pub mod objects;
+pub mod ownership;
 pub mod post_object;
+pub mod public_access;
 pub mod tagging;
 pub mod unimplemented;
 
@@ -49,7 +52,14 @@ nimbus_wire::operations! {
         GetBucketNotificationConfiguration = Subresource { method: "GET", object: false, name: "notification" } => notification::get,
         PutBucketNotificationConfiguration = Subresource { method: "PUT", object: false, name: "notification" } => notification::put,
         GetBucketVersioning = Subresource { method: "GET", object: false, name: "versioning" } => bucket_config::get_bucket_versioning,
-        GetBucketAcl = Subresource { method: "GET", object: false, name: "acl" } => bucket_config::get_bucket_acl,
+        GetBucketAcl = Subresource { method: "GET", object: false, name: "acl" } => acl::get_bucket_acl,
+        PutBucketAcl = Subresource { method: "PUT", object: false, name: "acl" } => acl::put_bucket_acl,
+        GetBucketOwnershipControls = Subresource { method: "GET", object: false, name: "ownershipControls" } => ownership::get,
+        PutBucketOwnershipControls = Subresource { method: "PUT", object: false, name: "ownershipControls" } => ownership::put,
+        DeleteBucketOwnershipControls = Subresource { method: "DELETE", object: false, name: "ownershipControls" } => ownership::delete,
+        GetPublicAccessBlock = Subresource { method: "GET", object: false, name: "publicAccessBlock" } => public_access::get,
+        PutPublicAccessBlock = Subresource { method: "PUT", object: false, name: "publicAccessBlock" } => public_access::put,
+        DeletePublicAccessBlock = Subresource { method: "DELETE", object: false, name: "publicAccessBlock" } => public_access::delete,
         GetBucketEncryption = Subresource { method: "GET", object: false, name: "encryption" } => bucket_config::get_bucket_encryption,
         ListObjects = Rules => list_objects_v1,
         ListObjectsV2 = Rules => list_objects_v2,
@@ -65,7 +75,8 @@ nimbus_wire::operations! {
         GetObjectTagging = Subresource { method: "GET", object: true, name: "tagging" } => tagging::get_object_tagging,
         PutObjectTagging = Subresource { method: "PUT", object: true, name: "tagging" } => tagging::put_object_tagging,
         DeleteObjectTagging = Subresource { method: "DELETE", object: true, name: "tagging" } => tagging::delete_object_tagging,
-        GetObjectAcl = Subresource { method: "GET", object: true, name: "acl" } => bucket_config::get_object_acl,
+        GetObjectAcl = Subresource { method: "GET", object: true, name: "acl" } => acl::get_object_acl,
+        PutObjectAcl = Subresource { method: "PUT", object: true, name: "acl" } => acl::put_object_acl,
         CreateMultipartUpload = Subresource { method: "POST", object: true, name: "uploads" } => multipart::create,
         UploadPart = Rules => multipart::upload_part,
         UploadPartCopy = Rules => copy::upload_part_copy,
@@ -79,7 +90,6 @@ nimbus_wire::operations! {
         WriteGetObjectResponse = Rules,
         GetBucketAccelerateConfiguration = Subresource { method: "GET", object: false, name: "accelerate" },
         PutBucketAccelerateConfiguration = Subresource { method: "PUT", object: false, name: "accelerate" },
-        PutBucketAcl = Subresource { method: "PUT", object: false, name: "acl" },
         GetBucketAnalyticsConfiguration = Subresource { method: "GET", object: false, name: "analytics" },
         PutBucketAnalyticsConfiguration = Subresource { method: "PUT", object: false, name: "analytics" },
         DeleteBucketAnalyticsConfiguration = Subresource { method: "DELETE", object: false, name: "analytics" },
@@ -99,9 +109,6 @@ nimbus_wire::operations! {
         GetBucketMetricsConfiguration = Subresource { method: "GET", object: false, name: "metrics" },
         PutBucketMetricsConfiguration = Subresource { method: "PUT", object: false, name: "metrics" },
         DeleteBucketMetricsConfiguration = Subresource { method: "DELETE", object: false, name: "metrics" },
-        GetBucketOwnershipControls = Subresource { method: "GET", object: false, name: "ownershipControls" },
-        PutBucketOwnershipControls = Subresource { method: "PUT", object: false, name: "ownershipControls" },
-        DeleteBucketOwnershipControls = Subresource { method: "DELETE", object: false, name: "ownershipControls" },
         GetBucketReplication = Subresource { method: "GET", object: false, name: "replication" },
         PutBucketReplication = Subresource { method: "PUT", object: false, name: "replication" },
         DeleteBucketReplication = Subresource { method: "DELETE", object: false, name: "replication" },
@@ -113,9 +120,6 @@ nimbus_wire::operations! {
         DeleteBucketWebsite = Subresource { method: "DELETE", object: false, name: "website" },
         GetObjectLockConfiguration = Subresource { method: "GET", object: false, name: "object-lock" },
         PutObjectLockConfiguration = Subresource { method: "PUT", object: false, name: "object-lock" },
-        GetPublicAccessBlock = Subresource { method: "GET", object: false, name: "publicAccessBlock" },
-        PutPublicAccessBlock = Subresource { method: "PUT", object: false, name: "publicAccessBlock" },
-        DeletePublicAccessBlock = Subresource { method: "DELETE", object: false, name: "publicAccessBlock" },
         GetBucketMetadataTableConfiguration = Subresource { method: "GET", object: false, name: "metadataTable" },
         CreateBucketMetadataTableConfiguration = Subresource { method: "POST", object: false, name: "metadataTable" },
         DeleteBucketMetadataTableConfiguration = Subresource { method: "DELETE", object: false, name: "metadataTable" },
@@ -127,7 +131,6 @@ nimbus_wire::operations! {
         GetBucketAbac = Subresource { method: "GET", object: false, name: "abac" },
         PutBucketAbac = Subresource { method: "PUT", object: false, name: "abac" },
         CreateSession = Subresource { method: "GET", object: false, name: "session" },
-        PutObjectAcl = Subresource { method: "PUT", object: true, name: "acl" },
         GetObjectAttributes = Subresource { method: "GET", object: true, name: "attributes" },
         GetObjectLegalHold = Subresource { method: "GET", object: true, name: "legal-hold" },
         PutObjectLegalHold = Subresource { method: "PUT", object: true, name: "legal-hold" },

@@ -40,6 +40,8 @@ pub async fn create(inner: &Inner, call: &mut Call) -> S3Result<Response> {
     refuse_sse_c(call)?;
     let headers = content_headers(&call.headers)?;
     let tags = tagging_header(call)?;
+    // ACL and Object Ownership (ops/acl.rs): decided at initiation, given at completion.
+    let object_acl = Some(super::acl::for_write(inner, call, &call.headers, &bucket)?);
     let algorithm = match call.header("x-amz-checksum-algorithm") {
         None => None,
         Some(a) => Some(ChecksumAlgorithm::parse(a).ok_or_else(|| {
@@ -95,6 +97,7 @@ pub async fn create(inner: &Inner, call: &mut Call) -> S3Result<Response> {
                 checksum_algorithm: algorithm,
                 full_object,
                 owner: call.ctx.account.to_string(),
+                object_acl,
             },
         )
         .await?;
@@ -310,13 +313,14 @@ pub async fn list_parts(inner: &Inner, call: &mut Call) -> S3Result<Response> {
         }
         w.close("Part");
     }
+    let owner = upload.object_owner.as_deref().unwrap_or(&upload.owner);
     w.open("Initiator")
-        .elem("ID", &upload.owner)
-        .elem("DisplayName", "nimbus")
+        .elem("ID", &crate::acl::canonical_id(&upload.owner))
+        .elem("DisplayName", &crate::acl::display_name(&upload.owner))
         .close("Initiator");
     w.open("Owner")
-        .elem("ID", &upload.owner)
-        .elem("DisplayName", "nimbus")
+        .elem("ID", &crate::acl::canonical_id(owner))
+        .elem("DisplayName", &crate::acl::display_name(owner))
         .close("Owner");
     w.elem(
         "StorageClass",
@@ -415,13 +419,14 @@ pub async fn list_uploads(inner: &Inner, call: &mut Call) -> S3Result<Response> 
     for u in entries.iter().flatten() {
         w.open("Upload");
         w.elem("Key", &u.key).elem("UploadId", &u.id);
+        let owner = u.object_owner.as_deref().unwrap_or(&u.owner);
         w.open("Initiator")
-            .elem("ID", &u.owner)
-            .elem("DisplayName", "nimbus")
+            .elem("ID", &crate::acl::canonical_id(&u.owner))
+            .elem("DisplayName", &crate::acl::display_name(&u.owner))
             .close("Initiator");
         w.open("Owner")
-            .elem("ID", &u.owner)
-            .elem("DisplayName", "nimbus")
+            .elem("ID", &crate::acl::canonical_id(owner))
+            .elem("DisplayName", &crate::acl::display_name(owner))
             .close("Owner");
         w.elem(
             "StorageClass",

@@ -290,7 +290,9 @@ pub async fn put_object(inner: &Inner, call: &mut Call) -> S3Result<Response> {
     let key = call.key()?.to_owned();
     check_key(&key)?;
     refuse_sse_c(call)?;
-    inner.engine.check_bucket(&bucket)?;
+    // ACL and Object Ownership (ops/acl.rs), refused before the content is read; also
+    // `NoSuchBucket`.
+    let (owner, acl) = super::acl::for_write(inner, call, &call.headers, &bucket)?;
     let headers = content_headers(&call.headers)?;
     let tags = tagging_header(call)?;
     let mut spec = IntakeSpec::from_headers(&call.headers, limits::MAX_PUT_SIZE)?;
@@ -310,7 +312,8 @@ pub async fn put_object(inner: &Inner, call: &mut Call) -> S3Result<Response> {
         checksum: Some(received.checksum.clone()),
         tags,
         parts: 0,
-        owner: call.ctx.account.to_string(),
+        owner,
+        acl,
     };
     let meta = inner
         .engine

@@ -274,6 +274,14 @@ pub async fn post_object(inner: &Inner, call: &mut Call) -> S3Result<Response> {
         _ => Vec::new(),
     };
     let spec = intake_spec(&form)?;
+    // The `acl` field (ops/acl.rs): Object Ownership and Block Public Access decide.
+    let mut acl_headers = HeaderMap::new();
+    if let Some(v) = form.get("acl") {
+        let v = HeaderValue::from_str(v)
+            .map_err(|_| S3Error::invalid_argument_named("", "x-amz-acl", v))?;
+        acl_headers.insert("x-amz-acl", v);
+    }
+    let (owner, acl) = super::acl::for_write(inner, call, &acl_headers, &bucket)?;
 
     // The content.
     let (min, max) = match range {
@@ -313,7 +321,8 @@ pub async fn post_object(inner: &Inner, call: &mut Call) -> S3Result<Response> {
         checksum: Some(received.checksum.clone()),
         tags,
         parts: 0,
-        owner: call.ctx.account.to_string(),
+        owner,
+        acl,
     };
     let meta = inner
         .engine

@@ -117,7 +117,8 @@ async fn form_upload_stores_content_metadata_and_filename() {
             Field("Cache-Control", "max-age=60"),
             Field("Content-Disposition", "inline"),
             Field("x-amz-meta-color", "blue"),
-            Field("acl", "private"),
+            // New buckets have ACLs disabled: the one ACL they accept.
+            Field("acl", "bucket-owner-full-control"),
             Field(
                 "tagging",
                 "<Tagging><TagSet><Tag><Key>team</Key><Value>web</Value></Tag></TagSet></Tagging>",
@@ -249,7 +250,21 @@ async fn success_statuses_and_redirect() {
 #[tokio::test]
 async fn policy_conditions_expiry_and_extra_fields() {
     let sb = TestSandbox::start().await;
-    bucket(&sb, "pol").await;
+    // AWS's example policy asks for `acl=public-read`: a bucket with ACLs enabled and its
+    // public access block lifted, as on AWS since April 2023.
+    sb.s3()
+        .create_bucket()
+        .bucket("pol")
+        .object_ownership(aws_sdk_s3::types::ObjectOwnership::ObjectWriter)
+        .send()
+        .await
+        .unwrap();
+    sb.s3()
+        .delete_public_access_block()
+        .bucket("pol")
+        .send()
+        .await
+        .unwrap();
     let conditions = json!([
         {"bucket": "pol"},
         ["starts-with", "$key", "user/eric/"],

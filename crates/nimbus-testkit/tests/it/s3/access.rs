@@ -36,6 +36,14 @@ async fn put_as(sb: &TestSandbox, key_id: &str, bucket: &str, key: &str, body: &
 }
 
 async fn set_policy(sb: &TestSandbox, bucket: &str, policy: &str) {
+    // New buckets block public policies (AWS's default since April 2023): lift the block,
+    // as the tests' public policies need.
+    sb.s3_as("AK1")
+        .delete_public_access_block()
+        .bucket(bucket)
+        .send()
+        .await
+        .expect("public access block removed");
     sb.s3_as("AK1")
         .put_bucket_policy()
         .bucket(bucket)

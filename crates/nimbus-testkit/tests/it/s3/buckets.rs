@@ -144,6 +144,13 @@ async fn bucket_tagging_policy_cors() {
         .await);
     assert_eq!((code.as_str(), status), ("MalformedPolicy", 400));
     let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::cfg/*"}]}"#;
+    // A public policy needs the bucket's public access block lifted (AWS's default since
+    // April 2023 blocks it).
+    s3.delete_public_access_block()
+        .bucket("cfg")
+        .send()
+        .await
+        .unwrap();
     s3.put_bucket_policy()
         .bucket("cfg")
         .policy(policy)
