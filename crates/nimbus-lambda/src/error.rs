@@ -42,6 +42,9 @@ nimbus_wire::error_codes! {
     pub enum LambdaErrorCode {
         /// The function, alias, mapping or policy statement does not exist.
         ResourceNotFound => ("ResourceNotFoundException", None, NOT_FOUND, Sender),
+        /// The caller may not perform the action on the resource (no policy allows it, or one
+        /// denies it).
+        AccessDenied => ("AccessDeniedException", None, FORBIDDEN, Sender),
         /// The resource exists already or is being changed.
         ResourceConflict => ("ResourceConflictException", None, CONFLICT, Sender),
         /// A parameter is not acceptable.
@@ -105,6 +108,13 @@ impl LambdaError {
     /// The error's code.
     pub fn kind(&self) -> LambdaErrorCode {
         self.code
+    }
+
+    /// `AccessDeniedException`, 403, with AWS's message (`User: … is not authorized to
+    /// perform: lambda:InvokeFunction on resource: … because no resource-based policy
+    /// allows the lambda:InvokeFunction action`).
+    pub fn access_denied(denied: &nimbus_core::access::Denied) -> LambdaError {
+        LambdaError::new(LambdaErrorCode::AccessDenied, denied.message())
     }
 
     /// The `ResourceNotFoundException` for a function ARN (qualified or not).

@@ -33,6 +33,7 @@ use std::sync::{Arc, Weak};
 use async_trait::async_trait;
 use bytes::Bytes;
 use http::StatusCode;
+use nimbus_core::access::{self, Caller, Denied, RequestFacts, Resource};
 use nimbus_core::bus::{DeliveryError, FunctionInvoker, InvokeCaller};
 use nimbus_core::{Arn, ServiceEnv};
 use nimbus_wire::error::ErrorStyle;
@@ -63,6 +64,10 @@ pub struct Ctx<'a> {
     pub request_id: &'a str,
     /// The `Host` the client used.
     pub host: &'a str,
+    /// What the gateway established (the caller, for authorization).
+    pub request: &'a nimbus_core::RequestContext,
+    /// The IAM action the operation is authorized as (`lambda:InvokeFunction`).
+    pub action: &'static str,
 }
 
 /// A request's parts that operations read (the body already buffered).
@@ -381,7 +386,7 @@ impl FunctionInvoker for Invoker {
 
     async fn permits(&self, function_arn: &Arn, caller: &InvokeCaller) -> bool {
         match (self.service.upgrade(), key_of(function_arn)) {
-            (Some(s), Some(k)) => s.permits(&k, caller),
+            (Some(s), Some(k)) => s.store.get(&k).is_some() && s.permits(&k, caller).is_ok(),
             _ => false,
         }
     }
@@ -402,15 +407,12 @@ impl FunctionInvoker for Invoker {
             return Err(DeliveryError::NoSuchDestination(function_arn.to_string()));
         }
         if let Some(caller) = caller
-            && !svc.permits(&key, caller)
+            && let Err(denied) = svc.permits(&key, caller)
         {
             tracing::warn!(function = %key.name, principal = %caller.principal,
-                source_arn = caller.source_arn.as_deref().unwrap_or(""),
+                source_arn = caller.source_arn.as_deref().unwrap_or(""), reason = %denied,
                 "asynchronous invocation refused: the function's resource-based policy does not allow the caller");
-            return Err(DeliveryError::Rejected(format!(
-                "{} is not authorized to perform: lambda:InvokeFunction on resource: {}",
-                caller.principal, function_arn
-            )));
+            return Err(DeliveryError::AccessDenied(denied.message()));
         }
         svc.enqueue_event(&key, payload).await.map_err(|e| match e {
             e if e.kind() == LambdaErrorCode::ResourceNotFound => {
@@ -422,13 +424,54 @@ impl FunctionInvoker for Invoker {
 }
 
 impl LambdaService {
-    /// Whether `caller` may invoke `key`: always without `--auth strict`, else when the
-    /// function exists and its resource-based policy allows the caller.
-    pub fn permits(&self, key: &FunctionKey, caller: &InvokeCaller) -> bool {
-        match self.store.get(key) {
-            None => false,
-            Some(_) if !self.env.strict_auth => true,
-            Some(f) => async_invoke::policy_allows(&f, caller),
+    /// Whether `caller` (an AWS service acting for one of its resources) may invoke `key`:
+    /// the function's resource-based policy must allow the service principal, with
+    /// `aws:SourceArn` and `aws:SourceAccount` as the caller gives them, under
+    /// `--auth strict` and whenever the source belongs to another account. Without
+    /// `--auth strict`, a source in the function's own account needs nothing.
+    pub fn permits(&self, key: &FunctionKey, caller: &InvokeCaller) -> Result<(), Denied> {
+        if !self.env.strict_auth && caller.source_account.as_deref() == Some(&key.account) {
+            return Ok(());
         }
+        self.authorize_internal(
+            &Caller::service(&caller.principal),
+            key,
+            |keys: &mut nimbus_core::access::policy::Context| {
+                if let Some(arn) = &caller.source_arn {
+                    keys.insert("aws:SourceArn", arn.as_str());
+                }
+                if let Some(account) = &caller.source_account {
+                    keys.insert("aws:SourceAccount", account.as_str());
+                }
+            },
+        )
+    }
+
+    /// Authorizes `lambda:InvokeFunction` on `key` for a caller inside the sandbox (a
+    /// service principal, or a function's account sending to a destination function).
+    pub fn authorize_internal(
+        &self,
+        caller: &Caller,
+        key: &FunctionKey,
+        keys: impl FnOnce(&mut nimbus_core::access::policy::Context),
+    ) -> Result<(), Denied> {
+        let policy = self.store.policy(key);
+        let arn = key.arn();
+        let facts = RequestFacts {
+            source_ip: None,
+            region: &key.region,
+            now_millis: self.env.clock.now_millis(),
+        };
+        access::authorize(
+            caller,
+            &facts,
+            "lambda:InvokeFunction",
+            Resource {
+                arn: &arn,
+                owner: &key.account,
+                policy: policy.as_deref(),
+            },
+            keys,
+        )
     }
 }

@@ -2,6 +2,9 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use nimbus_core::access::policy::Policy;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -162,6 +165,10 @@ pub struct FunctionRecord {
     pub policy: Vec<Value>,
     /// The policy's revision id.
     pub policy_revision: String,
+    /// The policy compiled ([`FunctionRecord::compile_policy`]) when it changes or is
+    /// loaded; what every request's authorization reads.
+    #[serde(skip)]
+    pub compiled_policy: Option<Arc<Policy>>,
     /// `ReservedConcurrentExecutions`, if set.
     pub reserved_concurrency: Option<u32>,
     /// The asynchronous invocation configuration (`PutFunctionEventInvokeConfig`), if set.
@@ -254,6 +261,24 @@ impl FunctionRecord {
         Value::Object(c)
     }
 
+    /// Compiles the policy's statements into [`FunctionRecord::compiled_policy`] (none
+    /// without statements). A document the policy language does not accept (a stored
+    /// statement from before policies were enforced) grants nothing and is logged.
+    pub fn compile_policy(&mut self) {
+        self.compiled_policy = self
+            .policy_document()
+            .map(|doc| match Policy::resource(&doc) {
+                Ok(p) => Arc::new(p),
+                Err(e) => {
+                    tracing::warn!(function = %self.key.name, error = %e.message(),
+                    "the function's policy is not a valid policy; it grants nothing");
+                    Arc::new(
+                        Policy::resource(GRANTS_NOTHING).expect("the grant-nothing policy parses"),
+                    )
+                }
+            });
+    }
+
     /// The resource-based policy document, if it has statements.
     pub fn policy_document(&self) -> Option<String> {
         if self.policy.is_empty() {
@@ -269,6 +294,9 @@ impl FunctionRecord {
         )
     }
 }
+
+/// A policy no request matches: what an unreadable stored policy stands for.
+const GRANTS_NOTHING: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:user/nimbus-no-one"},"Action":"lambda:NoSuchAction","Resource":"*"}]}"#;
 
 /// `LastModified`'s format: `2026-01-01T00:00:00.000+0000`.
 pub fn lambda_timestamp(millis: u64) -> String {

@@ -5,6 +5,9 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use nimbus_core::access::policy::Policy;
 
 use nimbus_core::ServiceEnv;
 use nimbus_core::storage::sqlite;
@@ -55,7 +58,8 @@ impl FunctionStore {
             let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
             for row in rows {
                 match serde_json::from_str::<FunctionRecord>(&row?) {
-                    Ok(rec) => {
+                    Ok(mut rec) => {
+                        rec.compile_policy();
                         functions.insert(rec.key.clone(), rec);
                     }
                     Err(e) => tracing::warn!("skipping unreadable stored function: {e}"),
@@ -98,6 +102,15 @@ impl FunctionStore {
             .filter(|f| f.key.account == account && f.key.region == region)
             .cloned()
             .collect()
+    }
+
+    /// The compiled resource-based policy of `key`, if it exists and has one (without
+    /// copying the record: this is on every invocation's path).
+    pub fn policy(&self, key: &FunctionKey) -> Option<Arc<Policy>> {
+        self.functions
+            .read()
+            .get(key)
+            .and_then(|f| f.compiled_policy.clone())
     }
 
     /// Every function (for start-up work such as hot-reload watches).

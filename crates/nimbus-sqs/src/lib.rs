@@ -23,7 +23,8 @@ pub mod validate;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use nimbus_core::bus::{DeliveryError, MessageAttribute, QueueDelivery};
+use nimbus_core::access::{self, Caller, RequestFacts, Resource};
+use nimbus_core::bus::{DeliveryError, DeliverySource, MessageAttribute, QueueDelivery};
 use nimbus_core::{Arn, ServiceEnv};
 use nimbus_wire::error::ErrorStyle;
 use nimbus_wire::{
@@ -33,6 +34,7 @@ use nimbus_wire::{
 
 use crate::engine::Engine;
 use crate::engine::messages::Outgoing;
+use crate::engine::queue::Queue;
 use crate::error::SqsError;
 use crate::ops::{Call, Op};
 
@@ -94,6 +96,63 @@ impl SqsService {
     /// The environment the service runs in.
     pub fn env(&self) -> &ServiceEnv {
         &self.env
+    }
+
+    /// Whether `source` may send to `queue` (`sqs:SendMessage` under the queue's policy). An
+    /// AWS service needs the policy to allow its principal (with `aws:SourceArn` and
+    /// `aws:SourceAccount` as the keys) under `--auth strict`, and always when its source
+    /// belongs to another account; without `--auth strict` a service acting for the queue's
+    /// own account needs nothing (as LocalStack does). An account is its root user: free in
+    /// its own queues, granted by the policy elsewhere.
+    pub fn delivery_allowed(
+        &self,
+        queue: &Queue,
+        source: &DeliverySource,
+    ) -> Result<(), DeliveryError> {
+        let owner = queue.key.account.as_str();
+        let policy = queue.policy();
+        let resource = Resource {
+            arn: &queue.arn,
+            owner,
+            policy: policy.as_deref(),
+        };
+        let facts = RequestFacts {
+            source_ip: None,
+            region: &queue.key.region,
+            now_millis: self.engine.now(),
+        };
+        let decided = match source {
+            DeliverySource::Account(account) => access::authorize(
+                &Caller::root(account),
+                &facts,
+                "sqs:SendMessage",
+                resource,
+                |_| {},
+            ),
+            DeliverySource::Service(service) => {
+                if !self.env.strict_auth && service.source_account.as_deref() == Some(owner) {
+                    return Ok(());
+                }
+                access::authorize(
+                    &Caller::service(&service.principal),
+                    &facts,
+                    "sqs:SendMessage",
+                    resource,
+                    |keys| {
+                        if let Some(arn) = &service.source_arn {
+                            keys.insert("aws:SourceArn", arn.as_str());
+                        }
+                        if let Some(account) = &service.source_account {
+                            keys.insert("aws:SourceAccount", account.as_str());
+                        }
+                    },
+                )
+            }
+        };
+        decided.map_err(|d| {
+            tracing::warn!(queue = %queue.arn, reason = %d, "delivery to the queue refused by its policy");
+            DeliveryError::AccessDenied(d.message())
+        })
     }
 }
 
@@ -157,11 +216,24 @@ impl QueueDelivery for SqsService {
         self.engine.queue_by_arn(queue_arn).is_some()
     }
 
-    async fn send_message(&self, queue_arn: &Arn, body: String) -> Result<String, DeliveryError> {
+    async fn permits(&self, queue_arn: &Arn, source: &DeliverySource) -> bool {
+        match self.engine.queue_by_arn(queue_arn) {
+            Some(queue) => self.delivery_allowed(&queue, source).is_ok(),
+            None => false,
+        }
+    }
+
+    async fn send_message(
+        &self,
+        queue_arn: &Arn,
+        body: String,
+        source: &DeliverySource,
+    ) -> Result<String, DeliveryError> {
         let queue = self
             .engine
             .queue_by_arn(queue_arn)
             .ok_or_else(|| DeliveryError::NoSuchDestination(queue_arn.to_string()))?;
+        self.delivery_allowed(&queue, source)?;
         validate::message_body(&body).map_err(|e| DeliveryError::Rejected(e.to_string()))?;
         let outgoing = Outgoing::plain(body, Arc::from(queue.key.account.as_str()));
         let id = outgoing.payload.id.to_string();
@@ -183,6 +255,7 @@ impl QueueDelivery for SqsService {
         queue_arn: &Arn,
         body: String,
         attributes: Vec<MessageAttribute>,
+        source: &DeliverySource,
     ) -> Result<String, DeliveryError> {
         use crate::engine::message::{Payload, PayloadExtra};
         use crate::message_attributes::{
@@ -192,6 +265,7 @@ impl QueueDelivery for SqsService {
             .engine
             .queue_by_arn(queue_arn)
             .ok_or_else(|| DeliveryError::NoSuchDestination(queue_arn.to_string()))?;
+        self.delivery_allowed(&queue, source)?;
         validate::message_body(&body).map_err(|e| DeliveryError::Rejected(e.to_string()))?;
         let attrs: MessageAttributes = attributes
             .into_iter()

@@ -6,7 +6,10 @@
 //! whether the dead-letter queue exists, has the same type and allows the source is the
 //! engine's business.
 
+use std::sync::Arc;
+
 use nimbus_core::Arn;
+use nimbus_core::access::policy::Policy;
 
 use crate::error::{Result, SqsError, SqsErrorCode};
 use crate::validate::{MAX_VISIBILITY_TIMEOUT, in_range, is_fifo_name, queue_name};
@@ -283,6 +286,47 @@ impl FifoThroughputLimit {
     }
 }
 
+/// A queue's `Policy` attribute: the document as set, and its compiled form, parsed once
+/// when the attribute is set (or loaded) and read by every request's authorization.
+#[derive(Clone, Debug)]
+pub struct QueuePolicy {
+    /// The document as the client set it (what GetQueueAttributes returns).
+    pub text: String,
+    /// The compiled policy; `None` only for a stored document the policy language no longer
+    /// accepts (kept, never lost, and treated as granting nothing).
+    pub compiled: Option<Arc<Policy>>,
+}
+
+impl PartialEq for QueuePolicy {
+    fn eq(&self, other: &QueuePolicy) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for QueuePolicy {}
+
+impl QueuePolicy {
+    /// Validates and compiles a document (`InvalidAttributeValue`, "Invalid value for the
+    /// parameter Policy.", for invalid JSON or an invalid policy).
+    pub fn parse(text: &str) -> Result<QueuePolicy> {
+        match Policy::resource(text) {
+            Ok(p) => Ok(QueuePolicy {
+                text: text.to_owned(),
+                compiled: Some(Arc::new(p)),
+            }),
+            Err(e) => {
+                tracing::debug!(error = %e.message(), "queue policy refused");
+                Err(invalid_value("Policy"))
+            }
+        }
+    }
+
+    /// The document's text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
 /// A queue's settable attributes, typed, with AWS's defaults ([`Default`] is a new
 /// standard queue). The read-only ones (counts, timestamps, `QueueArn`) belong to the
 /// engine.
@@ -298,8 +342,8 @@ pub struct QueueAttributes {
     pub receive_message_wait_time_seconds: u32,
     /// `VisibilityTimeout`: 0 to 43200 seconds; default 30.
     pub visibility_timeout: u32,
-    /// `Policy`: the access policy document as set (a JSON object), if any.
-    pub policy: Option<String>,
+    /// `Policy`: the access policy document as set, with its compiled form, if any.
+    pub policy: Option<QueuePolicy>,
     /// `RedrivePolicy`, if any.
     pub redrive_policy: Option<RedrivePolicy>,
     /// `RedriveAllowPolicy`, if set (absent means allow all).
@@ -390,6 +434,35 @@ impl QueueAttributes {
         Ok(q)
     }
 
+    /// The attributes of a stored queue: as [`QueueAttributes::for_create`], but a stored
+    /// `Policy` that no longer compiles is kept as text (granting nothing) rather than
+    /// costing the queue its other attributes.
+    pub fn restore(name: &str, attrs: &[(String, String)]) -> Result<QueueAttributes> {
+        match QueueAttributes::for_create(name, attrs) {
+            Ok(q) => Ok(q),
+            Err(e) => {
+                let Some((_, text)) = attrs.iter().find(|(k, _)| k == "Policy") else {
+                    return Err(e);
+                };
+                let rest: Vec<(String, String)> = attrs
+                    .iter()
+                    .filter(|(k, _)| k != "Policy")
+                    .cloned()
+                    .collect();
+                let mut q = QueueAttributes::for_create(name, &rest)?;
+                tracing::warn!(
+                    queue = name,
+                    "stored queue Policy is not a valid policy; kept, but it grants nothing"
+                );
+                q.policy = Some(QueuePolicy {
+                    text: text.clone(),
+                    compiled: None,
+                });
+                Ok(q)
+            }
+        }
+    }
+
     /// Applies SetQueueAttributes' `attrs` all or nothing: on any error `self` is unchanged.
     pub fn set(&mut self, attrs: &[(String, String)]) -> Result<()> {
         check_request(attrs)?;
@@ -409,7 +482,10 @@ impl QueueAttributes {
         let requested = QueueAttributes::for_create(name, attrs)?;
         for (k, _) in attrs {
             let same = match k.as_str() {
-                "Policy" => policy_eq(self.policy.as_deref(), requested.policy.as_deref()),
+                "Policy" => policy_eq(
+                    self.policy.as_ref().map(QueuePolicy::text),
+                    requested.policy.as_ref().map(QueuePolicy::text),
+                ),
                 _ => self.get(k) == requested.get(k),
             };
             if !same {
@@ -441,16 +517,11 @@ impl QueueAttributes {
                 self.visibility_timeout = parse_u32(name, value, 0, MAX_VISIBILITY_TIMEOUT)?
             }
             "Policy" => {
-                if value.is_empty() {
-                    self.policy = None;
+                self.policy = if value.is_empty() {
+                    None
                 } else {
-                    let doc: serde_json::Value =
-                        serde_json::from_str(value).map_err(|_| invalid_value(name))?;
-                    if !doc.is_object() {
-                        return Err(invalid_value(name));
-                    }
-                    self.policy = Some(value.to_owned());
-                }
+                    Some(QueuePolicy::parse(value)?)
+                };
             }
             "RedrivePolicy" => {
                 self.redrive_policy = if value.is_empty() {
@@ -562,7 +633,7 @@ impl QueueAttributes {
                 Some(self.receive_message_wait_time_seconds.to_string())
             }
             "VisibilityTimeout" => Some(self.visibility_timeout.to_string()),
-            "Policy" => self.policy.clone(),
+            "Policy" => self.policy.as_ref().map(|p| p.text.clone()),
             "RedrivePolicy" => self.redrive_policy.as_ref().map(RedrivePolicy::to_json),
             "RedriveAllowPolicy" => self
                 .redrive_allow_policy
@@ -813,10 +884,18 @@ mod tests {
     #[test]
     fn policy() {
         let mut q = QueueAttributes::default();
-        let doc = r#"{"Version":"2012-10-17","Statement":[]}"#;
+        let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"sqs:SendMessage","Resource":"*"}]}"#;
         q.set(&kv(&[("Policy", doc)])).unwrap();
         assert_eq!(q.get("Policy").as_deref(), Some(doc));
-        for bad in ["{", "[]", "\"x\"", "null"] {
+        assert!(q.policy.as_ref().unwrap().compiled.is_some());
+        for bad in [
+            "{",
+            "[]",
+            "\"x\"",
+            "null",
+            "{}",
+            r#"{"Statement":[{"Effect":"Maybe","Principal":"*","Action":"sqs:*","Resource":"*"}]}"#,
+        ] {
             let e = q.set(&kv(&[("Policy", bad)])).unwrap_err();
             assert_eq!(e.message(), "Invalid value for the parameter Policy.");
         }
@@ -942,10 +1021,12 @@ mod tests {
             "A queue already exists with the same name and a different value for attribute \
              DelaySeconds"
         );
-        let with_policy =
-            QueueAttributes::for_create("q", &kv(&[("Policy", r#"{"a": 1, "b": 2}"#)])).unwrap();
+        let a = r#"{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sqs:*", "Resource": "*"}]}"#;
+        let b =
+            r#"{"Statement":[{"Resource":"*","Action":"sqs:*","Principal":"*","Effect":"Allow"}]}"#;
+        let with_policy = QueueAttributes::for_create("q", &kv(&[("Policy", a)])).unwrap();
         with_policy
-            .check_create_matches("q", &kv(&[("Policy", r#"{"b":2,"a":1}"#)]))
+            .check_create_matches("q", &kv(&[("Policy", b)]))
             .unwrap();
         // Invalid attributes are reported as such, not as a conflict.
         assert_eq!(

@@ -28,6 +28,23 @@ pub enum DeliveryError {
     /// The target service is not running in this sandbox.
     #[error("service not available: {0}")]
     Unavailable(&'static str),
+    /// The target's resource policy does not let the sender deliver to it (as AWS refuses a
+    /// notification to a queue whose policy does not allow `s3.amazonaws.com`): not retried.
+    #[error("access denied: {0}")]
+    AccessDenied(String),
+}
+
+/// Who sends a message to a queue through the bus, for the queue's policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliverySource {
+    /// An AWS service acting for one of its resources (S3 delivering a bucket's event
+    /// notification): the queue's policy must allow the service principal, under
+    /// `--auth strict` and whenever the source belongs to another account.
+    Service(InvokeCaller),
+    /// An account acting as its root user (Lambda sending a function's destination and
+    /// dead-letter records on the function's account's behalf): free in the queue's own
+    /// account, granted by the queue's policy across accounts.
+    Account(String),
 }
 
 /// SQS as other services see it.
@@ -36,9 +53,18 @@ pub trait QueueDelivery: Send + Sync {
     /// Whether a queue with this ARN exists.
     async fn queue_exists(&self, queue_arn: &Arn) -> bool;
 
-    /// Sends `body` to the queue as an AWS service would; returns the message id once the
-    /// message is committed.
-    async fn send_message(&self, queue_arn: &Arn, body: String) -> Result<String, DeliveryError>;
+    /// Whether the queue's policy lets `source` send to it (`sqs:SendMessage`): what S3
+    /// checks when a notification configuration names the queue.
+    async fn permits(&self, queue_arn: &Arn, source: &DeliverySource) -> bool;
+
+    /// Sends `body` to the queue as `source`; returns the message id once the message is
+    /// committed. [`DeliveryError::AccessDenied`] when the queue's policy does not allow it.
+    async fn send_message(
+        &self,
+        queue_arn: &Arn,
+        body: String,
+        source: &DeliverySource,
+    ) -> Result<String, DeliveryError>;
 
     /// Sends `body` with message attributes (as Lambda does to a dead-letter queue: `RequestID`,
     /// `ErrorCode`, `ErrorMessage`); returns the message id once the message is committed.
@@ -48,9 +74,10 @@ pub trait QueueDelivery: Send + Sync {
         queue_arn: &Arn,
         body: String,
         attributes: Vec<MessageAttribute>,
+        source: &DeliverySource,
     ) -> Result<String, DeliveryError> {
         let _ = attributes;
-        self.send_message(queue_arn, body).await
+        self.send_message(queue_arn, body, source).await
     }
 }
 
@@ -65,8 +92,10 @@ pub struct MessageAttribute {
     pub value: String,
 }
 
-/// Who asks Lambda for an invocation on behalf of an AWS service, checked against the
-/// function's resource-based policy under `--auth strict`.
+/// An AWS service acting for one of its resources, as a function's or a queue's policy sees
+/// it: the principal `Caller::service` builds and the `aws:SourceArn` / `aws:SourceAccount`
+/// condition keys. Checked against the target's resource-based policy under `--auth strict`
+/// and whenever the source belongs to another account than the target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvokeCaller {
     /// The service principal (`s3.amazonaws.com`).
@@ -163,13 +192,13 @@ pub trait FunctionInvoker: Send + Sync {
     /// Whether a function with this ARN (qualified or not) exists.
     async fn function_exists(&self, function_arn: &Arn) -> bool;
 
-    /// Whether the function's resource-based policy lets `caller` invoke it. Always true
-    /// unless the sandbox runs with `--auth strict`.
+    /// Whether the function's resource-based policy lets `caller` invoke it. Without
+    /// `--auth strict`, always true for a source in the function's own account.
     async fn permits(&self, function_arn: &Arn, caller: &InvokeCaller) -> bool;
 
     /// Queues an asynchronous (`Event`) invocation; returns once the event is committed.
-    /// With a `caller`, the function's resource-based policy must allow it under
-    /// `--auth strict` (else [`DeliveryError::Rejected`]).
+    /// With a `caller`, the function's resource-based policy must allow it as
+    /// [`FunctionInvoker::permits`] decides (else [`DeliveryError::AccessDenied`]).
     async fn invoke_async(
         &self,
         function_arn: &Arn,

@@ -95,7 +95,7 @@ impl ObjectError {
     pub fn from_delivery(err: &DeliveryError) -> Option<ObjectError> {
         let text = match err {
             DeliveryError::NoSuchDestination(t) | DeliveryError::Rejected(t) => t,
-            DeliveryError::Unavailable(_) => return None,
+            DeliveryError::Unavailable(_) | DeliveryError::AccessDenied(_) => return None,
         };
         let (code, rest) = text.split_once(": ")?;
         if code.is_empty() || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {

@@ -5,7 +5,8 @@
 
 use bytes::Bytes;
 use nimbus_core::Arn;
-use nimbus_core::bus::MessageAttribute;
+use nimbus_core::access::Caller;
+use nimbus_core::bus::{DeliverySource, MessageAttribute};
 use serde_json::{Value, json};
 
 use super::queue::{LastAttempt, QueuedEvent};
@@ -85,6 +86,7 @@ impl LambdaService {
     /// asynchronous path); SQS messages carry `attributes`.
     pub(crate) async fn send_to_destination(
         &self,
+        from: &FunctionKey,
         destination: &str,
         body: String,
         attributes: Vec<MessageAttribute>,
@@ -95,10 +97,14 @@ impl LambdaService {
         match arn.service.as_str() {
             "sqs" => {
                 let q = self.env.bus.queues().map_err(|e| e.to_string())?;
+                // Lambda sends as the function's account (its root user): free in that
+                // account's queues, granted by the queue's policy elsewhere.
+                let source = DeliverySource::Account(from.account.clone());
                 if attributes.is_empty() {
-                    q.send_message(&arn, body).await
+                    q.send_message(&arn, body, &source).await
                 } else {
-                    q.send_message_with_attributes(&arn, body, attributes).await
+                    q.send_message_with_attributes(&arn, body, attributes, &source)
+                        .await
                 }
                 .map(|_| ())
                 .map_err(|e| e.to_string())
@@ -106,6 +112,8 @@ impl LambdaService {
             "lambda" => {
                 let key =
                     function_key(&arn).ok_or_else(|| format!("{destination} names no function"))?;
+                self.authorize_internal(&Caller::root(&from.account), &key, |_| {})
+                    .map_err(|d| d.message())?;
                 self.enqueue_event(&key, Bytes::from(body))
                     .await
                     .map(|_| ())
@@ -131,7 +139,10 @@ impl LambdaService {
         };
         if let Some(dest) = destination {
             let body = record(ev, condition, now).to_string();
-            match self.send_to_destination(dest, body, Vec::new()).await {
+            match self
+                .send_to_destination(&ev.key, dest, body, Vec::new())
+                .await
+            {
                 Ok(()) => tracing::info!(function = %ev.key.name, request_id = %ev.id,
                     condition = condition.as_str(), destination = %dest,
                     "asynchronous invocation record sent to its destination"),
@@ -186,7 +197,7 @@ impl LambdaService {
             },
         ];
         match self
-            .send_to_destination(dlq, ev.payload.clone(), attributes)
+            .send_to_destination(&ev.key, dlq, ev.payload.clone(), attributes)
             .await
         {
             Ok(()) => tracing::info!(function = %ev.key.name, request_id = %ev.id,

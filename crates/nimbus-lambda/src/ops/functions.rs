@@ -478,7 +478,29 @@ impl LambdaService {
                 )));
             }
         }
+        self.authorize_function(ctx, &key)?;
         Ok(key)
+    }
+
+    /// Whether the caller may perform the operation's action on `key`: a function belongs
+    /// to the account in its ARN, and its resource-based policy (compiled when it changes)
+    /// grants other accounts. The owner's root user on a function without a policy decides
+    /// without evaluating anything. The resource is the unqualified ARN (nimbus serves
+    /// `$LATEST` only, which the unqualified function policy covers).
+    pub fn authorize_function(&self, ctx: &Ctx<'_>, key: &FunctionKey) -> Result<(), LambdaError> {
+        let policy = self.store.policy(key);
+        let arn = key.arn();
+        ctx.request
+            .authorize(
+                ctx.action,
+                nimbus_core::access::Resource {
+                    arn: &arn,
+                    owner: &key.account,
+                    policy: policy.as_deref(),
+                },
+                |_| {},
+            )
+            .map_err(|d| LambdaError::access_denied(&d))
     }
 
     /// The stored function, or `ResourceNotFoundException`.
@@ -619,6 +641,9 @@ impl LambdaService {
             region: r.region.unwrap_or_else(|| ctx.region.to_owned()),
             name: r.name,
         };
+        // A function is created in the account its name's ARN gives (the caller's
+        // otherwise): another account's needs that account's permission.
+        self.authorize_function(ctx, &key)?;
         if input.config.role.is_none() {
             return Err(LambdaError::validation(
                 "null",
@@ -676,6 +701,7 @@ impl LambdaService {
             tags: BTreeMap::new(),
             policy: Vec::new(),
             policy_revision: nimbus_core::ids::uuid(),
+            compiled_policy: None,
             reserved_concurrency: None,
             event_invoke_config: None,
         };

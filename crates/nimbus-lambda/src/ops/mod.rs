@@ -164,8 +164,62 @@ impl Call {
             region: &self.ctx.region,
             request_id: &self.ctx.request_id,
             host: &self.ctx.host,
+            request: &self.ctx,
+            action: iam_action(self.op),
         }
     }
+}
+
+/// The IAM action an operation is authorized as (`Invoke` is `lambda:InvokeFunction`; the
+/// code download behind `GetFunction`'s `Code.Location` is `lambda:GetFunction`).
+pub fn iam_action(op: Op) -> &'static str {
+    match op {
+        Op::CreateFunction => "lambda:CreateFunction",
+        Op::ListFunctions => "lambda:ListFunctions",
+        Op::GetFunction | Op::GetFunctionCode => "lambda:GetFunction",
+        Op::DeleteFunction => "lambda:DeleteFunction",
+        Op::GetFunctionConfiguration => "lambda:GetFunctionConfiguration",
+        Op::UpdateFunctionConfiguration => "lambda:UpdateFunctionConfiguration",
+        Op::UpdateFunctionCode => "lambda:UpdateFunctionCode",
+        Op::Invoke | Op::InvokeAsync => "lambda:InvokeFunction",
+        Op::AddPermission => "lambda:AddPermission",
+        Op::GetPolicy => "lambda:GetPolicy",
+        Op::RemovePermission => "lambda:RemovePermission",
+        Op::GetAccountSettings => "lambda:GetAccountSettings",
+        Op::TagResource => "lambda:TagResource",
+        Op::UntagResource => "lambda:UntagResource",
+        Op::ListTags => "lambda:ListTags",
+        Op::PutFunctionConcurrency => "lambda:PutFunctionConcurrency",
+        Op::GetFunctionConcurrency => "lambda:GetFunctionConcurrency",
+        Op::DeleteFunctionConcurrency => "lambda:DeleteFunctionConcurrency",
+        Op::CreateEventSourceMapping => "lambda:CreateEventSourceMapping",
+        Op::ListEventSourceMappings => "lambda:ListEventSourceMappings",
+        Op::GetEventSourceMapping => "lambda:GetEventSourceMapping",
+        Op::UpdateEventSourceMapping => "lambda:UpdateEventSourceMapping",
+        Op::DeleteEventSourceMapping => "lambda:DeleteEventSourceMapping",
+        Op::PutFunctionEventInvokeConfig => "lambda:PutFunctionEventInvokeConfig",
+        Op::UpdateFunctionEventInvokeConfig => "lambda:UpdateFunctionEventInvokeConfig",
+        Op::GetFunctionEventInvokeConfig => "lambda:GetFunctionEventInvokeConfig",
+        Op::ListFunctionEventInvokeConfigs => "lambda:ListFunctionEventInvokeConfigs",
+        Op::DeleteFunctionEventInvokeConfig => "lambda:DeleteFunctionEventInvokeConfig",
+    }
+}
+
+/// Authorizes an operation that acts in the caller's own account rather than on a function
+/// (`ListFunctions`, the event source mappings, `GetAccountSettings` on `*`;
+/// `CreateFunction` on the ARN it would create).
+fn authorize_own(c: &Call, arn: &str) -> Result<(), LambdaError> {
+    c.ctx
+        .authorize(
+            iam_action(c.op),
+            nimbus_core::access::Resource {
+                arn,
+                owner: c.ctx.account.as_str(),
+                policy: None,
+            },
+            |_| {},
+        )
+        .map_err(|d| LambdaError::access_denied(&d))
 }
 
 fn ok(v: serde_json::Value) -> Response {
@@ -187,6 +241,7 @@ async fn create_function(svc: &LambdaService, c: &mut Call) -> Result<Response, 
 }
 
 async fn list_functions(svc: &LambdaService, c: &mut Call) -> Result<Response, LambdaError> {
+    authorize_own(c, "*")?;
     Ok(ok(svc.list_functions(&c.ctx(), c.query()).await?))
 }
 
@@ -261,6 +316,7 @@ async fn remove_permission(svc: &LambdaService, c: &mut Call) -> Result<Response
 }
 
 async fn get_account_settings(svc: &LambdaService, c: &mut Call) -> Result<Response, LambdaError> {
+    authorize_own(c, "*")?;
     Ok(ok(svc.get_account_settings(&c.ctx()).await?))
 }
 
@@ -312,6 +368,7 @@ async fn create_event_source_mapping(
     svc: &LambdaService,
     c: &mut Call,
 ) -> Result<Response, LambdaError> {
+    authorize_own(c, "*")?;
     let v = svc.create_event_source_mapping(&c.ctx(), &c.body).await?;
     Ok(json::with_status(StatusCode::ACCEPTED, &v))
 }
@@ -320,6 +377,7 @@ async fn list_event_source_mappings(
     svc: &LambdaService,
     c: &mut Call,
 ) -> Result<Response, LambdaError> {
+    authorize_own(c, "*")?;
     Ok(ok(svc
         .list_event_source_mappings(&c.ctx(), c.query())
         .await?))
@@ -329,6 +387,7 @@ async fn get_event_source_mapping(
     svc: &LambdaService,
     c: &mut Call,
 ) -> Result<Response, LambdaError> {
+    authorize_own(c, "*")?;
     let u = c.param(0);
     Ok(ok(svc.get_event_source_mapping(&c.ctx(), &u).await?))
 }
@@ -337,6 +396,7 @@ async fn update_event_source_mapping(
     svc: &LambdaService,
     c: &mut Call,
 ) -> Result<Response, LambdaError> {
+    authorize_own(c, "*")?;
     let u = c.param(0);
     let v = svc
         .update_event_source_mapping(&c.ctx(), &u, &c.body)
@@ -348,6 +408,7 @@ async fn delete_event_source_mapping(
     svc: &LambdaService,
     c: &mut Call,
 ) -> Result<Response, LambdaError> {
+    authorize_own(c, "*")?;
     let u = c.param(0);
     let v = svc.delete_event_source_mapping(&c.ctx(), &u).await?;
     Ok(json::with_status(StatusCode::ACCEPTED, &v))

@@ -1,5 +1,6 @@
-//! AddPermission, RemovePermission, GetPolicy: the function's resource-based policy. Stored
-//! and returned; the pipeline checks it for service principals under `--auth strict`.
+//! AddPermission, RemovePermission, GetPolicy: the function's resource-based policy, stored
+//! as the statements AWS writes and compiled once per change; every operation on the
+//! function is authorized against it (see `LambdaService::resolve`).
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -143,7 +144,17 @@ impl LambdaService {
                     "The final policy size ({size}) is bigger than the limit ({MAX_POLICY_BYTES})."
                 )));
             }
+            if let Some(doc) = rec.policy_document()
+                && let Err(e) = nimbus_core::access::policy::Policy::resource(&doc)
+            {
+                tracing::debug!(error = %e.message(), "AddPermission statement refused");
+                return Err(LambdaError::new(
+                    LambdaErrorCode::InvalidParameterValue,
+                    "The provided principal was invalid. Please check the principal and try again.",
+                ));
+            }
             rec.policy_revision = nimbus_core::ids::uuid();
+            rec.compile_policy();
             Ok(())
         })?;
         Ok(json!({ "Statement": statement.to_string() }))
@@ -200,6 +211,7 @@ impl LambdaService {
                 )));
             }
             rec.policy_revision = nimbus_core::ids::uuid();
+            rec.compile_policy();
             Ok(())
         })?;
         Ok(())

@@ -101,6 +101,7 @@ impl Engine {
                 arn: t.arn.clone(),
                 body: message(&info, &t.id),
                 attempts: 0,
+                source_account: None,
             };
             let id = self.outbox.allocate_id();
             out.effects.push(Outbox::effect(id, &delivery));
@@ -122,6 +123,7 @@ impl Engine {
             return Vec::new();
         }
         let now = self.env.clock.now_millis();
+        let owner = self.bucket_owner(bucket).ok();
         queues
             .iter()
             .map(|arn| {
@@ -132,6 +134,7 @@ impl Engine {
                         arn: (*arn).to_owned(),
                         body: test_event(bucket, now, &ctx.request_id, &ctx.request_id),
                         attempts: 0,
+                        source_account: owner.clone(),
                     },
                 )
             })

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use nimbus_core::bus::{DeliveryError, ServiceBus};
+use nimbus_core::bus::{DeliveryError, DeliverySource, ServiceBus};
 use nimbus_core::{Arn, SharedClock};
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
@@ -45,6 +45,10 @@ pub struct Delivery {
     /// Failed attempts so far.
     #[serde(default)]
     pub attempts: u32,
+    /// The bucket owner's account, when the body does not name it (`s3:TestEvent`), for
+    /// the destination's policy (`aws:SourceAccount`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_account: Option<String>,
 }
 
 struct Pending {
@@ -190,6 +194,9 @@ impl Outbox {
                         d.attempts += 1;
                         let limit = match e {
                             DeliveryError::NoSuchDestination(_) => MAX_ATTEMPTS_MISSING,
+                            // As S3 does when the destination's policy no longer allows
+                            // it: the event is dropped (and logged), not retried.
+                            DeliveryError::AccessDenied(_) => 1,
                             _ => MAX_ATTEMPTS,
                         };
                         if d.attempts >= limit {
@@ -224,9 +231,13 @@ impl Outbox {
             .map_err(|_| DeliveryError::NoSuchDestination(d.arn.clone()))?;
         match d.kind {
             DestinationKind::Queue => {
+                let mut caller = s3_caller(&d.body);
+                if caller.source_account.is_none() {
+                    caller.source_account.clone_from(&d.source_account);
+                }
                 self.bus
                     .queues()?
-                    .send_message(&arn, d.body.clone())
+                    .send_message(&arn, d.body.clone(), &DeliverySource::Service(caller))
                     .await?;
             }
             DestinationKind::Function => {
@@ -244,14 +255,20 @@ impl Outbox {
     }
 }
 
-/// S3 as the caller of a function (for the function's resource-based policy under
-/// `--auth strict`): the bucket's ARN and owner account, read from the event itself.
+/// S3 as the caller of a function or a queue (for its resource-based policy): the bucket's
+/// ARN and owner account, read from the event itself (an `s3:TestEvent` names only the
+/// bucket).
 pub fn s3_caller(body: &str) -> nimbus_core::bus::InvokeCaller {
     let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
     let bucket = &v["Records"][0]["s3"]["bucket"];
+    let source_arn = bucket["arn"].as_str().map(str::to_owned).or_else(|| {
+        v["Bucket"]
+            .as_str()
+            .map(|name| format!("arn:aws:s3:::{name}"))
+    });
     nimbus_core::bus::InvokeCaller {
         principal: "s3.amazonaws.com".into(),
-        source_arn: bucket["arn"].as_str().map(str::to_owned),
+        source_arn,
         source_account: bucket["ownerIdentity"]["principalId"]
             .as_str()
             .map(str::to_owned),

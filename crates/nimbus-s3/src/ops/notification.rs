@@ -28,7 +28,16 @@ async fn check_destination(
     };
     match kind {
         DestinationKind::Queue => match inner.env.bus.queues() {
-            Ok(q) if q.queue_exists(&parsed).await => None,
+            Ok(q) if q.queue_exists(&parsed).await => {
+                let source = nimbus_core::bus::DeliverySource::Service(caller.clone());
+                if q.permits(&parsed, &source).await {
+                    None
+                } else {
+                    Some(
+                        "Permissions on the destination queue do not allow S3 to publish notifications from this bucket",
+                    )
+                }
+            }
             Ok(_) => Some("The destination queue does not exist"),
             Err(_) => Some("SQS is not running in this sandbox"),
         },

@@ -139,7 +139,7 @@ impl Engine {
                 continue;
             };
             let attributes =
-                QueueAttributes::for_create(&row.name, &row.attributes).unwrap_or_default();
+                QueueAttributes::restore(&row.name, &row.attributes).unwrap_or_default();
             let key = QueueKey {
                 account,
                 region: row.region,
@@ -397,6 +397,7 @@ impl Engine {
             return Err(SqsError::queue_does_not_exist());
         }
         f(&mut st)?;
+        queue.sync_policy_flag(&st);
         let row = st.row(queue.id, &queue.key);
         Ok(self.storage.submit(vec![Effect::PutQueue(Box::new(row))]))
     }

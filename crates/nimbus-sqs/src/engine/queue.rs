@@ -2,6 +2,9 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use nimbus_core::access::policy::Policy;
 
 use nimbus_core::{AccountId, Arn};
 use parking_lot::Mutex;
@@ -76,11 +79,15 @@ pub struct Queue {
     /// the queue is deleted or the service stops.
     pub(crate) notify: Notify,
     deleted: AtomicBool,
+    /// Whether the queue has a `Policy`: lets [`Queue::policy`] answer the common case
+    /// (none) without taking the queue's lock.
+    has_policy: AtomicBool,
 }
 
 impl Queue {
     /// A queue with `state`.
     pub(crate) fn new(id: u64, key: QueueKey, state: QueueState) -> Queue {
+        let has_policy = state.attributes.policy.is_some();
         Queue {
             id,
             arn: key.arn(),
@@ -88,7 +95,26 @@ impl Queue {
             state: Mutex::new(state),
             notify: Notify::new(),
             deleted: AtomicBool::new(false),
+            has_policy: AtomicBool::new(has_policy),
         }
+    }
+
+    /// The queue's compiled `Policy`, if it has one (a stored document that no longer
+    /// compiles counts as an empty policy: it grants nothing). Without a policy this reads
+    /// one atomic flag and takes no lock.
+    pub fn policy(&self) -> Option<Arc<Policy>> {
+        if !self.has_policy.load(Ordering::Acquire) {
+            return None;
+        }
+        let st = self.state.lock();
+        let p = st.attributes.policy.as_ref()?;
+        Some(p.compiled.clone().unwrap_or_else(grants_nothing))
+    }
+
+    /// Records whether the state (just changed under the lock) has a policy.
+    pub(crate) fn sync_policy_flag(&self, st: &QueueState) {
+        self.has_policy
+            .store(st.attributes.policy.is_some(), Ordering::Release);
     }
 
     /// Whether the queue was deleted (a request that looked it up before the deletion may
@@ -110,6 +136,18 @@ impl Queue {
     pub fn with_state<T>(&self, f: impl FnOnce(&QueueState) -> T) -> T {
         f(&self.state.lock())
     }
+}
+
+/// The policy a stored document that no longer compiles stands for: one that allows
+/// nothing (a statement for a principal no request has).
+fn grants_nothing() -> Arc<Policy> {
+    static NOTHING: OnceLock<Arc<Policy>> = OnceLock::new();
+    NOTHING
+        .get_or_init(|| {
+            let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:user/nimbus-no-one"},"Action":"sqs:NoSuchAction","Resource":"*"}]}"#;
+            Arc::new(Policy::resource(doc).expect("the grant-nothing policy parses"))
+        })
+        .clone()
 }
 
 impl QueueState {

@@ -13,6 +13,7 @@ mod parse_tests;
 
 use bytes::Bytes;
 use nimbus_core::RequestContext;
+use nimbus_core::access::{Denied, Resource};
 use nimbus_wire::operations::Binding;
 use nimbus_wire::query::QueryParams;
 use nimbus_wire::query::ser::Member;
@@ -271,14 +272,99 @@ pub fn respond_empty(req: &Call) -> Response {
 
 /// Finds the queue a request names by `QueueUrl` (for awsQuery also by the path it was posted
 /// to): `MissingParameter` without one, `InvalidAddress` for a URL that names no queue,
-/// `QueueDoesNotExist` for an unknown queue.
+/// `QueueDoesNotExist` for an unknown queue; then authorizes the call's action on it
+/// ([`authorize_queue`]).
 pub fn resolve_queue(
     svc: &SqsService,
     req: &Call,
     queue_url: Option<&str>,
 ) -> Result<std::sync::Arc<Queue>> {
     let key = queue_key(req, queue_url)?;
-    svc.engine().existing(&key)
+    let queue = svc.engine().existing(&key)?;
+    authorize_queue(req, iam_action(req.op), &queue)?;
+    Ok(queue)
+}
+
+/// The IAM action an operation is authorized as: its own name, but for the batch actions,
+/// which need the single action's permission (`SendMessageBatch` → `sqs:SendMessage`).
+pub fn iam_action(op: Op) -> &'static str {
+    match op {
+        Op::CreateQueue => "sqs:CreateQueue",
+        Op::DeleteQueue => "sqs:DeleteQueue",
+        Op::GetQueueUrl => "sqs:GetQueueUrl",
+        Op::ListQueues => "sqs:ListQueues",
+        Op::GetQueueAttributes => "sqs:GetQueueAttributes",
+        Op::SetQueueAttributes => "sqs:SetQueueAttributes",
+        Op::PurgeQueue => "sqs:PurgeQueue",
+        Op::SendMessage | Op::SendMessageBatch => "sqs:SendMessage",
+        Op::ReceiveMessage => "sqs:ReceiveMessage",
+        Op::DeleteMessage | Op::DeleteMessageBatch => "sqs:DeleteMessage",
+        Op::ChangeMessageVisibility | Op::ChangeMessageVisibilityBatch => {
+            "sqs:ChangeMessageVisibility"
+        }
+        Op::TagQueue => "sqs:TagQueue",
+        Op::UntagQueue => "sqs:UntagQueue",
+        Op::ListQueueTags => "sqs:ListQueueTags",
+        Op::AddPermission => "sqs:AddPermission",
+        Op::RemovePermission => "sqs:RemovePermission",
+        Op::ListDeadLetterSourceQueues => "sqs:ListDeadLetterSourceQueues",
+        Op::StartMessageMoveTask => "sqs:StartMessageMoveTask",
+        Op::CancelMessageMoveTask => "sqs:CancelMessageMoveTask",
+        Op::ListMessageMoveTasks => "sqs:ListMessageMoveTasks",
+    }
+}
+
+/// Whether the caller may perform `action` on `queue`: the queue belongs to the account in
+/// its URL, and its `Policy` (compiled when set) grants other accounts and restricts
+/// everyone. The owner's root user on a queue without a policy decides without evaluating
+/// anything (the fast path SendMessage takes).
+pub fn authorize_queue(req: &Call, action: &str, queue: &Queue) -> Result<()> {
+    let policy = queue.policy();
+    req.ctx
+        .authorize(
+            action,
+            Resource {
+                arn: &queue.arn,
+                owner: queue.key.account.as_str(),
+                policy: policy.as_deref(),
+            },
+            |_| {},
+        )
+        .map_err(|d| access_denied(req, &d))
+}
+
+/// Authorizes an action that acts in the caller's own account rather than on a queue
+/// (`CreateQueue` on the ARN it would create, `ListQueues` on `*`).
+pub fn authorize_own(req: &Call, action: &str, arn: &str) -> Result<()> {
+    req.ctx
+        .authorize(
+            action,
+            Resource {
+                arn,
+                owner: req.ctx.account.as_str(),
+                policy: None,
+            },
+            |_| {},
+        )
+        .map_err(|d| access_denied(req, &d))
+}
+
+/// SQS's refusal: `AccessDenied`, 403, "Access to the resource https://sqs.us-east-1.amazonaws.com/
+/// is denied." (the resource is the URL the request was sent to, as AWS words it); the
+/// policy decision behind it is logged.
+pub fn access_denied(req: &Call, denied: &Denied) -> SqsError {
+    tracing::info!(reason = %denied, "SQS request denied");
+    let path = match req.protocol {
+        Protocol::AwsQuery => req.uri.path(),
+        _ => "/",
+    };
+    SqsError::new(
+        SqsErrorCode::AccessDenied,
+        format!(
+            "Access to the resource http://{}{path} is denied.",
+            req.ctx.host
+        ),
+    )
 }
 
 /// The key of the queue a request names (see [`resolve_queue`]).

@@ -77,15 +77,16 @@ pub struct StartMessageMoveTaskOutput {
     task_handle: String,
 }
 
-/// The queue an ARN parameter names, in the caller's account:
-/// `ResourceNotFoundException` otherwise.
+/// The queue an ARN parameter names, in the caller's account (`ResourceNotFoundException`
+/// otherwise), with the call's action authorized on it.
 fn queue_of_arn(
     svc: &SqsService,
     req: &Call,
     arn: &str,
     parameter: &str,
 ) -> Result<std::sync::Arc<crate::engine::queue::Queue>> {
-    svc.engine()
+    let queue = svc
+        .engine()
         .queue_by_arn_str(arn)
         .filter(|q| q.key.account == req.ctx.account)
         .ok_or_else(|| {
@@ -95,7 +96,19 @@ fn queue_of_arn(
                     "The resource that you specified for the {parameter} parameter doesn't exist."
                 ),
             )
-        })
+        })?;
+    super::authorize_queue(req, super::iam_action(req.op), &queue)?;
+    Ok(queue)
+}
+
+/// The source queue's ARN a task handle carries (base64 of `{"taskId","sourceArn"}`).
+fn source_arn_of_handle(handle: &str) -> Option<String> {
+    use base64::Engine as _;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(handle.as_bytes())
+        .ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&raw).ok()?;
+    v.get("sourceArn")?.as_str().map(str::to_owned)
 }
 
 /// StartMessageMoveTask: the source must be a dead-letter queue of some queue; one active
@@ -161,6 +174,13 @@ pub struct CancelMessageMoveTaskOutput {
 pub async fn cancel_message_move_task(svc: &SqsService, req: &mut Call) -> Result<Response> {
     let input: CancelMessageMoveTaskInput = parse(req)?;
     let handle = required(&input.task_handle, "TaskHandle")?;
+    // The task acts on its source queue: another account's task is not the caller's to
+    // cancel unless that queue's policy says so.
+    if let Some(source) =
+        source_arn_of_handle(handle).and_then(|arn| svc.engine().queue_by_arn_str(&arn))
+    {
+        super::authorize_queue(req, "sqs:CancelMessageMoveTask", &source)?;
+    }
     let moved = svc.engine().cancel_move_task(handle)?;
     Ok(respond(
         req,

@@ -14,6 +14,7 @@ use crate::SqsService;
 use crate::engine::queue::Queue;
 use crate::error::{Result, SqsError};
 use crate::ops::Call;
+use crate::queue_attributes::QueuePolicy;
 
 /// The actions a permission may grant (besides `*`): those that work across accounts.
 pub const SHAREABLE_ACTIONS: &[&str] = &[
@@ -129,7 +130,8 @@ pub async fn add_permission(svc: &SqsService, req: &mut Call) -> Result<Response
     let now = svc.engine().now();
     svc.engine()
         .update_queue(&queue, |st| {
-            let mut policy = parse_policy(&queue, st.attributes.policy.as_deref());
+            let mut policy =
+                parse_policy(&queue, st.attributes.policy.as_ref().map(QueuePolicy::text));
             let list = statements(&mut policy);
             if list
                 .iter()
@@ -146,7 +148,7 @@ pub async fn add_permission(svc: &SqsService, req: &mut Call) -> Result<Response
                 "Action": one_or_many(granted),
                 "Resource": queue.arn,
             }));
-            st.attributes.policy = Some(policy.to_string());
+            st.attributes.policy = Some(QueuePolicy::parse(&policy.to_string())?);
             st.modified_at = now;
             Ok(())
         })?
@@ -176,7 +178,7 @@ pub async fn remove_permission(svc: &SqsService, req: &mut Call) -> Result<Respo
                     "Value {label} for parameter Label is invalid. Reason: can't find label on existing policy."
                 ))
             };
-            let Some(existing) = st.attributes.policy.as_deref() else {
+            let Some(existing) = st.attributes.policy.as_ref().map(QueuePolicy::text) else {
                 return Err(not_found());
             };
             let mut policy = parse_policy(&queue, Some(existing));
@@ -189,7 +191,7 @@ pub async fn remove_permission(svc: &SqsService, req: &mut Call) -> Result<Respo
             st.attributes.policy = if list.is_empty() {
                 None
             } else {
-                Some(policy.to_string())
+                Some(QueuePolicy::parse(&policy.to_string())?)
             };
             st.modified_at = now;
             Ok(())

@@ -86,6 +86,7 @@ pub async fn create_queue(svc: &SqsService, req: &mut Call) -> Result<Response> 
         region: req.ctx.region.clone(),
         name,
     };
+    super::authorize_own(req, "sqs:CreateQueue", &key.arn())?;
     if let Some(p) = &attributes.redrive_policy
         && svc.engine().queue(&key).is_none()
     {
@@ -139,6 +140,7 @@ pub async fn get_queue_url(svc: &SqsService, req: &mut Call) -> Result<Response>
     };
     let key = QueueKey::new(account, &req.ctx.region, name);
     let queue = svc.engine().existing(&key)?;
+    super::authorize_queue(req, "sqs:GetQueueUrl", &queue)?;
     let out = QueueUrlOutput {
         queue_url: queue.key.url(&req.ctx.host),
     };
@@ -196,6 +198,7 @@ pub fn decode_token(token: &str) -> Result<String> {
 pub async fn list_queues(svc: &SqsService, req: &mut Call) -> Result<Response> {
     let input: ListQueuesInput = parse(req)?;
     let max = max_results(input.max_results)?;
+    super::authorize_own(req, "sqs:ListQueues", "*")?;
     let after = match input.next_token.as_deref() {
         None | Some("") => None,
         Some(t) => Some(decode_token(t)?),

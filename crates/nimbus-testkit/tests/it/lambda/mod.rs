@@ -1,5 +1,6 @@
 //! Lambda and CloudWatch Logs tests, one module per group of operations.
 
+mod access;
 mod async_invoke;
 mod code_from_s3;
 mod event_invoke_config;

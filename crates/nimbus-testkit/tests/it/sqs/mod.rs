@@ -1,5 +1,6 @@
 //! SQS tests, one module per group of operations.
 
+mod access;
 mod batches;
 mod cli;
 mod dead_letter;
@@ -10,6 +11,7 @@ mod messages;
 mod move_tasks;
 mod query_protocol;
 mod queues;
+mod s3_notifications;
 mod visibility;
 
 use std::time::Duration;

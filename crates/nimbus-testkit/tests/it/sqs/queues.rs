@@ -128,6 +128,28 @@ async fn accounts_are_isolated_and_owner_id_reaches_across() {
         code(other.get_queue_url().queue_name("shared").send().await),
         "AWS.SimpleQueueService.NonExistentQueue"
     );
+    // Another account's queue is found by its owner's id, and answered only when the
+    // queue's policy grants sqs:GetQueueUrl.
+    assert_eq!(
+        code(
+            other
+                .get_queue_url()
+                .queue_name("shared")
+                .queue_owner_aws_account_id("000000000000")
+                .send()
+                .await
+        ),
+        "AccessDenied"
+    );
+    sb.sqs()
+        .add_permission()
+        .queue_url(&mine)
+        .label("lookup")
+        .aws_account_ids("111122223333")
+        .actions("GetQueueUrl")
+        .send()
+        .await
+        .unwrap();
     let url = other
         .get_queue_url()
         .queue_name("shared")
