@@ -244,7 +244,7 @@ def test_role_sessions_act_with_the_role_policies():
         assert error_code(e) in ("AccessDenied", "AccessDeniedException")
         # A role that does not exist cannot be assumed.
         with pytest.raises(botocore.exceptions.ClientError) as e:
-            n.client("sts", K1, S1).assume_role(RoleArn=f"arn:aws:iam::{ONE}:role/missing", RoleSessionName="x")
+            n.client("sts", K1, S1).assume_role(RoleArn=f"arn:aws:iam::{ONE}:role/missing", RoleSessionName="xx")
         assert error_code(e) in ("AccessDenied", "NoSuchEntity")
     finally:
         assert n.stop() == 0
