@@ -1,4 +1,4 @@
-//! Managed policies attached to roles: AttachRolePolicy, DetachRolePolicy,
+//! Managed policies attached to roles and users (`Holder`): AttachRolePolicy, DetachRolePolicy,
 //! ListAttachedRolePolicies, ListEntitiesForPolicy.
 
 use crate::OpResult;
@@ -13,10 +13,50 @@ use crate::shapes;
 use crate::store::{RoleRecord, Tx};
 use crate::user_store::UserRecord;
 
-/// AttachRolePolicy: the caller's customer managed policies and any
+/// Who holds attached managed policies: a role or a user, by name. Attaching, detaching and
+/// listing are the same for both; only the table and the quota's name differ.
+#[derive(Clone, Copy)]
+pub(crate) enum Holder<'a> {
+    /// A role.
+    Role(&'a str),
+    /// A user.
+    User(&'a str),
+}
+
+impl Holder<'_> {
+    fn attached(self, tx: &Tx<'_>) -> Result<Vec<String>, IamError> {
+        match self {
+            Holder::Role(name) => tx.attached_policies(name),
+            Holder::User(name) => tx.user_attached(name),
+        }
+    }
+
+    fn attach(self, tx: &Tx<'_>, arn: &str) -> Result<bool, IamError> {
+        match self {
+            Holder::Role(name) => tx.attach(name, arn),
+            Holder::User(name) => tx.attach_user(name, arn),
+        }
+    }
+
+    fn detach(self, tx: &Tx<'_>, arn: &str) -> Result<bool, IamError> {
+        match self {
+            Holder::Role(name) => tx.detach(name, arn),
+            Holder::User(name) => tx.detach_user(name, arn),
+        }
+    }
+
+    /// The quota AWS names when too many policies are attached.
+    fn quota(self) -> &'static str {
+        match self {
+            Holder::Role(_) => "PoliciesPerRole",
+            Holder::User(_) => "PoliciesPerUser",
+        }
+    }
+}
+
+/// Attach…Policy: the caller's customer managed policies and any
 /// `arn:aws:iam::aws:policy/…` ARN; attaching twice is not an error.
-pub(crate) fn attach_role_policy(tx: &Tx<'_>, p: &IamInput) -> OpResult {
-    let role = require_role(tx, p)?;
+pub(crate) fn attach_policy(tx: &Tx<'_>, holder: Holder<'_>, p: &IamInput) -> OpResult {
     let arn = policy_arn_param(p)?;
     let policy = policies::resolve(tx, arn)?.ok_or_else(|| {
         IamError::new(
@@ -25,7 +65,7 @@ pub(crate) fn attach_role_policy(tx: &Tx<'_>, p: &IamInput) -> OpResult {
         )
     })?;
     let arn = policy.arn();
-    let attached = tx.attached_policies(&role.name)?;
+    let attached = holder.attached(tx)?;
     if attached.contains(&arn) {
         return Ok(None);
     }
@@ -33,37 +73,36 @@ pub(crate) fn attach_role_policy(tx: &Tx<'_>, p: &IamInput) -> OpResult {
         return Err(IamError::new(
             IamErrorCode::LimitExceeded,
             format!(
-                "Cannot exceed quota for PoliciesPerRole: {}",
+                "Cannot exceed quota for {}: {}",
+                holder.quota(),
                 limits::ATTACHED_POLICIES_PER_ROLE
             ),
         ));
     }
-    tx.attach(&role.name, &arn)?;
+    holder.attach(tx, &arn)?;
     Ok(None)
 }
 
-/// DetachRolePolicy: `NoSuchEntity` if the policy is not attached to the role.
-pub(crate) fn detach_role_policy(tx: &Tx<'_>, p: &IamInput) -> OpResult {
-    let role = require_role(tx, p)?;
+/// Detach…Policy: `NoSuchEntity` if the policy is not attached.
+pub(crate) fn detach_policy(tx: &Tx<'_>, holder: Holder<'_>, p: &IamInput) -> OpResult {
     let arn = policy_arn_param(p)?;
     let canonical = match policies::resolve(tx, arn)? {
         Some(policy) => policy.arn(),
         None => return Err(policy_not_found(arn)),
     };
-    if !tx.detach(&role.name, &canonical)? {
+    if !holder.detach(tx, &canonical)? {
         return Err(policy_not_found(arn));
     }
     Ok(None)
 }
 
-/// ListAttachedRolePolicies: `PathPrefix`, `Marker`, `MaxItems`.
-pub(crate) fn list_attached_role_policies(tx: &Tx<'_>, p: &IamInput) -> OpResult {
-    let role = require_role(tx, p)?;
+/// ListAttached…Policies: `PathPrefix`, `Marker`, `MaxItems`.
+pub(crate) fn list_attached(tx: &Tx<'_>, holder: Holder<'_>, p: &IamInput) -> OpResult {
     let prefix = p.path_prefix.get().unwrap_or("/");
     params::policy_path("PathPrefix", prefix)?;
     let page = params::page(p)?;
     let mut attached = Vec::new();
-    for arn in tx.attached_policies(&role.name)? {
+    for arn in holder.attached(tx)? {
         // Stored ARNs were canonical when attached; one that no longer parses is skipped
         // rather than failing the whole list.
         if let Ok(parsed) = policies::parse_policy_arn(&arn)
@@ -89,6 +128,24 @@ pub(crate) fn list_attached_role_policies(tx: &Tx<'_>, p: &IamInput) -> OpResult
             .collect(),
         paged.next_marker,
     ))
+}
+
+/// AttachRolePolicy.
+pub(crate) fn attach_role_policy(tx: &Tx<'_>, p: &IamInput) -> OpResult {
+    let role = require_role(tx, p)?;
+    attach_policy(tx, Holder::Role(&role.name), p)
+}
+
+/// DetachRolePolicy.
+pub(crate) fn detach_role_policy(tx: &Tx<'_>, p: &IamInput) -> OpResult {
+    let role = require_role(tx, p)?;
+    detach_policy(tx, Holder::Role(&role.name), p)
+}
+
+/// ListAttachedRolePolicies.
+pub(crate) fn list_attached_role_policies(tx: &Tx<'_>, p: &IamInput) -> OpResult {
+    let role = require_role(tx, p)?;
+    list_attached(tx, Holder::Role(&role.name), p)
 }
 
 /// ListEntitiesForPolicy: the users and roles a policy is attached to (nimbus has no

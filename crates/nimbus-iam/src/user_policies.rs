@@ -5,13 +5,12 @@
 use serde::Serialize;
 
 use crate::OpResult;
+use crate::attachments::{self, Holder};
 use crate::document;
 use crate::error::{IamError, IamErrorCode};
 use crate::input::IamInput;
-use crate::limits;
 use crate::pagination::paginate;
 use crate::params;
-use crate::policies::{self, policy_arn_param, policy_not_found};
 use crate::shapes;
 use crate::store::Tx;
 use crate::users::require_user;
@@ -113,74 +112,17 @@ pub(crate) fn list_user_policies(tx: &Tx<'_>, p: &IamInput) -> OpResult {
 /// AttachUserPolicy: attaching twice is not an error.
 pub(crate) fn attach_user_policy(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let user = require_user(tx, p)?;
-    let arn = policy_arn_param(p)?;
-    let policy = policies::resolve(tx, arn)?.ok_or_else(|| {
-        IamError::new(
-            IamErrorCode::NoSuchEntity,
-            format!("Policy {arn} does not exist or is not attachable."),
-        )
-    })?;
-    let arn = policy.arn();
-    let attached = tx.user_attached(&user.name)?;
-    if attached.contains(&arn) {
-        return Ok(None);
-    }
-    if attached.len() >= limits::ATTACHED_POLICIES_PER_ROLE {
-        return Err(IamError::new(
-            IamErrorCode::LimitExceeded,
-            format!(
-                "Cannot exceed quota for PoliciesPerUser: {}",
-                limits::ATTACHED_POLICIES_PER_ROLE
-            ),
-        ));
-    }
-    tx.attach_user(&user.name, &arn)?;
-    Ok(None)
+    attachments::attach_policy(tx, Holder::User(&user.name), p)
 }
 
 /// DetachUserPolicy: `NoSuchEntity` if the policy is not attached to the user.
 pub(crate) fn detach_user_policy(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let user = require_user(tx, p)?;
-    let arn = policy_arn_param(p)?;
-    let canonical = match policies::resolve(tx, arn)? {
-        Some(policy) => policy.arn(),
-        None => return Err(policy_not_found(arn)),
-    };
-    if !tx.detach_user(&user.name, &canonical)? {
-        return Err(policy_not_found(arn));
-    }
-    Ok(None)
+    attachments::detach_policy(tx, Holder::User(&user.name), p)
 }
 
 /// ListAttachedUserPolicies: `PathPrefix`, `Marker`, `MaxItems`.
 pub(crate) fn list_attached_user_policies(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let user = require_user(tx, p)?;
-    let prefix = p.path_prefix.get().unwrap_or("/");
-    params::policy_path("PathPrefix", prefix)?;
-    let page = params::page(p)?;
-    let mut attached = Vec::new();
-    for arn in tx.user_attached(&user.name)? {
-        if let Ok(parsed) = policies::parse_policy_arn(&arn)
-            && parsed.path.starts_with(prefix)
-        {
-            attached.push((parsed.name, arn));
-        }
-    }
-    let paged = paginate(
-        attached,
-        |(name, arn)| format!("{}\u{0}{arn}", name.to_lowercase()),
-        &page,
-    )?;
-    shapes::result(&shapes::listed(
-        "AttachedPolicies",
-        paged
-            .items
-            .iter()
-            .map(|(name, arn)| shapes::AttachedPolicy {
-                policy_name: name,
-                policy_arn: arn,
-            })
-            .collect(),
-        paged.next_marker,
-    ))
+    attachments::list_attached(tx, Holder::User(&user.name), p)
 }
