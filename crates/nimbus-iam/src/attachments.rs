@@ -3,6 +3,7 @@
 
 use crate::OpResult;
 use crate::error::{IamError, IamErrorCode};
+use crate::holder::Holder;
 use crate::input::IamInput;
 use crate::limits;
 use crate::pagination::paginate;
@@ -12,47 +13,6 @@ use crate::roles::require_role;
 use crate::shapes;
 use crate::store::{RoleRecord, Tx};
 use crate::user_store::UserRecord;
-
-/// Who holds attached managed policies: a role or a user, by name. Attaching, detaching and
-/// listing are the same for both; only the table and the quota's name differ.
-#[derive(Clone, Copy)]
-pub(crate) enum Holder<'a> {
-    /// A role.
-    Role(&'a str),
-    /// A user.
-    User(&'a str),
-}
-
-impl Holder<'_> {
-    fn attached(self, tx: &Tx<'_>) -> Result<Vec<String>, IamError> {
-        match self {
-            Holder::Role(name) => tx.attached_policies(name),
-            Holder::User(name) => tx.user_attached(name),
-        }
-    }
-
-    fn attach(self, tx: &Tx<'_>, arn: &str) -> Result<bool, IamError> {
-        match self {
-            Holder::Role(name) => tx.attach(name, arn),
-            Holder::User(name) => tx.attach_user(name, arn),
-        }
-    }
-
-    fn detach(self, tx: &Tx<'_>, arn: &str) -> Result<bool, IamError> {
-        match self {
-            Holder::Role(name) => tx.detach(name, arn),
-            Holder::User(name) => tx.detach_user(name, arn),
-        }
-    }
-
-    /// The quota AWS names when too many policies are attached.
-    fn quota(self) -> &'static str {
-        match self {
-            Holder::Role(_) => "PoliciesPerRole",
-            Holder::User(_) => "PoliciesPerUser",
-        }
-    }
-}
 
 /// Attach…Policy: the caller's customer managed policies and any
 /// `arn:aws:iam::aws:policy/…` ARN; attaching twice is not an error.

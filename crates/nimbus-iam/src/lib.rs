@@ -33,6 +33,8 @@ mod directory;
 mod document;
 pub mod error;
 mod handlers;
+mod holder;
+mod inline_policies;
 mod input;
 mod limits;
 mod managed;

@@ -13,6 +13,8 @@ pub(crate) const ATTACHED_POLICIES_PER_ROLE: usize = 10;
 pub(crate) const TRUST_POLICY_SIZE: usize = 2048;
 /// Characters (whitespace not counted) of all of a role's inline policies together.
 pub(crate) const INLINE_POLICIES_SIZE_PER_ROLE: usize = 10240;
+/// Characters (whitespace not counted) of all of a user's inline policies together.
+pub(crate) const INLINE_POLICIES_SIZE_PER_USER: usize = 2048;
 /// Characters (whitespace not counted) of a managed policy document.
 pub(crate) const MANAGED_POLICY_SIZE: usize = 6144;
 /// Tags on one role or policy.

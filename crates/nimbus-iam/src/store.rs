@@ -393,19 +393,6 @@ impl Tx<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// One inline policy's document.
-    pub(crate) fn inline_policy(&self, role: &str, name: &str) -> Result<Option<String>, IamError> {
-        Ok(self
-            .tx
-            .query_row(
-                "SELECT document FROM role_policies \
-                 WHERE account = ?1 AND role_name = ?2 AND policy_name = ?3",
-                params![self.account, role, name],
-                |r| r.get(0),
-            )
-            .optional()?)
-    }
-
     /// Creates or replaces an inline policy.
     pub(crate) fn put_inline_policy(
         &self,

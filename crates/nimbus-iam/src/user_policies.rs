@@ -1,59 +1,24 @@
 //! Policies of users: inline (PutUserPolicy, GetUserPolicy, DeleteUserPolicy,
 //! ListUserPolicies) and attached managed ones (AttachUserPolicy, DetachUserPolicy,
-//! ListAttachedUserPolicies).
+//! ListAttachedUserPolicies), written once for roles and users in `inline_policies` and
+//! `attachments`.
 
 use serde::Serialize;
 
 use crate::OpResult;
-use crate::attachments::{self, Holder};
-use crate::document;
-use crate::error::{IamError, IamErrorCode};
+use crate::attachments;
+use crate::holder::Holder;
+use crate::inline_policies;
 use crate::input::IamInput;
-use crate::pagination::paginate;
-use crate::params;
 use crate::shapes;
 use crate::store::Tx;
 use crate::users::require_user;
 
-/// Characters of inline policies one user may hold together (AWS's quota).
-const INLINE_POLICIES_SIZE_PER_USER: usize = 2048;
-
-fn no_such_user_policy(name: &str) -> IamError {
-    IamError::new(
-        IamErrorCode::NoSuchEntity,
-        format!("The user policy with name {name} cannot be found."),
-    )
-}
-
-fn policy_name(p: &IamInput) -> Result<&str, IamError> {
-    let name = params::req(&p.policy_name, "PolicyName")?;
-    params::policy_name("PolicyName", name)?;
-    Ok(name)
-}
-
-/// PutUserPolicy: creates or replaces an inline policy (validated as an identity policy).
+/// PutUserPolicy: creates or replaces an inline policy (validated as an identity policy),
+/// within the user's 2,048-character quota for all its inline policies together.
 pub(crate) fn put_user_policy(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let user = require_user(tx, p)?;
-    let name = policy_name(p)?;
-    let doc = params::req(&p.policy_document, "PolicyDocument")?;
-    document::validate_identity("PolicyDocument", doc)?;
-    let others: usize = tx
-        .user_policies(&user.name)?
-        .iter()
-        .filter(|(n, _)| n != name)
-        .map(|(_, d)| document::size(d))
-        .sum();
-    if others + document::size(doc) > INLINE_POLICIES_SIZE_PER_USER {
-        return Err(IamError::new(
-            IamErrorCode::LimitExceeded,
-            format!(
-                "Maximum policy size of {INLINE_POLICIES_SIZE_PER_USER} bytes exceeded for user {}",
-                user.name
-            ),
-        ));
-    }
-    tx.put_user_policy(&user.name, name, doc)?;
-    Ok(None)
+    inline_policies::put(tx, Holder::User(&user.name), p)
 }
 
 /// GetUserPolicy's result.
@@ -68,45 +33,24 @@ struct UserPolicy<'a> {
 /// GetUserPolicy: the document comes back URL-encoded, as from AWS.
 pub(crate) fn get_user_policy(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let user = require_user(tx, p)?;
-    let name = policy_name(p)?;
-    let doc = tx
-        .user_policies(&user.name)?
-        .into_iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, d)| d)
-        .ok_or_else(|| no_such_user_policy(name))?;
+    let (policy_name, policy_document) = inline_policies::get(tx, Holder::User(&user.name), p)?;
     shapes::result(&UserPolicy {
         user_name: &user.name,
-        policy_name: name,
-        policy_document: document::encode(&doc),
+        policy_name,
+        policy_document,
     })
 }
 
 /// DeleteUserPolicy.
 pub(crate) fn delete_user_policy(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let user = require_user(tx, p)?;
-    let name = policy_name(p)?;
-    if !tx.delete_user_policy(&user.name, name)? {
-        return Err(no_such_user_policy(name));
-    }
-    Ok(None)
+    inline_policies::delete(tx, Holder::User(&user.name), p)
 }
 
 /// ListUserPolicies: the names, with `Marker` / `MaxItems`.
 pub(crate) fn list_user_policies(tx: &Tx<'_>, p: &IamInput) -> OpResult {
     let user = require_user(tx, p)?;
-    let page = params::page(p)?;
-    let names: Vec<String> = tx
-        .user_policies(&user.name)?
-        .into_iter()
-        .map(|(n, _)| n)
-        .collect();
-    let paged = paginate(names, |n| n.clone(), &page)?;
-    shapes::result(&shapes::listed(
-        "PolicyNames",
-        paged.items,
-        paged.next_marker,
-    ))
+    inline_policies::list(tx, Holder::User(&user.name), p)
 }
 
 /// AttachUserPolicy: attaching twice is not an error.

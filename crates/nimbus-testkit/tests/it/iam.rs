@@ -11,7 +11,7 @@ const READ_S3: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
 const BASIC: &str = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole";
 
 /// AWS returns policy documents URL-encoded; aws-sdk-rust hands them over as they are.
-fn url_decode(s: &str) -> String {
+pub(crate) fn url_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;

@@ -660,3 +660,133 @@ async fn a_users_session_token_acts_as_the_user() {
         Some("AccessDenied")
     );
 }
+
+/// A policy document of about `chars` characters (whitespace not counted).
+fn sized_policy(chars: usize) -> String {
+    let sid = "S".repeat(chars.saturating_sub(100));
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"{sid}","Effect":"Allow","Action":"sqs:*","Resource":"*"}}]}}"#
+    )
+}
+
+#[tokio::test]
+async fn inline_policies_of_users_and_roles_answer_in_their_own_words() {
+    let sb = TestSandbox::builder().in_memory().start().await;
+    let iam = sb.iam();
+    iam.create_user().user_name("bob").send().await.unwrap();
+    iam.create_role()
+        .role_name("r")
+        .assume_role_policy_document(trust("000000000000"))
+        .send()
+        .await
+        .unwrap();
+
+    // Missing inline policies are named as the holder's.
+    let e = iam
+        .get_user_policy()
+        .user_name("bob")
+        .policy_name("nope")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("NoSuchEntity"));
+    assert_eq!(
+        e.message(),
+        Some("The user policy with name nope cannot be found.")
+    );
+    let e = iam
+        .delete_role_policy()
+        .role_name("r")
+        .policy_name("nope")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.message(),
+        Some("The role policy with name nope cannot be found.")
+    );
+
+    // Each holder has its own quota for its inline policies together: 2,048 for a user,
+    // 10,240 for a role.
+    let big = sized_policy(3000);
+    let e = iam
+        .put_user_policy()
+        .user_name("bob")
+        .policy_name("big")
+        .policy_document(&big)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("LimitExceeded"));
+    assert_eq!(
+        e.message(),
+        Some("Maximum policy size of 2048 bytes exceeded for user bob")
+    );
+    iam.put_role_policy()
+        .role_name("r")
+        .policy_name("big")
+        .policy_document(&big)
+        .send()
+        .await
+        .unwrap();
+    for n in 0..2 {
+        iam.put_role_policy()
+            .role_name("r")
+            .policy_name(format!("more{n}"))
+            .policy_document(&big)
+            .send()
+            .await
+            .unwrap();
+    }
+    let e = iam
+        .put_role_policy()
+        .role_name("r")
+        .policy_name("toomuch")
+        .policy_document(&big)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.message(),
+        Some("Maximum policy size of 10240 bytes exceeded for role r")
+    );
+
+    // Put, get, list and delete round-trip for a user as for a role.
+    let small = sized_policy(150);
+    iam.put_user_policy()
+        .user_name("bob")
+        .policy_name("small")
+        .policy_document(&small)
+        .send()
+        .await
+        .unwrap();
+    let got = iam
+        .get_user_policy()
+        .user_name("bob")
+        .policy_name("small")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.user_name(), "bob");
+    assert_eq!(crate::iam::url_decode(got.policy_document()), small);
+    let names = iam
+        .list_user_policies()
+        .user_name("bob")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(names.policy_names(), ["small"]);
+    iam.delete_user_policy()
+        .user_name("bob")
+        .policy_name("small")
+        .send()
+        .await
+        .unwrap();
+    let names = iam
+        .list_user_policies()
+        .user_name("bob")
+        .send()
+        .await
+        .unwrap();
+    assert!(names.policy_names().is_empty());
+}
