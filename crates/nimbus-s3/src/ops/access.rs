@@ -18,7 +18,7 @@
 //! <https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html>
 
 use nimbus_core::access::policy::{Context, Policy, PrincipalKind};
-use nimbus_core::access::{Caller, DenyReason, IdentityPolicies, Resource};
+use nimbus_core::access::{self, Caller, DenyReason, Resource};
 
 use super::{Call, Op};
 use crate::Inner;
@@ -265,13 +265,8 @@ fn decide(
     let info = &bucket.info;
     let policy = info.policy.as_ref().and_then(|p| p.compiled.as_deref());
     let caller = &*call.ctx.caller;
-    if !policy.is_some_and(Policy::has_deny)
-        && matches!(caller.policies, IdentityPolicies::Unrestricted)
-        && caller.principal.kind != PrincipalKind::Anonymous
-        && caller.account() == info.account
-    {
-        // The owner's account, unrestricted, on a bucket whose policy denies nothing: what
-        // `authorize`'s fast path allows, decided before building the ARN.
+    if access::allowed_without_evaluation(caller, &info.account, policy) {
+        // `authorize`'s fast path, decided before building the ARN.
         return Ok(());
     }
     let arn = match key {
