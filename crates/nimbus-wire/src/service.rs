@@ -23,15 +23,18 @@ pub enum ServiceId {
     Iam,
     /// Amazon CloudWatch Logs (`logs`).
     Logs,
+    /// Amazon CloudWatch metrics and alarms (`monitoring`).
+    CloudWatch,
 }
 
 impl ServiceId {
     /// Every service id, in display order.
-    pub const ALL: [ServiceId; 6] = [
+    pub const ALL: [ServiceId; 7] = [
         ServiceId::S3,
         ServiceId::Sqs,
         ServiceId::Lambda,
         ServiceId::Logs,
+        ServiceId::CloudWatch,
         ServiceId::Iam,
         ServiceId::Sts,
     ];
@@ -45,6 +48,7 @@ impl ServiceId {
             ServiceId::Sts => "sts",
             ServiceId::Iam => "iam",
             ServiceId::Logs => "logs",
+            ServiceId::CloudWatch => "monitoring",
         }
     }
 

@@ -7,9 +7,10 @@
 //! the implementations in a [`ServiceBus`], and callers look them up there.
 
 pub mod identity;
+pub mod metrics;
 pub mod objects;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use async_trait::async_trait;
 
@@ -223,6 +224,8 @@ pub struct ServiceBus {
     functions: OnceLock<Arc<dyn FunctionInvoker>>,
     objects: OnceLock<Arc<dyn ObjectReader>>,
     identities: OnceLock<Arc<dyn identity::IdentityDirectory>>,
+    metrics: OnceLock<Arc<dyn metrics::MetricSink>>,
+    metric_sources: Mutex<Vec<Arc<dyn metrics::MetricSource>>>,
 }
 
 impl ServiceBus {
@@ -293,5 +296,33 @@ impl ServiceBus {
     /// S3's object reader, if S3 runs in this sandbox.
     pub fn objects(&self) -> Result<&Arc<dyn ObjectReader>, DeliveryError> {
         self.objects.get().ok_or(DeliveryError::Unavailable("s3"))
+    }
+
+    /// Registers CloudWatch's metric sink. Later registrations are ignored.
+    pub fn register_metrics(&self, sink: Arc<dyn metrics::MetricSink>) {
+        let _ = self.metrics.set(sink);
+    }
+
+    /// CloudWatch's metric sink, if CloudWatch runs in this sandbox: services record their
+    /// event metrics there (`if let Some(m) = bus.metrics() { m.record(…) }`), and build no
+    /// datum when it does not.
+    pub fn metrics(&self) -> Option<&Arc<dyn metrics::MetricSink>> {
+        self.metrics.get()
+    }
+
+    /// Adds a service's counters and gauges to those CloudWatch samples each clock minute.
+    pub fn register_metric_source(&self, source: Arc<dyn metrics::MetricSource>) {
+        self.metric_sources
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(source);
+    }
+
+    /// The registered metric sources, for CloudWatch's minute sampler.
+    pub fn metric_sources(&self) -> Vec<Arc<dyn metrics::MetricSource>> {
+        self.metric_sources
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
