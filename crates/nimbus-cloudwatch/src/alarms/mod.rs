@@ -1,0 +1,2 @@
+//! Metric alarms: their configuration, evaluation on the sandbox clock, state history and
+//! actions.

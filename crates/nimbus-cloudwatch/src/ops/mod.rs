@@ -1,0 +1,1 @@
+//! CloudWatch's operations on its three protocols, one module per group.
