@@ -13,6 +13,7 @@ import botocore
 MODELS = {
     "sqs": "sqs/2012-11-05",
     "s3": "s3/2006-03-01",
+    "s3control": "s3control/2018-08-20",
     "lambda": "lambda/2015-03-31",
     "logs": "logs/2014-03-28",
     "iam": "iam/2010-05-08",
@@ -21,6 +22,7 @@ MODELS = {
 TITLES = {
     "sqs": "Amazon SQS (awsJson1_0 and awsQuery)",
     "s3": "Amazon S3 (restXml)",
+    "s3control": "AWS S3 Control (restXml): account-level Block Public Access",
     "lambda": "AWS Lambda (restJson1)",
     "logs": "Amazon CloudWatch Logs (awsJson1_1)",
     "iam": "AWS IAM (awsQuery) — identity policies enforced with --enforce-iam",

@@ -248,3 +248,64 @@ def test_role_sessions_act_with_the_role_policies():
         assert error_code(e) in ("AccessDenied", "NoSuchEntity")
     finally:
         assert n.stop() == 0
+
+
+def s3control(n, key, secret):
+    """An S3 Control client. botocore's endpoint rules put the account id in front of the
+    endpoint's host (`111111111111.127.0.0.1`, which does not resolve): the prefix is taken
+    off again before signing, as a user of a local endpoint does (or uses a name whose
+    subdomains resolve)."""
+    c = boto3.client(
+        "s3control",
+        endpoint_url=n.endpoint,
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+        region_name="us-east-1",
+        config=Config(retries={"max_attempts": 1}),
+    )
+
+    def strip_account(request, **_):
+        for account in (ONE, TWO):
+            request.url = request.url.replace(f"//{account}.", "//", 1)
+
+    c.meta.events.register("before-sign.s3-control", strip_account)
+    return c
+
+
+def test_account_level_block_public_access_with_boto3_s3control(strict):
+    n = strict
+    control = s3control(n, K1, S1)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        control.get_public_access_block(AccountId=ONE)
+    assert error_code(e) == "NoSuchPublicAccessBlockConfiguration"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    control.put_public_access_block(
+        AccountId=ONE,
+        PublicAccessBlockConfiguration={"BlockPublicPolicy": True, "RestrictPublicBuckets": True},
+    )
+    got = control.get_public_access_block(AccountId=ONE)["PublicAccessBlockConfiguration"]
+    assert got == {
+        "BlockPublicAcls": False,
+        "IgnorePublicAcls": False,
+        "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True,
+    }
+    # A bucket whose own settings are off still refuses a public policy.
+    s3 = n.client("s3", K1, S1)
+    s3.create_bucket(Bucket="acct-blocked")
+    s3.delete_public_access_block(Bucket="acct-blocked")
+    policy = json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                       "Resource": "arn:aws:s3:::acct-blocked/*"}],
+    })
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s3.put_bucket_policy(Bucket="acct-blocked", Policy=policy)
+    assert error_code(e) == "AccessDenied"
+    # Account two may not touch account one's settings.
+    other = s3control(n, K2, S2)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        other.delete_public_access_block(AccountId=ONE)
+    assert error_code(e) == "AccessDenied"
+    control.delete_public_access_block(AccountId=ONE)
+    s3.put_bucket_policy(Bucket="acct-blocked", Policy=policy)

@@ -190,6 +190,10 @@ pub enum S3Error {
     /// 500 `InternalError`.
     #[error("InternalError: {0}")]
     Internal(String),
+    /// An error of S3 Control's account-level API, which wraps its `<Error>` in an
+    /// `<ErrorResponse>` (S3 Control has no `noErrorWrapping`).
+    #[error("{0}")]
+    Control(Box<S3Error>),
     /// An error already in its wire form (several numbered fields, as destination
     /// validation reports).
     #[error("{0}")]
@@ -463,6 +467,7 @@ impl From<S3Error> for ServiceError {
                 message,
             } => e(status, code, message),
             Detailed(err) => *err,
+            Control(err) => ServiceError::from(*err).wrapped(),
             Internal(m) => e(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "InternalError",

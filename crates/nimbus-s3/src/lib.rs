@@ -124,17 +124,21 @@ impl Service for S3Service {
     }
 
     fn classify(&self, head: &RequestHead<'_>) -> Result<OpInfo, ServiceError> {
-        // Account-level Block Public Access (S3 Control) is not served: a 501 naming it.
-        if let Some(name) = ops::public_access::s3_control_operation(
+        // S3 Control: the account-level Block Public Access calls; a 501 for the rest.
+        if let Some(found) = ops::public_access::s3_control_operation(
             head.method.as_str(),
             head.uri.path(),
             head.headers.contains_key("x-amz-account-id"),
         ) {
+            let (name, index) = match found {
+                Ok(op) => (op.name(), op.index()),
+                Err(name) => (name, NOT_IMPLEMENTED),
+            };
             return Ok(OpInfo {
                 name,
                 auth: Auth::Signed,
                 body: BodyLimit::Stream,
-                index: NOT_IMPLEMENTED,
+                index,
             });
         }
         let (bucket, has_key) = addressing::shape(head.host, head.uri.path());
@@ -185,7 +189,11 @@ impl Service for S3Service {
             Some(op) => match ops::access::authorize(&self.inner, op, &call) {
                 Ok(()) => op.call(&self.inner, &mut call).await,
                 Err(e) => Err(e),
-            },
+            }
+            .map_err(|e| match ops::public_access::is_s3_control(op) {
+                true => error::S3Error::Control(Box::new(e)),
+                false => e,
+            }),
             None => ops::unimplemented::not_implemented(info.name),
         };
         let preflight = info.index == Op::PreflightRequest.index();

@@ -30,6 +30,16 @@ pub struct CorsRule {
     pub max_age_seconds: Option<u64>,
 }
 
+/// An account's own S3 settings (S3 Control's account level), stored once per account that
+/// has any.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSettings {
+    /// The account-level Block Public Access configuration, combined with each bucket's
+    /// (the most restrictive of the two applies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_access_block: Option<PublicAccessBlock>,
+}
+
 /// A bucket's own settings (everything but its objects and uploads).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BucketInfo {
@@ -53,6 +63,12 @@ pub struct BucketInfo {
     /// `PutBucketNotificationConfiguration`.
     #[serde(default)]
     pub notification: Option<NotificationConfiguration>,
+    /// The owning account's Block Public Access settings (S3 Control), mirrored here from
+    /// [`AccountSettings`] by the engine (at load, at CreateBucket and when the account's
+    /// settings change) so that every decision reads one `BucketInfo`; not stored with the
+    /// bucket.
+    #[serde(skip)]
+    pub account_public_access_block: Option<PublicAccessBlock>,
     /// The bucket ACL's grants (`None`: the default, the owner's FULL_CONTROL).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acl: Option<Vec<Grant>>,

@@ -68,6 +68,21 @@ const COMPAT_EXCEPTIONS: &[(&str, &str, &str)] = &[
         "answered by the ListBuckets row (nimbus has no directory buckets)",
     ),
     (
+        "s3",
+        "GetAccountPublicAccessBlock",
+        "S3 Control's GetPublicAccessBlock (account level), served by S3 and listed under s3control",
+    ),
+    (
+        "s3",
+        "PutAccountPublicAccessBlock",
+        "S3 Control's PutPublicAccessBlock (account level), served by S3 and listed under s3control",
+    ),
+    (
+        "s3",
+        "DeleteAccountPublicAccessBlock",
+        "S3 Control's DeletePublicAccessBlock (account level), served by S3 and listed under s3control",
+    ),
+    (
         "lambda",
         "GetFunctionCode",
         "nimbus's download of the package GetFunction's Code.Location points at",

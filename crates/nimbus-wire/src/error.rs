@@ -31,6 +31,9 @@ pub struct ServiceError {
     pub fields: Vec<(Cow<'static, str>, String)>,
     /// Extra response headers.
     pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// For restXml: the `<Error>` goes inside an `<ErrorResponse>` with the `RequestId`
+    /// beside it, as services without S3's `noErrorWrapping` (S3 Control) write errors.
+    pub wrapped: bool,
 }
 
 impl ServiceError {
@@ -48,6 +51,7 @@ impl ServiceError {
             query_code: None,
             fields: Vec::new(),
             headers: Vec::new(),
+            wrapped: false,
         }
     }
 
@@ -81,6 +85,12 @@ impl ServiceError {
         value: impl Into<String>,
     ) -> ServiceError {
         self.fields.push((name.into(), value.into()));
+        self
+    }
+
+    /// Renders a restXml error inside `<ErrorResponse>` (see [`ServiceError::wrapped`]).
+    pub fn wrapped(mut self) -> ServiceError {
+        self.wrapped = true;
         self
     }
 
@@ -181,16 +191,26 @@ pub fn render(
         }
         Protocol::RestXml => {
             let mut w = xml::Writer::with_declaration();
+            if err.wrapped {
+                w.open("ErrorResponse");
+            }
             w.open("Error");
             w.elem("Code", &err.code);
             w.elem("Message", &err.message);
             for (k, v) in &err.fields {
                 w.elem(k, v);
             }
+            if err.wrapped {
+                w.close("Error");
+            }
             w.elem("RequestId", request_id);
             // S3's extended request id (`x-amz-id-2`), which nimbus sets to the request id.
             w.elem("HostId", request_id);
-            w.close("Error");
+            w.close(if err.wrapped {
+                "ErrorResponse"
+            } else {
+                "Error"
+            });
             ("application/xml", w.finish().into_bytes())
         }
     };

@@ -148,8 +148,14 @@ pub fn parse_public_access_block(doc: &[u8]) -> S3Result<PublicAccessBlock> {
 
 /// The `PublicAccessBlockConfiguration` document of `b`.
 pub fn public_access_block(b: &PublicAccessBlock) -> String {
+    public_access_block_ns(b, XMLNS)
+}
+
+/// A `PublicAccessBlockConfiguration` document in namespace `xmlns` (S3's, or S3 Control's
+/// for the account level).
+pub fn public_access_block_ns(b: &PublicAccessBlock, xmlns: &str) -> String {
     let mut w = Writer::with_declaration();
-    w.open_ns("PublicAccessBlockConfiguration", XMLNS)
+    w.open_ns("PublicAccessBlockConfiguration", xmlns)
         .elem_display("BlockPublicAcls", b.block_public_acls)
         .elem_display("IgnorePublicAcls", b.ignore_public_acls)
         .elem_display("BlockPublicPolicy", b.block_public_policy)

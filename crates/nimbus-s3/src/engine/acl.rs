@@ -20,8 +20,9 @@ use crate::acl::errors::{
 use crate::acl::headers::AclRequest;
 use crate::acl::{CannedAcl, Grant, ObjectOwnership, Permission, PublicAccessBlock};
 use crate::error::{S3Error, S3Result};
-use crate::model::{Bucket, BucketInfo, ObjectMeta};
+use crate::model::{AccountSettings, Bucket, BucketInfo, ObjectMeta};
 use crate::store;
+use crate::store::db::Effect;
 
 /// The access settings of a new bucket, from CreateBucket's `x-amz-object-ownership` and
 /// ACL headers, checked as S3 checks them.
@@ -119,10 +120,13 @@ fn stored(grants: Vec<Grant>, owner: &str) -> Option<Vec<Grant>> {
     (grants != [Grant::account(owner, Permission::FullControl)]).then_some(grants)
 }
 
-/// The bucket's Block Public Access settings in force (account-level settings are not
-/// modelled yet: S3 Control is not served).
+/// The bucket's Block Public Access settings in force: the most restrictive combination of
+/// the bucket's and its account's (S3 Control's account level).
 pub fn effective_block(info: &BucketInfo) -> PublicAccessBlock {
-    PublicAccessBlock::combine(info.public_access_block.as_ref(), None)
+    PublicAccessBlock::combine(
+        info.public_access_block.as_ref(),
+        info.account_public_access_block.as_ref(),
+    )
 }
 
 /// The ACL of the bucket `info` as GetBucketAcl shows it and decisions read it: owner and
@@ -328,6 +332,49 @@ impl Engine {
         .await
     }
 
+    /// The account's Block Public Access settings (S3 Control's GetPublicAccessBlock;
+    /// `NoSuchPublicAccessBlockConfiguration` without any).
+    pub fn account_public_access_block(&self, account: &str) -> S3Result<PublicAccessBlock> {
+        self.store
+            .state
+            .read()
+            .accounts
+            .get(account)
+            .and_then(|a| a.public_access_block)
+            .ok_or_else(|| S3Error::Control(Box::new(no_public_access_block())))
+    }
+
+    /// Sets (or with `None` removes) the account's Block Public Access settings, which every
+    /// bucket the account owns combines with its own from now on.
+    pub async fn set_account_public_access_block(
+        &self,
+        account: &str,
+        block: Option<PublicAccessBlock>,
+    ) -> S3Result<()> {
+        let ack = {
+            let mut state = self.store.state.write();
+            let settings = state.accounts.entry(account.to_owned()).or_default();
+            settings.public_access_block = block;
+            let json = (*settings != AccountSettings::default())
+                .then(|| serde_json::to_string(&*settings))
+                .transpose()
+                .map_err(|e| S3Error::internal(e.to_string()))?;
+            if json.is_none() {
+                state.accounts.remove(account);
+            }
+            for b in state.buckets.values_mut() {
+                if b.info.account == account {
+                    b.info.account_public_access_block = block;
+                }
+            }
+            self.submit(vec![Effect::PutAccountSettings {
+                account: account.to_owned(),
+                json,
+            }])
+        };
+        self.finish_change(ack, Vec::new(), Vec::new()).await
+    }
+
     /// `BlockPublicPolicy`: refuses (403 `AccessDenied`) `policy` for `bucket` when it is
     /// public and the bucket blocks public policies.
     pub fn check_public_policy(&self, bucket: &str, policy: &Policy) -> S3Result<()> {
@@ -375,6 +422,7 @@ mod tests {
             acl: None,
             ownership,
             public_access_block: block,
+            account_public_access_block: None,
         }
     }
 

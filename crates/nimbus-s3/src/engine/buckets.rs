@@ -98,6 +98,10 @@ impl Engine {
                 acl: access.acl,
                 ownership: access.ownership,
                 public_access_block: access.public_access_block,
+                account_public_access_block: state
+                    .accounts
+                    .get(account)
+                    .and_then(|a| a.public_access_block),
             };
             let effect = store::put_bucket(&info);
             state.buckets.insert(

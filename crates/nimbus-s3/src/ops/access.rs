@@ -72,6 +72,10 @@ pub const fn rule(op: Op) -> (&'static str, Scope) {
         Op::PutBucketOwnershipControls | Op::DeleteBucketOwnershipControls => {
             ("s3:PutBucketOwnershipControls", Bucket)
         }
+        Op::GetAccountPublicAccessBlock => ("s3:GetAccountPublicAccessBlock", Account),
+        Op::PutAccountPublicAccessBlock | Op::DeleteAccountPublicAccessBlock => {
+            ("s3:PutAccountPublicAccessBlock", Account)
+        }
         Op::GetPublicAccessBlock => ("s3:GetBucketPublicAccessBlock", Bucket),
         Op::PutPublicAccessBlock | Op::DeletePublicAccessBlock => {
             ("s3:PutBucketPublicAccessBlock", Bucket)

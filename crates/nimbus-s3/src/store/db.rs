@@ -113,6 +113,14 @@ pub enum Effect {
     },
     /// Removes a small blob's content, by number.
     DeleteBlob(u64),
+    /// Sets (or, with `None`, removes) an account's S3 settings (S3 Control's account-level
+    /// Block Public Access), kept in the `meta` table under `account/<id>`.
+    PutAccountSettings {
+        /// The account.
+        account: String,
+        /// [`crate::model::AccountSettings`] as JSON; `None` removes the row.
+        json: Option<String>,
+    },
 }
 
 impl Effect {
@@ -145,6 +153,8 @@ pub struct Loaded {
     pub outbox: Vec<(u64, String)>,
     /// The numbers of every small blob stored in the database.
     pub inline_blobs: Vec<u64>,
+    /// `(account, json)` of every account's settings.
+    pub accounts: Vec<(String, String)>,
 }
 
 /// A pending acknowledgement: resolves once the submitted effects are committed (a failed
@@ -212,6 +222,13 @@ fn load(conn: &Connection) -> rusqlite::Result<Loaded> {
     let mut s = conn.prepare("SELECT number FROM inline_blobs")?;
     l.inline_blobs = s
         .query_map([], |r| r.get::<_, i64>(0).map(|n| n as u64))?
+        .collect::<Result<_, _>>()?;
+    let mut s = conn.prepare("SELECT k, v FROM meta WHERE k LIKE 'account/%'")?;
+    l.accounts = s
+        .query_map([], |r| {
+            let k: String = r.get(0)?;
+            Ok((k["account/".len()..].to_owned(), r.get(1)?))
+        })?
         .collect::<Result<_, _>>()?;
     Ok(l)
 }
@@ -312,6 +329,17 @@ fn apply(tx: &Transaction<'_>, e: &Effect) -> rusqlite::Result<()> {
         Effect::DeleteBlob(number) => {
             tx.prepare_cached("DELETE FROM inline_blobs WHERE number = ?1")?
                 .execute([*number as i64])?;
+        }
+        Effect::PutAccountSettings { account, json } => {
+            let k = format!("account/{account}");
+            match json {
+                Some(v) => tx
+                    .prepare_cached("INSERT OR REPLACE INTO meta (k, v) VALUES (?1, ?2)")?
+                    .execute(params![k, v])?,
+                None => tx
+                    .prepare_cached("DELETE FROM meta WHERE k = ?1")?
+                    .execute([k])?,
+            };
         }
     }
     Ok(())

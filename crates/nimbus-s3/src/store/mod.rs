@@ -16,7 +16,7 @@ use std::sync::Arc;
 use nimbus_core::ServiceEnv;
 use parking_lot::RwLock;
 
-use crate::model::{Bucket, BucketInfo, ObjectMeta, Part, Upload};
+use crate::model::{AccountSettings, Bucket, BucketInfo, ObjectMeta, Part, Upload};
 use crate::notify::outbox::Delivery;
 use blobs::Blobs;
 use db::{Db, Effect};
@@ -26,6 +26,9 @@ use db::{Db, Effect};
 pub struct State {
     /// The buckets.
     pub buckets: HashMap<String, Bucket>,
+    /// Each account's S3 settings (S3 Control's account-level Block Public Access), for
+    /// accounts that have any.
+    pub accounts: HashMap<String, AccountSettings>,
 }
 
 /// The state, its storage and the blobs.
@@ -79,6 +82,15 @@ impl Store {
                 live.insert(meta.blob.clone());
                 b.objects.insert(key, Arc::new(meta));
             }
+        }
+        for (account, json) in loaded.accounts {
+            state.accounts.insert(account, serde_json::from_str(&json)?);
+        }
+        for b in state.buckets.values_mut() {
+            b.info.account_public_access_block = state
+                .accounts
+                .get(&b.info.account)
+                .and_then(|a| a.public_access_block);
         }
         let mut upload_bucket = HashMap::new();
         for (id, bucket, json) in loaded.uploads {

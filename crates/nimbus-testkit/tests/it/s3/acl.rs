@@ -788,23 +788,19 @@ async fn acls_ownership_and_public_access_blocks_survive_a_restart() {
 }
 
 #[tokio::test]
-async fn account_level_public_access_blocks_are_not_served_and_say_so() {
+async fn the_rest_of_s3_control_is_not_served_and_says_so() {
     let sb = TestSandbox::start().await;
     let r = sb
         .raw(
             "GET",
-            "/v20180820/configuration/publicAccessBlock",
+            "/v20180820/accesspoint",
             &[("x-amz-account-id", "000000000000")],
             "",
         )
         .await;
     assert_eq!(r.status, 501, "{}", r.body);
     assert!(r.body.contains("<Code>NotImplemented</Code>"), "{}", r.body);
-    assert!(
-        r.body.contains("GetPublicAccessBlock (S3 Control"),
-        "{}",
-        r.body
-    );
+    assert!(r.body.contains("S3 Control"), "{}", r.body);
 }
 
 /// One row of the combination table: how the bucket is set up, and whether an anonymous

@@ -1,6 +1,7 @@
 //! S3 tests, one module per group of operations.
 
 mod access;
+mod account_block;
 mod acl;
 mod buckets;
 mod durability;
