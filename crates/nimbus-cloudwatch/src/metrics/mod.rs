@@ -6,15 +6,61 @@
 //! implemented by the store) and from the services' counters and gauges, sampled each clock
 //! minute ([`MetricStore::spawn_sampler`]).
 //!
-//! SKELETON: the types and signatures are the contract between the engineers building the
-//! operations, the store and the alarms; bodies marked `unimplemented!` are being written.
+//! **Storage model** (as CloudWatch's "metrics retention" and "high-resolution metrics"):
+//! one series per (account, region, namespace, metric name, dimensions, unit), holding
+//! 1-second buckets for high-resolution data (`StorageResolution` 1) for 3 hours and 1-minute
+//! buckets for standard data (and for high-resolution data once older than 3 hours, rolled
+//! up), for **15 days**. nimbus keeps no 5-minute (63 days) or 1-hour (455 days) tiers: data
+//! older than 15 days is gone. Each bucket keeps SampleCount, Sum, Minimum, Maximum and a
+//! value distribution for percentiles and the other extended statistics: exact up to 64
+//! distinct values, then a log histogram within 1% relative error (`sketch`). Retention runs
+//! on the sandbox clock, once per clock minute.
+//!
+//! **Bounds**: at most [`Limits::max_series`] series (default 50,000) and
+//! [`Limits::max_buckets`] buckets in all (default 2,000,000); past either, the least
+//! recently published series are evicted (from memory and disk). A series holds at most
+//! 10,800 second buckets and 21,600 minute buckets (its retention; data older than 15 days or
+//! more than 2 hours ahead of the clock is dropped), a bucket at most 64 exact values or 512
+//! histogram bins. Services' datums wait in a queue of at most 16,384 before they are
+//! aggregated.
+//!
+//! **Durability**: a `put` returns once its buckets are committed to
+//! `<data-dir>/cloudwatch/cloudwatch.db` (`persist`). A service's [`MetricSink::record`]
+//! only appends the datum to a queue (a short lock, no I/O, no allocation once the queue has
+//! grown); the queue is aggregated at the next read, each second by the sampler task, or by
+//! the recorder that fills it, and written to disk in the background each second, so a
+//! `kill -9` loses at most the last second of service metrics. `--in-memory` keeps the same
+//! semantics without a file.
+//!
+//! Modules: `series` (the series and their buckets, bounds, retention), `aggregate` (a
+//! bucket's statistics), `sketch` (its distribution), `statistic` (the statistics and
+//! their definitions), `persist` (SQLite), `sampler` (the minute sampler and the background
+//! flush), `prometheus` (the text endpoint).
 
+mod aggregate;
+mod persist;
+mod prometheus;
+mod sampler;
+mod series;
+mod sketch;
+mod statistic;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use nimbus_core::ServiceEnv;
-use nimbus_core::bus::metrics::MetricUnit;
+use nimbus_core::bus::metrics::{MetricDatum, MetricSink, MetricUnit};
+use nimbus_core::storage::group_commit::GroupCommit;
+use nimbus_core::{ServiceEnv, SharedClock};
+use parking_lot::Mutex;
 
-use crate::error::Result;
+use crate::error::{CloudWatchError, Result};
+
+use aggregate::Agg;
+use persist::Effect;
+pub use series::Limits;
+use series::{HIGH_RES_RETENTION, Index, MINUTE, RETENTION};
 
 /// What names a metric: namespace, name and dimensions (sorted by name; at most 30).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -81,8 +127,29 @@ pub enum Statistic {
 impl Statistic {
     /// A statistic as a request writes it (`Average`, `p99`…); `None` when it is not one.
     pub fn parse(s: &str) -> Option<Statistic> {
-        let _ = s;
-        unimplemented!("metric store: Statistic::parse")
+        Some(match s {
+            "SampleCount" => Statistic::SampleCount,
+            "Average" => Statistic::Average,
+            "Sum" => Statistic::Sum,
+            "Minimum" => Statistic::Minimum,
+            "Maximum" => Statistic::Maximum,
+            _ => {
+                statistic::Extended::parse(s)?;
+                Statistic::Extended(s.to_string())
+            }
+        })
+    }
+
+    /// The statistic as written (`Average`, `p99`).
+    pub fn as_str(&self) -> &str {
+        match self {
+            Statistic::SampleCount => "SampleCount",
+            Statistic::Average => "Average",
+            Statistic::Sum => "Sum",
+            Statistic::Minimum => "Minimum",
+            Statistic::Maximum => "Maximum",
+            Statistic::Extended(s) => s,
+        }
     }
 }
 
@@ -136,17 +203,70 @@ pub struct ListFilter {
     pub recently_active: bool,
 }
 
+/// What names a series: a metric and the unit its data was published with.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct SeriesKey {
+    /// The owning account.
+    pub account: String,
+    /// The region.
+    pub region: String,
+    /// Namespace, name and sorted dimensions.
+    pub identity: MetricIdentity,
+    /// The unit.
+    pub unit: MetricUnit,
+}
+
+/// Most datums a service may queue before the recorder aggregates them itself.
+const PENDING_MAX: usize = 16_384;
+
 /// The metric store (see the module's documentation).
 pub struct MetricStore {
-    _private: (),
+    clock: SharedClock,
+    index: Mutex<Index>,
+    writer: GroupCommit<Effect>,
+    /// Services' datums not yet aggregated.
+    pending: Mutex<Vec<MetricDatum>>,
+    /// An emptied queue kept for the next swap, so the queue does not reallocate.
+    spare: Mutex<Vec<MetricDatum>>,
+    sampler: sampler::Sampler,
 }
 
 impl MetricStore {
     /// Opens the store under `<data-dir>/cloudwatch/` (in memory with `--in-memory`),
     /// loading what was committed.
     pub fn open(env: &ServiceEnv) -> Result<Arc<MetricStore>> {
-        let _ = env;
-        unimplemented!("metric store: open")
+        MetricStore::open_with(env, Limits::default())
+    }
+
+    /// [`MetricStore::open`] with other bounds.
+    pub fn open_with(env: &ServiceEnv, limits: Limits) -> Result<Arc<MetricStore>> {
+        let storage_error = |e: &dyn std::fmt::Display| {
+            CloudWatchError::internal(format!("cannot open the metric store: {e}"))
+        };
+        let mut index = Index::new(limits);
+        let now = env.clock.now_millis();
+        let writer = match env
+            .storage
+            .service_dir("cloudwatch")
+            .map_err(|e| storage_error(&e))?
+        {
+            Some(dir) => {
+                let cutoff = now.saturating_sub(RETENTION);
+                persist::open(&dir, env.storage.durability, &mut index, cutoff)
+                    .map_err(|e| storage_error(&e))?
+            }
+            None => GroupCommit::in_memory(),
+        };
+        // What this rolls up or expires is written with the first changes.
+        index.after_load(now);
+        Ok(Arc::new(MetricStore {
+            clock: env.clock.clone(),
+            index: Mutex::new(index),
+            writer,
+            pending: Mutex::new(Vec::with_capacity(1024)),
+            spare: Mutex::new(Vec::with_capacity(1024)),
+            sampler: sampler::Sampler::default(),
+        }))
     }
 
     /// Stores a `PutMetricData`'s datums in `namespace` for `account`/`region`; returns once
@@ -158,36 +278,264 @@ impl MetricStore {
         namespace: &str,
         data: Vec<PutDatum>,
     ) -> Result<()> {
-        let _ = (account, region, namespace, data);
-        unimplemented!("metric store: put")
+        let now = self.clock.now_millis();
+        let ack = {
+            let mut index = self.index.lock();
+            for d in data {
+                if d.values.is_empty() && d.statistic_values.is_none() {
+                    continue;
+                }
+                let mut dimensions = d.dimensions;
+                dimensions.sort();
+                let key = SeriesKey {
+                    account: account.to_string(),
+                    region: region.to_string(),
+                    identity: MetricIdentity {
+                        namespace: namespace.to_string(),
+                        metric_name: d.metric_name,
+                        dimensions,
+                    },
+                    unit: d.unit,
+                };
+                let high_res = d.storage_resolution < 60;
+                index.record(&key, d.timestamp_millis, high_res, now, |agg| {
+                    if let Some(s) = d.statistic_values {
+                        agg.add_set(s.sample_count, s.sum, s.minimum, s.maximum);
+                    }
+                    for (value, count) in &d.values {
+                        agg.add_value(*value, *count);
+                    }
+                });
+            }
+            let effects = index.take_changes(self.writer.is_durable());
+            self.writer.submit(effects)
+        };
+        ack.wait()
+            .await
+            .map_err(|e| CloudWatchError::internal(format!("the metric store failed: {e}")))
     }
 
     /// The datapoints of one metric per period, oldest first, for the periods that have data.
+    ///
+    /// Periods start at `start_millis` rounded down to the minute (for periods under a
+    /// minute, to the period), as AWS rounds `StartTime`, and follow each other up to
+    /// `end_millis`. A period under a minute with a start more than 3 hours ago has no data
+    /// (AWS: such a start needs a multiple of 60). Without a unit, each unit the metric was
+    /// published with gives its own datapoints. An extended statistic that cannot be given
+    /// (negative values) is left out of its datapoint.
     pub fn statistics(&self, query: &StatisticsQuery) -> Vec<Datapoint> {
-        let _ = query;
-        unimplemented!("metric store: statistics")
+        self.refresh();
+        let now = self.clock.now_millis();
+        let period = u64::from(query.period_secs.max(1)) * 1000;
+        if period < MINUTE && query.start_millis + HIGH_RES_RETENTION < now {
+            return Vec::new();
+        }
+        let align = if period < MINUTE { period } else { MINUTE };
+        let start = query.start_millis / align * align;
+        let end = query.end_millis;
+        if end <= start {
+            return Vec::new();
+        }
+        let mut identity = query.metric.clone();
+        identity.dimensions.sort();
+        let mut key = SeriesKey {
+            account: query.account.clone(),
+            region: query.region.clone(),
+            identity,
+            unit: MetricUnit::None,
+        };
+        let units = match query.unit {
+            Some(u) => vec![u],
+            None => MetricUnit::ALL.to_vec(),
+        };
+        let mut out = Vec::new();
+        let index = self.index.lock();
+        for unit in units {
+            key.unit = unit;
+            let Some(series) = index.get(&key) else {
+                continue;
+            };
+            let mut periods: BTreeMap<u64, Agg> = BTreeMap::new();
+            let buckets = series
+                .minutes
+                .range(start..end)
+                .chain(series.seconds.range(start..end));
+            for (t, agg) in buckets {
+                let p = start + (t - start) / period * period;
+                periods.entry(p).or_default().merge(agg);
+            }
+            for (t, agg) in periods {
+                if agg.is_empty() {
+                    continue;
+                }
+                let values = query
+                    .statistics
+                    .iter()
+                    .filter_map(|s| Some((s.clone(), s.compute(&agg)?)))
+                    .collect();
+                out.push(Datapoint {
+                    timestamp_millis: t,
+                    values,
+                    unit,
+                });
+            }
+        }
+        drop(index);
+        out.sort_by_key(|d| d.timestamp_millis);
+        out
     }
 
-    /// The metrics matching `filter`, sorted, for `ListMetrics` to page through.
+    /// The metrics matching `filter`, sorted, for `ListMetrics` to page through: those with
+    /// data published in the last two weeks (with `recently_active`, the last three hours).
     pub fn list(&self, filter: &ListFilter) -> Vec<MetricIdentity> {
-        let _ = filter;
-        unimplemented!("metric store: list")
+        const TWO_WEEKS: u64 = 14 * 24 * 60 * MINUTE;
+        self.refresh();
+        let now = self.clock.now_millis();
+        let since = if filter.recently_active {
+            now.saturating_sub(HIGH_RES_RETENTION)
+        } else {
+            now.saturating_sub(TWO_WEEKS)
+        };
+        let index = self.index.lock();
+        let found: BTreeSet<&MetricIdentity> = index
+            .series
+            .values()
+            .filter(|s| {
+                let k = &s.key;
+                let id = &k.identity;
+                s.last_publish >= since
+                    && k.account == filter.account
+                    && k.region == filter.region
+                    && filter.namespace.as_ref().is_none_or(|n| *n == id.namespace)
+                    && filter
+                        .metric_name
+                        .as_ref()
+                        .is_none_or(|n| *n == id.metric_name)
+                    && filter.dimensions.iter().all(|(name, value)| {
+                        id.dimensions
+                            .iter()
+                            .any(|(n, v)| n == name && value.as_ref().is_none_or(|w| w == v))
+                    })
+            })
+            .map(|s| &s.key.identity)
+            .collect();
+        found.into_iter().cloned().collect()
     }
 
-    /// Starts the task that, at each clock minute, samples every `MetricSource` registered on
-    /// the bus into the store; it ends at [`MetricStore::shutdown`].
-    pub fn spawn_sampler(self: &Arc<MetricStore>, env: &ServiceEnv) {
-        let _ = env;
-        unimplemented!("metric store: spawn_sampler")
-    }
-
-    /// Every series in Prometheus's text format, for `GET /_nimbus/metrics`.
+    /// Every series in Prometheus's text format, for `GET /_nimbus/metrics` (see
+    /// `prometheus` for the mapping).
     pub fn prometheus_text(&self) -> String {
-        unimplemented!("metric store: prometheus_text")
+        self.refresh();
+        let index = self.index.lock();
+        prometheus::render(&index)
     }
 
     /// Stops the sampler and flushes what is pending; called once on shutdown.
     pub async fn shutdown(&self) {
-        unimplemented!("metric store: shutdown")
+        self.sampler.stop();
+        self.drain();
+        let ack = {
+            let mut index = self.index.lock();
+            let effects = index.take_changes(self.writer.is_durable());
+            self.writer.submit(effects)
+        };
+        if let Err(e) = ack.wait().await {
+            tracing::warn!(error = %e, "could not write the last CloudWatch metrics");
+        }
+        self.writer.shutdown().await;
+    }
+
+    /// How many series are held (for tests and bounds).
+    pub fn series_count(&self) -> usize {
+        self.drain();
+        self.index.lock().series.len()
+    }
+
+    /// How many buckets are held over all series (for tests and bounds).
+    pub fn bucket_count(&self) -> usize {
+        self.drain();
+        self.index.lock().bucket_count()
+    }
+
+    /// Samples the minutes that are due and aggregates the services' queued datums, so a
+    /// read sees everything recorded before it.
+    fn refresh(&self) {
+        self.catch_up();
+        self.drain();
+    }
+
+    /// Aggregates the services' queued datums.
+    fn drain(&self) {
+        let mut batch = std::mem::take(&mut *self.spare.lock());
+        std::mem::swap(&mut *self.pending.lock(), &mut batch);
+        if !batch.is_empty() {
+            let now = self.clock.now_millis();
+            let mut index = self.index.lock();
+            for datum in batch.drain(..) {
+                record_datum(&mut index, datum, now);
+            }
+        }
+        *self.spare.lock() = batch;
+    }
+
+    /// Hands what changed to the writer without waiting (services' data: batched, in the
+    /// background).
+    fn flush_background(&self) {
+        if !self.writer.is_durable() {
+            self.index.lock().take_changes(false);
+            return;
+        }
+        let mut index = self.index.lock();
+        let effects = index.take_changes(true);
+        self.writer.submit_background(effects);
+    }
+}
+
+/// Aggregates one service datum: a single observation, or a counter's sum over
+/// `sample_count` events (each counted as the average, `value / sample_count`, so Sum and
+/// SampleCount are exact).
+fn record_datum(index: &mut Index, datum: MetricDatum, now: u64) {
+    if datum.sample_count == 0 {
+        return;
+    }
+    let mut dimensions: Vec<(String, String)> = datum
+        .dimensions
+        .into_iter()
+        .map(|(n, v)| (n.to_string(), v))
+        .collect();
+    dimensions.sort();
+    let key = SeriesKey {
+        account: datum.account,
+        region: datum.region,
+        identity: MetricIdentity {
+            namespace: datum.namespace.to_string(),
+            metric_name: datum.metric_name.to_string(),
+            dimensions,
+        },
+        unit: datum.unit,
+    };
+    let (value, count) = (datum.value, datum.sample_count as f64);
+    index.record(&key, datum.timestamp_millis, false, now, |agg| {
+        if datum.sample_count == 1 {
+            agg.add_value(value, 1.0);
+        } else {
+            let each = value / count;
+            agg.add_set(count, value, each, each);
+        }
+    });
+}
+
+impl MetricSink for MetricStore {
+    /// Queues the datum (a short lock, no I/O); the recorder that fills the queue to
+    /// `PENDING_MAX` aggregates it.
+    fn record(&self, datum: MetricDatum) {
+        let full = {
+            let mut pending = self.pending.lock();
+            pending.push(datum);
+            pending.len() >= PENDING_MAX
+        };
+        if full {
+            self.drain();
+        }
     }
 }

@@ -1,0 +1,367 @@
+//! The series the store holds in memory: one per (account, region, metric identity, unit),
+//! each with its 1-second buckets (high-resolution data, for 3 hours) and its 1-minute buckets
+//! (standard-resolution data, and high-resolution data once older than 3 hours), kept for
+//! 15 days; the bounds on series and buckets, and which buckets changed since the last write.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use super::SeriesKey;
+use super::aggregate::Agg;
+use super::persist::{Effect, Loader};
+
+/// One second, ms.
+pub const SECOND: u64 = 1_000;
+/// One minute, ms.
+pub const MINUTE: u64 = 60 * SECOND;
+/// How long high-resolution data keeps its 1-second buckets (3 hours).
+pub const HIGH_RES_RETENTION: u64 = 3 * 60 * MINUTE;
+/// How long 1-minute data is kept (15 days).
+pub const RETENTION: u64 = 15 * 24 * 60 * MINUTE;
+/// How far ahead of the clock a datum may be (AWS accepts up to two hours).
+pub const FUTURE_LIMIT: u64 = 2 * 60 * MINUTE;
+
+/// The store's bounds on memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Most series held; past it the least recently published are evicted.
+    pub max_series: usize,
+    /// Most buckets held over all series; past it the least recently published series are
+    /// evicted.
+    pub max_buckets: usize,
+}
+
+impl Default for Limits {
+    /// 50,000 series and 2,000,000 buckets (a bucket is about 100 bytes with a few distinct
+    /// values, at most ~9 KiB with a full histogram).
+    fn default() -> Limits {
+        Limits {
+            max_series: 50_000,
+            max_buckets: 2_000_000,
+        }
+    }
+}
+
+/// One series' data.
+#[derive(Debug)]
+pub struct Series {
+    /// Its id in storage.
+    pub id: u64,
+    /// Its name.
+    pub key: Arc<SeriesKey>,
+    /// When data was last published to it (the sandbox clock at arrival), ms.
+    pub last_publish: u64,
+    /// Standard-resolution data and rolled-up high-resolution data, by minute start.
+    pub minutes: BTreeMap<u64, Agg>,
+    /// High-resolution data of the last 3 hours, by second start.
+    pub seconds: BTreeMap<u64, Agg>,
+    /// Minutes and seconds changed since the last write to storage.
+    dirty_minutes: BTreeSet<u64>,
+    dirty_seconds: BTreeSet<u64>,
+    /// Whether the series row itself must be written.
+    dirty_row: bool,
+}
+
+impl Series {
+    /// How many buckets it holds.
+    pub fn buckets(&self) -> usize {
+        self.minutes.len() + self.seconds.len()
+    }
+}
+
+/// Every series, indexed.
+#[derive(Debug, Default)]
+pub struct Index {
+    /// The series by key.
+    by_key: HashMap<Arc<SeriesKey>, u64>,
+    /// The series by id.
+    pub series: BTreeMap<u64, Series>,
+    /// The next id to give.
+    next_id: u64,
+    /// The buckets held over all series.
+    buckets: usize,
+    /// Series with unwritten changes.
+    dirty: BTreeSet<u64>,
+    /// Deletions not yet handed to storage.
+    pending_effects: Vec<Effect>,
+    /// The bounds.
+    pub limits: Limits,
+}
+
+impl Index {
+    /// An empty index with `limits`.
+    pub fn new(limits: Limits) -> Index {
+        Index {
+            limits,
+            next_id: 1,
+            ..Index::default()
+        }
+    }
+
+    /// How many buckets are held.
+    pub fn bucket_count(&self) -> usize {
+        self.buckets
+    }
+
+    /// The series named `key`, if held.
+    pub fn get(&self, key: &SeriesKey) -> Option<&Series> {
+        self.by_key.get(key).and_then(|id| self.series.get(id))
+    }
+
+    /// Removes the series left without data and applies the retention, after a load.
+    pub fn after_load(&mut self, now: u64) {
+        let empty: Vec<u64> = self
+            .series
+            .values()
+            .filter(|s| s.buckets() == 0)
+            .map(|s| s.id)
+            .collect();
+        for id in empty {
+            self.remove(id);
+        }
+        self.expire(now);
+    }
+
+    /// Adds a series read from storage.
+    pub fn load_series(&mut self, id: u64, key: SeriesKey, last_publish: u64) {
+        let key = Arc::new(key);
+        self.next_id = self.next_id.max(id + 1);
+        self.by_key.insert(key.clone(), id);
+        self.series.insert(
+            id,
+            Series {
+                id,
+                key,
+                last_publish,
+                minutes: BTreeMap::new(),
+                seconds: BTreeMap::new(),
+                dirty_minutes: BTreeSet::new(),
+                dirty_seconds: BTreeSet::new(),
+                dirty_row: false,
+            },
+        );
+    }
+
+    /// Adds a bucket read from storage (`high_res`: a 1-second bucket).
+    pub fn load_bucket(&mut self, id: u64, high_res: bool, start: u64, agg: Agg) {
+        if let Some(s) = self.series.get_mut(&id) {
+            let map = if high_res {
+                &mut s.seconds
+            } else {
+                &mut s.minutes
+            };
+            if map.insert(start, agg).is_none() {
+                self.buckets += 1;
+            }
+        }
+    }
+
+    /// Records data of `key` at `timestamp` (`high_res`: a 1-second bucket, else 1-minute)
+    /// published at `now`: `add` is applied to the bucket. Data older than the retention or
+    /// too far ahead of the clock is dropped.
+    pub fn record(
+        &mut self,
+        key: &SeriesKey,
+        timestamp: u64,
+        high_res: bool,
+        now: u64,
+        add: impl FnOnce(&mut Agg),
+    ) {
+        if timestamp + RETENTION <= now || timestamp > now + FUTURE_LIMIT {
+            return;
+        }
+        let high_res = high_res && timestamp + HIGH_RES_RETENTION > now;
+        let id = match self.by_key.get(key) {
+            Some(id) => *id,
+            None => self.create(key.clone(), now),
+        };
+        let Some(s) = self.series.get_mut(&id) else {
+            return;
+        };
+        let (map, dirty, start) = if high_res {
+            (
+                &mut s.seconds,
+                &mut s.dirty_seconds,
+                timestamp / SECOND * SECOND,
+            )
+        } else {
+            (
+                &mut s.minutes,
+                &mut s.dirty_minutes,
+                timestamp / MINUTE * MINUTE,
+            )
+        };
+        let agg = map.entry(start).or_insert_with(|| {
+            self.buckets += 1;
+            Agg::default()
+        });
+        add(agg);
+        dirty.insert(start);
+        if now > s.last_publish {
+            s.last_publish = now;
+            s.dirty_row = true;
+        }
+        self.dirty.insert(id);
+        if self.buckets > self.limits.max_buckets {
+            self.evict();
+        }
+    }
+
+    fn create(&mut self, key: SeriesKey, now: u64) -> u64 {
+        if self.series.len() >= self.limits.max_series {
+            self.evict();
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        self.load_series(id, key, now);
+        if let Some(s) = self.series.get_mut(&id) {
+            s.dirty_row = true;
+        }
+        self.dirty.insert(id);
+        id
+    }
+
+    /// Evicts the least recently published series until the index is within 99% of its
+    /// bounds (evicting in batches keeps the cost of a full index amortized).
+    fn evict(&mut self) {
+        let margin = |max: usize| max.saturating_sub((max / 100).max(1));
+        let series_goal = margin(self.limits.max_series);
+        let bucket_goal = margin(self.limits.max_buckets);
+        let mut by_age: Vec<(u64, u64)> = self
+            .series
+            .values()
+            .map(|s| (s.last_publish, s.id))
+            .collect();
+        by_age.sort_unstable();
+        for (_, id) in by_age {
+            if self.series.len() <= series_goal && self.buckets <= bucket_goal {
+                break;
+            }
+            self.remove(id);
+        }
+    }
+
+    /// Removes a series and its buckets.
+    pub fn remove(&mut self, id: u64) {
+        if let Some(s) = self.series.remove(&id) {
+            self.buckets -= s.buckets();
+            self.by_key.remove(&s.key);
+            self.dirty.remove(&id);
+            self.pending_effects.push(Effect::DeleteSeries { id });
+        }
+    }
+
+    /// Applies the retention at `now`: 1-second buckets older than 3 hours are folded into
+    /// their minute, 1-minute buckets older than 15 days are dropped, and a series left
+    /// without data is removed.
+    pub fn expire(&mut self, now: u64) {
+        let second_cutoff = now.saturating_sub(HIGH_RES_RETENTION);
+        let minute_cutoff = now.saturating_sub(RETENTION).div_ceil(MINUTE) * MINUTE;
+        let mut empty = Vec::new();
+        for s in self.series.values_mut() {
+            let mut changed = false;
+            if s.seconds
+                .first_key_value()
+                .is_some_and(|(t, _)| *t < second_cutoff)
+            {
+                let keep = s.seconds.split_off(&second_cutoff);
+                let old = std::mem::replace(&mut s.seconds, keep);
+                self.buckets -= old.len();
+                for (t, agg) in old {
+                    s.dirty_seconds.remove(&t);
+                    let minute = t / MINUTE * MINUTE;
+                    s.minutes
+                        .entry(minute)
+                        .or_insert_with(|| {
+                            self.buckets += 1;
+                            Agg::default()
+                        })
+                        .merge(&agg);
+                    s.dirty_minutes.insert(minute);
+                }
+                self.pending_effects.push(Effect::DeleteBuckets {
+                    series: s.id,
+                    high_res: true,
+                    before: second_cutoff,
+                });
+                changed = true;
+            }
+            if s.minutes
+                .first_key_value()
+                .is_some_and(|(t, _)| *t < minute_cutoff)
+            {
+                let keep = s.minutes.split_off(&minute_cutoff);
+                let old = std::mem::replace(&mut s.minutes, keep);
+                self.buckets -= old.len();
+                for t in old.keys() {
+                    s.dirty_minutes.remove(t);
+                }
+                self.pending_effects.push(Effect::DeleteBuckets {
+                    series: s.id,
+                    high_res: false,
+                    before: minute_cutoff,
+                });
+            }
+            if s.buckets() == 0 {
+                empty.push(s.id);
+            } else if changed {
+                self.dirty.insert(s.id);
+            }
+        }
+        for id in empty {
+            self.remove(id);
+        }
+    }
+
+    /// Takes what changed since the last call, as storage effects (bucket contents encoded
+    /// only when `encode`: in memory nothing is written).
+    pub fn take_changes(&mut self, encode: bool) -> Vec<Effect> {
+        let mut effects = std::mem::take(&mut self.pending_effects);
+        for id in std::mem::take(&mut self.dirty) {
+            let Some(s) = self.series.get_mut(&id) else {
+                continue;
+            };
+            let minutes = std::mem::take(&mut s.dirty_minutes);
+            let seconds = std::mem::take(&mut s.dirty_seconds);
+            let row = std::mem::take(&mut s.dirty_row);
+            if !encode {
+                continue;
+            }
+            if row {
+                effects.push(Effect::PutSeries {
+                    id,
+                    key: s.key.clone(),
+                    last_publish: s.last_publish,
+                });
+            }
+            for (high_res, starts, map) in
+                [(false, minutes, &s.minutes), (true, seconds, &s.seconds)]
+            {
+                for start in starts {
+                    if let Some(agg) = map.get(&start) {
+                        effects.push(Effect::PutBucket {
+                            series: id,
+                            high_res,
+                            start,
+                            data: agg.encode(),
+                        });
+                    }
+                }
+            }
+        }
+        if !encode {
+            effects.clear();
+        }
+        effects
+    }
+}
+
+impl Loader for Index {
+    fn series(&mut self, id: u64, key: SeriesKey, last_publish: u64) {
+        self.load_series(id, key, last_publish);
+    }
+
+    fn bucket(&mut self, series: u64, high_res: bool, start: u64, agg: Agg) {
+        self.load_bucket(series, high_res, start, agg);
+    }
+}
