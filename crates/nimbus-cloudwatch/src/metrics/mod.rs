@@ -493,29 +493,13 @@ impl MetricStore {
 
 /// Aggregates one service datum: a single observation, or a counter's sum over
 /// `sample_count` events (each counted as the average, `value / sample_count`, so Sum and
-/// SampleCount are exact).
+/// SampleCount are exact). A datum of a known series allocates nothing.
 fn record_datum(index: &mut Index, datum: MetricDatum, now: u64) {
     if datum.sample_count == 0 {
         return;
     }
-    let mut dimensions: Vec<(String, String)> = datum
-        .dimensions
-        .into_iter()
-        .map(|(n, v)| (n.to_string(), v))
-        .collect();
-    dimensions.sort();
-    let key = SeriesKey {
-        account: datum.account,
-        region: datum.region,
-        identity: MetricIdentity {
-            namespace: datum.namespace.to_string(),
-            metric_name: datum.metric_name.to_string(),
-            dimensions,
-        },
-        unit: datum.unit,
-    };
     let (value, count) = (datum.value, datum.sample_count as f64);
-    index.record(&key, datum.timestamp_millis, false, now, |agg| {
+    index.record(&datum, datum.timestamp_millis, false, now, |agg| {
         if datum.sample_count == 1 {
             agg.add_value(value, 1.0);
         } else {

@@ -4,11 +4,14 @@
 //! 15 days; the bounds on series and buckets, and which buckets changed since the last write.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
-use super::SeriesKey;
+use nimbus_core::bus::metrics::{MetricDatum, MetricUnit};
+
 use super::aggregate::Agg;
 use super::persist::{Effect, Loader};
+use super::{MetricIdentity, SeriesKey};
 
 /// One second, ms.
 pub const SECOND: u64 = 1_000;
@@ -38,6 +41,104 @@ impl Default for Limits {
         Limits {
             max_series: 50_000,
             max_buckets: 2_000_000,
+        }
+    }
+}
+
+/// What names a series, owned ([`SeriesKey`]) or borrowed from a service's datum, so that a
+/// datum finds its series without building a key.
+pub trait SeriesName {
+    /// A hash of the name, the same for every representation (dimensions in any order).
+    fn fingerprint(&self) -> u64;
+    /// Whether it names the series `key`.
+    fn names(&self, key: &SeriesKey) -> bool;
+    /// The owned key.
+    fn to_key(&self) -> SeriesKey;
+}
+
+fn fingerprint<'a>(
+    parts: [&str; 4],
+    unit: MetricUnit,
+    dimensions: impl Iterator<Item = (&'a str, &'a str)>,
+) -> u64 {
+    let mut h = DefaultHasher::new();
+    parts.hash(&mut h);
+    unit.hash(&mut h);
+    let (mut sum, mut n) = (0u64, 0usize);
+    for dimension in dimensions {
+        let mut d = DefaultHasher::new();
+        dimension.hash(&mut d);
+        sum = sum.wrapping_add(d.finish());
+        n += 1;
+    }
+    (sum, n).hash(&mut h);
+    h.finish()
+}
+
+impl SeriesName for SeriesKey {
+    fn fingerprint(&self) -> u64 {
+        let id = &self.identity;
+        fingerprint(
+            [&self.account, &self.region, &id.namespace, &id.metric_name],
+            self.unit,
+            id.dimensions.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+        )
+    }
+
+    fn names(&self, key: &SeriesKey) -> bool {
+        self == key
+    }
+
+    fn to_key(&self) -> SeriesKey {
+        self.clone()
+    }
+}
+
+impl SeriesName for MetricDatum {
+    fn fingerprint(&self) -> u64 {
+        fingerprint(
+            [
+                &self.account,
+                &self.region,
+                self.namespace,
+                self.metric_name,
+            ],
+            self.unit,
+            self.dimensions.iter().map(|(n, v)| (*n, v.as_str())),
+        )
+    }
+
+    fn names(&self, key: &SeriesKey) -> bool {
+        let id = &key.identity;
+        self.unit == key.unit
+            && self.metric_name == id.metric_name
+            && self.namespace == id.namespace
+            && self.account == key.account
+            && self.region == key.region
+            && self.dimensions.len() == id.dimensions.len()
+            && self.dimensions.iter().all(|(n, v)| {
+                id.dimensions
+                    .binary_search_by(|(kn, _)| kn.as_str().cmp(n))
+                    .is_ok_and(|at| id.dimensions[at].1 == *v)
+            })
+    }
+
+    fn to_key(&self) -> SeriesKey {
+        let mut dimensions: Vec<(String, String)> = self
+            .dimensions
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.clone()))
+            .collect();
+        dimensions.sort();
+        SeriesKey {
+            account: self.account.clone(),
+            region: self.region.clone(),
+            identity: MetricIdentity {
+                namespace: self.namespace.to_string(),
+                metric_name: self.metric_name.to_string(),
+                dimensions,
+            },
+            unit: self.unit,
         }
     }
 }
@@ -72,8 +173,10 @@ impl Series {
 /// Every series, indexed.
 #[derive(Debug, Default)]
 pub struct Index {
-    /// The series by key.
-    by_key: HashMap<Arc<SeriesKey>, u64>,
+    /// The series by the fingerprint of their name (see [`SeriesName`]).
+    by_name: HashMap<u64, Vec<u64>>,
+    /// The series last recorded to (a service records runs of the same metric).
+    last: Option<u64>,
     /// The series by id.
     pub series: BTreeMap<u64, Series>,
     /// The next id to give.
@@ -105,7 +208,20 @@ impl Index {
 
     /// The series named `key`, if held.
     pub fn get(&self, key: &SeriesKey) -> Option<&Series> {
-        self.by_key.get(key).and_then(|id| self.series.get(id))
+        self.find(key).and_then(|id| self.series.get(&id))
+    }
+
+    /// The id of the series `name` names, if held.
+    fn find(&self, name: &impl SeriesName) -> Option<u64> {
+        if let Some(id) = self.last
+            && self.series.get(&id).is_some_and(|s| name.names(&s.key))
+        {
+            return Some(id);
+        }
+        let ids = self.by_name.get(&name.fingerprint())?;
+        ids.iter()
+            .copied()
+            .find(|id| self.series.get(id).is_some_and(|s| name.names(&s.key)))
     }
 
     /// Removes the series left without data and applies the retention, after a load.
@@ -126,7 +242,7 @@ impl Index {
     pub fn load_series(&mut self, id: u64, key: SeriesKey, last_publish: u64) {
         let key = Arc::new(key);
         self.next_id = self.next_id.max(id + 1);
-        self.by_key.insert(key.clone(), id);
+        self.by_name.entry(key.fingerprint()).or_default().push(id);
         self.series.insert(
             id,
             Series {
@@ -161,7 +277,7 @@ impl Index {
     /// too far ahead of the clock is dropped.
     pub fn record(
         &mut self,
-        key: &SeriesKey,
+        name: &impl SeriesName,
         timestamp: u64,
         high_res: bool,
         now: u64,
@@ -171,10 +287,11 @@ impl Index {
             return;
         }
         let high_res = high_res && timestamp + HIGH_RES_RETENTION > now;
-        let id = match self.by_key.get(key) {
-            Some(id) => *id,
-            None => self.create(key.clone(), now),
+        let id = match self.find(name) {
+            Some(id) => id,
+            None => self.create(name.to_key(), now),
         };
+        self.last = Some(id);
         let Some(s) = self.series.get_mut(&id) else {
             return;
         };
@@ -245,7 +362,13 @@ impl Index {
     pub fn remove(&mut self, id: u64) {
         if let Some(s) = self.series.remove(&id) {
             self.buckets -= s.buckets();
-            self.by_key.remove(&s.key);
+            let fingerprint = s.key.fingerprint();
+            if let Some(ids) = self.by_name.get_mut(&fingerprint) {
+                ids.retain(|i| *i != id);
+                if ids.is_empty() {
+                    self.by_name.remove(&fingerprint);
+                }
+            }
             self.dirty.remove(&id);
             self.pending_effects.push(Effect::DeleteSeries { id });
         }

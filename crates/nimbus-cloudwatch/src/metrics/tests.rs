@@ -718,6 +718,22 @@ fn record_throughput() {
         sample_count: 1,
         unit: MetricUnit::Count,
     };
+    // The call a service makes: a push onto the queue.
+    let batch: Vec<MetricDatum> = (0..PENDING_MAX - 1).map(|_| datum()).collect();
+    let start = std::time::Instant::now();
+    for d in batch {
+        store.record(d);
+    }
+    let pushed = start.elapsed();
+    let start = std::time::Instant::now();
+    store.drain();
+    let drained = start.elapsed();
+    let per = |d: Duration| d.as_nanos() as f64 / (PENDING_MAX - 1) as f64;
+    println!(
+        "record (queue push): {:.0} ns/op; aggregation of the queue: {:.0} ns/datum",
+        per(pushed),
+        per(drained)
+    );
     const N: usize = 1_000_000;
     for threads in [1usize, 4] {
         let data: Vec<Vec<MetricDatum>> = (0..threads)
