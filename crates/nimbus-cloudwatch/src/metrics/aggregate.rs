@@ -1,7 +1,7 @@
 //! One bucket's aggregate: SampleCount, Sum, Minimum, Maximum and the value distribution, as
 //! CloudWatch keeps them per period; merged across buckets to answer a longer period.
 
-use super::sketch::{Dist, Reader};
+use super::sketch::{self, Dist, Reader};
 
 /// What a bucket (a second, a minute, or a queried period) holds.
 #[derive(Clone, Debug, PartialEq)]
@@ -62,8 +62,17 @@ impl Agg {
         }
     }
 
-    /// Adds everything `other` holds.
+    /// Adds everything `other` holds (into a stored bucket).
     pub fn merge(&mut self, other: &Agg) {
+        self.merge_within(other, sketch::EXACT_MAX);
+    }
+
+    /// Adds everything `other` holds into a queried period (exact for longer).
+    pub fn merge_into_period(&mut self, other: &Agg) {
+        self.merge_within(other, sketch::QUERY_EXACT_MAX);
+    }
+
+    fn merge_within(&mut self, other: &Agg, exact_max: usize) {
         if other.count <= 0.0 {
             return;
         }
@@ -71,7 +80,7 @@ impl Agg {
         self.sum += other.sum;
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
-        self.dist.merge(&other.dist);
+        self.dist.merge_within(&other.dist, exact_max);
     }
 
     /// Whether it holds any data.

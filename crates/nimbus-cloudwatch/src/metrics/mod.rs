@@ -269,6 +269,13 @@ impl MetricStore {
         }))
     }
 
+    /// Makes the store the bus's metric sink and starts its sampler: what the sandbox calls
+    /// once CloudWatch runs.
+    pub fn start(self: &Arc<MetricStore>, env: &ServiceEnv) {
+        env.bus.register_metrics(self.clone());
+        self.spawn_sampler(env);
+    }
+
     /// Stores a `PutMetricData`'s datums in `namespace` for `account`/`region`; returns once
     /// they are committed.
     pub async fn put(
@@ -282,7 +289,9 @@ impl MetricStore {
         let ack = {
             let mut index = self.index.lock();
             for d in data {
-                if d.values.is_empty() && d.statistic_values.is_none() {
+                let has_data = d.values.iter().any(|(_, count)| *count > 0.0)
+                    || d.statistic_values.is_some_and(|s| s.sample_count > 0.0);
+                if !has_data {
                     continue;
                 }
                 let mut dimensions = d.dimensions;
@@ -362,7 +371,7 @@ impl MetricStore {
                 .chain(series.seconds.range(start..end));
             for (t, agg) in buckets {
                 let p = start + (t - start) / period * period;
-                periods.entry(p).or_default().merge(agg);
+                periods.entry(p).or_default().merge_into_period(agg);
             }
             for (t, agg) in periods {
                 if agg.is_empty() {

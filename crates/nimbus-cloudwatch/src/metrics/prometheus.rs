@@ -88,7 +88,7 @@ fn latest_minute(s: &Series) -> Option<Agg> {
     let minute = last_minute.max(last_second)?;
     let mut agg = s.minutes.get(&minute).cloned().unwrap_or_default();
     for (_, a) in s.seconds.range(minute..minute + MINUTE) {
-        agg.merge(a);
+        agg.merge_into_period(a);
     }
     (!agg.is_empty()).then_some(agg)
 }

@@ -2,7 +2,7 @@
 //!
 //! A bucket keeps its values **exactly** while it holds at most [`EXACT_MAX`] distinct values
 //! (each with its count, so a counter sampled once a minute, or a thousand identical sizes,
-//! stays exact); past that it switches to a **log-bucketed histogram** (the DDSketch scheme):
+//! stays exact; a queried period merging such buckets stays exact up to [`QUERY_EXACT_MAX`]); past that it switches to a **log-bucketed histogram** (the DDSketch scheme):
 //! a value `v > 0` falls in bin `ceil(ln v / ln γ)` with `γ = (1 + α) / (1 − α)`, `α = 1%`, and
 //! is read back as the bin's midpoint, so every value it reports is within **1% relative
 //! error** of a value that was recorded. At most [`MAX_BINS`] bins are kept: past that the
@@ -16,6 +16,9 @@ use std::cmp::Ordering;
 
 /// Most distinct values kept exactly in one bucket.
 pub const EXACT_MAX: usize = 64;
+/// Most distinct values kept exactly when a query merges buckets into a period (so a period
+/// of minutes with few distinct values each stays exact).
+pub const QUERY_EXACT_MAX: usize = 1_024;
 /// Most histogram bins kept in one bucket.
 pub const MAX_BINS: usize = 512;
 /// The histogram's relative accuracy.
@@ -130,6 +133,11 @@ impl Hist {
 impl Dist {
     /// Adds `count` observations of `value`.
     pub fn add(&mut self, value: f64, count: f64) {
+        self.add_within(value, count, EXACT_MAX);
+    }
+
+    /// [`Dist::add`], kept exact up to `exact_max` distinct values.
+    fn add_within(&mut self, value: f64, count: f64, exact_max: usize) {
         if value < 0.0 {
             *self = Dist::Unavailable;
             return;
@@ -140,7 +148,7 @@ impl Dist {
                     Ok(at) => values[at].1 += count,
                     Err(at) => values.insert(at, (value, count)),
                 }
-                if values.len() > EXACT_MAX {
+                if values.len() > exact_max {
                     let mut h = Hist::default();
                     for (v, w) in values.iter() {
                         h.add(*v, *w);
@@ -153,14 +161,14 @@ impl Dist {
         }
     }
 
-    /// Merges `other` into this distribution.
-    pub fn merge(&mut self, other: &Dist) {
+    /// Merges `other` into this distribution, kept exact up to `exact_max` values.
+    pub fn merge_within(&mut self, other: &Dist, exact_max: usize) {
         match (&mut *self, other) {
             (Dist::Unavailable, _) => {}
             (_, Dist::Unavailable) => *self = Dist::Unavailable,
             (_, Dist::Exact(values)) => {
                 for (v, w) in values {
-                    self.add(*v, *w);
+                    self.add_within(*v, *w, exact_max);
                 }
             }
             (Dist::Hist(h), Dist::Hist(o)) => h.merge(o),
@@ -229,7 +237,7 @@ impl Dist {
         match r.u8()? {
             0 => {
                 let n = r.u32()? as usize;
-                if n > EXACT_MAX {
+                if n > QUERY_EXACT_MAX {
                     return None;
                 }
                 let mut values = Vec::with_capacity(n);

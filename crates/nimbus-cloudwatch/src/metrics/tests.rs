@@ -273,6 +273,15 @@ async fn extended_statistics_are_exact_on_few_values() {
         let got = one(&store, &query("Fifty", T0, T0 + 60_000, 60, &[p]), p);
         assert_eq!(got, Some(want), "{p}");
     }
+    // Minutes of few values each stay exact over a longer period.
+    for minute in 0..10u32 {
+        let values: Vec<f64> = (1..=50).map(|i| f64::from(minute * 50 + i)).collect();
+        let at = T0 + u64::from(minute) * 60_000;
+        put(&store, vec![datum("Long", at, &values)]).await;
+    }
+    let long = |p: &str| one(&store, &query("Long", T0, T0 + 600_000, 600, &[p]), p);
+    assert_eq!(long("p50"), Some(250.0));
+    assert_eq!(long("p99"), Some(495.0));
     // Fractional edges are counted in part.
     let got = one(&store, &q("TC(5%:95%)"), "TC(5%:95%)").unwrap();
     assert!((got - 9.0).abs() < 1e-9);
@@ -486,7 +495,8 @@ async fn the_sampler_reads_each_source_once_per_clock_minute() {
     });
     env.bus.register_metric_source(gauge.clone());
     let store = MetricStore::open(&env).unwrap();
-    store.spawn_sampler(&env);
+    store.start(&env);
+    assert!(env.bus.metrics().is_some());
     clock.advance(Duration::from_secs(30));
     store.sampled_through(T0 + 60_000).await;
     assert_eq!(*gauge.asked.lock(), vec![T0 + 60_000]);
@@ -583,6 +593,18 @@ async fn retention_rolls_up_seconds_and_expires_minutes() {
         ],
     )
     .await;
+    assert_eq!(store.series_count(), 0);
+    // Nor is a datum without observations.
+    let mut zero = datum("Z", now, &[]);
+    zero.values = vec![(1.0, 0.0)];
+    let mut empty_set = datum("Z", now, &[]);
+    empty_set.statistic_values = Some(StatisticSet {
+        sample_count: 0.0,
+        sum: 0.0,
+        minimum: 0.0,
+        maximum: 0.0,
+    });
+    put(&store, vec![zero, empty_set]).await;
     assert_eq!(store.series_count(), 0);
 }
 
