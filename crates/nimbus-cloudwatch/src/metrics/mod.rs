@@ -8,21 +8,22 @@
 //!
 //! **Storage model** (as CloudWatch's "metrics retention" and "high-resolution metrics"):
 //! one series per (account, region, namespace, metric name, dimensions, unit), holding
-//! 1-second buckets for high-resolution data (`StorageResolution` 1) for 3 hours and 1-minute
-//! buckets for standard data (and for high-resolution data once older than 3 hours, rolled
-//! up), for **15 days**. nimbus keeps no 5-minute (63 days) or 1-hour (455 days) tiers: data
-//! older than 15 days is gone. Each bucket keeps SampleCount, Sum, Minimum, Maximum and a
-//! value distribution for percentiles and the other extended statistics: exact up to 64
-//! distinct values, then a log histogram within 1% relative error (`sketch`). Retention runs
-//! on the sandbox clock, once per clock minute.
+//! buckets in four tiers: 1-second buckets for high-resolution data (`StorageResolution` 1)
+//! for 3 hours, 1-minute buckets for standard data for 15 days, 5-minute buckets for 63 days
+//! and 1-hour buckets for 455 days; each tier rolls into the next as it ages (on the sandbox
+//! clock, once per clock minute), so data is never counted twice and Sum and SampleCount are
+//! kept exactly to the end. Each bucket keeps SampleCount, Sum, Minimum, Maximum and a value
+//! distribution for percentiles and the other extended statistics: exact up to 64 distinct
+//! values (1,024 in a queried period), then a log histogram within 1% relative error
+//! (`sketch`).
 //!
 //! **Bounds**: at most [`Limits::max_series`] series (default 50,000) and
 //! [`Limits::max_buckets`] buckets in all (default 2,000,000); past either, the least
 //! recently published series are evicted (from memory and disk). A series holds at most
-//! 10,800 second buckets and 21,600 minute buckets (its retention; data older than 15 days or
-//! more than 2 hours ahead of the clock is dropped), a bucket at most 64 exact values or 512
-//! histogram bins. Services' datums wait in a queue of at most 16,384 before they are
-//! aggregated.
+//! 10,800 second, 21,600 minute, 13,824 five-minute and 9,408 hour buckets (its retention;
+//! data older than 455 days or more than 2 hours ahead of the clock is dropped), a bucket at
+//! most 64 exact values or 512 histogram bins. Services' datums wait in a queue of at most
+//! 16,384 before they are aggregated.
 //!
 //! **Durability**: a `put` returns once its buckets are committed to
 //! `<data-dir>/cloudwatch/cloudwatch.db` (`persist`). A service's [`MetricSink::record`]
@@ -60,7 +61,9 @@ use crate::error::{CloudWatchError, Result};
 use aggregate::Agg;
 use persist::Effect;
 pub use series::Limits;
-use series::{HIGH_RES_RETENTION, Index, MINUTE, RETENTION};
+use series::{
+    FIVE_MINUTE_RETENTION, HIGH_RES_RETENTION, HOUR, Index, MINUTE, MINUTE_RETENTION, RETENTION,
+};
 
 /// What names a metric: namespace, name and dimensions (sorted by name; at most 30).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -326,20 +329,34 @@ impl MetricStore {
 
     /// The datapoints of one metric per period, oldest first, for the periods that have data.
     ///
-    /// Periods start at `start_millis` rounded down to the minute (for periods under a
-    /// minute, to the period), as AWS rounds `StartTime`, and follow each other up to
-    /// `end_millis`. A period under a minute with a start more than 3 hours ago has no data
-    /// (AWS: such a start needs a multiple of 60). Without a unit, each unit the metric was
-    /// published with gives its own datapoints. An extended statistic that cannot be given
-    /// (negative values) is left out of its datapoint.
+    /// Periods start at `start_millis` rounded down as AWS rounds `StartTime` (to the period
+    /// for periods under a minute; else to the minute for a start less than 15 days ago, to
+    /// 5 minutes up to 63 days, to the hour beyond) and follow each other up to `end_millis`.
+    /// As AWS documents, a start more than 3 hours ago needs a period that is a multiple of
+    /// 60 seconds, more than 15 days ago of 300, more than 63 days ago of 3600: with another
+    /// period there are no datapoints. Without a unit, each unit the metric was published
+    /// with gives its own datapoints. An extended statistic that cannot be given (negative
+    /// values) is left out of its datapoint.
     pub fn statistics(&self, query: &StatisticsQuery) -> Vec<Datapoint> {
         self.refresh();
         let now = self.clock.now_millis();
         let period = u64::from(query.period_secs.max(1)) * 1000;
-        if period < MINUTE && query.start_millis + HIGH_RES_RETENTION < now {
+        let age = now.saturating_sub(query.start_millis);
+        let (align, needed) = if age > FIVE_MINUTE_RETENTION {
+            (HOUR, HOUR)
+        } else if age > MINUTE_RETENTION {
+            (5 * MINUTE, 5 * MINUTE)
+        } else if age > HIGH_RES_RETENTION {
+            (MINUTE, MINUTE)
+        } else if period < MINUTE {
+            (period, 1)
+        } else {
+            (MINUTE, 1)
+        };
+        if period % needed != 0 {
             return Vec::new();
         }
-        let align = if period < MINUTE { period } else { MINUTE };
+        let align = if period < MINUTE { period } else { align };
         let start = query.start_millis / align * align;
         let end = query.end_millis;
         if end <= start {
@@ -365,11 +382,7 @@ impl MetricStore {
                 continue;
             };
             let mut periods: BTreeMap<u64, Agg> = BTreeMap::new();
-            let buckets = series
-                .minutes
-                .range(start..end)
-                .chain(series.seconds.range(start..end));
-            for (t, agg) in buckets {
+            for (t, agg) in series.buckets_in(start..end) {
                 let p = start + (t - start) / period * period;
                 periods.entry(p).or_default().merge_into_period(agg);
             }

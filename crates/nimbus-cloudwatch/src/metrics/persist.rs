@@ -36,8 +36,8 @@ pub enum Effect {
     PutBucket {
         /// The series id.
         series: u64,
-        /// A 1-second bucket (else 1-minute).
-        high_res: bool,
+        /// The bucket's length, seconds (1, 60, 300, 3600).
+        resolution: u32,
         /// The bucket's start, ms.
         start: u64,
         /// `Agg::encode`.
@@ -47,8 +47,8 @@ pub enum Effect {
     DeleteBuckets {
         /// The series id.
         series: u64,
-        /// 1-second buckets (else 1-minute).
-        high_res: bool,
+        /// The buckets' length, seconds.
+        resolution: u32,
         /// The cutoff, ms.
         before: u64,
     },
@@ -90,10 +90,6 @@ CREATE TABLE IF NOT EXISTS buckets (
 
 struct Writer;
 
-fn resolution(high_res: bool) -> i64 {
-    if high_res { 1 } else { 60 }
-}
-
 impl Apply for Writer {
     type Effect = Effect;
 
@@ -123,7 +119,7 @@ impl Apply for Writer {
             }
             Effect::PutBucket {
                 series,
-                high_res,
+                resolution,
                 start,
                 data,
             } => {
@@ -133,24 +129,20 @@ impl Apply for Writer {
                 )?
                 .execute(params![
                     *series as i64,
-                    resolution(*high_res),
+                    *resolution,
                     *start as i64,
                     data
                 ])?;
             }
             Effect::DeleteBuckets {
                 series,
-                high_res,
+                resolution,
                 before,
             } => {
                 tx.prepare_cached(
                     "DELETE FROM buckets WHERE series = ?1 AND resolution = ?2 AND start < ?3",
                 )?
-                .execute(params![
-                    *series as i64,
-                    resolution(*high_res),
-                    *before as i64
-                ])?;
+                .execute(params![*series as i64, *resolution, *before as i64])?;
             }
             Effect::DeleteSeries { id } => {
                 tx.prepare_cached("DELETE FROM buckets WHERE series = ?1")?
@@ -173,8 +165,8 @@ fn open_conn(path: &Path, durability: Durability) -> rusqlite::Result<Connection
 pub trait Loader {
     /// A series row.
     fn series(&mut self, id: u64, key: SeriesKey, last_publish: u64);
-    /// A bucket row (`high_res`: a 1-second bucket).
-    fn bucket(&mut self, series: u64, high_res: bool, start: u64, agg: Agg);
+    /// A bucket row (`resolution`: its length in seconds).
+    fn bucket(&mut self, series: u64, resolution: u32, start: u64, agg: Agg);
 }
 
 /// Opens (creating if needed) `<dir>/cloudwatch.db`, loads through `loader` the series and
@@ -228,7 +220,7 @@ fn load(conn: &Connection, loader: &mut dyn Loader, cutoff: u64) -> rusqlite::Re
         let (series, res, start): (i64, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
         let data: Vec<u8> = r.get(3)?;
         match Agg::decode(&data) {
-            Some(agg) => loader.bucket(series as u64, res == 1, start as u64, agg),
+            Some(agg) => loader.bucket(series as u64, res as u32, start as u64, agg),
             None => tracing::warn!(series, start, "skipping a damaged CloudWatch bucket"),
         }
     }

@@ -80,14 +80,12 @@ pub fn render(index: &Index) -> String {
 
 /// The series' last minute with data: its minute bucket and that minute's 1-second buckets.
 fn latest_minute(s: &Series) -> Option<Agg> {
-    let last_minute = s.minutes.last_key_value().map(|(t, _)| *t);
-    let last_second = s
-        .seconds
-        .last_key_value()
-        .map(|(t, _)| *t / MINUTE * MINUTE);
+    let [seconds, minutes, ..] = &s.tiers;
+    let last_minute = minutes.last_key_value().map(|(t, _)| *t);
+    let last_second = seconds.last_key_value().map(|(t, _)| *t / MINUTE * MINUTE);
     let minute = last_minute.max(last_second)?;
-    let mut agg = s.minutes.get(&minute).cloned().unwrap_or_default();
-    for (_, a) in s.seconds.range(minute..minute + MINUTE) {
+    let mut agg = minutes.get(&minute).cloned().unwrap_or_default();
+    for (_, a) in seconds.range(minute..minute + MINUTE) {
         agg.merge_into_period(a);
     }
     (!agg.is_empty()).then_some(agg)

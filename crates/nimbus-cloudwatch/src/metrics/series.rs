@@ -1,7 +1,9 @@
 //! The series the store holds in memory: one per (account, region, metric identity, unit),
-//! each with its 1-second buckets (high-resolution data, for 3 hours) and its 1-minute buckets
-//! (standard-resolution data, and high-resolution data once older than 3 hours), kept for
-//! 15 days; the bounds on series and buckets, and which buckets changed since the last write.
+//! each with its buckets in four tiers, as CloudWatch retains data ([`TIERS`]): 1-second
+//! buckets (high-resolution data) for 3 hours, 1-minute buckets (standard-resolution data)
+//! for 15 days, 5-minute buckets for 63 days and 1-hour buckets for 455 days, each tier
+//! rolling into the next as it ages; the bounds on series and buckets, and which buckets
+//! changed since the last write.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -17,10 +19,29 @@ use super::{MetricIdentity, SeriesKey};
 pub const SECOND: u64 = 1_000;
 /// One minute, ms.
 pub const MINUTE: u64 = 60 * SECOND;
+/// One hour, ms.
+pub const HOUR: u64 = 60 * MINUTE;
+/// One day, ms.
+pub const DAY: u64 = 24 * HOUR;
 /// How long high-resolution data keeps its 1-second buckets (3 hours).
-pub const HIGH_RES_RETENTION: u64 = 3 * 60 * MINUTE;
+pub const HIGH_RES_RETENTION: u64 = 3 * HOUR;
 /// How long 1-minute data is kept (15 days).
-pub const RETENTION: u64 = 15 * 24 * 60 * MINUTE;
+pub const MINUTE_RETENTION: u64 = 15 * DAY;
+/// How long 5-minute data is kept (63 days).
+pub const FIVE_MINUTE_RETENTION: u64 = 63 * DAY;
+/// How long anything is kept (455 days, in 1-hour buckets).
+pub const RETENTION: u64 = 455 * DAY;
+/// The tiers, finest first: (bucket length, age up to which data stays in the tier), ms.
+pub const TIERS: [(u64, u64); 4] = [
+    (SECOND, HIGH_RES_RETENTION),
+    (MINUTE, MINUTE_RETENTION),
+    (5 * MINUTE, FIVE_MINUTE_RETENTION),
+    (HOUR, RETENTION),
+];
+/// The tier of high-resolution data.
+const HIGH_RES_TIER: usize = 0;
+/// The tier of standard-resolution data.
+const STANDARD_TIER: usize = 1;
 /// How far ahead of the clock a datum may be (AWS accepts up to two hours).
 pub const FUTURE_LIMIT: u64 = 2 * 60 * MINUTE;
 
@@ -152,13 +173,10 @@ pub struct Series {
     pub key: Arc<SeriesKey>,
     /// When data was last published to it (the sandbox clock at arrival), ms.
     pub last_publish: u64,
-    /// Standard-resolution data and rolled-up high-resolution data, by minute start.
-    pub minutes: BTreeMap<u64, Agg>,
-    /// High-resolution data of the last 3 hours, by second start.
-    pub seconds: BTreeMap<u64, Agg>,
-    /// Minutes and seconds changed since the last write to storage.
-    dirty_minutes: BTreeSet<u64>,
-    dirty_seconds: BTreeSet<u64>,
+    /// The buckets of each tier of [`TIERS`], by start.
+    pub tiers: [BTreeMap<u64, Agg>; 4],
+    /// The buckets of each tier changed since the last write to storage.
+    dirty_buckets: [BTreeSet<u64>; 4],
     /// Whether the series row itself must be written.
     dirty_row: bool,
 }
@@ -166,7 +184,17 @@ pub struct Series {
 impl Series {
     /// How many buckets it holds.
     pub fn buckets(&self) -> usize {
-        self.minutes.len() + self.seconds.len()
+        self.tiers.iter().map(BTreeMap::len).sum()
+    }
+
+    /// Every bucket that starts in `range`, in every tier.
+    pub fn buckets_in(
+        &self,
+        range: std::ops::Range<u64>,
+    ) -> impl Iterator<Item = (&u64, &Agg)> + '_ {
+        self.tiers
+            .iter()
+            .flat_map(move |tier| tier.range(range.clone()))
     }
 }
 
@@ -249,32 +277,29 @@ impl Index {
                 id,
                 key,
                 last_publish,
-                minutes: BTreeMap::new(),
-                seconds: BTreeMap::new(),
-                dirty_minutes: BTreeSet::new(),
-                dirty_seconds: BTreeSet::new(),
+                tiers: Default::default(),
+                dirty_buckets: Default::default(),
                 dirty_row: false,
             },
         );
     }
 
-    /// Adds a bucket read from storage (`high_res`: a 1-second bucket).
-    pub fn load_bucket(&mut self, id: u64, high_res: bool, start: u64, agg: Agg) {
-        if let Some(s) = self.series.get_mut(&id) {
-            let map = if high_res {
-                &mut s.seconds
-            } else {
-                &mut s.minutes
-            };
-            if map.insert(start, agg).is_none() {
-                self.buckets += 1;
-            }
+    /// Adds a bucket read from storage (`resolution`: its length in seconds).
+    pub fn load_bucket(&mut self, id: u64, resolution: u32, start: u64, agg: Agg) {
+        let tier = TIERS
+            .iter()
+            .position(|(len, _)| *len == u64::from(resolution) * SECOND);
+        if let (Some(s), Some(tier)) = (self.series.get_mut(&id), tier)
+            && s.tiers[tier].insert(start, agg).is_none()
+        {
+            self.buckets += 1;
         }
     }
 
-    /// Records data of `key` at `timestamp` (`high_res`: a 1-second bucket, else 1-minute)
-    /// published at `now`: `add` is applied to the bucket. Data older than the retention or
-    /// too far ahead of the clock is dropped.
+    /// Records data of `name` at `timestamp` (`high_res`: in 1-second buckets while younger
+    /// than 3 hours, else in 1-minute buckets while younger than 15 days, else in the tier its
+    /// age falls in) published at `now`: `add` is applied to the bucket. Data older than the
+    /// retention or more than 2 hours ahead of the clock is dropped.
     pub fn record(
         &mut self,
         name: &impl SeriesName,
@@ -283,10 +308,18 @@ impl Index {
         now: u64,
         add: impl FnOnce(&mut Agg),
     ) {
-        if timestamp + RETENTION <= now || timestamp > now + FUTURE_LIMIT {
+        if timestamp > now + FUTURE_LIMIT {
             return;
         }
-        let high_res = high_res && timestamp + HIGH_RES_RETENTION > now;
+        let age = now.saturating_sub(timestamp);
+        let first = if high_res {
+            HIGH_RES_TIER
+        } else {
+            STANDARD_TIER
+        };
+        let Some(tier) = (first..TIERS.len()).find(|t| age < TIERS[*t].1) else {
+            return;
+        };
         let id = match self.find(name) {
             Some(id) => id,
             None => self.create(name.to_key(), now),
@@ -295,19 +328,9 @@ impl Index {
         let Some(s) = self.series.get_mut(&id) else {
             return;
         };
-        let (map, dirty, start) = if high_res {
-            (
-                &mut s.seconds,
-                &mut s.dirty_seconds,
-                timestamp / SECOND * SECOND,
-            )
-        } else {
-            (
-                &mut s.minutes,
-                &mut s.dirty_minutes,
-                timestamp / MINUTE * MINUTE,
-            )
-        };
+        let len = TIERS[tier].0;
+        let start = timestamp / len * len;
+        let (map, dirty) = (&mut s.tiers[tier], &mut s.dirty_buckets[tier]);
         let agg = map.entry(start).or_insert_with(|| {
             self.buckets += 1;
             Agg::default()
@@ -374,56 +397,47 @@ impl Index {
         }
     }
 
-    /// Applies the retention at `now`: 1-second buckets older than 3 hours are folded into
-    /// their minute, 1-minute buckets older than 15 days are dropped, and a series left
-    /// without data is removed.
+    /// Applies the retention at `now`: the buckets of each tier older than the tier's age
+    /// limit are folded into the next tier's buckets (the last tier's are dropped), and a
+    /// series left without data is removed.
     pub fn expire(&mut self, now: u64) {
-        let second_cutoff = now.saturating_sub(HIGH_RES_RETENTION);
-        let minute_cutoff = now.saturating_sub(RETENTION).div_ceil(MINUTE) * MINUTE;
         let mut empty = Vec::new();
         for s in self.series.values_mut() {
             let mut changed = false;
-            if s.seconds
-                .first_key_value()
-                .is_some_and(|(t, _)| *t < second_cutoff)
-            {
-                let keep = s.seconds.split_off(&second_cutoff);
-                let old = std::mem::replace(&mut s.seconds, keep);
+            for (tier, (_, max_age)) in TIERS.iter().enumerate() {
+                let cutoff = now.saturating_sub(*max_age);
+                if s.tiers[tier]
+                    .first_key_value()
+                    .is_none_or(|(t, _)| *t >= cutoff)
+                {
+                    continue;
+                }
+                let keep = s.tiers[tier].split_off(&cutoff);
+                let old = std::mem::replace(&mut s.tiers[tier], keep);
                 self.buckets -= old.len();
+                for t in old.keys() {
+                    s.dirty_buckets[tier].remove(t);
+                }
+                self.pending_effects.push(Effect::DeleteBuckets {
+                    series: s.id,
+                    resolution: (TIERS[tier].0 / SECOND) as u32,
+                    before: cutoff,
+                });
+                let Some((len, _)) = TIERS.get(tier + 1) else {
+                    continue;
+                };
                 for (t, agg) in old {
-                    s.dirty_seconds.remove(&t);
-                    let minute = t / MINUTE * MINUTE;
-                    s.minutes
-                        .entry(minute)
+                    let start = t / len * len;
+                    s.tiers[tier + 1]
+                        .entry(start)
                         .or_insert_with(|| {
                             self.buckets += 1;
                             Agg::default()
                         })
                         .merge(&agg);
-                    s.dirty_minutes.insert(minute);
+                    s.dirty_buckets[tier + 1].insert(start);
+                    changed = true;
                 }
-                self.pending_effects.push(Effect::DeleteBuckets {
-                    series: s.id,
-                    high_res: true,
-                    before: second_cutoff,
-                });
-                changed = true;
-            }
-            if s.minutes
-                .first_key_value()
-                .is_some_and(|(t, _)| *t < minute_cutoff)
-            {
-                let keep = s.minutes.split_off(&minute_cutoff);
-                let old = std::mem::replace(&mut s.minutes, keep);
-                self.buckets -= old.len();
-                for t in old.keys() {
-                    s.dirty_minutes.remove(t);
-                }
-                self.pending_effects.push(Effect::DeleteBuckets {
-                    series: s.id,
-                    high_res: false,
-                    before: minute_cutoff,
-                });
             }
             if s.buckets() == 0 {
                 empty.push(s.id);
@@ -444,8 +458,7 @@ impl Index {
             let Some(s) = self.series.get_mut(&id) else {
                 continue;
             };
-            let minutes = std::mem::take(&mut s.dirty_minutes);
-            let seconds = std::mem::take(&mut s.dirty_seconds);
+            let dirty = std::mem::take(&mut s.dirty_buckets);
             let row = std::mem::take(&mut s.dirty_row);
             if !encode {
                 continue;
@@ -457,14 +470,12 @@ impl Index {
                     last_publish: s.last_publish,
                 });
             }
-            for (high_res, starts, map) in
-                [(false, minutes, &s.minutes), (true, seconds, &s.seconds)]
-            {
+            for (tier, starts) in dirty.into_iter().enumerate() {
                 for start in starts {
-                    if let Some(agg) = map.get(&start) {
+                    if let Some(agg) = s.tiers[tier].get(&start) {
                         effects.push(Effect::PutBucket {
                             series: id,
-                            high_res,
+                            resolution: (TIERS[tier].0 / SECOND) as u32,
                             start,
                             data: agg.encode(),
                         });
@@ -484,7 +495,7 @@ impl Loader for Index {
         self.load_series(id, key, last_publish);
     }
 
-    fn bucket(&mut self, series: u64, high_res: bool, start: u64, agg: Agg) {
-        self.load_bucket(series, high_res, start, agg);
+    fn bucket(&mut self, series: u64, resolution: u32, start: u64, agg: Agg) {
+        self.load_bucket(series, resolution, start, agg);
     }
 }

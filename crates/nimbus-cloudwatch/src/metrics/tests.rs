@@ -559,36 +559,52 @@ async fn services_record_through_the_sink() {
 }
 
 #[tokio::test]
-async fn retention_rolls_up_seconds_and_expires_minutes() {
+async fn retention_rolls_each_tier_into_the_next() {
+    const DAY: u64 = 24 * 3_600_000;
     let (clock, store) = store();
     let mut hi = datum("R", T0 + 1_500, &[4.0]);
     hi.storage_resolution = 1;
     put(&store, vec![hi, datum("R", T0 + 30_000, &[6.0])]).await;
     assert_eq!(store.bucket_count(), 2);
-    clock.advance(Duration::from_secs(3 * 3600 + 60));
-    let q = query("R", T0, T0 + 60_000, 60, &["Sum", "SampleCount"]);
-    assert_eq!(points(&store, &q), vec![(T0, vec![10.0, 2.0])]);
+    let sum_count = |period: u32, start: u64| {
+        points(
+            &store,
+            &query("R", start, T0 + DAY, period, &["Sum", "SampleCount"]),
+        )
+    };
     assert_eq!(
-        store.bucket_count(),
-        1,
-        "the second was folded into its minute"
+        sum_count(1, T0),
+        vec![(T0 + 1_000, vec![4.0, 1.0]), (T0, vec![6.0, 1.0])]
+            .into_iter()
+            .rev()
+            .collect::<Vec<_>>()
     );
-    // A period under a minute cannot reach back more than 3 hours.
-    assert!(
-        store
-            .statistics(&query("R", T0, T0 + 60_000, 1, &["Sum"]))
-            .is_empty()
-    );
-    // Data more than 15 days old is gone, and so is the series.
-    clock.set_millis(T0 + 15 * 24 * 3_600_000 + 60_000);
-    assert!(store.statistics(&q).is_empty());
+    // Past 3 hours the second is folded into its minute, and periods under a minute (or a
+    // start that far back with them) find nothing.
+    clock.advance(Duration::from_secs(3 * 3600 + 60));
+    assert_eq!(sum_count(60, T0), vec![(T0, vec![10.0, 2.0])]);
+    assert_eq!(store.bucket_count(), 1);
+    assert!(sum_count(1, T0).is_empty());
+    // Past 15 days the minute is folded into its 5 minutes: a start that old needs a period
+    // that is a multiple of 300, and is rounded down to 5 minutes.
+    clock.set_millis(T0 + 15 * DAY + 600_000);
+    assert!(sum_count(60, T0).is_empty());
+    assert_eq!(sum_count(300, T0 + 120_000), vec![(T0, vec![10.0, 2.0])]);
+    assert_eq!(sum_count(600, T0), vec![(T0, vec![10.0, 2.0])]);
+    // Past 63 days, into its hour; past 455 days it is gone, and so is the series.
+    clock.set_millis(T0 + 63 * DAY + 3_600_000);
+    assert!(sum_count(300, T0).is_empty());
+    assert_eq!(sum_count(3600, T0 + 1_800_000), vec![(T0, vec![10.0, 2.0])]);
+    assert_eq!(store.bucket_count(), 1);
+    clock.set_millis(T0 + 455 * DAY + 60_000);
+    assert!(sum_count(3600, T0).is_empty());
     assert_eq!(store.series_count(), 0);
     // Data already too old, or too far ahead, is not stored.
-    let now = T0 + 15 * 24 * 3_600_000 + 60_000;
+    let now = T0 + 455 * DAY + 60_000;
     put(
         &store,
         vec![
-            datum("R", now - 15 * 24 * 3_600_000, &[1.0]),
+            datum("R", now - 455 * DAY, &[1.0]),
             datum("R", now + 2 * 3_600_000 + 1, &[1.0]),
         ],
     )
@@ -685,6 +701,40 @@ async fn statistics_survive_a_restart() {
     let store = MetricStore::open(&env_at(&clock, Some(dir.path()))).unwrap();
     assert_eq!(store.statistics(&q), before);
     assert_eq!(store.bucket_count(), 3);
+    store.shutdown().await;
+    drop(store);
+    // And past 15 days, as the 5-minute bucket the minutes were folded into.
+    clock.advance(Duration::from_secs(16 * 24 * 3600));
+    let store = MetricStore::open(&env_at(&clock, Some(dir.path()))).unwrap();
+    let q5 = StatisticsQuery {
+        period_secs: 300,
+        statistics: vec![Statistic::SampleCount, Statistic::Sum],
+        ..q.clone()
+    };
+    assert_eq!(points(&store, &q5), vec![(T0, vec![504.0, 124_763.0])]);
+    assert_eq!(
+        store.bucket_count(),
+        2,
+        "one 5-minute bucket for each series"
+    );
+    store.shutdown().await;
+    drop(store);
+    let db = rusqlite::Connection::open(dir.path().join("cloudwatch/cloudwatch.db")).unwrap();
+    let rows: Vec<(i64, i64)> = db
+        .prepare("SELECT resolution, start FROM buckets")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    let t0 = T0 as i64;
+    assert_eq!(
+        rows,
+        [(300, t0), (300, t0)],
+        "the folded rows were replaced on disk"
+    );
+    let store = MetricStore::open(&env_at(&clock, Some(dir.path()))).unwrap();
+    assert_eq!(points(&store, &q5), vec![(T0, vec![504.0, 124_763.0])]);
     store.shutdown().await;
 }
 
