@@ -1,12 +1,16 @@
-//! The minute sampler: at each clock minute, every `MetricSource` on the bus is asked for the
-//! minute that just ended and its data is stored; the retention runs; what changed is handed
-//! to the writer. Between minutes, each second of real time, the services' queued datums are
-//! aggregated and written in the background.
+//! The minute sampler: once the sandbox clock has passed a minute's end, every
+//! `MetricSource` on the bus is asked for that minute and its data is stored; the retention
+//! runs; what changed is handed to the writer. The services' queued datums are aggregated and
+//! written in the background each second.
 //!
-//! Reads (`statistics`, `list`, the Prometheus text) first sample any minute the clock has
-//! passed and the task has not reached yet, so a test that advances the manual clock reads
-//! the minute at once. Minutes missed while the clock jumped are sampled one by one, in order
-//! (at most a day's worth: beyond that, only the last day).
+//! The task looks at the clock every [`TICK`] of real time rather than sleeping on the clock
+//! with `sleep_until`: a sleeper registered on the manual clock would be counted by the
+//! tests that wait for a long poll to start (`ManualClock::sleepers`), and re-registered
+//! each minute it would make them race. So a minute is sampled at most [`TICK`] after the
+//! clock passed it, and reads (`statistics`, `list`, the Prometheus text) first sample any
+//! minute the clock has passed, so a test that advances the manual clock reads the minute at
+//! once. Minutes missed while the clock jumped are sampled one by one, in order (at most a
+//! day's worth: beyond that, only the last day).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,8 +24,10 @@ use tokio::sync::watch;
 use super::MetricStore;
 use super::series::MINUTE;
 
-/// How often queued service datums are aggregated and written, in real time.
-const FLUSH_EVERY: Duration = Duration::from_secs(1);
+/// How often the task looks at the clock, in real time.
+pub const TICK: Duration = Duration::from_millis(200);
+/// How many ticks between two background writes (one second).
+const TICKS_PER_FLUSH: u32 = 5;
 /// Most missed minutes sampled at once.
 const MAX_MISSED_MINUTES: u64 = 24 * 60;
 
@@ -57,8 +63,8 @@ impl Sampler {
 
 impl MetricStore {
     /// Starts the task that, at each clock minute, samples every `MetricSource` registered on
-    /// the bus into the store; it ends at [`MetricStore::shutdown`]. The first minute sampled
-    /// is the one that ends after the call.
+    /// the bus into the store (see the module's documentation for when); it ends at
+    /// [`MetricStore::shutdown`]. The first minute sampled is the one that ends after the call.
     pub fn spawn_sampler(self: &Arc<MetricStore>, env: &ServiceEnv) {
         {
             let mut state = self.sampler.state.lock();
@@ -71,18 +77,19 @@ impl MetricStore {
         let store = self.clone();
         let mut stop = self.sampler.stop.subscribe();
         tokio::spawn(async move {
+            let mut ticks = 0u32;
             loop {
-                let next = match &*store.sampler.state.lock() {
-                    Some((_, next)) => *next,
-                    None => return,
-                };
                 tokio::select! {
                     _ = stop.wait_for(|s| *s) => return,
-                    _ = store.clock.sleep_until(next) => store.catch_up(),
-                    _ = tokio::time::sleep(FLUSH_EVERY) => {}
+                    _ = tokio::time::sleep(TICK) => {}
                 }
-                store.drain();
-                store.flush_background();
+                store.catch_up();
+                ticks += 1;
+                if ticks >= TICKS_PER_FLUSH {
+                    ticks = 0;
+                    store.drain();
+                    store.flush_background();
+                }
             }
         });
     }

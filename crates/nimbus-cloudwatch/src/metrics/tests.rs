@@ -497,8 +497,14 @@ async fn the_sampler_reads_each_source_once_per_clock_minute() {
     let store = MetricStore::open(&env).unwrap();
     store.start(&env);
     assert!(env.bus.metrics().is_some());
+    // The task waits on no clock sleeper, which tests count to see a long poll waiting.
+    tokio::task::yield_now().await;
+    assert_eq!(clock.sleepers(), 0);
     clock.advance(Duration::from_secs(30));
-    store.sampled_through(T0 + 60_000).await;
+    // The task samples the minute by itself, without a read.
+    tokio::time::timeout(Duration::from_secs(5), store.sampled_through(T0 + 60_000))
+        .await
+        .expect("the minute was sampled");
     assert_eq!(*gauge.asked.lock(), vec![T0 + 60_000]);
     // A jump of three minutes samples each minute, in order; a read catches up at once.
     clock.advance(Duration::from_secs(180));
