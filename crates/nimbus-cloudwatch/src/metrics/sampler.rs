@@ -95,7 +95,7 @@ impl MetricStore {
     }
 
     /// Waits until the minute ending at `minute_end_millis` has been sampled (tests; the
-    /// clock must have passed it).
+    /// sampler must run and the clock must have passed the minute).
     pub async fn sampled_through(&self, minute_end_millis: u64) {
         let mut rx = self.sampler.sampled.subscribe();
         let _ = rx.wait_for(|m| *m >= minute_end_millis).await;
@@ -108,6 +108,9 @@ impl MetricStore {
         let mut state = self.sampler.state.lock();
         if self.sampler.expired.swap(now / MINUTE, Ordering::Relaxed) != now / MINUTE {
             self.index.lock().expire(now);
+            // What the retention changed goes to the writer now, so it never piles up (even
+            // in a store whose task was not started).
+            self.flush_background();
         }
         let Some((bus, next)) = state.as_mut() else {
             return;
