@@ -22,6 +22,8 @@ use nimbus_core::access::{self, Caller, DenyReason, Resource};
 
 use super::{Call, Op};
 use crate::Inner;
+use crate::acl::ObjectOwnership;
+use crate::acl::decide::{AclTarget, acl_permission};
 use crate::error::{S3Error, S3Result};
 use crate::model::{Bucket, BucketInfo};
 
@@ -269,6 +271,9 @@ fn decide(
     let info = &bucket.info;
     let policy = info.policy.as_ref().and_then(|p| p.compiled.as_deref());
     let caller = &*call.ctx.caller;
+    if !object_context_allows(bucket, key, caller, action) {
+        return Err(S3Error::AccessDenied);
+    }
     if access::allowed_without_evaluation(caller, &info.account, policy) {
         // `authorize`'s fast path, decided before building the ARN.
         return Ok(());
@@ -302,6 +307,34 @@ fn decide(
         return Err(S3Error::AccessDenied);
     }
     Ok(())
+}
+
+/// AWS's object context, for an object another account owns (written by that account
+/// under `ObjectWriter`, or under `BucketOwnerPreferred` without `bucket-owner-full-control`):
+/// what the object's ACL governs (reading the object, reading and writing its ACL) only its
+/// ACL can grant — the owner's FULL_CONTROL, grants to others — and neither the bucket
+/// owner nor its bucket policy can; the bucket owner may still delete it, overwrite it and
+/// do what the ACL does not govern. Objects the bucket owner owns (all of them with ACLs
+/// disabled, the default) pass without a lookup.
+fn object_context_allows(
+    bucket: &Bucket,
+    key: Option<&str>,
+    caller: &Caller,
+    action: &str,
+) -> bool {
+    if ObjectOwnership::acls_disabled(bucket.info.ownership) {
+        return true;
+    }
+    let Some(meta) = key.and_then(|k| bucket.objects.get(k)) else {
+        return true;
+    };
+    if meta.owner == bucket.info.account {
+        return true;
+    }
+    match acl_permission(action) {
+        Some((AclTarget::Object, _)) => acl_allows(bucket, key, caller, action),
+        _ => true,
+    }
 }
 
 /// `arn:aws:s3:::bucket`.

@@ -711,6 +711,114 @@ async fn object_ownership_decides_who_owns_what_another_account_writes() {
     }
 }
 
+/// AWS's object context: an object another account wrote under `ObjectWriter` is that
+/// account's; the bucket owner reads it (or its ACL) only if the object's ACL grants it,
+/// while it may still delete it.
+#[tokio::test]
+async fn the_bucket_owner_reads_another_accounts_object_only_when_its_acl_grants_it() {
+    let sb = two_accounts().await;
+    let one = sb.s3_as("AK1");
+    let two = sb.s3_as("AK2");
+    one.create_bucket()
+        .bucket("writer-owned")
+        .object_ownership(ObjectOwnership::ObjectWriter)
+        .send()
+        .await
+        .unwrap();
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{TWO}:root"}},"Action":["s3:PutObject","s3:PutObjectAcl","s3:GetObject"],"Resource":"arn:aws:s3:::writer-owned/*"}}]}}"#
+    );
+    one.put_bucket_policy()
+        .bucket("writer-owned")
+        .policy(policy)
+        .send()
+        .await
+        .unwrap();
+    for (key, acl) in [
+        ("private", None),
+        ("shared", Some(ObjectCannedAcl::BucketOwnerRead)),
+    ] {
+        two.put_object()
+            .bucket("writer-owned")
+            .key(key)
+            .set_acl(acl)
+            .body(ByteStream::from_static(b"two's"))
+            .send()
+            .await
+            .unwrap();
+    }
+    // The writer reads its own object; the bucket owner may not, nor read its ACL.
+    two.get_object()
+        .bucket("writer-owned")
+        .key("private")
+        .send()
+        .await
+        .unwrap();
+    let r = one
+        .get_object()
+        .bucket("writer-owned")
+        .key("private")
+        .send()
+        .await;
+    assert_eq!(err(r), ("AccessDenied".to_owned(), 403));
+    let r = one
+        .get_object_acl()
+        .bucket("writer-owned")
+        .key("private")
+        .send()
+        .await;
+    assert_eq!(err(r), ("AccessDenied".to_owned(), 403));
+    // bucket-owner-read grants it.
+    let body = one
+        .get_object()
+        .bucket("writer-owned")
+        .key("shared")
+        .send()
+        .await
+        .unwrap()
+        .body
+        .collect()
+        .await
+        .unwrap()
+        .into_bytes();
+    assert_eq!(&body[..], b"two's");
+    // The writer grants it afterwards: now the bucket owner reads.
+    two.put_object_acl()
+        .bucket("writer-owned")
+        .key("private")
+        .acl(ObjectCannedAcl::BucketOwnerFullControl)
+        .send()
+        .await
+        .unwrap();
+    one.get_object()
+        .bucket("writer-owned")
+        .key("private")
+        .send()
+        .await
+        .unwrap();
+    // The bucket owner may delete any object in its bucket.
+    two.put_object()
+        .bucket("writer-owned")
+        .key("gone")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap();
+    one.delete_object()
+        .bucket("writer-owned")
+        .key("gone")
+        .send()
+        .await
+        .unwrap();
+    let r = one
+        .get_object()
+        .bucket("writer-owned")
+        .key("gone")
+        .send()
+        .await;
+    assert_eq!(err(r), ("NoSuchKey".to_owned(), 404));
+}
+
 #[tokio::test]
 async fn acls_ownership_and_public_access_blocks_survive_a_restart() {
     let mut sb = two_accounts().await;
