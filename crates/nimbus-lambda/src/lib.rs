@@ -20,6 +20,7 @@ pub mod async_invoke;
 pub mod code;
 pub mod error;
 pub mod event_source;
+pub mod execution_role;
 pub mod hot_reload;
 pub mod logs;
 pub mod model;

@@ -118,6 +118,23 @@ fn consumed(d: Delivered, fifo: bool, received_at: u64) -> ConsumedMessage {
 
 #[async_trait]
 impl QueueConsumer for Consumer {
+    async fn permits_reader(
+        &self,
+        queue_arn: &Arn,
+        reader: &nimbus_core::access::Caller,
+    ) -> Result<(), DeliveryError> {
+        let (svc, q) = self.queue(queue_arn)?;
+        let source = nimbus_core::bus::DeliverySource::Principal(Arc::new(reader.clone()));
+        for action in [
+            "sqs:ReceiveMessage",
+            "sqs:DeleteMessage",
+            "sqs:GetQueueAttributes",
+        ] {
+            svc.bus_access(&q, &source, action)?;
+        }
+        Ok(())
+    }
+
     async fn consumed_queue(&self, queue_arn: &Arn) -> Result<ConsumedQueue, DeliveryError> {
         let (svc, q) = self.queue(queue_arn)?;
         let snap = svc.engine().snapshot(&q).map_err(failed)?;

@@ -109,6 +109,18 @@ impl SqsService {
         queue: &Queue,
         source: &DeliverySource,
     ) -> Result<(), DeliveryError> {
+        self.bus_access(queue, source, "sqs:SendMessage")
+    }
+
+    /// Whether `source` may perform `action` on `queue` from inside the sandbox (a delivery,
+    /// an event source mapping's reads), decided as [`SqsService::delivery_allowed`]
+    /// describes.
+    pub fn bus_access(
+        &self,
+        queue: &Queue,
+        source: &DeliverySource,
+        action: &str,
+    ) -> Result<(), DeliveryError> {
         let owner = queue.key.account.as_str();
         let policy = queue.policy();
         let resource = Resource {
@@ -122,13 +134,12 @@ impl SqsService {
             now_millis: self.engine.now(),
         };
         let decided = match source {
-            DeliverySource::Account(account) => access::authorize(
-                &Caller::root(account),
-                &facts,
-                "sqs:SendMessage",
-                resource,
-                |_| {},
-            ),
+            DeliverySource::Account(account) => {
+                access::authorize(&Caller::root(account), &facts, action, resource, |_| {})
+            }
+            DeliverySource::Principal(caller) => {
+                access::authorize(caller, &facts, action, resource, |_| {})
+            }
             DeliverySource::Service(service) => {
                 if !self.env.strict_auth && service.source_account.as_deref() == Some(owner) {
                     return Ok(());
@@ -136,7 +147,7 @@ impl SqsService {
                 access::authorize(
                     &Caller::service(&service.principal),
                     &facts,
-                    "sqs:SendMessage",
+                    action,
                     resource,
                     |keys| {
                         if let Some(arn) = &service.source_arn {
@@ -150,7 +161,7 @@ impl SqsService {
             }
         };
         decided.map_err(|d| {
-            tracing::warn!(queue = %queue.arn, reason = %d, "delivery to the queue refused by its policy");
+            tracing::warn!(queue = %queue.arn, reason = %d, "{action} on the queue refused by its policy");
             DeliveryError::AccessDenied(d.message())
         })
     }

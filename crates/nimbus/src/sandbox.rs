@@ -80,6 +80,7 @@ impl Sandbox {
             work_dir,
         };
         env.bus.register_credentials(Arc::new(config.auth_config()));
+        env.bus.set_enforce_iam(config.enforce_iam);
         let services = build_services(&env).await?;
         let gateway = Arc::new(Gateway::new(
             services,

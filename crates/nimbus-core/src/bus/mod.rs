@@ -36,16 +36,20 @@ pub enum DeliveryError {
 }
 
 /// Who sends a message to a queue through the bus, for the queue's policy.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum DeliverySource {
     /// An AWS service acting for one of its resources (S3 delivering a bucket's event
     /// notification): the queue's policy must allow the service principal, under
     /// `--auth strict` and whenever the source belongs to another account.
     Service(InvokeCaller),
-    /// An account acting as its root user (Lambda sending a function's destination and
-    /// dead-letter records on the function's account's behalf): free in the queue's own
-    /// account, granted by the queue's policy across accounts.
+    /// An account acting as its root user: free in the queue's own account, granted by the
+    /// queue's policy across accounts.
     Account(String),
+    /// A principal acting with its own permissions, as a request would: a function's
+    /// execution role, with which Lambda sends a function's destination and dead-letter
+    /// records and its event source mappings read their queue. The queue's policy decides
+    /// across accounts, the principal's identity policies too under `--enforce-iam`.
+    Principal(Arc<crate::access::Caller>),
 }
 
 /// SQS as other services see it.
@@ -156,6 +160,17 @@ pub struct ConsumedMessage {
 /// receive, delete and hide messages without going through HTTP.
 #[async_trait]
 pub trait QueueConsumer: Send + Sync {
+    /// Whether `reader` may consume the queue: `sqs:ReceiveMessage`, `sqs:DeleteMessage`
+    /// and `sqs:GetQueueAttributes`, what an event source mapping needs of its function's
+    /// execution role. The queue's policy decides across accounts, the reader's identity
+    /// policies under `--enforce-iam`. `Err` names the first action refused
+    /// ([`DeliveryError::AccessDenied`]), or the queue missing.
+    async fn permits_reader(
+        &self,
+        queue_arn: &Arn,
+        reader: &crate::access::Caller,
+    ) -> Result<(), DeliveryError>;
+
     /// The queue's attributes a poller needs; `NoSuchDestination` when it does not exist.
     async fn consumed_queue(&self, queue_arn: &Arn) -> Result<ConsumedQueue, DeliveryError>;
 
@@ -226,6 +241,7 @@ pub struct ServiceBus {
     identities: OnceLock<Arc<dyn identity::IdentityDirectory>>,
     metrics: OnceLock<Arc<dyn metrics::MetricSink>>,
     metric_sources: Mutex<Vec<Arc<dyn metrics::MetricSource>>>,
+    enforce_iam: std::sync::atomic::AtomicBool,
 }
 
 impl ServiceBus {
@@ -324,5 +340,17 @@ impl ServiceBus {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// Records whether identity policies are enforced (`--enforce-iam`), for services that
+    /// act as a principal of their own (Lambda's execution roles).
+    pub fn set_enforce_iam(&self, on: bool) {
+        self.enforce_iam
+            .store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether identity policies are enforced (`--enforce-iam`).
+    pub fn enforce_iam(&self) -> bool {
+        self.enforce_iam.load(std::sync::atomic::Ordering::Relaxed)
     }
 }

@@ -3,6 +3,8 @@
 //! event to the function's dead-letter queue (with the `RequestID`, `ErrorCode` and
 //! `ErrorMessage` message attributes) when no `OnFailure` destination takes a failed event.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use nimbus_core::Arn;
 use nimbus_core::access::Caller;
@@ -82,6 +84,15 @@ fn function_key(arn: &Arn) -> Option<FunctionKey> {
 }
 
 impl LambdaService {
+    /// Whom Lambda acts as for the function `from`: its execution role (the account's root
+    /// user if the function is gone).
+    fn acting_as(&self, from: &FunctionKey) -> Caller {
+        match self.function(from) {
+            Ok(f) => crate::execution_role::caller(&self.env.bus, &f),
+            Err(_) => Caller::root(&from.account),
+        }
+    }
+
     /// Sends `body` to a destination ARN (an SQS queue, or a function through the
     /// asynchronous path); SQS messages carry `attributes`.
     pub(crate) async fn send_to_destination(
@@ -97,9 +108,10 @@ impl LambdaService {
         match arn.service.as_str() {
             "sqs" => {
                 let q = self.env.bus.queues().map_err(|e| e.to_string())?;
-                // Lambda sends as the function's account (its root user): free in that
-                // account's queues, granted by the queue's policy elsewhere.
-                let source = DeliverySource::Account(from.account.clone());
+                // Lambda sends as the function's execution role: free in its account's
+                // queues (unless `--enforce-iam` and the role's policies say otherwise),
+                // granted by the queue's policy elsewhere.
+                let source = DeliverySource::Principal(Arc::new(self.acting_as(from)));
                 if attributes.is_empty() {
                     q.send_message(&arn, body, &source).await
                 } else {
@@ -112,7 +124,7 @@ impl LambdaService {
             "lambda" => {
                 let key =
                     function_key(&arn).ok_or_else(|| format!("{destination} names no function"))?;
-                self.authorize_internal(&Caller::root(&from.account), &key, |_| {})
+                self.authorize_internal(&self.acting_as(from), &key, |_| {})
                     .map_err(|d| d.message())?;
                 self.enqueue_event(&key, Bytes::from(body))
                     .await

@@ -3,6 +3,7 @@
 //! SQS queues as event sources, with AWS's validation rules and errors.
 
 use nimbus_core::Arn;
+use nimbus_core::access::Caller;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -228,8 +229,15 @@ fn check_combination(rec: &MappingRecord, fifo: bool) -> Result<(), LambdaError>
 }
 
 impl LambdaService {
-    /// Whether the queue exists and is FIFO, with AWS's error for a missing queue.
-    async fn mapped_queue(&self, arn_text: &str) -> Result<bool, LambdaError> {
+    /// Whether the queue exists and is FIFO, with AWS's error for a missing queue; with a
+    /// `reader` (the function's execution role), also whether it may consume the queue, with
+    /// AWS's error when it may not (a queue of another account whose policy does not grant
+    /// the role; the role's own policies under `--enforce-iam`).
+    async fn mapped_queue(
+        &self,
+        arn_text: &str,
+        reader: Option<&Caller>,
+    ) -> Result<bool, LambdaError> {
         let arn: Arn = arn_text.parse().map_err(|_| {
             LambdaError::validation(
                 arn_text,
@@ -248,13 +256,24 @@ impl LambdaService {
         let consumer = self.env.bus.queue_consumer().map_err(|_| {
             sqs_receive_error("ServiceUnavailable", "SQS is not running in this nimbus.")
         })?;
-        match consumer.consumed_queue(&arn).await {
-            Ok(q) => Ok(q.fifo),
-            Err(_) => Err(sqs_receive_error(
-                "AWS.SimpleQueueService.NonExistentQueue",
-                "The specified queue does not exist or you do not have access to it.",
-            )),
+        let fifo = match consumer.consumed_queue(&arn).await {
+            Ok(q) => q.fifo,
+            Err(_) => {
+                return Err(sqs_receive_error(
+                    "AWS.SimpleQueueService.NonExistentQueue",
+                    "The specified queue does not exist or you do not have access to it.",
+                ));
+            }
+        };
+        if let Some(reader) = reader
+            && consumer.permits_reader(&arn, reader).await.is_err()
+        {
+            return Err(LambdaError::new(
+                LambdaErrorCode::InvalidParameterValue,
+                "The function execution role does not have permissions to call ReceiveMessage on SQS",
+            ));
         }
+        Ok(fifo)
     }
 
     fn mapping_in_scope(&self, ctx: &Ctx<'_>, uuid: &str) -> Result<MappingRecord, LambdaError> {
@@ -276,14 +295,15 @@ impl LambdaService {
         })?;
         let settings = validate(&input)?;
         let key: FunctionKey = self.resolve(ctx, &function_name, None)?;
-        self.function(&key)?;
+        let function = self.function(&key)?;
         let Some(source) = input.event_source_arn.clone() else {
             return Err(LambdaError::new(
                 LambdaErrorCode::InvalidParameterValue,
                 "Unrecognized event source, must be kafka or specify an event source arn",
             ));
         };
-        let fifo = self.mapped_queue(&source).await?;
+        let reader = crate::execution_role::caller(&self.env.bus, &function);
+        let fifo = self.mapped_queue(&source, Some(&reader)).await?;
         if let Some(existing) = self
             .event_sources
             .all()
@@ -420,7 +440,7 @@ impl LambdaService {
             rec.maximum_concurrency = c;
         }
         let fifo = self
-            .mapped_queue(&rec.event_source_arn)
+            .mapped_queue(&rec.event_source_arn, None)
             .await
             .unwrap_or(false);
         check_combination(&rec, fifo)?;

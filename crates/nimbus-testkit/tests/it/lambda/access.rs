@@ -207,3 +207,116 @@ async fn grants_survive_a_restart_and_hold_with_auth_off() {
     let two = sb.lambda_as(TWO);
     assert_eq!(invoke(&two, InvocationType::DryRun).await, Ok(204));
 }
+
+/// Lambda reads an event source mapping's queue, and sends destination records, as the
+/// function's execution role: a queue of another account must grant the role, as on AWS.
+#[tokio::test]
+async fn a_mapping_and_a_destination_in_another_account_need_the_queue_to_grant_the_role() {
+    use aws_sdk_lambda::types::{DestinationConfig, FunctionCode, OnSuccess, Runtime};
+    use aws_sdk_sqs::types::QueueAttributeName;
+
+    let sb = TestSandbox::builder()
+        .strict_auth(vec![("AK1", "SECRET", ONE), ("AK2", "SECRET", TWO)])
+        .start()
+        .await;
+    let role = format!("arn:aws:iam::{ONE}:role/consumer-role");
+    sb.lambda_as("AK1")
+        .create_function()
+        .function_name("consumer")
+        .runtime(Runtime::Python312)
+        .role(&role)
+        .handler("lambda_function.lambda_handler")
+        .code(
+            FunctionCode::builder()
+                .zip_file(Blob::new(super::zip(&[("lambda_function.py", HANDLER)])))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let sqs_two = sb.sqs_as("AK2");
+    let theirs = sqs_two
+        .create_queue()
+        .queue_name("theirs")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let theirs_arn = format!("arn:aws:sqs:us-east-1:{TWO}:theirs");
+
+    // No grant: the role may not read account two's queue.
+    let (code, message, status) = err(sb
+        .lambda_as("AK1")
+        .create_event_source_mapping()
+        .function_name("consumer")
+        .event_source_arn(&theirs_arn)
+        .send()
+        .await);
+    assert_eq!(
+        (code.as_str(), message.as_str(), status),
+        (
+            "InvalidParameterValueException",
+            "The function execution role does not have permissions to call ReceiveMessage on SQS",
+            400
+        )
+    );
+
+    // A destination in account two (delivered as the role, once account two grants it).
+    sb.lambda_as("AK1")
+        .put_function_event_invoke_config()
+        .function_name("consumer")
+        .destination_config(
+            DestinationConfig::builder()
+                .on_success(OnSuccess::builder().destination(&theirs_arn).build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    // Account two grants the role (not the account) what a mapping needs, and SendMessage.
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{role}"}},"Action":["sqs:ReceiveMessage","sqs:DeleteMessage","sqs:GetQueueAttributes","sqs:SendMessage"],"Resource":"{theirs_arn}"}}]}}"#
+    );
+    sqs_two
+        .set_queue_attributes()
+        .queue_url(&theirs)
+        .attributes(QueueAttributeName::Policy, policy)
+        .send()
+        .await
+        .unwrap();
+    sb.lambda_as("AK1")
+        .invoke()
+        .function_name("consumer")
+        .invocation_type(InvocationType::Event)
+        .payload(Blob::new(b"{}".to_vec()))
+        .send()
+        .await
+        .unwrap();
+    // The success record reaches account two's queue.
+    let mut got = Vec::new();
+    for _ in 0..300 {
+        got = sqs_two
+            .receive_message()
+            .queue_url(&theirs)
+            .send()
+            .await
+            .unwrap()
+            .messages
+            .unwrap_or_default();
+        if !got.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(got.len(), 1, "the destination record arrives once granted");
+    assert!(got[0].body().unwrap().contains("\"condition\":\"Success\""));
+    sb.lambda_as("AK1")
+        .create_event_source_mapping()
+        .function_name("consumer")
+        .event_source_arn(&theirs_arn)
+        .send()
+        .await
+        .unwrap();
+}
