@@ -133,6 +133,11 @@ pub struct Denied {
     pub resource: String,
     /// Which policy decided.
     pub reason: DenyReason,
+    /// Whether the caller's own side allowed the action: its identity policies (with its
+    /// session policies and boundary), or it has none to need (a root user, an unrestricted
+    /// caller, a service, an anonymous caller). A resource-side grant that is not a policy
+    /// (S3's ACLs) may make up for the missing resource allow only then.
+    pub identity_allows: bool,
 }
 
 /// Which policy refused, in the words of AWS's messages.
@@ -279,6 +284,12 @@ pub fn authorize(
         action: action.to_owned(),
         resource: resource.arn.to_owned(),
         reason: deny_reason(&req, &evaluation),
+        identity_allows: evaluation.identity_statement.is_some()
+            || matches!(caller.policies, IdentityPolicies::Unrestricted)
+            || matches!(
+                req.principal.kind,
+                PrincipalKind::Root | PrincipalKind::Service | PrincipalKind::Anonymous
+            ),
     })
 }
 

@@ -296,6 +296,7 @@ fn decide(
         // grant, never for the caller's own identity policies (nor an explicit Deny).
         Err(denied)
             if denied.reason == DenyReason::NoResourcePolicy
+                && denied.identity_allows
                 && acl_allows(bucket, key, caller, action) => {}
         Err(_) => return Err(S3Error::AccessDenied),
     }

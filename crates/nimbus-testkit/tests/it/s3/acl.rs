@@ -1018,3 +1018,63 @@ async fn acl_ownership_and_public_access_block_decide_reads() {
         }
     }
 }
+
+/// With `--enforce-iam`, an ACL grant to another account reaches that account's IAM users
+/// only as far as their own policies allow (the account delegates to its users through
+/// identity policies): the grant makes up for the missing bucket-policy allow, never for the
+/// missing identity allow.
+#[tokio::test]
+async fn an_acl_grant_to_an_account_needs_its_users_identity_allow() {
+    let sb = TestSandbox::builder()
+        .strict_auth(vec![
+            ("AK1", "S1", ONE),
+            ("AK2", "S1", TWO),
+            ("AK3", "S1", TWO),
+        ])
+        .principal("AK3", &format!("arn:aws:iam::{TWO}:user/alice"))
+        .enforce_iam()
+        .start()
+        .await;
+    let two = canonical(&sb, "AK2").await;
+    acl_bucket(&sb, "granted", ObjectOwnership::ObjectWriter).await;
+    sb.s3()
+        .put_object()
+        .bucket("granted")
+        .key("k")
+        .grant_read(format!("id={two}"))
+        .body(ByteStream::from_static(b"for two"))
+        .send()
+        .await
+        .unwrap();
+    // Account two's root reads through the grant.
+    sb.s3_as("AK2")
+        .get_object()
+        .bucket("granted")
+        .key("k")
+        .send()
+        .await
+        .unwrap();
+    // Alice, a user of account two with no policy, may not.
+    let iam = sb.iam_as("AK2");
+    iam.create_user().user_name("alice").send().await.unwrap();
+    let alice = sb.s3_as("AK3");
+    let r = alice.get_object().bucket("granted").key("k").send().await;
+    assert_eq!(err(r), ("AccessDenied".to_owned(), 403));
+    // Once her policy allows s3:GetObject, the grant lets her in.
+    iam.put_user_policy()
+        .user_name("alice")
+        .policy_name("read")
+        .policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+    alice
+        .get_object()
+        .bucket("granted")
+        .key("k")
+        .send()
+        .await
+        .unwrap();
+}
