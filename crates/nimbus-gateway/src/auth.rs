@@ -230,11 +230,30 @@ impl AuthConfig {
 }
 
 impl nimbus_core::bus::CredentialLookup for AuthConfig {
-    fn secret(&self, access_key: &str) -> Option<(String, AccountId)> {
-        self.credentials
-            .iter()
-            .find(|c| c.access_key == access_key)
-            .map(|c| (c.secret_key.clone(), c.account.clone()))
+    fn signer(
+        &self,
+        access_key: &str,
+        session_token: Option<&str>,
+        directory: Option<&dyn IdentityDirectory>,
+        now_millis: u64,
+    ) -> nimbus_core::bus::FormSigner {
+        use nimbus_core::bus::FormSigner;
+        let callers = Callers::default();
+        match self.resolve(
+            Some(access_key),
+            session_token,
+            directory,
+            &callers,
+            now_millis,
+        ) {
+            Ok(identity) => FormSigner::Known {
+                account: identity.account,
+                caller: identity.caller,
+                secret: identity.secret.map(Cow::into_owned),
+            },
+            Err(AuthError::ExpiredToken(_)) => FormSigner::Expired,
+            Err(_) => FormSigner::Unknown,
+        }
     }
 }
 

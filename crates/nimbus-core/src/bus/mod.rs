@@ -223,11 +223,40 @@ pub trait FunctionInvoker: Send + Sync {
     ) -> Result<String, DeliveryError>;
 }
 
+/// Who a form signed with an access key acts as ([`CredentialLookup::signer`]).
+#[derive(Clone, Debug)]
+pub enum FormSigner {
+    /// A key the sandbox does not know (under `--auth strict`; without it an unknown key acts
+    /// in the default account, or the account its 12 digits name).
+    Unknown,
+    /// Temporary credentials past their expiry on the sandbox clock.
+    Expired,
+    /// A known signer.
+    Known {
+        /// The account the form acts in.
+        account: crate::AccountId,
+        /// The caller, exactly as a request signed with the same key would act: a configured
+        /// credential's principal or root user, an IAM user's access key, a role session
+        /// with its session policies.
+        caller: Arc<crate::access::Caller>,
+        /// The secret to verify the form's signature with (under `--auth strict`).
+        secret: Option<String>,
+    },
+}
+
 /// The access keys the sandbox knows, for services that verify a signature carried in the
 /// request body rather than in its headers (S3's browser-form uploads, `PostObject`).
 pub trait CredentialLookup: Send + Sync {
-    /// The secret access key of `access_key` and the account it belongs to, if configured.
-    fn secret(&self, access_key: &str) -> Option<(String, crate::AccountId)>;
+    /// Who a form signed with `access_key` (and `session_token`, for temporary credentials)
+    /// acts as, looked up as the gateway looks up a signed request's key; `directory` is
+    /// IAM's and STS's, for IAM users' keys and role sessions.
+    fn signer(
+        &self,
+        access_key: &str,
+        session_token: Option<&str>,
+        directory: Option<&dyn identity::IdentityDirectory>,
+        now_millis: u64,
+    ) -> FormSigner;
 }
 
 /// The registry of reachable services, filled in once when the sandbox is wired.

@@ -25,6 +25,8 @@ use futures_util::{StreamExt, TryStreamExt};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use http_body_util::BodyExt;
 use nimbus_core::AccountId;
+use nimbus_core::access::Caller;
+use nimbus_core::bus::FormSigner;
 use nimbus_wire::sigv4::{self, AuthError};
 use nimbus_wire::xml::Writer;
 use nimbus_wire::{BoxError, RequestBody, Response, ServiceError, ServiceId};
@@ -228,8 +230,8 @@ pub async fn post_object(inner: &Inner, call: &mut Call) -> S3Result<Response> {
         Some(p) => check_policy(inner.env.clock.now_millis(), p, &form, &bucket, &key)?,
         None => None,
     };
-    if let Some(account) = account {
-        call.ctx.caller = std::sync::Arc::new(nimbus_core::access::Caller::root(account.as_str()));
+    if let Some((account, caller)) = account {
+        call.ctx.caller = caller;
         call.ctx.account = account;
     }
     super::access::check_object(inner, call, &bucket, &key, "s3:PutObject")?;
@@ -357,9 +359,11 @@ fn intake_spec(form: &Form) -> S3Result<IntakeSpec> {
     })
 }
 
-/// Who the form acts for: under `--auth strict`, the verified signer's account (an unsigned
-/// or unsigned-policy form is refused); otherwise the account its access key selects, if any.
-fn authenticate(inner: &Inner, form: &Form) -> S3Result<Option<AccountId>> {
+/// Who the form acts as, exactly as a request signed with its key would (a configured
+/// credential's principal or the account's root, an IAM user, a role session with
+/// `x-amz-security-token`): under `--auth strict` the verified signer (an unsigned or
+/// unsigned-policy form is refused); otherwise whoever its access key selects, if any.
+fn authenticate(inner: &Inner, form: &Form) -> S3Result<Option<(AccountId, Arc<Caller>)>> {
     let v4_credential = form.get("x-amz-credential");
     let v2_key = form.get("awsaccesskeyid");
     let access_key = match (v4_credential, v2_key) {
@@ -377,12 +381,25 @@ fn authenticate(inner: &Inner, form: &Form) -> S3Result<Option<AccountId>> {
         (None, Some(k)) => Some(k.to_owned()),
         (None, None) => None,
     };
-    let lookup = |key: &str| inner.env.bus.credentials().and_then(|c| c.secret(key));
+    let token = form.get("x-amz-security-token");
+    let lookup = |key: &str| match inner.env.bus.credentials() {
+        Some(c) => c.signer(
+            key,
+            token,
+            inner.env.bus.identities().map(|d| d.as_ref()),
+            inner.env.clock.now_millis(),
+        ),
+        None => FormSigner::Unknown,
+    };
     if !inner.env.strict_auth {
-        return Ok(access_key.and_then(|k| {
-            lookup(&k)
-                .map(|(_, account)| account)
-                .or_else(|| AccountId::parse(&k))
+        return Ok(access_key.and_then(|k| match lookup(&k) {
+            FormSigner::Known {
+                account, caller, ..
+            } => Some((account, caller)),
+            _ => AccountId::parse(&k).map(|a| {
+                let caller = Arc::new(Caller::root(a.as_str()));
+                (a, caller)
+            }),
         }));
     }
     let Some(policy) = form.get("policy") else {
@@ -391,13 +408,25 @@ fn authenticate(inner: &Inner, form: &Form) -> S3Result<Option<AccountId>> {
     let Some(key) = access_key else {
         return Err(missing_field("AWSAccessKeyId"));
     };
-    let Some((secret, account)) = lookup(&key) else {
-        let err = AuthError::UnknownAccessKey(
-            "The AWS Access Key Id you provided does not exist in our records.".into(),
-        )
-        .to_service_error(Some(ServiceId::S3))
-        .with_field("AWSAccessKeyId", key);
-        return Err(S3Error::Detailed(Box::new(err)));
+    let (secret, account, caller) = match lookup(&key) {
+        FormSigner::Known {
+            account,
+            caller,
+            secret: Some(secret),
+        } => (secret, account, caller),
+        FormSigner::Expired => {
+            let err = AuthError::ExpiredToken("The provided token has expired.".into())
+                .to_service_error(Some(ServiceId::S3));
+            return Err(S3Error::Detailed(Box::new(err)));
+        }
+        _ => {
+            let err = AuthError::UnknownAccessKey(
+                "The AWS Access Key Id you provided does not exist in our records.".into(),
+            )
+            .to_service_error(Some(ServiceId::S3))
+            .with_field("AWSAccessKeyId", key);
+            return Err(S3Error::Detailed(Box::new(err)));
+        }
     };
     if let Some(c) = v4_credential {
         match form.get("x-amz-algorithm") {
@@ -425,7 +454,7 @@ fn authenticate(inner: &Inner, form: &Form) -> S3Result<Option<AccountId>> {
             return Err(S3Error::SignatureDoesNotMatch);
         }
     }
-    Ok(Some(account))
+    Ok(Some((account, caller)))
 }
 
 /// One policy condition.

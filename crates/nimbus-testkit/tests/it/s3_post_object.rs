@@ -497,10 +497,20 @@ const ACCOUNT: &str = "111122223333";
 
 /// SigV4 form fields for `policy` conditions, signed with `secret`.
 fn signed_v4(sb: &TestSandbox, secret: &str, extra: Value) -> Vec<(String, String)> {
+    signed_v4_as(sb, AKID, secret, extra)
+}
+
+/// [`signed_v4`] with another access key.
+fn signed_v4_as(
+    sb: &TestSandbox,
+    access_key: &str,
+    secret: &str,
+    extra: Value,
+) -> Vec<(String, String)> {
     let now = sb.clock().now_millis();
     let amz_date = nimbus_core::timefmt::iso8601_secs(now).replace(['-', ':'], "");
     let date = &amz_date[..8];
-    let credential = format!("{AKID}/{date}/us-east-1/s3/aws4_request");
+    let credential = format!("{access_key}/{date}/us-east-1/s3/aws4_request");
     let mut conditions = vec![
         json!({"bucket": "signed"}),
         json!(["starts-with", "$key", ""]),
@@ -535,6 +545,46 @@ async fn post_fields(
     parts.extend(fields.iter().map(|(k, v)| Field(k, v)));
     parts.push(File("f.bin", content));
     post(sb, "/signed", &parts).await
+}
+
+/// A form signed with an IAM user's key acts as that user, as a signed request would: under
+/// `--enforce-iam` its identity policies decide, not the account root's rights.
+#[tokio::test]
+async fn a_form_signed_by_an_iam_user_acts_as_the_user() {
+    let sb = TestSandbox::builder()
+        .strict_auth(vec![
+            (AKID, SECRET, ACCOUNT),
+            ("AKIDALICE", SECRET, ACCOUNT),
+        ])
+        .principal("AKIDALICE", &format!("arn:aws:iam::{ACCOUNT}:user/alice"))
+        .enforce_iam()
+        .start()
+        .await;
+    sb.s3()
+        .create_bucket()
+        .bucket("signed")
+        .send()
+        .await
+        .unwrap();
+    let iam = sb.iam();
+    iam.create_user().user_name("alice").send().await.unwrap();
+    let form = || signed_v4_as(&sb, "AKIDALICE", SECRET, json!([]));
+    let r = post_fields(&sb, "alice.txt", &form(), b"a").await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert_eq!(error_code(&r), "AccessDenied");
+
+    iam.put_user_policy()
+        .user_name("alice")
+        .policy_name("put")
+        .policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::signed/*"}]}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+    let r = post_fields(&sb, "alice.txt", &form(), b"a").await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert_eq!(get(&sb, "signed", "alice.txt").await, b"a");
 }
 
 #[tokio::test]
