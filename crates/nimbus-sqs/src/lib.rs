@@ -14,6 +14,7 @@ pub mod consumer;
 pub mod engine;
 pub mod error;
 pub mod message_attributes;
+pub mod metrics;
 pub mod ops;
 pub mod queue_attributes;
 pub mod storage;
@@ -67,6 +68,9 @@ impl SqsService {
         env.bus.register_queues(svc.clone());
         env.bus
             .register_queue_consumer(Arc::new(consumer::Consumer::new(&svc)));
+        // CloudWatch (when it runs) samples every queue's metrics each clock minute.
+        env.bus
+            .register_metric_source(Arc::new(metrics::SqsMetrics::new(Arc::downgrade(&svc))));
         // Message move tasks that were running when the service stopped resume.
         for id in svc.engine.running_move_tasks() {
             svc.spawn_move_task(id);

@@ -472,6 +472,35 @@ impl MessageSet {
         self.retention.first().map(|x| x.0)
     }
 
+    /// The earliest arrival (ms) among the messages received fewer than `poison_receives`
+    /// times: what `ApproximateAgeOfOldestMessage` counts from. Walks the retention index
+    /// from its oldest entry, skipping poison messages, and stops once no later entry can
+    /// have arrived earlier (a message never arrives before its retention starts), or after
+    /// `max_visits` entries.
+    pub fn oldest_arrival(&self, poison_receives: u32, max_visits: usize) -> Option<u64> {
+        let mut best: Option<u64> = None;
+        for &(enqueued_at, seq) in self.retention.iter().take(max_visits) {
+            if best.is_some_and(|b| enqueued_at >= b) {
+                break;
+            }
+            let Some(m) = self.messages.get(&seq) else {
+                continue;
+            };
+            if m.receive_count >= poison_receives {
+                continue;
+            }
+            best = Some(best.map_or(m.arrived_at, |b| b.min(m.arrived_at)));
+        }
+        best
+    }
+
+    /// The number of FIFO message groups with a message in flight.
+    pub fn groups_in_flight(&self) -> usize {
+        self.groups
+            .as_ref()
+            .map_or(0, |g| g.groups.values().filter(|g| g.inflight > 0).count())
+    }
+
     /// Removes every message; returns their sequence numbers.
     pub fn clear(&mut self) -> Vec<u64> {
         let seqs: Vec<u64> = self.messages.keys().copied().collect();
@@ -502,6 +531,7 @@ mod tests {
             receive_count: u32::from(stage == Stage::InFlight),
             first_receive_at: 0,
             stage,
+            arrived_at: enqueued_at,
         }
     }
 

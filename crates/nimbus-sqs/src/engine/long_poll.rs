@@ -44,6 +44,7 @@ impl Engine {
             }
             let now = self.now();
             if now >= deadline || self.is_stopping() {
+                queue.counters.empty_receive();
                 return Ok(Vec::new());
             }
             let wake = next_visible.map_or(deadline, |t| t.min(deadline));

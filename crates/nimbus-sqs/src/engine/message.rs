@@ -185,6 +185,10 @@ pub struct Message {
     pub first_receive_at: u64,
     /// Where it is now.
     pub stage: Stage,
+    /// When it arrived in this queue, ms: its send, or its move into a dead-letter queue
+    /// (what `ApproximateAgeOfOldestMessage` counts from). Not stored: after a restart it is
+    /// the start of its retention period.
+    pub arrived_at: u64,
 }
 
 impl Message {

@@ -112,6 +112,7 @@ impl Engine {
         let mut effects = Vec::with_capacity(outgoing.len());
         let mut any_ready = false;
         let durable = self.storage().is_durable();
+        let mut tally = crate::metrics::SendTally::default();
         let ack = {
             let mut st = queue.state.lock();
             if queue.is_deleted() {
@@ -146,6 +147,7 @@ impl Engine {
                     };
                     let key = fifo::dedup_key(per_group, group, dedup_id);
                     if let Some(e) = st.fifo.dedup(&key, now) {
+                        tally.deduplicated += 1;
                         results.push(Ok(Sent {
                             seq: e.seq,
                             message_id: e.message_id,
@@ -195,6 +197,7 @@ impl Engine {
                     receive_count: 0,
                     first_receive_at: 0,
                     stage,
+                    arrived_at: now,
                 };
                 if durable {
                     effects.push(Effect::Insert {
@@ -211,6 +214,7 @@ impl Engine {
                     });
                 }
                 st.messages.insert(seq, msg);
+                tally.add(o.size as u64);
                 results.push(Ok(Sent {
                     seq,
                     message_id,
@@ -219,6 +223,8 @@ impl Engine {
             }
             self.storage().submit(effects)
         };
+        queue.counters.touch(now);
+        queue.counters.sent(&tally);
         if any_ready {
             queue.notify.notify_waiters();
         }
@@ -282,6 +288,8 @@ impl Engine {
                 })
                 .collect();
             if !again.is_empty() {
+                queue.counters.touch(now);
+                queue.counters.received(again.len() as u64);
                 return Ok((again, Ack::Done, st.messages.next_visible_at()));
             }
         }
@@ -364,6 +372,8 @@ impl Engine {
         let ack = self.storage().submit(std::mem::take(&mut out.effects));
         let next = st.messages.next_visible_at();
         drop(st);
+        queue.counters.touch(now);
+        queue.counters.received(out.delivered.len() as u64);
         if let Some(t) = &target
             && !out.dead.is_empty()
         {
@@ -477,6 +487,7 @@ impl Engine {
         }
         let mut results = Vec::with_capacity(handles.len());
         let mut effects = Vec::new();
+        let mut deleted = 0;
         for handle in handles {
             let r = match self.receipt_for(queue, handle, now) {
                 Ok(r) => r,
@@ -505,8 +516,11 @@ impl Engine {
                 st.messages.remove(r.seq);
                 effects.push(Effect::Delete { seq: r.seq });
             }
+            deleted += 1;
             results.push(Ok(()));
         }
+        queue.counters.touch(now);
+        queue.counters.deleted(deleted);
         let unblocked = st.attributes.fifo_queue && !effects.is_empty();
         let ack = if self.storage().is_durable() {
             self.storage().submit(effects)
@@ -534,6 +548,7 @@ impl Engine {
             return Err(SqsError::queue_does_not_exist());
         }
         self.tick(&mut st, now);
+        queue.counters.touch(now);
         let mut results = Vec::with_capacity(entries.len());
         let mut effects = Vec::new();
         let mut woke = false;

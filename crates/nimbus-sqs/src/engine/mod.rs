@@ -114,6 +114,7 @@ impl Engine {
                 receive_count: m.row.receive_count,
                 first_receive_at: m.row.first_receive_at,
                 stage,
+                arrived_at: m.row.enqueued_at,
             };
             loaded_messages
                 .entry(m.queue_id)

@@ -11,6 +11,7 @@ use parking_lot::Mutex;
 use tokio::sync::Notify;
 
 use super::index::MessageSet;
+use crate::metrics::QueueCounters;
 use crate::queue_attributes::QueueAttributes;
 use crate::storage::QueueRow;
 
@@ -82,12 +83,15 @@ pub struct Queue {
     /// Whether the queue has a `Policy`: lets [`Queue::policy`] answer the common case
     /// (none) without taking the queue's lock.
     has_policy: AtomicBool,
+    /// The CloudWatch counters and the time of the last action.
+    pub counters: QueueCounters,
 }
 
 impl Queue {
     /// A queue with `state`.
     pub(crate) fn new(id: u64, key: QueueKey, state: QueueState) -> Queue {
         let has_policy = state.attributes.policy.is_some();
+        let counters = QueueCounters::new(state.modified_at);
         Queue {
             id,
             arn: key.arn(),
@@ -96,6 +100,7 @@ impl Queue {
             notify: Notify::new(),
             deleted: AtomicBool::new(false),
             has_policy: AtomicBool::new(has_policy),
+            counters,
         }
     }
 

@@ -99,6 +99,7 @@ impl Engine {
                 receive_count: 0,
                 first_receive_at: 0,
                 stage: Stage::Ready,
+                arrived_at: now,
             },
         }
     }

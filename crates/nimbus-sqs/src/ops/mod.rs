@@ -282,6 +282,7 @@ pub fn resolve_queue(
     let key = queue_key(req, queue_url)?;
     let queue = svc.engine().existing(&key)?;
     authorize_queue(req, iam_action(req.op), &queue)?;
+    queue.counters.touch(svc.engine().now());
     Ok(queue)
 }
 
