@@ -23,6 +23,7 @@ pub mod event_source;
 pub mod execution_role;
 pub mod hot_reload;
 pub mod logs;
+pub mod metrics;
 pub mod model;
 pub mod ops;
 pub mod runtime;
@@ -137,6 +138,8 @@ impl LambdaService {
         env.bus.register_functions(Arc::new(Invoker {
             service: Arc::downgrade(&svc),
         }));
+        env.bus
+            .register_metric_source(Arc::new(metrics::LambdaMetrics::new(Arc::downgrade(&svc))));
         svc.async_events
             .start(Arc::downgrade(&svc), env.clock.clone());
         Ok(svc)

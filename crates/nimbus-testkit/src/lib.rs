@@ -21,6 +21,9 @@ use nimbus::config::CredentialConfig;
 use nimbus::{AuthMode, Config, Sandbox};
 pub use nimbus_core::{Clock, ManualClock};
 
+pub mod metrics;
+pub use metrics::MetricRecorder;
+
 /// The access key and secret clients use unless told otherwise.
 pub const DEFAULT_KEY: (&str, &str) = ("test", "test");
 
@@ -38,6 +41,7 @@ pub struct Builder {
     principals: Vec<(String, String)>,
     enforce_iam: bool,
     data_dir: Option<PathBuf>,
+    record_metrics: bool,
 }
 
 impl Builder {
@@ -73,6 +77,13 @@ impl Builder {
     /// Use this data directory instead of a fresh temporary one.
     pub fn data_dir(mut self, dir: &Path) -> Builder {
         self.data_dir = Some(dir.to_owned());
+        self
+    }
+
+    /// Records every metric the services publish ([`TestSandbox::metrics`]), in place of
+    /// CloudWatch's sink.
+    pub fn record_metrics(mut self) -> Builder {
+        self.record_metrics = true;
         self
     }
 
@@ -118,7 +129,11 @@ impl Builder {
         }
         config.enforce_iam = self.enforce_iam;
         let clock = ManualClock::starting_now();
-        let sandbox = Sandbox::start_with_clock(config.clone(), clock.clone())
+        let metrics = self
+            .record_metrics
+            .then(|| Arc::new(MetricRecorder::default()));
+        let bus = metrics::bus_with(metrics.as_ref());
+        let sandbox = Sandbox::start_on_bus(config.clone(), clock.clone(), bus.clone())
             .await
             .expect("sandbox starts");
         config.port = sandbox.local_addr().port();
@@ -126,6 +141,8 @@ impl Builder {
             sandbox: Some(sandbox),
             config,
             clock,
+            metrics,
+            bus,
             _tmp: tmp,
             access_key,
             secret,
@@ -138,6 +155,8 @@ pub struct TestSandbox {
     sandbox: Option<Sandbox>,
     config: Config,
     clock: Arc<ManualClock>,
+    metrics: Option<Arc<MetricRecorder>>,
+    bus: Arc<nimbus_core::bus::ServiceBus>,
     _tmp: Option<tempfile::TempDir>,
     access_key: String,
     secret: String,
@@ -257,9 +276,11 @@ impl TestSandbox {
         if let Some(s) = self.sandbox.take() {
             s.shutdown().await;
         }
-        let sandbox = Sandbox::start_with_clock(self.config.clone(), self.clock.clone())
-            .await
-            .expect("sandbox restarts");
+        self.bus = metrics::bus_with(self.metrics.as_ref());
+        let sandbox =
+            Sandbox::start_on_bus(self.config.clone(), self.clock.clone(), self.bus.clone())
+                .await
+                .expect("sandbox restarts");
         self.sandbox = Some(sandbox);
     }
 

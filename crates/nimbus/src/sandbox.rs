@@ -56,6 +56,16 @@ impl Sandbox {
         config: Config,
         clock: SharedClock,
     ) -> Result<Sandbox, StartError> {
+        Self::start_on_bus(config, clock, ServiceBus::new()).await
+    }
+
+    /// [`Sandbox::start_with_clock`] with the services on `bus`, which a test may have
+    /// prepared (a metric sink registered before the services start).
+    pub async fn start_on_bus(
+        config: Config,
+        clock: SharedClock,
+        bus: Arc<ServiceBus>,
+    ) -> Result<Sandbox, StartError> {
         // Every relative path is resolved here, once, against the directory nimbus was
         // started in: function processes run in their task root, where `./.nimbus` would
         // name something else.
@@ -73,7 +83,7 @@ impl Sandbox {
         let env = ServiceEnv {
             clock: clock.clone(),
             storage,
-            bus: ServiceBus::new(),
+            bus,
             region: config.region.clone(),
             default_account: config.account.clone(),
             strict_auth: config.auth == nimbus_gateway::AuthMode::Strict,

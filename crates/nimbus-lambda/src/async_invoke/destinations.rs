@@ -8,6 +8,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use nimbus_core::Arn;
 use nimbus_core::access::Caller;
+use nimbus_core::bus::metrics::MetricUnit;
 use nimbus_core::bus::{DeliverySource, MessageAttribute};
 use serde_json::{Value, json};
 
@@ -158,9 +159,17 @@ impl LambdaService {
                 Ok(()) => tracing::info!(function = %ev.key.name, request_id = %ev.id,
                     condition = condition.as_str(), destination = %dest,
                     "asynchronous invocation record sent to its destination"),
-                Err(e) => tracing::warn!(function = %ev.key.name, request_id = %ev.id,
-                    condition = condition.as_str(), destination = %dest,
-                    "cannot send the asynchronous invocation record: {e}"),
+                Err(e) => {
+                    tracing::warn!(function = %ev.key.name, request_id = %ev.id,
+                        condition = condition.as_str(), destination = %dest,
+                        "cannot send the asynchronous invocation record: {e}");
+                    self.publish(
+                        &ev.key,
+                        None,
+                        &[("DestinationDeliveryFailures", 1.0, MetricUnit::Count)],
+                        now,
+                    );
+                }
             }
             return;
         }
@@ -214,8 +223,16 @@ impl LambdaService {
         {
             Ok(()) => tracing::info!(function = %ev.key.name, request_id = %ev.id,
                 dead_letter_queue = %dlq, "failed asynchronous event sent to the dead-letter queue"),
-            Err(e) => tracing::warn!(function = %ev.key.name, request_id = %ev.id,
-                dead_letter_queue = %dlq, "cannot send the failed event to the dead-letter queue: {e}"),
+            Err(e) => {
+                tracing::warn!(function = %ev.key.name, request_id = %ev.id,
+                    dead_letter_queue = %dlq, "cannot send the failed event to the dead-letter queue: {e}");
+                self.publish(
+                    &ev.key,
+                    None,
+                    &[("DeadLetterErrors", 1.0, MetricUnit::Count)],
+                    self.env.clock.now_millis(),
+                );
+            }
         }
     }
 }

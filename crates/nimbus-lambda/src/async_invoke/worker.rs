@@ -4,6 +4,7 @@
 //! outcome to its destination. It sleeps on the sandbox clock until the next event is due or
 //! a new one arrives.
 
+use nimbus_core::bus::metrics::MetricUnit;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 
@@ -148,8 +149,25 @@ impl LambdaService {
             last: None,
         })?;
         tracing::info!(function = %key.name, request_id = %id, "asynchronous invocation queued");
+        self.publish(
+            key,
+            None,
+            &[("AsyncEventsReceived", 1.0, MetricUnit::Count)],
+            now,
+        );
         self.async_events.wake();
         Ok(id)
+    }
+
+    /// Publishes `AsyncEventsDropped` for an event leaving the queue without a successful run.
+    fn event_dropped(&self, ev: &QueuedEvent) {
+        let now = self.env.clock.now_millis();
+        self.publish(
+            &ev.key,
+            None,
+            &[("AsyncEventsDropped", 1.0, MetricUnit::Count)],
+            now,
+        );
     }
 
     /// Runs one attempt of a queued event and decides what happens next.
@@ -158,6 +176,7 @@ impl LambdaService {
         let Some(f) = self.store.get(&ev.key) else {
             tracing::warn!(function = %ev.key.name, request_id = %ev.id,
                 "asynchronous event dropped: the function no longer exists");
+            self.event_dropped(&ev);
             queue.finish(&ev);
             return;
         };
@@ -168,9 +187,21 @@ impl LambdaService {
                 "asynchronous event discarded: older than MaximumEventAgeInSeconds");
             self.deliver_outcome(&ev, Condition::EventAgeExceeded, &settings)
                 .await;
+            self.event_dropped(&ev);
             queue.finish(&ev);
             return;
         }
+        let started = self.env.clock.now_millis();
+        self.publish(
+            &ev.key,
+            None,
+            &[(
+                "AsyncEventAge",
+                started.saturating_sub(ev.enqueued_at) as f64,
+                MetricUnit::Milliseconds,
+            )],
+            started,
+        );
         let result = self
             .invoke_sync(&ev.key, &ev.id, Bytes::from(ev.payload.clone()), None)
             .await;
@@ -198,6 +229,7 @@ impl LambdaService {
             Err(ref e) if e.kind() == LambdaErrorCode::ResourceNotFound => {
                 tracing::warn!(function = %ev.key.name, request_id = %ev.id,
                     "asynchronous event dropped: the function no longer exists");
+                self.event_dropped(&ev);
                 queue.finish(&ev);
                 return;
             }
@@ -229,6 +261,7 @@ impl LambdaService {
                 "asynchronous invocation failed ({why}); retries exhausted");
             self.deliver_outcome(&ev, Condition::RetriesExhausted, &settings)
                 .await;
+            self.event_dropped(&ev);
             queue.finish(&ev);
             return;
         }

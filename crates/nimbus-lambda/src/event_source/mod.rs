@@ -74,6 +74,9 @@ pub struct MappingRecord {
     pub function_response_types: Vec<String>,
     /// `ScalingConfig.MaximumConcurrency`.
     pub maximum_concurrency: Option<u32>,
+    /// `MetricsConfig.Metrics` (`EventCount`); `None` when never configured.
+    #[serde(default)]
+    pub metrics_config: Option<Vec<String>>,
     /// `LastModified`, ms.
     pub last_modified: u64,
 }
@@ -120,7 +123,18 @@ impl MappingRecord {
         if let Some(n) = self.maximum_concurrency {
             v["ScalingConfig"] = json!({ "MaximumConcurrency": n });
         }
+        if let Some(m) = &self.metrics_config {
+            v["MetricsConfig"] = json!({ "Metrics": m });
+        }
         v
+    }
+
+    /// Whether the mapping publishes its event counts (`MetricsConfig` lists `EventCount`).
+    pub fn counts_events(&self) -> bool {
+        self.metrics_config
+            .iter()
+            .flatten()
+            .any(|m| m == crate::metrics::EVENT_COUNT)
     }
 }
 

@@ -425,6 +425,13 @@ impl Group {
                 unmatched.push(m.receipt_handle);
             }
         }
+        let counts = |metric, n| {
+            if let Some(svc) = self.svc.upgrade() {
+                svc.publish_mapping_count(&self.rec, metric, n);
+            }
+        };
+        counts("PolledEventCount", kept.len() + unmatched.len());
+        counts("FilteredOutEventCount", unmatched.len());
         if !unmatched.is_empty()
             && let Err(e) = consumer.delete(&self.arn, &unmatched).await
         {
@@ -444,12 +451,19 @@ impl Group {
         let result = svc
             .invoke_sync(&self.rec.function, &request_id, payload, None)
             .await;
+        if !matches!(&result, Err(e) if e.kind() == LambdaErrorCode::TooManyRequests) {
+            counts("InvokedEventCount", kept.len());
+        }
         let to_delete: Vec<String> = match result {
             Ok(r) if !r.function_error => {
                 if self.rec.reports_item_failures() {
                     match batch_item_failures(&r.payload, &kept) {
-                        Some(failed) => self.succeeded_after_partial(&kept, &failed),
+                        Some(failed) => {
+                            counts("FailedInvokeEventCount", failed.len());
+                            self.succeeded_after_partial(&kept, &failed)
+                        }
                         None => {
+                            counts("FailedInvokeEventCount", kept.len());
                             tracing::info!(
                                 "event source mapping {}: invalid partial batch response; the whole batch fails: {}",
                                 self.rec.uuid,
@@ -463,6 +477,7 @@ impl Group {
                 }
             }
             Ok(r) => {
+                counts("FailedInvokeEventCount", kept.len());
                 tracing::info!(
                     "event source mapping {}: {} failed ({}); {} messages return after their visibility timeout",
                     self.rec.uuid,
@@ -477,6 +492,7 @@ impl Group {
                 return true;
             }
             Err(e) => {
+                counts("FailedInvokeEventCount", kept.len());
                 tracing::warn!(
                     "event source mapping {}: cannot invoke {}: {e}",
                     self.rec.uuid,
@@ -485,13 +501,14 @@ impl Group {
                 Vec::new()
             }
         };
-        if !to_delete.is_empty()
-            && let Err(e) = consumer.delete(&self.arn, &to_delete).await
-        {
-            tracing::warn!(
-                "event source mapping {}: cannot delete processed messages: {e}",
-                self.rec.uuid
-            );
+        if !to_delete.is_empty() {
+            match consumer.delete(&self.arn, &to_delete).await {
+                Ok(_) => counts("DeletedEventCount", to_delete.len()),
+                Err(e) => tracing::warn!(
+                    "event source mapping {}: cannot delete processed messages: {e}",
+                    self.rec.uuid
+                ),
+            }
         }
         false
     }

@@ -38,6 +38,12 @@ struct FilterCriteriaIn {
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
+struct MetricsConfigIn {
+    metrics: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
 struct ScalingConfigIn {
     maximum_concurrency: Option<i64>,
 }
@@ -55,6 +61,7 @@ struct MappingInput {
     filter_criteria: Option<FilterCriteriaIn>,
     function_response_types: Option<Vec<String>>,
     scaling_config: Option<ScalingConfigIn>,
+    metrics_config: Option<MetricsConfigIn>,
     #[serde(default)]
     tags: Option<serde_json::Map<String, Value>>,
     #[serde(flatten)]
@@ -115,6 +122,46 @@ struct Settings {
     filters: Option<Option<Vec<String>>>,
     response_types: Option<Vec<String>>,
     max_concurrency: Option<Option<u32>>,
+    metrics: Option<Vec<String>>,
+}
+
+/// The values of `MetricsConfig.Metrics` in the model.
+const METRIC_KINDS: &[&str] = &["EventCount", "ErrorCount", "KafkaMetrics"];
+
+/// `MetricsConfig`: at most 3 values of the model's enum; SQS sources take `EventCount`
+/// only (`ErrorCount` and `KafkaMetrics` are for Kafka sources).
+fn validate_metrics(config: &MetricsConfigIn) -> Result<Vec<String>, LambdaError> {
+    let list = config.metrics.clone().unwrap_or_default();
+    if list.len() > 3 {
+        return Err(LambdaError::validation(
+            &format!("[{}]", list.join(", ")),
+            "metricsConfig.metrics",
+            "Member must have length less than or equal to 3",
+        ));
+    }
+    if list.iter().any(|m| !METRIC_KINDS.contains(&m.as_str())) {
+        return Err(LambdaError::validation(
+            &format!("[{}]", list.join(", ")),
+            "metricsConfig.metrics",
+            &format!(
+                "Member must satisfy constraint: [Member must satisfy enum value set: [{}]]",
+                METRIC_KINDS.join(", ")
+            ),
+        ));
+    }
+    if let Some(bad) = list.iter().find(|m| *m != "EventCount") {
+        return Err(LambdaError::new(
+            LambdaErrorCode::InvalidParameterValue,
+            format!("Unsupported metric {bad} for given event source."),
+        ));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(list.len());
+    for m in list {
+        if !out.contains(&m) {
+            out.push(m);
+        }
+    }
+    Ok(out)
 }
 
 fn validate(input: &MappingInput) -> Result<Settings, LambdaError> {
@@ -196,12 +243,18 @@ fn validate(input: &MappingInput) -> Result<Settings, LambdaError> {
             Some((!out.is_empty()).then_some(out))
         }
     };
+    let metrics = input
+        .metrics_config
+        .as_ref()
+        .map(validate_metrics)
+        .transpose()?;
     Ok(Settings {
         batch_size,
         window,
         filters,
         response_types,
         max_concurrency,
+        metrics,
     })
 }
 
@@ -332,6 +385,7 @@ impl LambdaService {
             filters: settings.filters.flatten(),
             function_response_types: settings.response_types.unwrap_or_default(),
             maximum_concurrency: settings.max_concurrency.flatten(),
+            metrics_config: settings.metrics,
             last_modified: now,
         };
         check_combination(&rec, fifo)?;
@@ -438,6 +492,9 @@ impl LambdaService {
         }
         if let Some(c) = settings.max_concurrency {
             rec.maximum_concurrency = c;
+        }
+        if let Some(m) = settings.metrics {
+            rec.metrics_config = Some(m);
         }
         let fifo = self
             .mapped_queue(&rec.event_source_arn, None)

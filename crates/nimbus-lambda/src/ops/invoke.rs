@@ -76,6 +76,35 @@ impl LambdaService {
         payload: Bytes,
         client_context: Option<String>,
     ) -> Result<InvokeResult, LambdaError> {
+        self.invoke_qualified(key, None, request_id, payload, client_context)
+            .await
+    }
+
+    /// [`LambdaService::invoke_sync`] of the function as `qualifier` named it (the
+    /// `Resource` of its metrics); publishes the invocation's metrics.
+    pub async fn invoke_qualified(
+        &self,
+        key: &FunctionKey,
+        qualifier: Option<&str>,
+        request_id: &str,
+        payload: Bytes,
+        client_context: Option<String>,
+    ) -> Result<InvokeResult, LambdaError> {
+        let started = self.env.clock.now_millis();
+        let result = self
+            .run_sync(key, request_id, payload, client_context)
+            .await;
+        self.publish_invocation(key, qualifier, started, &result);
+        result
+    }
+
+    async fn run_sync(
+        &self,
+        key: &FunctionKey,
+        request_id: &str,
+        payload: Bytes,
+        client_context: Option<String>,
+    ) -> Result<InvokeResult, LambdaError> {
         let f = self.invocable(key).await?;
         let payload = if payload.iter().all(u8::is_ascii_whitespace) {
             Bytes::from_static(b"{}")
@@ -156,8 +185,15 @@ impl LambdaService {
             }
             _ => {
                 let client_context = header(req, "x-amz-client-context").map(str::to_owned);
+                let named = crate::metrics::qualifier_of(name, qualifier.as_deref());
                 let result = self
-                    .invoke_sync(&key, ctx.request_id, payload, client_context)
+                    .invoke_qualified(
+                        &key,
+                        named.as_deref(),
+                        ctx.request_id,
+                        payload,
+                        client_context,
+                    )
                     .await?;
                 let mut r = body::response(StatusCode::OK, "application/json", result.payload);
                 let h = r.headers_mut();

@@ -320,6 +320,9 @@ pub struct InvokeResult {
     pub log_tail: String,
     /// The log stream the invocation wrote to.
     pub log_stream: String,
+    /// How long the handler ran, ms (the `Duration` of the REPORT line; 0 when the
+    /// environment never started).
+    pub duration_ms: f64,
 }
 
 /// Holds one concurrency slot; gives it back when dropped.
@@ -343,6 +346,7 @@ pub struct Executor {
     runtime_dir: PathBuf,
     pools: Mutex<HashMap<FunctionKey, Arc<Pool>>>,
     unreserved_inflight: Mutex<HashMap<String, u32>>,
+    concurrency: crate::metrics::Concurrency,
     endpoint: RwLock<Option<String>>,
     /// The wasmtime engine, created on the first WASM function (so starting nimbus and
     /// running no WASM costs nothing: no engine, no epoch-ticker thread).
@@ -368,6 +372,7 @@ impl Executor {
             runtime_dir,
             pools: Mutex::new(HashMap::new()),
             unreserved_inflight: Mutex::new(HashMap::new()),
+            concurrency: Default::default(),
             endpoint: RwLock::new(None),
             #[cfg(feature = "wasm")]
             wasm: std::sync::OnceLock::new(),
@@ -514,11 +519,20 @@ impl Executor {
                 pool.inflight.fetch_add(1, Ordering::SeqCst);
             }
         }
+        let unreserved = matches!(limit, ConcurrencyLimit::Unreserved(_));
+        self.concurrency.enter(key, unreserved);
         Ok(())
+    }
+
+    /// Running invocations and each minute's peaks (`ConcurrentExecutions`).
+    pub fn concurrency(&self) -> &crate::metrics::Concurrency {
+        &self.concurrency
     }
 
     fn release_slot(&self, key: &FunctionKey, pool: &Pool, limit: ConcurrencyLimit) {
         pool.inflight.fetch_sub(1, Ordering::SeqCst);
+        self.concurrency
+            .leave(key, matches!(limit, ConcurrencyLimit::Unreserved(_)));
         if let ConcurrencyLimit::Unreserved(_) = limit
             && let Some(used) = self.unreserved_inflight.lock().get_mut(&key.account)
         {
@@ -769,6 +783,7 @@ impl Executor {
             function_error,
             log_tail,
             log_stream: sink.stream().to_owned(),
+            duration_ms: ms,
         }
     }
 
@@ -823,6 +838,7 @@ impl Executor {
             function_error,
             log_tail,
             log_stream: sink.stream().to_owned(),
+            duration_ms: 0.0,
         }
     }
 }

@@ -9,5 +9,6 @@ mod lambda;
 mod s3;
 mod s3_post_object;
 mod s3_sigv2;
+mod service_metrics;
 mod sqs;
 mod sts;
