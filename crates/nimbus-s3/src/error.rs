@@ -230,6 +230,24 @@ impl S3Error {
         }
     }
 
+    /// `NoSuchConfiguration`: no metrics configuration has the id.
+    pub fn no_such_configuration() -> S3Error {
+        S3Error::Other {
+            status: StatusCode::NOT_FOUND,
+            code: "NoSuchConfiguration",
+            message: "The specified configuration does not exist.".into(),
+        }
+    }
+
+    /// `TooManyConfigurations`: the bucket has the most metrics configurations it may.
+    pub fn too_many_configurations() -> S3Error {
+        S3Error::Other {
+            status: StatusCode::BAD_REQUEST,
+            code: "TooManyConfigurations",
+            message: "You are attempting to create a new configuration but have already reached the 1,000-configuration limit.".into(),
+        }
+    }
+
     /// An `InternalError` from any displayable cause (logged where it is made).
     pub fn internal(cause: impl std::fmt::Display) -> S3Error {
         tracing::error!(error = %cause, "S3 internal error");

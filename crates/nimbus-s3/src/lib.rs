@@ -23,6 +23,7 @@ pub mod engine;
 pub mod error;
 pub mod etag;
 pub mod limits;
+pub mod metrics;
 pub mod model;
 pub mod notify;
 pub mod object_reader;
@@ -92,6 +93,8 @@ impl S3Service {
             engine: Engine::open(env)?,
         });
         object_reader::register(env, &inner);
+        env.bus
+            .register_metric_source(Arc::new(metrics::S3Metrics::new(Arc::downgrade(&inner))));
         Ok(Arc::new(S3Service { inner }))
     }
 
@@ -185,7 +188,22 @@ impl Service for S3Service {
             body: parking_lot::Mutex::new(Some(req.body)),
             chunk_verifier: req.chunk_verifier,
         };
-        let result = match Op::from_index(info.index) {
+        let op = Op::from_index(info.index);
+        // Request metrics: only when CloudWatch runs and the bucket has a configuration.
+        let metered = match (op, call.bucket.as_deref()) {
+            (Some(op), Some(b)) if op != Op::PreflightRequest => {
+                self.inner.request_metrics_for(b).map(|c| {
+                    (
+                        op,
+                        c,
+                        std::time::Instant::now(),
+                        self.inner.env.clock.now_millis(),
+                    )
+                })
+            }
+            _ => None,
+        };
+        let result = match op {
             Some(op) => match ops::access::authorize(&self.inner, op, &call) {
                 Ok(()) => op.call(&self.inner, &mut call).await,
                 Err(e) => Err(e),
@@ -196,6 +214,9 @@ impl Service for S3Service {
             }),
             None => ops::unimplemented::not_implemented(info.name),
         };
+        if let Some((op, configs, started, at)) = metered {
+            self.meter(op, &configs, &call, &result, started, at);
+        }
         let preflight = info.index == Op::PreflightRequest.index();
         match result {
             Ok(mut resp) => {
@@ -219,5 +240,42 @@ impl Service for S3Service {
 
     async fn shutdown(&self) {
         self.inner.engine.shutdown().await;
+    }
+}
+
+impl S3Service {
+    /// Publishes a finished request's metrics (see [`metrics`]).
+    fn meter(
+        &self,
+        op: Op,
+        configs: &[model::MetricsConfiguration],
+        call: &Call,
+        result: &Result<Response, error::S3Error>,
+        started: std::time::Instant,
+        at: u64,
+    ) {
+        let length = |h: &http::HeaderMap| {
+            h.get("x-amz-decoded-content-length")
+                .or_else(|| h.get(http::header::CONTENT_LENGTH))
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        let (status, bytes_out) = match result {
+            Ok(r) if op == Op::HeadObject => (r.status().as_u16(), 0),
+            Ok(r) => (r.status().as_u16(), length(r.headers())),
+            Err(e) => (ServiceError::from(e.clone()).status.as_u16(), 0),
+        };
+        let facts = metrics::RequestFacts {
+            op,
+            bucket: call.bucket.as_deref().unwrap_or_default(),
+            key: call.key.as_deref(),
+            status,
+            bytes_in: length(&call.headers),
+            bytes_out,
+            latency_ms: started.elapsed().as_secs_f64() * 1000.0,
+            at,
+        };
+        self.inner.publish_request(configs, &facts);
     }
 }

@@ -80,6 +80,32 @@ pub struct BucketInfo {
     /// they existed load so).
     #[serde(default)]
     pub public_access_block: Option<PublicAccessBlock>,
+    /// `PutBucketMetricsConfiguration`: the request-metrics filters, by id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub metrics: Vec<MetricsConfiguration>,
+}
+
+/// A request-metrics configuration (`MetricsConfiguration`): an id and which requests it
+/// counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetricsConfiguration {
+    /// `Id` (the metrics' `FilterId` dimension).
+    pub id: String,
+    /// `Filter`; `None` counts every request on the bucket.
+    pub filter: Option<MetricsFilter>,
+}
+
+/// A `MetricsFilter`: a prefix, a tag, an access point, or all of several (`And`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetricsFilter {
+    /// `Prefix`.
+    pub prefix: Option<String>,
+    /// `Tag`s.
+    pub tags: Vec<(String, String)>,
+    /// `AccessPointArn`.
+    pub access_point_arn: Option<String>,
+    /// Whether it was written as `And`.
+    pub and: bool,
 }
 
 /// What a bucket stored before Object Ownership existed behaves as: ACLs disabled, the

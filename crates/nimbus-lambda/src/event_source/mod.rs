@@ -29,6 +29,9 @@ use crate::LambdaService;
 use crate::error::{LambdaError, LambdaErrorCode};
 use crate::model::FunctionKey;
 
+/// The `MetricsConfig` value that turns on a mapping's event counts.
+pub const EVENT_COUNT: &str = "EventCount";
+
 /// `State` values.
 pub mod state {
     /// Being created.
@@ -134,7 +137,7 @@ impl MappingRecord {
         self.metrics_config
             .iter()
             .flatten()
-            .any(|m| m == crate::metrics::EVENT_COUNT)
+            .any(|m| m == EVENT_COUNT)
     }
 }
 

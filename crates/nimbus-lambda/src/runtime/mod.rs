@@ -18,6 +18,7 @@
 //! clock. Durations reported in `REPORT` lines are measured in real time (a process needs
 //! real time to run), and the memory watchdog samples processes in real time.
 
+pub mod concurrency;
 pub mod process;
 pub mod runtime_api;
 pub mod sink;
@@ -346,7 +347,7 @@ pub struct Executor {
     runtime_dir: PathBuf,
     pools: Mutex<HashMap<FunctionKey, Arc<Pool>>>,
     unreserved_inflight: Mutex<HashMap<String, u32>>,
-    concurrency: crate::metrics::Concurrency,
+    concurrency: concurrency::Concurrency,
     endpoint: RwLock<Option<String>>,
     /// The wasmtime engine, created on the first WASM function (so starting nimbus and
     /// running no WASM costs nothing: no engine, no epoch-ticker thread).
@@ -525,7 +526,7 @@ impl Executor {
     }
 
     /// Running invocations and each minute's peaks (`ConcurrentExecutions`).
-    pub fn concurrency(&self) -> &crate::metrics::Concurrency {
+    pub fn concurrency(&self) -> &concurrency::Concurrency {
         &self.concurrency
     }
 

@@ -423,6 +423,7 @@ mod tests {
             ownership,
             public_access_block: block,
             account_public_access_block: None,
+            metrics: Vec::new(),
         }
     }
 

@@ -102,6 +102,7 @@ impl Engine {
                     .accounts
                     .get(account)
                     .and_then(|a| a.public_access_block),
+                metrics: Vec::new(),
             };
             let effect = store::put_bucket(&info);
             state.buckets.insert(

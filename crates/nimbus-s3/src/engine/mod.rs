@@ -34,6 +34,7 @@ pub mod buckets;
 pub mod copy;
 pub mod events;
 pub mod listing;
+pub mod metrics;
 pub mod multipart;
 pub mod objects;
 pub mod tagging;

@@ -83,6 +83,12 @@ pub const fn rule(op: Op) -> (&'static str, Scope) {
             ("s3:PutBucketPublicAccessBlock", Bucket)
         }
         Op::GetBucketEncryption => ("s3:GetEncryptionConfiguration", Bucket),
+        Op::ListBucketMetricsConfigurations | Op::GetBucketMetricsConfiguration => {
+            ("s3:GetMetricsConfiguration", Bucket)
+        }
+        Op::PutBucketMetricsConfiguration | Op::DeleteBucketMetricsConfiguration => {
+            ("s3:PutMetricsConfiguration", Bucket)
+        }
         Op::ListObjects | Op::ListObjectsV2 => ("s3:ListBucket", Bucket),
         Op::ListMultipartUploads => ("s3:ListBucketMultipartUploads", Bucket),
         Op::ListObjectVersions => ("s3:ListBucketVersions", Bucket),

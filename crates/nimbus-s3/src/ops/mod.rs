@@ -12,6 +12,7 @@ pub mod copy;
 pub mod cors;
 pub mod delete_objects;
 pub mod list;
+pub mod metrics_config;
 pub mod multipart;
 pub mod notification;
 pub mod objects;
@@ -64,6 +65,10 @@ nimbus_wire::operations! {
         PutAccountPublicAccessBlock = Rules => public_access::put_account,
         DeleteAccountPublicAccessBlock = Rules => public_access::delete_account,
         GetBucketEncryption = Subresource { method: "GET", object: false, name: "encryption" } => bucket_config::get_bucket_encryption,
+        ListBucketMetricsConfigurations = Rules => metrics_config::list,
+        GetBucketMetricsConfiguration = Subresource { method: "GET", object: false, name: "metrics" } => metrics_config::get,
+        PutBucketMetricsConfiguration = Subresource { method: "PUT", object: false, name: "metrics" } => metrics_config::put,
+        DeleteBucketMetricsConfiguration = Subresource { method: "DELETE", object: false, name: "metrics" } => metrics_config::delete,
         ListObjects = Rules => list_objects_v1,
         ListObjectsV2 = Rules => list_objects_v2,
         ListMultipartUploads = Subresource { method: "GET", object: false, name: "uploads" } => multipart::list_uploads,
@@ -109,9 +114,6 @@ nimbus_wire::operations! {
         DeleteBucketLifecycle = Subresource { method: "DELETE", object: false, name: "lifecycle" },
         GetBucketLogging = Subresource { method: "GET", object: false, name: "logging" },
         PutBucketLogging = Subresource { method: "PUT", object: false, name: "logging" },
-        GetBucketMetricsConfiguration = Subresource { method: "GET", object: false, name: "metrics" },
-        PutBucketMetricsConfiguration = Subresource { method: "PUT", object: false, name: "metrics" },
-        DeleteBucketMetricsConfiguration = Subresource { method: "DELETE", object: false, name: "metrics" },
         GetBucketReplication = Subresource { method: "GET", object: false, name: "replication" },
         PutBucketReplication = Subresource { method: "PUT", object: false, name: "replication" },
         DeleteBucketReplication = Subresource { method: "DELETE", object: false, name: "replication" },
@@ -350,6 +352,10 @@ pub fn classify(
     }
     if let Some(name) = not_implemented(m, has_key, q) {
         return Ok(Found::NotImplemented(name));
+    }
+    // `GET ?metrics` lists the configurations; with `id` it gets one (the table's row).
+    if !has_key && m == "GET" && q.has("metrics") && !q.has("id") {
+        return Ok(Found::Served(Op::ListBucketMetricsConfigurations));
     }
     if let Some(op) = by_subresource(m, has_key, q) {
         return Ok(Found::Served(op));

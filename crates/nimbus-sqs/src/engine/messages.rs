@@ -112,7 +112,7 @@ impl Engine {
         let mut effects = Vec::with_capacity(outgoing.len());
         let mut any_ready = false;
         let durable = self.storage().is_durable();
-        let mut tally = crate::metrics::SendTally::default();
+        let mut tally = super::counters::SendTally::default();
         let ack = {
             let mut st = queue.state.lock();
             if queue.is_deleted() {

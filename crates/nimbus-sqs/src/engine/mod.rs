@@ -28,6 +28,7 @@
 //! - Message move tasks ([`move_tasks`]) move a dead-letter queue's messages back in paced
 //!   batches on a background task, persisted and resumed after a restart.
 
+pub mod counters;
 pub mod fifo;
 pub mod index;
 pub mod long_poll;

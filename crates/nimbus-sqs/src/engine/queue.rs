@@ -10,8 +10,8 @@ use nimbus_core::{AccountId, Arn};
 use parking_lot::Mutex;
 use tokio::sync::Notify;
 
+use super::counters::QueueCounters;
 use super::index::MessageSet;
-use crate::metrics::QueueCounters;
 use crate::queue_attributes::QueueAttributes;
 use crate::storage::QueueRow;
 

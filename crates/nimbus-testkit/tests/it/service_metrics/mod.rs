@@ -3,6 +3,7 @@
 //! recorder in these tests) and the services' metric sources sampled per clock minute.
 
 mod lambda;
+mod s3;
 mod sqs;
 
 use nimbus_core::bus::metrics::MetricDatum;
