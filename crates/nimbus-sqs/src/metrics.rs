@@ -16,9 +16,10 @@
 //! Only active queues report: a queue is active for six hours after any action on it, and
 //! while it holds messages. An active queue reports every counter and gauge each minute,
 //! zeros included; `SentMessageSize` only for minutes with sends; the age of the oldest
-//! message only while a message counts for it: a message received three or more times
-//! without being deleted no longer does (a poison pill), and in a dead-letter queue a
-//! message's age counts from its move there.
+//! message only while a message counts for it: on a standard queue a message received three
+//! or more times without being deleted no longer does (a poison pill; a FIFO queue does not
+//! reorder, so there it stays the oldest), and in a dead-letter queue a message's age counts
+//! from its move there (in memory: after a restart, from the start of its retention).
 
 use std::sync::Weak;
 
@@ -64,11 +65,18 @@ impl Engine {
         }
         self.tick(&mut st, now);
         let (visible, not_visible, delayed) = st.messages.counts();
+        // A FIFO queue does not reorder: a message that keeps failing blocks its group and
+        // stays the oldest.
+        let poison = if st.attributes.fifo_queue {
+            u32::MAX
+        } else {
+            POISON_RECEIVES
+        };
         Some(GaugeSample {
             visible,
             not_visible,
             delayed,
-            oldest_arrival: st.messages.oldest_arrival(POISON_RECEIVES, MAX_AGE_VISITS),
+            oldest_arrival: st.messages.oldest_arrival(poison, MAX_AGE_VISITS),
             groups_in_flight: st
                 .attributes
                 .fifo_queue

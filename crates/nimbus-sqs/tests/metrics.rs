@@ -304,3 +304,33 @@ fn only_queues_active_in_the_last_six_hours_report() {
         0.0
     );
 }
+
+#[test]
+fn a_fifo_queue_keeps_a_failing_message_as_the_oldest() {
+    let (engine, clock) = engine();
+    let q = queue(&engine, "strict.fifo", &[("FifoQueue", "true")]);
+    let out = Outgoing {
+        payload: Arc::new(Payload::new(
+            "body".to_owned(),
+            Arc::from("000000000000"),
+            PayloadExtra {
+                group_id: Some("g".to_owned()),
+                dedup_id: Some("d".to_owned()),
+                ..PayloadExtra::default()
+            },
+        )),
+        delay_seconds: None,
+        size: 4,
+    };
+    engine.send(&q, vec![out]).unwrap();
+    for _ in 0..3 {
+        assert_eq!(receive(&engine, &q, 1, 30).len(), 1);
+        clock.advance(std::time::Duration::from_secs(31));
+    }
+    // Received three times, not deleted: still the oldest (no reordering on FIFO queues).
+    let data = sample(&engine, &clock);
+    assert_eq!(
+        one(&data, "strict.fifo", "ApproximateAgeOfOldestMessage"),
+        120.0
+    );
+}
