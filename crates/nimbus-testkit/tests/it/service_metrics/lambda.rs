@@ -44,6 +44,9 @@ async fn until(what: &str, mut f: impl FnMut() -> bool) {
 async fn an_invocation_publishes_invocations_errors_and_duration_at_its_start() {
     let sb = sandbox().await;
     python(&sb, "worker", HANDLER).await;
+    // Start at a minute's first second, so both invocations fall in one clock minute.
+    let now = sb.clock().now_millis();
+    sb.clock().set_millis(now - now % 60_000 + 60_000);
     let lambda = sb.lambda();
     let started = sb.clock().now_millis();
     lambda
