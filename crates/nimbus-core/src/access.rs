@@ -12,7 +12,10 @@
 //!
 //! The common case costs nothing: the owner's root user (or, without `--enforce-iam`, any
 //! principal of the owning account) acting on a resource whose policy holds no `Deny` is
-//! allowed without building a condition context.
+//! allowed without building a condition context. When policies must be evaluated, the
+//! context holds only the keys they read (each compiled policy knows them since it was
+//! parsed: [`Policy::reads`]), and none at all when they read none; the request is passed
+//! by reference, so nothing of the caller, the action or the ARN is copied.
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -20,7 +23,8 @@ use std::sync::{Arc, OnceLock};
 pub use nimbus_policy as policy;
 
 use nimbus_policy::{
-    Context, Decision, Evaluation, Policies, Policy, Principal, PrincipalKind, Request, Source,
+    Context, ContextBuilder, Decision, Evaluation, Policies, Policy, Principal, PrincipalKind,
+    RequestView, Source,
 };
 
 /// The identity side of a caller: what its own policies let it do.
@@ -228,32 +232,19 @@ pub fn allowed_without_evaluation(caller: &Caller, owner: &str, policy: Option<&
 /// Decides whether `caller` may perform `action` on `resource`.
 ///
 /// `keys` adds the condition keys only the service knows (`s3:prefix`, `aws:SourceArn`,
-/// `aws:ResourceTag/…`); it runs only when a policy has to be evaluated.
+/// `aws:ResourceTag/…`); it runs only when a policy has to be evaluated and reads some key,
+/// and its builder keeps only the keys the policies read (ask
+/// [`ContextBuilder::wants`] before building an expensive value or a family of keys).
 pub fn authorize(
     caller: &Caller,
     facts: &RequestFacts<'_>,
     action: &str,
     resource: Resource<'_>,
-    keys: impl FnOnce(&mut Context),
+    keys: impl FnOnce(&mut ContextBuilder<'_>),
 ) -> Result<(), Denied> {
     if allowed_without_evaluation(caller, resource.owner, resource.policy) {
         return Ok(());
     }
-    let mut context = Context::new().with_principal_keys(&caller.principal);
-    if let Some(ip) = facts.source_ip {
-        context.insert("aws:SourceIp", ip.to_string());
-    }
-    context.insert("aws:SecureTransport", "false");
-    context.insert("aws:RequestedRegion", facts.region);
-    context = context.with_time((facts.now_millis / 1000) as i64);
-    keys(&mut context);
-    let req = Request::new(
-        caller.principal.clone(),
-        action,
-        resource.arn,
-        resource.owner,
-    )
-    .with_context(context);
     let policies = match &caller.policies {
         IdentityPolicies::Unrestricted => Policies {
             identity: allow_all(),
@@ -271,7 +262,22 @@ pub fn authorize(
             boundary: boundary.as_deref(),
         },
     };
-    let evaluation = nimbus_policy::evaluate(&req, &policies);
+    let context = if policies.reads_any_key() {
+        let mut b = ContextBuilder::for_policies(&policies);
+        request_keys(&mut b, caller, facts);
+        keys(&mut b);
+        b.finish()
+    } else {
+        Context::new()
+    };
+    let req = RequestView {
+        principal: &caller.principal,
+        action,
+        resource: resource.arn,
+        resource_account: resource.owner,
+        context: &context,
+    };
+    let evaluation = nimbus_policy::evaluate_view(&req, &policies);
     tracing::debug!(
         caller = %caller.principal.arn, action, resource = resource.arn,
         decision = %evaluation, "authorize"
@@ -293,7 +299,20 @@ pub fn authorize(
     })
 }
 
-fn deny_reason(req: &Request, e: &Evaluation<'_>) -> DenyReason {
+/// The keys every request carries, the wanted ones: the caller's (`aws:PrincipalAccount`,
+/// `aws:PrincipalArn`…), `aws:SourceIp`, `aws:SecureTransport`, `aws:RequestedRegion`,
+/// `aws:CurrentTime` and `aws:EpochTime`.
+pub fn request_keys(b: &mut ContextBuilder<'_>, caller: &Caller, facts: &RequestFacts<'_>) {
+    b.principal_keys(&caller.principal);
+    if let Some(ip) = facts.source_ip {
+        b.insert_with("aws:SourceIp", || ip.to_string());
+    }
+    b.insert("aws:SecureTransport", "false");
+    b.insert("aws:RequestedRegion", facts.region);
+    b.time((facts.now_millis / 1000) as i64);
+}
+
+fn deny_reason(req: &RequestView<'_>, e: &Evaluation<'_>) -> DenyReason {
     if e.decision == Decision::ExplicitDeny {
         return match e.statement.map(|s| s.source) {
             Some(Source::Identity(_)) => DenyReason::ExplicitIdentity,
@@ -419,7 +438,7 @@ mod tests {
         let s3 = Caller::service("s3.amazonaws.com");
         let f = facts();
         let from = |arn: &'static str| {
-            move |c: &mut Context| {
+            move |c: &mut ContextBuilder<'_>| {
                 c.insert("aws:SourceArn", arn);
             }
         };

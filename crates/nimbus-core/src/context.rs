@@ -51,7 +51,7 @@ impl RequestContext {
         &self,
         action: &str,
         resource: Resource<'_>,
-        keys: impl FnOnce(&mut nimbus_policy::Context),
+        keys: impl FnOnce(&mut nimbus_policy::ContextBuilder<'_>),
     ) -> Result<(), Denied> {
         let facts = RequestFacts {
             source_ip: Some(self.source_ip),

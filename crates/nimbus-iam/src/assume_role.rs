@@ -8,7 +8,7 @@
 use std::sync::OnceLock;
 
 use nimbus_core::access::Resource;
-use nimbus_core::access::policy::{self, Context, Policies, Policy, Request};
+use nimbus_core::access::policy::{self, ContextBuilder, Policies, Policy, Request};
 
 use crate::error::{StsError, StsErrorCode};
 use crate::managed::stable_id;
@@ -31,7 +31,7 @@ fn allow_all() -> &'static [Policy] {
     })
 }
 
-fn keys(call: &StsCall<'_>, context: &mut Context) {
+fn keys(call: &StsCall<'_>, context: &mut ContextBuilder<'_>) {
     if let Some(e) = call.input.external_id.get() {
         context.insert("sts:ExternalId", e);
     }
@@ -123,12 +123,14 @@ pub(crate) fn assume_role(call: &StsCall<'_>) -> Result<StsOutput, StsError> {
             let trust = role.trust.clone().ok_or_else(denied)?;
             // The trust policy must name the caller, whatever its account.
             let principal = &call.ctx.caller.principal;
-            let mut context = Context::new()
-                .with_principal_keys(principal)
-                .with_time((call.ctx.received_millis / 1000) as i64);
+            // Only the keys the trust policy reads.
+            let mut context = ContextBuilder::for_keys(trust.reads());
+            context
+                .principal_keys(principal)
+                .time((call.ctx.received_millis / 1000) as i64);
             keys(call, &mut context);
             let req = Request::new(principal.clone(), "sts:AssumeRole", &role.arn, "")
-                .with_context(context);
+                .with_context(context.finish());
             let trusted = policy::evaluate(
                 &req,
                 &Policies {

@@ -440,7 +440,7 @@ impl LambdaService {
         self.authorize_internal(
             &Caller::service(&caller.principal),
             key,
-            |keys: &mut nimbus_core::access::policy::Context| {
+            |keys: &mut nimbus_core::access::policy::ContextBuilder<'_>| {
                 if let Some(arn) = &caller.source_arn {
                     keys.insert("aws:SourceArn", arn.as_str());
                 }
@@ -457,7 +457,7 @@ impl LambdaService {
         &self,
         caller: &Caller,
         key: &FunctionKey,
-        keys: impl FnOnce(&mut nimbus_core::access::policy::Context),
+        keys: impl FnOnce(&mut nimbus_core::access::policy::ContextBuilder<'_>),
     ) -> Result<(), Denied> {
         let policy = self.store.policy(key);
         let arn = key.arn();

@@ -28,7 +28,7 @@ use std::fmt;
 
 use crate::policy::Policy;
 use crate::principal::Strength;
-use crate::request::{PrincipalKind, Request};
+use crate::request::{PrincipalKind, Request, RequestView};
 use crate::statement::Effect;
 
 /// The answer.
@@ -137,7 +137,7 @@ struct Scan {
     allow: Option<(usize, Strength)>,
 }
 
-fn scan(policy: &Policy, req: &Request) -> Scan {
+fn scan(policy: &Policy, req: &RequestView<'_>) -> Scan {
     let mut out = Scan::default();
     for (i, s) in policy.statements.iter().enumerate() {
         let Some(strength) = s.applies(req) else {
@@ -169,7 +169,7 @@ fn sref(policy: &Policy, source: Source, index: usize) -> StatementRef<'_> {
 /// The first policy of `policies` that allows, or the deny that one of them holds.
 fn scan_all<'p>(
     policies: &'p [Policy],
-    req: &Request,
+    req: &RequestView<'_>,
     source: fn(usize) -> Source,
 ) -> Result<Option<StatementRef<'p>>, StatementRef<'p>> {
     let mut allow = None;
@@ -189,6 +189,11 @@ fn scan_all<'p>(
 
 /// Decides `req` under `policies`.
 pub fn evaluate<'p>(req: &Request, policies: &Policies<'p>) -> Evaluation<'p> {
+    evaluate_view(&req.view(), policies)
+}
+
+/// [`evaluate`] for a request by reference (nothing copied).
+pub fn evaluate_view<'p>(req: &RequestView<'_>, policies: &Policies<'p>) -> Evaluation<'p> {
     let deny = |statement, reason| Evaluation {
         decision: Decision::ExplicitDeny,
         statement: Some(statement),

@@ -25,6 +25,7 @@
 mod condition;
 mod error;
 mod evaluate;
+mod keys;
 mod pattern;
 mod policy;
 mod principal;
@@ -33,8 +34,9 @@ mod statement;
 mod values;
 
 pub use error::{PolicyError, PolicyErrorKind};
-pub use evaluate::{Decision, Evaluation, Policies, Source, StatementRef, evaluate};
+pub use evaluate::{Decision, Evaluation, Policies, Source, StatementRef, evaluate, evaluate_view};
+pub use keys::{ContextBuilder, KeySet};
 pub use policy::{Policy, Version};
-pub use request::{Context, Principal, PrincipalKind, Request};
+pub use request::{Context, Principal, PrincipalKind, Request, RequestView};
 pub use statement::{Effect, PolicyKind};
 pub use values::format_time;

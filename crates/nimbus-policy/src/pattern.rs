@@ -113,6 +113,15 @@ impl Template {
         Template { toks, fast }
     }
 
+    /// Adds the keys of the template's policy variables to `set`.
+    pub(crate) fn read_keys(&self, set: &mut crate::keys::KeySet) {
+        for t in &self.toks {
+            if let Tok::Var(v) = t {
+                set.add(&v.key);
+            }
+        }
+    }
+
     /// Whether the template is one fixed string: no wildcard and no variable.
     pub(crate) fn is_fixed(&self) -> bool {
         self.toks.iter().all(|t| matches!(t, Tok::Lit(_)))

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use crate::error::{PolicyError, PolicyErrorKind as K, err};
+use crate::keys::KeySet;
 use crate::statement::{Effect, PolicyKind, Statement};
 
 /// The policy language version.
@@ -22,6 +23,12 @@ pub struct Policy {
     id: Option<String>,
     kind: PolicyKind,
     pub(crate) statements: Vec<Statement>,
+    /// The context keys the statements read, collected at parse time.
+    reads: KeySet,
+    /// Whether some statement is a `Deny`.
+    has_deny: bool,
+    /// [`Policy::is_public`], decided at parse time.
+    public: bool,
 }
 
 impl Policy {
@@ -85,11 +92,18 @@ impl Policy {
             }
             statements.push(s);
         }
+        let mut reads = KeySet::default();
+        for s in &statements {
+            s.read_keys(&mut reads);
+        }
         Ok(Policy {
             version,
             id,
             kind,
+            has_deny: statements.iter().any(|s| s.effect == Effect::Deny),
+            public: statements.iter().any(Statement::is_public),
             statements,
+            reads,
         })
     }
 
@@ -141,7 +155,24 @@ impl Policy {
     /// Whether any statement is a `Deny`: a policy without one can only grant, so it cannot
     /// change the answer for a caller already allowed (the owner's root user).
     pub fn has_deny(&self) -> bool {
-        self.statements.iter().any(|s| s.effect == Effect::Deny)
+        self.has_deny
+    }
+
+    /// The condition keys the policy reads (condition keys and policy variables,
+    /// lower-cased), known since parsing: a key outside this set cannot change a decision.
+    pub fn reads(&self) -> &KeySet {
+        &self.reads
+    }
+
+    /// Whether the policy reads `key` (any case): in a condition, or as a policy variable.
+    pub fn reads_key(&self, key: &str) -> bool {
+        self.reads.contains(key)
+    }
+
+    /// Whether the policy reads any condition key at all: when not, its decisions need no
+    /// context.
+    pub fn reads_any_condition_key(&self) -> bool {
+        !self.reads.is_empty()
     }
 
     /// Whether some `Allow` statement names everyone (`Principal: "*"` or a `NotPrincipal`)
@@ -161,6 +192,6 @@ impl Policy {
     /// `s3:x-amz-server-side-encryption-aws-kms-key-id`, or to `aws:SourceIp` blocks no wider
     /// than /8 (IPv4) or /32 (IPv6).
     pub fn is_public(&self) -> bool {
-        self.statements.iter().any(|s| s.is_public())
+        self.public
     }
 }

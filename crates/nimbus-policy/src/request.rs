@@ -218,26 +218,10 @@ impl Context {
     /// Adds the keys AWS derives from the caller: `aws:PrincipalAccount`,
     /// `aws:PrincipalArn`, `aws:PrincipalType`, `aws:username` (IAM users),
     /// `aws:PrincipalServiceName` (services). Keys already set are kept.
-    pub fn with_principal_keys(mut self, principal: &Principal) -> Context {
-        let mut set = |k: &str, v: &str| {
-            if self.get(k).is_none() {
-                self.insert(k, v);
-            }
-        };
-        set("aws:PrincipalType", principal.principal_type());
-        match principal.kind {
-            PrincipalKind::Anonymous => {}
-            PrincipalKind::Service => set("aws:PrincipalServiceName", &principal.arn),
-            _ => {
-                set("aws:PrincipalAccount", &principal.account);
-                set("aws:PrincipalArn", principal.principal_arn());
-                if principal.kind == PrincipalKind::User {
-                    let name = principal.arn.rsplit('/').next().unwrap_or("");
-                    set("aws:username", name);
-                }
-            }
-        }
-        self
+    pub fn with_principal_keys(self, principal: &Principal) -> Context {
+        let mut b = crate::keys::ContextBuilder::extending(self);
+        b.principal_keys(principal);
+        b.finish()
     }
 }
 
@@ -274,6 +258,40 @@ impl Request {
         self
     }
 
+    /// Whether the caller acts in the account that owns the resource.
+    pub fn same_account(&self) -> bool {
+        self.view().same_account()
+    }
+
+    /// The request by reference, as the evaluator reads it.
+    pub fn view(&self) -> RequestView<'_> {
+        RequestView {
+            principal: &self.principal,
+            action: &self.action,
+            resource: &self.resource,
+            resource_account: &self.resource_account,
+            context: &self.context,
+        }
+    }
+}
+
+/// A [`Request`] by reference: what [`evaluate_view`](crate::evaluate_view) decides, so a
+/// service asks without copying the caller, the action or the resource's ARN.
+#[derive(Clone, Copy, Debug)]
+pub struct RequestView<'a> {
+    /// Who asks.
+    pub principal: &'a Principal,
+    /// The action, `service:Operation`.
+    pub action: &'a str,
+    /// The resource's ARN.
+    pub resource: &'a str,
+    /// The account that owns the resource.
+    pub resource_account: &'a str,
+    /// The condition keys.
+    pub context: &'a Context,
+}
+
+impl RequestView<'_> {
     /// Whether the caller acts in the account that owns the resource.
     pub fn same_account(&self) -> bool {
         self.principal.has_account() && self.principal.account == self.resource_account

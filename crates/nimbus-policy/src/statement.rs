@@ -8,7 +8,7 @@ use crate::condition::{Condition, parse_condition};
 use crate::error::{PolicyError, PolicyErrorKind as K, err};
 use crate::pattern::{Syntax, Template};
 use crate::principal::{PrincipalSpec, Strength};
-use crate::request::Request;
+use crate::request::RequestView;
 
 /// Which kind of policy a document is, which decides what its statements may hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,19 +153,19 @@ impl Statement {
 
     /// Whether the statement applies to `req`, and how strongly it names the caller. A
     /// statement whose policy variable has no value in the request does not apply.
-    pub(crate) fn applies(&self, req: &Request) -> Option<Strength> {
+    pub(crate) fn applies(&self, req: &RequestView<'_>) -> Option<Strength> {
         let action_hit = self
             .actions
             .patterns
             .iter()
-            .any(|p| p.matches(&req.action, true, &req.context) == Some(true));
+            .any(|p| p.matches(req.action, true, req.context) == Some(true));
         if action_hit == self.actions.negated {
             return None;
         }
         if let Some(r) = &self.resources {
             let mut hit = false;
             for p in &r.patterns {
-                if p.matches(&req.resource, false, &req.context)? {
+                if p.matches(req.resource, false, req.context)? {
                     hit = true;
                     break;
                 }
@@ -176,13 +176,27 @@ impl Statement {
         }
         let strength = match &self.who {
             Who::Holder => Strength::Direct,
-            Who::Principal(spec) => spec.matches(&req.principal)?,
-            Who::NotPrincipal(spec) if spec.excludes(&req.principal) => return None,
+            Who::Principal(spec) => spec.matches(req.principal)?,
+            Who::NotPrincipal(spec) if spec.excludes(req.principal) => return None,
             Who::NotPrincipal(_) => Strength::Direct,
         };
         match &self.condition {
-            Some(c) if c.holds(&req.context) != Some(true) => None,
+            Some(c) if c.holds(req.context) != Some(true) => None,
             _ => Some(strength),
+        }
+    }
+
+    /// Adds every context key the statement reads to `set`: its condition's keys and the
+    /// policy variables of its actions, resources and condition values.
+    pub(crate) fn read_keys(&self, set: &mut crate::keys::KeySet) {
+        for t in &self.actions.patterns {
+            t.read_keys(set);
+        }
+        for t in self.resources.iter().flat_map(|r| &r.patterns) {
+            t.read_keys(set);
+        }
+        if let Some(c) = &self.condition {
+            c.read_keys(set);
         }
     }
 

@@ -104,6 +104,29 @@ const NARROWING_KEYS: &[&str] = &[
 ];
 
 impl Condition {
+    /// Adds every key the condition reads to `set`: each clause's key and the policy
+    /// variables of its values.
+    pub(crate) fn read_keys(&self, set: &mut crate::keys::KeySet) {
+        for c in &self.clauses {
+            set.add(&c.key);
+            match &c.values {
+                Values::StringEquals(ts)
+                | Values::StringIgnoreCase(ts)
+                | Values::StringLike(ts)
+                | Values::Bool(ts) => ts.iter().for_each(|t| t.read_keys(set)),
+                Values::Arn(ps) => ps
+                    .iter()
+                    .flat_map(|p| &p.parts)
+                    .for_each(|t| t.read_keys(set)),
+                Values::Numeric(..)
+                | Values::Date(..)
+                | Values::Binary(_)
+                | Values::Ip(_)
+                | Values::Null(_) => {}
+            }
+        }
+    }
+
     /// Whether some clause limits the statement to fixed values of a key S3 counts as
     /// narrowing (a fixed `aws:SourceArn`, `aws:SourceAccount`, `aws:PrincipalAccount`…, or
     /// `aws:SourceIp` within CIDR blocks no wider than /8 (IPv4) or /32 (IPv6)): such a

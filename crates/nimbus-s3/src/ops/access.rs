@@ -17,7 +17,7 @@
 //!
 //! <https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html>
 
-use nimbus_core::access::policy::{Context, Policy, PrincipalKind};
+use nimbus_core::access::policy::{ContextBuilder, Policy, PrincipalKind};
 use nimbus_core::access::{self, Caller, DenyReason, Resource};
 
 use super::{Call, Op};
@@ -306,10 +306,10 @@ fn decide(
                 && acl_allows(bucket, key, caller, action) => {}
         Err(_) => return Err(S3Error::AccessDenied),
     }
-    if restrict_public_buckets(info)
-        && policy.is_some_and(is_public_policy)
-        && caller.account() != info.account
+    if caller.account() != info.account
         && caller.principal.kind != PrincipalKind::Service
+        && policy.is_some_and(is_public_policy)
+        && restrict_public_buckets(info)
     {
         return Err(S3Error::AccessDenied);
     }
@@ -364,39 +364,33 @@ const GRANT_HEADERS: [&str; 5] = [
 ];
 
 /// The condition keys the request itself carries: how it was signed, its headers (ACL,
-/// encryption, tagging, copy source), its listing parameters.
-fn request_keys(keys: &mut Context, call: &Call, op: Op) {
-    let (version, auth_type) = signature_of(call, op);
-    if let Some(v) = version {
-        keys.insert("s3:signatureversion", v);
+/// encryption, tagging, copy source), its listing parameters. Only the keys the policies
+/// read are built (`keys` knows them): a header nobody reads is not even looked up.
+fn request_keys(keys: &mut ContextBuilder<'_>, call: &Call, op: Op) {
+    if keys.wants("s3:signatureversion") || keys.wants("s3:authType") {
+        let (version, auth_type) = signature_of(call, op);
+        if let Some(v) = version {
+            keys.insert("s3:signatureversion", v);
+        }
+        keys.insert("s3:authType", auth_type);
     }
-    keys.insert("s3:authType", auth_type);
-    let mut header_key = |name: &str, key: &str| {
-        if let Some(v) = call.header(name) {
+    for (name, key) in HEADER_KEYS {
+        if keys.wants(key)
+            && let Some(v) = call.header(name)
+        {
             keys.insert(key, v);
         }
-    };
-    header_key("x-amz-content-sha256", "s3:x-amz-content-sha256");
-    header_key("x-amz-acl", "s3:x-amz-acl");
-    header_key(
-        "x-amz-server-side-encryption",
-        "s3:x-amz-server-side-encryption",
-    );
-    header_key(
-        "x-amz-server-side-encryption-aws-kms-key-id",
-        "s3:x-amz-server-side-encryption-aws-kms-key-id",
-    );
-    header_key("x-amz-copy-source", "s3:x-amz-copy-source");
-    header_key("x-amz-metadata-directive", "s3:x-amz-metadata-directive");
-    header_key("x-amz-storage-class", "s3:x-amz-storage-class");
-    header_key("user-agent", "aws:UserAgent");
-    header_key("referer", "aws:Referer");
+    }
     for h in GRANT_HEADERS {
-        if let Some(v) = call.header(h) {
-            keys.insert(&format!("s3:{h}"), v);
+        if keys.wants_in("s3:", h)
+            && let Some(v) = call.header(h)
+        {
+            keys.insert_in("s3:", h, v);
         }
     }
-    if let Some(v) = call.query.get("versionId") {
+    if keys.wants("s3:VersionId")
+        && let Some(v) = call.query.get("versionId")
+    {
         keys.insert("s3:VersionId", v);
     }
     if matches!(
@@ -408,31 +402,62 @@ fn request_keys(keys: &mut Context, call: &Call, op: Op) {
             ("delimiter", "s3:delimiter"),
             ("max-keys", "s3:max-keys"),
         ] {
-            if let Some(v) = call.query.get(param) {
+            if keys.wants(key)
+                && let Some(v) = call.query.get(param)
+            {
                 keys.insert(key, v);
             }
         }
     }
-    if let Some(tagging) = call.header("x-amz-tagging") {
+    let tag_keys = keys.wants("s3:RequestObjectTagKeys");
+    if (tag_keys || keys.wants_prefix("s3:RequestObjectTag/"))
+        && let Some(tagging) = call.header("x-amz-tagging")
+    {
         let mut names = Vec::new();
         for (k, v) in form_urlencoded::parse(tagging.as_bytes()) {
-            keys.insert(&format!("s3:RequestObjectTag/{k}"), v.into_owned());
-            names.push(k.into_owned());
+            keys.insert_in("s3:RequestObjectTag/", &k, v.into_owned());
+            if tag_keys {
+                names.push(k.into_owned());
+            }
         }
-        keys.insert_multi("s3:RequestObjectTagKeys", names);
+        keys.insert_multi_with("s3:RequestObjectTagKeys", || names);
     }
 }
 
+/// The headers whose value is a condition key of the same meaning.
+const HEADER_KEYS: [(&str, &str); 9] = [
+    ("x-amz-content-sha256", "s3:x-amz-content-sha256"),
+    ("x-amz-acl", "s3:x-amz-acl"),
+    (
+        "x-amz-server-side-encryption",
+        "s3:x-amz-server-side-encryption",
+    ),
+    (
+        "x-amz-server-side-encryption-aws-kms-key-id",
+        "s3:x-amz-server-side-encryption-aws-kms-key-id",
+    ),
+    ("x-amz-copy-source", "s3:x-amz-copy-source"),
+    ("x-amz-metadata-directive", "s3:x-amz-metadata-directive"),
+    ("x-amz-storage-class", "s3:x-amz-storage-class"),
+    ("user-agent", "aws:UserAgent"),
+    ("referer", "aws:Referer"),
+];
+
 /// The keys the bucket and the object supply: `aws:ResourceAccount`, the bucket's tags
-/// (`aws:ResourceTag/…`), an existing object's tags (`s3:ExistingObjectTag/…`).
-fn resource_keys(keys: &mut Context, bucket: &Bucket, key: Option<&str>) {
+/// (`aws:ResourceTag/…`), an existing object's tags (`s3:ExistingObjectTag/…`); a family
+/// no policy reads is skipped whole.
+fn resource_keys(keys: &mut ContextBuilder<'_>, bucket: &Bucket, key: Option<&str>) {
     keys.insert("aws:ResourceAccount", bucket.info.account.as_str());
-    for (k, v) in bucket.info.tags.iter().flatten() {
-        keys.insert(&format!("aws:ResourceTag/{k}"), v.as_str());
+    if keys.wants_prefix("aws:ResourceTag/") {
+        for (k, v) in bucket.info.tags.iter().flatten() {
+            keys.insert_in("aws:ResourceTag/", k, v.as_str());
+        }
     }
-    if let Some(meta) = key.and_then(|k| bucket.objects.get(k)) {
+    if keys.wants_prefix("s3:ExistingObjectTag/")
+        && let Some(meta) = key.and_then(|k| bucket.objects.get(k))
+    {
         for (k, v) in &meta.tags {
-            keys.insert(&format!("s3:ExistingObjectTag/{k}"), v.as_str());
+            keys.insert_in("s3:ExistingObjectTag/", k, v.as_str());
         }
     }
 }

@@ -1,0 +1,321 @@
+//! Which condition keys a policy reads, known once at parse time ([`KeySet`]), and the
+//! builder that fills a request's [`Context`] with only those ([`ContextBuilder`]).
+//!
+//! A decision depends on the context only through the keys the policies' conditions name
+//! and the policy variables (`${aws:username}`, `${aws:PrincipalTag/team}`, `${s3:prefix}`)
+//! their resources and condition values hold: a key that no policy reads cannot change any
+//! decision, so a service need not build it. Evaluating with the context restricted to
+//! [`Policies::reads`] gives the decision of the full context (a property test checks it).
+
+use crate::evaluate::Policies;
+use crate::request::{Context, Principal, PrincipalKind};
+
+/// The condition keys a policy reads: condition keys and policy variables, lower-cased (AWS
+/// compares key names without regard to case), each once.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KeySet {
+    keys: Vec<Box<str>>,
+}
+
+/// `a` equals `b` ignoring ASCII case, where `b` is already lower-case.
+fn eq_lower(a: &[u8], lower: &[u8]) -> bool {
+    a.len() == lower.len()
+        && a.iter()
+            .zip(lower)
+            .all(|(x, y)| x.to_ascii_lowercase() == *y)
+}
+
+impl KeySet {
+    /// The set of `keys` (any case).
+    pub fn from_keys<'k>(keys: impl IntoIterator<Item = &'k str>) -> KeySet {
+        let mut set = KeySet::default();
+        for k in keys {
+            set.add(k);
+        }
+        set
+    }
+
+    /// Adds `key` (any case).
+    pub(crate) fn add(&mut self, key: &str) {
+        if !self.contains(key) {
+            self.keys.push(key.to_ascii_lowercase().into_boxed_str());
+        }
+    }
+
+    /// Whether no key is read: the decision does not depend on the context at all.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The keys, lower-cased.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.keys.iter().map(|k| &**k)
+    }
+
+    /// Whether `key` (any case) is read.
+    pub fn contains(&self, key: &str) -> bool {
+        self.keys
+            .iter()
+            .any(|k| eq_lower(key.as_bytes(), k.as_bytes()))
+    }
+
+    /// Whether some key of the family `prefix` (`s3:ExistingObjectTag/`, `aws:ResourceTag/`,
+    /// `aws:RequestTag/`, `s3:RequestObjectTag/`; any case) is read.
+    pub fn contains_prefix(&self, prefix: &str) -> bool {
+        self.keys.iter().any(|k| {
+            k.len() >= prefix.len() && eq_lower(prefix.as_bytes(), &k.as_bytes()[..prefix.len()])
+        })
+    }
+
+    /// Whether the key `prefix` + `suffix` (`s3:ExistingObjectTag/` + a tag's name) is read,
+    /// without building it.
+    pub fn contains_in(&self, prefix: &str, suffix: &str) -> bool {
+        let (p, s) = (prefix.as_bytes(), suffix.as_bytes());
+        self.keys.iter().any(|k| {
+            let k = k.as_bytes();
+            k.len() == p.len() + s.len() && eq_lower(p, &k[..p.len()]) && eq_lower(s, &k[p.len()..])
+        })
+    }
+}
+
+impl Policies<'_> {
+    fn sets(&self) -> impl Iterator<Item = &KeySet> {
+        self.identity
+            .iter()
+            .chain(self.resource)
+            .chain(self.session)
+            .chain(self.boundary)
+            .map(|p| p.reads())
+    }
+
+    /// Whether some policy reads `key` (any case).
+    pub fn reads(&self, key: &str) -> bool {
+        self.sets().any(|s| s.contains(key))
+    }
+
+    /// Whether some policy reads a key of the family `prefix` ([`KeySet::contains_prefix`]).
+    pub fn reads_prefix(&self, prefix: &str) -> bool {
+        self.sets().any(|s| s.contains_prefix(prefix))
+    }
+
+    /// Whether some policy reads `prefix` + `suffix` ([`KeySet::contains_in`]).
+    pub fn reads_in(&self, prefix: &str, suffix: &str) -> bool {
+        self.sets().any(|s| s.contains_in(prefix, suffix))
+    }
+
+    /// Whether some policy reads any condition key: when none does, the decision needs no
+    /// context at all.
+    pub fn reads_any_key(&self) -> bool {
+        self.sets().any(|s| !s.is_empty())
+    }
+}
+
+/// Which keys a [`ContextBuilder`] keeps.
+#[derive(Clone, Copy, Debug)]
+enum Wanted<'a> {
+    /// Every key (a context for any policy).
+    All,
+    /// The keys these policies read.
+    ReadBy(Policies<'a>),
+    /// The keys of this set.
+    Set(&'a KeySet),
+}
+
+/// Fills a [`Context`] with only the keys the policies to be evaluated read: every
+/// `insert` first asks whether the key is wanted, so a key nobody reads costs neither its
+/// name nor its value (values given as closures or borrowed strings are not built).
+#[derive(Debug)]
+pub struct ContextBuilder<'a> {
+    context: Context,
+    wanted: Wanted<'a>,
+}
+
+impl<'a> ContextBuilder<'a> {
+    /// A builder that keeps every key (the full context).
+    pub fn all() -> ContextBuilder<'static> {
+        ContextBuilder {
+            context: Context::new(),
+            wanted: Wanted::All,
+        }
+    }
+
+    /// A builder that keeps every key, adding to `context`.
+    pub(crate) fn extending(context: Context) -> ContextBuilder<'static> {
+        ContextBuilder {
+            context,
+            wanted: Wanted::All,
+        }
+    }
+
+    /// A builder that keeps the keys `policies` read.
+    pub fn for_policies(policies: &Policies<'a>) -> ContextBuilder<'a> {
+        ContextBuilder {
+            context: Context::new(),
+            wanted: Wanted::ReadBy(*policies),
+        }
+    }
+
+    /// A builder that keeps the keys of `set`.
+    pub fn for_keys(set: &'a KeySet) -> ContextBuilder<'a> {
+        ContextBuilder {
+            context: Context::new(),
+            wanted: Wanted::Set(set),
+        }
+    }
+
+    /// Whether `key` (any case) is wanted.
+    pub fn wants(&self, key: &str) -> bool {
+        match self.wanted {
+            Wanted::All => true,
+            Wanted::ReadBy(p) => p.reads(key),
+            Wanted::Set(s) => s.contains(key),
+        }
+    }
+
+    /// Whether some key of the family `prefix` (`aws:ResourceTag/`…) is wanted: a service
+    /// skips the family's loop when not.
+    pub fn wants_prefix(&self, prefix: &str) -> bool {
+        match self.wanted {
+            Wanted::All => true,
+            Wanted::ReadBy(p) => p.reads_prefix(prefix),
+            Wanted::Set(s) => s.contains_prefix(prefix),
+        }
+    }
+
+    /// Whether `prefix` + `suffix` is wanted, without building it.
+    pub fn wants_in(&self, prefix: &str, suffix: &str) -> bool {
+        match self.wanted {
+            Wanted::All => true,
+            Wanted::ReadBy(p) => p.reads_in(prefix, suffix),
+            Wanted::Set(s) => s.contains_in(prefix, suffix),
+        }
+    }
+
+    /// Sets a single-valued key when it is wanted (replacing an earlier value).
+    pub fn insert(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
+        if self.wants(key) {
+            self.context.insert(key, value);
+        }
+        self
+    }
+
+    /// Sets a key whose value costs something to build, building it only when wanted.
+    pub fn insert_with(&mut self, key: &str, value: impl FnOnce() -> String) -> &mut Self {
+        if self.wants(key) {
+            self.context.insert(key, value());
+        }
+        self
+    }
+
+    /// Sets a multivalued key when it is wanted, building its values only then.
+    pub fn insert_multi_with(
+        &mut self,
+        key: &str,
+        values: impl FnOnce() -> Vec<String>,
+    ) -> &mut Self {
+        if self.wants(key) {
+            self.context.insert_multi(key, values());
+        }
+        self
+    }
+
+    /// Sets the key `prefix` + `suffix` (`aws:ResourceTag/` + a tag's name) when it is
+    /// wanted; the name is built only then.
+    pub fn insert_in(&mut self, prefix: &str, suffix: &str, value: impl Into<String>) -> &mut Self {
+        if self.wants_in(prefix, suffix) {
+            let mut key = String::with_capacity(prefix.len() + suffix.len());
+            key.push_str(prefix);
+            key.push_str(suffix);
+            self.context.insert(&key, value);
+        }
+        self
+    }
+
+    /// The value already set for `key`, if any.
+    pub fn get(&self, key: &str) -> Option<&[String]> {
+        self.context.get(key)
+    }
+
+    /// Sets `aws:CurrentTime` and `aws:EpochTime` from `epoch_seconds`, formatting only the
+    /// wanted ones.
+    pub fn time(&mut self, epoch_seconds: i64) -> &mut Self {
+        self.insert_with("aws:CurrentTime", || {
+            crate::values::format_time(epoch_seconds)
+        });
+        self.insert_with("aws:EpochTime", || epoch_seconds.to_string())
+    }
+
+    /// The keys AWS derives from the caller (see [`Context::with_principal_keys`]), the
+    /// wanted ones; keys already set are kept.
+    pub fn principal_keys(&mut self, principal: &Principal) -> &mut Self {
+        let mut set = |k: &str, v: &str| {
+            if self.wants(k) && self.context.get(k).is_none() {
+                self.context.insert(k, v);
+            }
+        };
+        set("aws:PrincipalType", principal.principal_type());
+        match principal.kind {
+            PrincipalKind::Anonymous => {}
+            PrincipalKind::Service => set("aws:PrincipalServiceName", &principal.arn),
+            _ => {
+                set("aws:PrincipalAccount", &principal.account);
+                set("aws:PrincipalArn", principal.principal_arn());
+                if principal.kind == PrincipalKind::User {
+                    let name = principal.arn.rsplit('/').next().unwrap_or("");
+                    set("aws:username", name);
+                }
+            }
+        }
+        self
+    }
+
+    /// The context built.
+    pub fn finish(self) -> Context {
+        self.context
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sets_answer_exact_names_families_and_split_names_in_any_case() {
+        let s = KeySet::from_keys(["aws:SourceIp", "s3:ExistingObjectTag/Env", "aws:sourceip"]);
+        assert_eq!(
+            s.iter().collect::<Vec<_>>(),
+            ["aws:sourceip", "s3:existingobjecttag/env"]
+        );
+        assert!(s.contains("AWS:SOURCEIP"));
+        assert!(!s.contains("aws:SourceIps"));
+        assert!(s.contains_prefix("s3:ExistingObjectTag/"));
+        assert!(!s.contains_prefix("aws:ResourceTag/"));
+        assert!(s.contains_in("s3:ExistingObjectTag/", "ENV"));
+        assert!(!s.contains_in("s3:ExistingObjectTag/", "en"));
+        assert!(!s.contains_in("s3:ExistingObjectTag/", "envx"));
+        assert!(!s.is_empty() && KeySet::default().is_empty());
+    }
+
+    #[test]
+    fn a_builder_keeps_only_wanted_keys_and_builds_nothing_else() {
+        let s = KeySet::from_keys(["aws:EpochTime", "aws:ResourceTag/team", "aws:username"]);
+        let mut b = ContextBuilder::for_keys(&s);
+        b.insert("aws:SourceIp", "10.0.0.1")
+            .insert_with("aws:SecureTransport", || unreachable!("not wanted"))
+            .time(1_700_000_000)
+            .insert_in("aws:ResourceTag/", "Team", "blue")
+            .insert_in("aws:ResourceTag/", "cost", "1")
+            .principal_keys(&Principal::user("arn:aws:iam::111111111111:user/alice"));
+        let c = b.finish();
+        assert_eq!(c.get("aws:SourceIp"), None);
+        assert_eq!(c.get("aws:CurrentTime"), None);
+        assert_eq!(c.get("aws:EpochTime"), Some(&["1700000000".to_owned()][..]));
+        assert_eq!(
+            c.get("aws:ResourceTag/team"),
+            Some(&["blue".to_owned()][..])
+        );
+        assert_eq!(c.get("aws:ResourceTag/cost"), None);
+        assert_eq!(c.get("aws:username"), Some(&["alice".to_owned()][..]));
+        assert_eq!(c.get("aws:PrincipalType"), None);
+    }
+}
