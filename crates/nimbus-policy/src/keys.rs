@@ -15,6 +15,14 @@ use crate::request::{Context, Principal, PrincipalKind};
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct KeySet {
     keys: Vec<Box<str>>,
+    /// Bit `len % 64` set for each key's length: most keys a service offers are refused by
+    /// one test, without comparing text.
+    lengths: u64,
+}
+
+/// The bit of [`KeySet::lengths`] for a key of `len` bytes.
+fn length_bit(len: usize) -> u64 {
+    1 << (len % 64)
 }
 
 /// `a` equals `b` ignoring ASCII case, where `b` is already lower-case.
@@ -39,6 +47,7 @@ impl KeySet {
     pub(crate) fn add(&mut self, key: &str) {
         if !self.contains(key) {
             self.keys.push(key.to_ascii_lowercase().into_boxed_str());
+            self.lengths |= length_bit(key.len());
         }
     }
 
@@ -54,9 +63,11 @@ impl KeySet {
 
     /// Whether `key` (any case) is read.
     pub fn contains(&self, key: &str) -> bool {
-        self.keys
-            .iter()
-            .any(|k| eq_lower(key.as_bytes(), k.as_bytes()))
+        self.lengths & length_bit(key.len()) != 0
+            && self
+                .keys
+                .iter()
+                .any(|k| eq_lower(key.as_bytes(), k.as_bytes()))
     }
 
     /// Whether some key of the family `prefix` (`s3:ExistingObjectTag/`, `aws:ResourceTag/`,
@@ -71,6 +82,9 @@ impl KeySet {
     /// without building it.
     pub fn contains_in(&self, prefix: &str, suffix: &str) -> bool {
         let (p, s) = (prefix.as_bytes(), suffix.as_bytes());
+        if self.lengths & length_bit(p.len() + s.len()) == 0 {
+            return false;
+        }
         self.keys.iter().any(|k| {
             let k = k.as_bytes();
             k.len() == p.len() + s.len() && eq_lower(p, &k[..p.len()]) && eq_lower(s, &k[p.len()..])
@@ -78,8 +92,17 @@ impl KeySet {
     }
 }
 
-impl Policies<'_> {
-    fn sets(&self) -> impl Iterator<Item = &KeySet> {
+/// The empty set, for builders that keep nothing.
+fn empty() -> &'static KeySet {
+    static EMPTY: KeySet = KeySet {
+        keys: Vec::new(),
+        lengths: 0,
+    };
+    &EMPTY
+}
+
+impl<'p> Policies<'p> {
+    fn sets(&self) -> impl Iterator<Item = &'p KeySet> + use<'p> {
         self.identity
             .iter()
             .chain(self.resource)
@@ -147,11 +170,19 @@ impl<'a> ContextBuilder<'a> {
         }
     }
 
-    /// A builder that keeps the keys `policies` read.
+    /// A builder that keeps the keys `policies` read. When only one of them reads any key
+    /// (a resource policy beside an unrestricted identity side, the common case), each
+    /// question asks that policy's set alone.
     pub fn for_policies(policies: &Policies<'a>) -> ContextBuilder<'a> {
+        let mut reading = policies.sets().filter(|s| !s.is_empty());
+        let wanted = match (reading.next(), reading.next()) {
+            (None, _) => Wanted::Set(empty()),
+            (Some(one), None) => Wanted::Set(one),
+            _ => Wanted::ReadBy(*policies),
+        };
         ContextBuilder {
             context: Context::new(),
-            wanted: Wanted::ReadBy(*policies),
+            wanted,
         }
     }
 

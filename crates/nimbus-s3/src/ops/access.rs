@@ -514,4 +514,218 @@ mod tests {
         assert_eq!(versioned("s3:GetObject"), "s3:GetObjectVersion");
         assert_eq!(versioned("s3:PutObject"), "s3:PutObject");
     }
+
+    /// A micro-benchmark of S3's authorization point on one bucket: PutObject and
+    /// GetObject by the owner's root with no policy, an Allow-only policy, and Deny-bearing
+    /// policies (one that reads no key, one that reads `aws:PrincipalAccount`), beside the
+    /// same decision with the full condition context and an owned `Request` (what every
+    /// evaluated request built before the policies knew their keys). Ignored by default;
+    /// debug figures are only indicative (the release figures are what count):
+    ///
+    /// ```text
+    /// cargo test -p nimbus-s3 --lib ops::access::tests::bench -- --ignored --nocapture
+    /// ```
+    #[tokio::test]
+    #[ignore = "a benchmark: run with -- --ignored --nocapture"]
+    async fn bench_authorize_with_deny_bearing_policies() {
+        use std::hint::black_box;
+        use std::time::Instant;
+
+        use bytes::Bytes;
+        use http::{HeaderMap, HeaderValue, Method};
+        use nimbus_core::access::policy::{
+            Decision, Policies, Policy, Request, RequestView, evaluate, evaluate_view,
+        };
+        use nimbus_core::access::{IdentityPolicies, RequestFacts};
+        use nimbus_core::{AccountId, RequestContext, ServiceEnv};
+
+        use crate::engine::Engine;
+        use crate::engine::objects::WriteConditions;
+        use crate::model::{BucketPolicy, ObjectMeta};
+        use crate::ops::Query;
+
+        const OWNER: &str = "111111111111";
+        let deny_other = r#"{"Version":"2012-10-17","Statement":[
+          {"Effect":"Allow","Principal":{"AWS":"222222222222"},"Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::bench/*"},
+          {"Effect":"Deny","Principal":{"AWS":"333333333333"},"Action":"s3:*","Resource":["arn:aws:s3:::bench","arn:aws:s3:::bench/*"]}]}"#;
+        let deny_outside = r#"{"Version":"2012-10-17","Statement":[
+          {"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::bench","arn:aws:s3:::bench/*"],
+           "Condition":{"StringNotEquals":{"aws:PrincipalAccount":["111111111111","222222222222"]}}}]}"#;
+        let allow_only = r#"{"Version":"2012-10-17","Statement":[
+          {"Effect":"Allow","Principal":{"AWS":"222222222222"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::bench/*"}]}"#;
+        let cases: [(&str, Option<&str>); 4] = [
+            ("no policy", None),
+            ("Allow-only policy", Some(allow_only)),
+            ("Deny on another account (reads no key)", Some(deny_other)),
+            (
+                "Deny outside two accounts (reads 1 key)",
+                Some(deny_outside),
+            ),
+        ];
+        let n: u32 = std::env::var("BENCH_N")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(100_000);
+        let time = |f: &mut dyn FnMut()| {
+            for _ in 0..n / 10 {
+                f();
+            }
+            let mut best = f64::MAX;
+            for _ in 0..5 {
+                let start = Instant::now();
+                for _ in 0..n / 5 {
+                    f();
+                }
+                best = best.min(start.elapsed().as_nanos() as f64 / f64::from(n / 5));
+            }
+            best
+        };
+        let mut headers = HeaderMap::new();
+        for (k, v) in [
+            (
+                "authorization",
+                "AWS4-HMAC-SHA256 Credential=111111111111/20260101/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=0",
+            ),
+            ("x-amz-content-sha256", "UNSIGNED-PAYLOAD"),
+            ("x-amz-date", "20260101T000000Z"),
+            ("user-agent", "aws-sdk-rust/1.0 os/linux lang/rust"),
+            ("content-type", "application/octet-stream"),
+        ] {
+            headers.insert(k, HeaderValue::from_static(v));
+        }
+        let call = |method: Method| Call {
+            ctx: RequestContext::internal(AccountId::parse(OWNER).expect("account"), "us-east-1"),
+            method,
+            headers: headers.clone(),
+            query: Query(Vec::new()),
+            bucket: Some("bench".into()),
+            key: Some("dir/object-4k.bin".into()),
+            body: parking_lot::Mutex::new(None),
+            chunk_verifier: None,
+        };
+        let allow_all = [Policy::identity(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+        )
+        .expect("allow all")];
+        println!("debug build: figures are only indicative");
+        for (name, policy) in cases {
+            let env = ServiceEnv::in_memory();
+            let inner = Inner {
+                env: env.clone(),
+                engine: Engine::open(&env).expect("engine"),
+            };
+            inner
+                .engine
+                .create_bucket("bench", OWNER, "us-east-1")
+                .await
+                .expect("bucket");
+            if let Some(p) = policy {
+                let p = BucketPolicy::compile(p.into()).expect("policy");
+                inner
+                    .engine
+                    .set_bucket_policy("bench", Some(p))
+                    .await
+                    .expect("set");
+            }
+            let mut w = inner.engine.blob_writer();
+            w.write(Bytes::from(vec![7u8; 4096])).await.expect("write");
+            let (blob, size) = w.finish().await.expect("finish");
+            let meta = ObjectMeta {
+                blob,
+                size,
+                etag: "0".into(),
+                last_modified: 0,
+                headers: Default::default(),
+                checksum: None,
+                tags: vec![("env".into(), "prod".into())],
+                parts: 0,
+                owner: OWNER.into(),
+                acl: None,
+            };
+            let put = call(Method::PUT);
+            inner
+                .engine
+                .put_object(
+                    &put.ctx,
+                    "bench",
+                    "dir/object-4k.bin",
+                    meta,
+                    WriteConditions::default(),
+                    "s3:ObjectCreated:Put",
+                )
+                .await
+                .expect("put");
+            let get = call(Method::GET);
+            for (op, c) in [(Op::PutObject, &put), (Op::GetObject, &get)] {
+                assert!(authorize(&inner, op, c).is_ok(), "{name}");
+                let now = time(&mut || {
+                    black_box(authorize(black_box(&inner), op, black_box(c)).is_ok());
+                });
+                // The same decision with every key built and the request copied.
+                let full = |view: bool| {
+                    inner
+                        .engine
+                        .with_bucket_view("bench", |b| {
+                            let caller = &*c.ctx.caller;
+                            assert!(matches!(caller.policies, IdentityPolicies::Unrestricted));
+                            let policies = Policies {
+                                identity: &allow_all,
+                                resource: b
+                                    .info
+                                    .policy
+                                    .as_ref()
+                                    .and_then(|p| p.compiled.as_deref()),
+                                ..Policies::default()
+                            };
+                            let key = c.key.as_deref();
+                            let arn = object_arn(&b.info.name, key.unwrap_or(""));
+                            let facts = RequestFacts {
+                                source_ip: Some(c.ctx.source_ip),
+                                region: &c.ctx.region,
+                                now_millis: c.ctx.received_millis,
+                            };
+                            let mut keys = if view {
+                                ContextBuilder::for_policies(&policies)
+                            } else {
+                                ContextBuilder::all()
+                            };
+                            access::request_keys(&mut keys, caller, &facts);
+                            request_keys(&mut keys, c, op);
+                            resource_keys(&mut keys, b, key);
+                            let context = keys.finish();
+                            let action = rule(op).0;
+                            if view {
+                                let req = RequestView {
+                                    principal: &caller.principal,
+                                    action,
+                                    resource: &arn,
+                                    resource_account: &b.info.account,
+                                    context: &context,
+                                };
+                                evaluate_view(&req, &policies).decision
+                            } else {
+                                let req = Request::new(
+                                    caller.principal.clone(),
+                                    action,
+                                    &arn,
+                                    &b.info.account,
+                                )
+                                .with_context(context);
+                                evaluate(&req, &policies).decision
+                            }
+                        })
+                        .expect("bucket")
+                };
+                assert_eq!(full(false), Decision::Allow);
+                assert_eq!(full(true), Decision::Allow);
+                let before = time(&mut || {
+                    black_box(full(false));
+                });
+                println!(
+                    "{:<10} {name:<42} authorize {now:>8.0} ns; evaluated with the full context {before:>8.0} ns",
+                    op.name()
+                );
+            }
+        }
+    }
 }
