@@ -245,6 +245,15 @@ pub fn authorize(
     if allowed_without_evaluation(caller, resource.owner, resource.policy) {
         return Ok(());
     }
+    if let Some(policy) = resource.policy
+        && matches!(caller.policies, IdentityPolicies::Unrestricted)
+        && caller.principal.has_account()
+        && caller.principal.account == resource.owner
+    {
+        // The caller's side allows everything in its own account: only the resource
+        // policy's `Deny` statements can refuse, and only the keys they read are built.
+        return owner_side(caller, facts, action, resource, policy, keys);
+    }
     let policies = match &caller.policies {
         IdentityPolicies::Unrestricted => Policies {
             identity: allow_all(),
@@ -296,6 +305,49 @@ pub fn authorize(
                 req.principal.kind,
                 PrincipalKind::Root | PrincipalKind::Service | PrincipalKind::Anonymous
             ),
+    })
+}
+
+/// [`authorize`] for a caller of the owning account whose own side allows everything (the
+/// root user, or any principal without `--enforce-iam`) on a resource whose policy holds a
+/// `Deny`: the first applicable `Deny` refuses, else the request is allowed, as
+/// [`nimbus_policy::evaluate`] would decide, without looking at an `Allow` statement.
+fn owner_side(
+    caller: &Caller,
+    facts: &RequestFacts<'_>,
+    action: &str,
+    resource: Resource<'_>,
+    policy: &Policy,
+    keys: impl FnOnce(&mut ContextBuilder<'_>),
+) -> Result<(), Denied> {
+    let context = if policy.deny_reads().is_empty() {
+        Context::new()
+    } else {
+        let mut b = ContextBuilder::for_keys(policy.deny_reads());
+        request_keys(&mut b, caller, facts);
+        keys(&mut b);
+        b.finish()
+    };
+    let req = RequestView {
+        principal: &caller.principal,
+        action,
+        resource: resource.arn,
+        resource_account: resource.owner,
+        context: &context,
+    };
+    let Some(index) = policy.applicable_deny(&req) else {
+        return Ok(());
+    };
+    tracing::debug!(
+        caller = %caller.principal.arn, action, resource = resource.arn,
+        statement = index, "authorize: explicit deny in the resource policy"
+    );
+    Err(Denied {
+        caller_arn: caller.display_arn().to_owned(),
+        action: action.to_owned(),
+        resource: resource.arn.to_owned(),
+        reason: DenyReason::ExplicitResource,
+        identity_allows: true,
     })
 }
 

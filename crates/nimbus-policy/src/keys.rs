@@ -1,5 +1,6 @@
-//! Which condition keys a policy reads, known once at parse time ([`KeySet`]), and the
-//! builder that fills a request's [`Context`] with only those ([`ContextBuilder`]).
+//! Which condition keys a set of policies reads ([`Policies::reads`], from each policy's
+//! [`KeySet`], known since parsing), and the builder that fills a request's [`Context`] with
+//! only those ([`ContextBuilder`]).
 //!
 //! A decision depends on the context only through the keys the policies' conditions name
 //! and the policy variables (`${aws:username}`, `${aws:PrincipalTag/team}`, `${s3:prefix}`)
@@ -8,98 +9,8 @@
 //! [`Policies::reads`] gives the decision of the full context (a property test checks it).
 
 use crate::evaluate::Policies;
-use crate::request::{Context, Principal, PrincipalKind};
-
-/// The condition keys a policy reads: condition keys and policy variables, lower-cased (AWS
-/// compares key names without regard to case), each once.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct KeySet {
-    keys: Vec<Box<str>>,
-    /// Bit `len % 64` set for each key's length: most keys a service offers are refused by
-    /// one test, without comparing text.
-    lengths: u64,
-}
-
-/// The bit of [`KeySet::lengths`] for a key of `len` bytes.
-fn length_bit(len: usize) -> u64 {
-    1 << (len % 64)
-}
-
-/// `a` equals `b` ignoring ASCII case, where `b` is already lower-case.
-fn eq_lower(a: &[u8], lower: &[u8]) -> bool {
-    a.len() == lower.len()
-        && a.iter()
-            .zip(lower)
-            .all(|(x, y)| x.to_ascii_lowercase() == *y)
-}
-
-impl KeySet {
-    /// The set of `keys` (any case).
-    pub fn from_keys<'k>(keys: impl IntoIterator<Item = &'k str>) -> KeySet {
-        let mut set = KeySet::default();
-        for k in keys {
-            set.add(k);
-        }
-        set
-    }
-
-    /// Adds `key` (any case).
-    pub(crate) fn add(&mut self, key: &str) {
-        if !self.contains(key) {
-            self.keys.push(key.to_ascii_lowercase().into_boxed_str());
-            self.lengths |= length_bit(key.len());
-        }
-    }
-
-    /// Whether no key is read: the decision does not depend on the context at all.
-    pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
-    }
-
-    /// The keys, lower-cased.
-    pub fn iter(&self) -> impl Iterator<Item = &str> {
-        self.keys.iter().map(|k| &**k)
-    }
-
-    /// Whether `key` (any case) is read.
-    pub fn contains(&self, key: &str) -> bool {
-        self.lengths & length_bit(key.len()) != 0
-            && self
-                .keys
-                .iter()
-                .any(|k| eq_lower(key.as_bytes(), k.as_bytes()))
-    }
-
-    /// Whether some key of the family `prefix` (`s3:ExistingObjectTag/`, `aws:ResourceTag/`,
-    /// `aws:RequestTag/`, `s3:RequestObjectTag/`; any case) is read.
-    pub fn contains_prefix(&self, prefix: &str) -> bool {
-        self.keys.iter().any(|k| {
-            k.len() >= prefix.len() && eq_lower(prefix.as_bytes(), &k.as_bytes()[..prefix.len()])
-        })
-    }
-
-    /// Whether the key `prefix` + `suffix` (`s3:ExistingObjectTag/` + a tag's name) is read,
-    /// without building it.
-    pub fn contains_in(&self, prefix: &str, suffix: &str) -> bool {
-        let (p, s) = (prefix.as_bytes(), suffix.as_bytes());
-        if self.lengths & length_bit(p.len() + s.len()) == 0 {
-            return false;
-        }
-        self.keys.iter().any(|k| {
-            let k = k.as_bytes();
-            k.len() == p.len() + s.len() && eq_lower(p, &k[..p.len()]) && eq_lower(s, &k[p.len()..])
-        })
-    }
-}
-
-/// The empty set, for builders that keep nothing.
-fn empty() -> &'static KeySet {
-    static EMPTY: KeySet = KeySet {
-        keys: Vec::new(),
-        lengths: 0,
-    };
-    &EMPTY
-}
+use crate::keyset::{KeySet, empty};
+use crate::request::{Context, Principal, principal_keys};
 
 impl<'p> Policies<'p> {
     fn sets(&self) -> impl Iterator<Item = &'p KeySet> + use<'p> {
@@ -144,6 +55,14 @@ enum Wanted<'a> {
     Set(&'a KeySet),
 }
 
+fn wants(wanted: Wanted<'_>, key: &str) -> bool {
+    match wanted {
+        Wanted::All => true,
+        Wanted::ReadBy(p) => p.reads(key),
+        Wanted::Set(s) => s.contains(key),
+    }
+}
+
 /// Fills a [`Context`] with only the keys the policies to be evaluated read: every
 /// `insert` first asks whether the key is wanted, so a key nobody reads costs neither its
 /// name nor its value (values given as closures or borrowed strings are not built).
@@ -158,14 +77,6 @@ impl<'a> ContextBuilder<'a> {
     pub fn all() -> ContextBuilder<'static> {
         ContextBuilder {
             context: Context::new(),
-            wanted: Wanted::All,
-        }
-    }
-
-    /// A builder that keeps every key, adding to `context`.
-    pub(crate) fn extending(context: Context) -> ContextBuilder<'static> {
-        ContextBuilder {
-            context,
             wanted: Wanted::All,
         }
     }
@@ -196,11 +107,7 @@ impl<'a> ContextBuilder<'a> {
 
     /// Whether `key` (any case) is wanted.
     pub fn wants(&self, key: &str) -> bool {
-        match self.wanted {
-            Wanted::All => true,
-            Wanted::ReadBy(p) => p.reads(key),
-            Wanted::Set(s) => s.contains(key),
-        }
+        wants(self.wanted, key)
     }
 
     /// Whether some key of the family `prefix` (`aws:ResourceTag/`…) is wanted: a service
@@ -279,24 +186,8 @@ impl<'a> ContextBuilder<'a> {
     /// The keys AWS derives from the caller (see [`Context::with_principal_keys`]), the
     /// wanted ones; keys already set are kept.
     pub fn principal_keys(&mut self, principal: &Principal) -> &mut Self {
-        let mut set = |k: &str, v: &str| {
-            if self.wants(k) && self.context.get(k).is_none() {
-                self.context.insert(k, v);
-            }
-        };
-        set("aws:PrincipalType", principal.principal_type());
-        match principal.kind {
-            PrincipalKind::Anonymous => {}
-            PrincipalKind::Service => set("aws:PrincipalServiceName", &principal.arn),
-            _ => {
-                set("aws:PrincipalAccount", &principal.account);
-                set("aws:PrincipalArn", principal.principal_arn());
-                if principal.kind == PrincipalKind::User {
-                    let name = principal.arn.rsplit('/').next().unwrap_or("");
-                    set("aws:username", name);
-                }
-            }
-        }
+        let wanted = self.wanted;
+        principal_keys(&mut self.context, principal, |k| wants(wanted, k));
         self
     }
 
@@ -309,23 +200,6 @@ impl<'a> ContextBuilder<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sets_answer_exact_names_families_and_split_names_in_any_case() {
-        let s = KeySet::from_keys(["aws:SourceIp", "s3:ExistingObjectTag/Env", "aws:sourceip"]);
-        assert_eq!(
-            s.iter().collect::<Vec<_>>(),
-            ["aws:sourceip", "s3:existingobjecttag/env"]
-        );
-        assert!(s.contains("AWS:SOURCEIP"));
-        assert!(!s.contains("aws:SourceIps"));
-        assert!(s.contains_prefix("s3:ExistingObjectTag/"));
-        assert!(!s.contains_prefix("aws:ResourceTag/"));
-        assert!(s.contains_in("s3:ExistingObjectTag/", "ENV"));
-        assert!(!s.contains_in("s3:ExistingObjectTag/", "en"));
-        assert!(!s.contains_in("s3:ExistingObjectTag/", "envx"));
-        assert!(!s.is_empty() && KeySet::default().is_empty());
-    }
 
     #[test]
     fn a_builder_keeps_only_wanted_keys_and_builds_nothing_else() {

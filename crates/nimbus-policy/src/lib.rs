@@ -26,6 +26,7 @@ mod condition;
 mod error;
 mod evaluate;
 mod keys;
+mod keyset;
 mod pattern;
 mod policy;
 mod principal;
@@ -35,7 +36,8 @@ mod values;
 
 pub use error::{PolicyError, PolicyErrorKind};
 pub use evaluate::{Decision, Evaluation, Policies, Source, StatementRef, evaluate, evaluate_view};
-pub use keys::{ContextBuilder, KeySet};
+pub use keys::ContextBuilder;
+pub use keyset::KeySet;
 pub use policy::{Policy, Version};
 pub use request::{Context, Principal, PrincipalKind, Request, RequestView};
 pub use statement::{Effect, PolicyKind};

@@ -114,7 +114,7 @@ impl Template {
     }
 
     /// Adds the keys of the template's policy variables to `set`.
-    pub(crate) fn read_keys(&self, set: &mut crate::keys::KeySet) {
+    pub(crate) fn read_keys(&self, set: &mut crate::keyset::KeySet) {
         for t in &self.toks {
             if let Tok::Var(v) = t {
                 set.add(&v.key);

@@ -4,7 +4,8 @@
 use serde_json::Value;
 
 use crate::error::{PolicyError, PolicyErrorKind as K, err};
-use crate::keys::KeySet;
+use crate::keyset::KeySet;
+use crate::request::RequestView;
 use crate::statement::{Effect, PolicyKind, Statement};
 
 /// The policy language version.
@@ -25,6 +26,8 @@ pub struct Policy {
     pub(crate) statements: Vec<Statement>,
     /// The context keys the statements read, collected at parse time.
     reads: KeySet,
+    /// The context keys the `Deny` statements read.
+    deny_reads: KeySet,
     /// Whether some statement is a `Deny`.
     has_deny: bool,
     /// [`Policy::is_public`], decided at parse time.
@@ -92,9 +95,12 @@ impl Policy {
             }
             statements.push(s);
         }
-        let mut reads = KeySet::default();
+        let (mut reads, mut deny_reads) = (KeySet::default(), KeySet::default());
         for s in &statements {
             s.read_keys(&mut reads);
+            if s.effect == Effect::Deny {
+                s.read_keys(&mut deny_reads);
+            }
         }
         Ok(Policy {
             version,
@@ -104,6 +110,7 @@ impl Policy {
             public: statements.iter().any(Statement::is_public),
             statements,
             reads,
+            deny_reads,
         })
     }
 
@@ -162,6 +169,25 @@ impl Policy {
     /// lower-cased), known since parsing: a key outside this set cannot change a decision.
     pub fn reads(&self) -> &KeySet {
         &self.reads
+    }
+
+    /// The condition keys the `Deny` statements read: all that [`Policy::applicable_deny`]
+    /// needs.
+    pub fn deny_reads(&self) -> &KeySet {
+        &self.deny_reads
+    }
+
+    /// The index of the first `Deny` statement that applies to `req`, looking at no `Allow`
+    /// statement. For a caller whose own side allows everything in the resource's account
+    /// (the owner's root, or an unrestricted principal of that account), this alone decides:
+    /// a deny here is [`evaluate`](crate::evaluate)'s `ExplicitDeny`, none its `Allow`.
+    pub fn applicable_deny(&self, req: &RequestView<'_>) -> Option<usize> {
+        if !self.has_deny {
+            return None;
+        }
+        self.statements
+            .iter()
+            .position(|s| s.effect == Effect::Deny && s.applies(req).is_some())
     }
 
     /// Whether the policy reads `key` (any case): in a condition, or as a policy variable.

@@ -218,10 +218,36 @@ impl Context {
     /// Adds the keys AWS derives from the caller: `aws:PrincipalAccount`,
     /// `aws:PrincipalArn`, `aws:PrincipalType`, `aws:username` (IAM users),
     /// `aws:PrincipalServiceName` (services). Keys already set are kept.
-    pub fn with_principal_keys(self, principal: &Principal) -> Context {
-        let mut b = crate::keys::ContextBuilder::extending(self);
-        b.principal_keys(principal);
-        b.finish()
+    pub fn with_principal_keys(mut self, principal: &Principal) -> Context {
+        principal_keys(&mut self, principal, |_| true);
+        self
+    }
+}
+
+/// Adds the keys AWS derives from `principal` that `wanted` asks for and `ctx` does not hold
+/// yet.
+pub(crate) fn principal_keys(
+    ctx: &mut Context,
+    principal: &Principal,
+    wanted: impl Fn(&str) -> bool,
+) {
+    let mut set = |k: &str, v: &str| {
+        if wanted(k) && ctx.get(k).is_none() {
+            ctx.insert(k, v);
+        }
+    };
+    set("aws:PrincipalType", principal.principal_type());
+    match principal.kind {
+        PrincipalKind::Anonymous => {}
+        PrincipalKind::Service => set("aws:PrincipalServiceName", &principal.arn),
+        _ => {
+            set("aws:PrincipalAccount", &principal.account);
+            set("aws:PrincipalArn", principal.principal_arn());
+            if principal.kind == PrincipalKind::User {
+                let name = principal.arn.rsplit('/').next().unwrap_or("");
+                set("aws:username", name);
+            }
+        }
     }
 }
 

@@ -188,7 +188,7 @@ impl Statement {
 
     /// Adds every context key the statement reads to `set`: its condition's keys and the
     /// policy variables of its actions, resources and condition values.
-    pub(crate) fn read_keys(&self, set: &mut crate::keys::KeySet) {
+    pub(crate) fn read_keys(&self, set: &mut crate::keyset::KeySet) {
         for t in &self.actions.patterns {
             t.read_keys(set);
         }

@@ -280,3 +280,69 @@ fn a_policy_knows_the_keys_it_reads_variables_included() {
         Decision::ExplicitDeny
     );
 }
+
+/// For a caller of the owning account whose own side allows everything (the root user, or
+/// an unrestricted principal), the resource policy's first applicable `Deny`, found from a
+/// context holding only the keys its `Deny` statements read, decides as the full evaluation.
+#[test]
+fn the_deny_statements_alone_decide_for_the_owner_side() {
+    let allow_all = [Policy::identity(
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#,
+    )
+    .expect("allow all")];
+    let principals = [root(A1), user(A1, "alice"), session(A1, "r", "s")];
+    let actions = ["s3:GetObject", "s3:PutObject", "s3:ListBucket"];
+    let resources = [
+        "arn:aws:s3:::b/alice/k",
+        "arn:aws:s3:::b/blue/k",
+        "arn:aws:s3:::b",
+    ];
+    let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+    let mut seen = [0usize; 3];
+    for _ in 0..3000 {
+        let Some(policy) = random_policy(&mut rng, false) else {
+            continue;
+        };
+        let principal = &principals[rng.below(principals.len())];
+        let values: Vec<Option<&str>> = UNIVERSE
+            .iter()
+            .map(|(_, vs)| (rng.below(4) != 0).then(|| vs[rng.below(vs.len())]))
+            .collect();
+        let mut full = ContextBuilder::all();
+        fill(&mut full, principal, &values);
+        let full = full.finish();
+        let mut minimal = ContextBuilder::for_keys(policy.deny_reads());
+        fill(&mut minimal, principal, &values);
+        let minimal = minimal.finish();
+        let (action, arn) = (
+            actions[rng.below(actions.len())],
+            resources[rng.below(resources.len())],
+        );
+        let view = |context| RequestView {
+            principal,
+            action,
+            resource: arn,
+            resource_account: A1,
+            context,
+        };
+        let policies = Policies {
+            identity: &allow_all,
+            resource: Some(&policy),
+            ..Policies::default()
+        };
+        let want = evaluate_view(&view(&full), &policies).decision;
+        let got = match policy.applicable_deny(&view(&minimal)) {
+            Some(_) => Decision::ExplicitDeny,
+            None => Decision::Allow,
+        };
+        assert_eq!(
+            got, want,
+            "{principal:?} {action} {arn}\n{policy:?}\n{full:?}"
+        );
+        if !policy.has_deny() {
+            assert_eq!(minimal, Context::new());
+        }
+        seen[want as usize] += 1;
+    }
+    assert!(seen[0] > 500 && seen[1] > 500 && seen[2] == 0, "{seen:?}");
+}

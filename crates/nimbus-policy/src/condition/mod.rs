@@ -106,7 +106,7 @@ const NARROWING_KEYS: &[&str] = &[
 impl Condition {
     /// Adds every key the condition reads to `set`: each clause's key and the policy
     /// variables of its values.
-    pub(crate) fn read_keys(&self, set: &mut crate::keys::KeySet) {
+    pub(crate) fn read_keys(&self, set: &mut crate::keyset::KeySet) {
         for c in &self.clauses {
             set.add(&c.key);
             match &c.values {
