@@ -525,4 +525,63 @@ mod tests {
             .is_err()
         );
     }
+
+    #[test]
+    fn only_the_keys_a_policy_reads_are_built() {
+        let p = Policy::resource(
+            r#"{"Version":"2012-10-17","Statement":[
+              {"Effect":"Deny","Principal":"*","Action":"sqs:*","Resource":"*",
+               "Condition":{"StringEquals":{"aws:SourceArn":"arn:aws:s3:::bad"}}},
+              {"Effect":"Allow","Principal":{"AWS":"222222222222"},"Action":"sqs:SendMessage","Resource":"*",
+               "Condition":{"IpAddress":{"aws:SourceIp":"127.0.0.0/8"}}}]}"#,
+        )
+        .unwrap();
+        let f = RequestFacts {
+            source_ip: Some(std::net::IpAddr::from([127, 0, 0, 1])),
+            ..facts()
+        };
+        let from = |arn: &'static str, owner_side: bool| {
+            move |c: &mut ContextBuilder<'_>| {
+                assert!(c.wants("aws:SourceArn"));
+                // The owner's side is decided by the Deny alone: the Allow's key is not built.
+                assert_eq!(c.get("aws:SourceIp").is_some(), !owner_side);
+                assert!(!c.wants("aws:PrincipalArn") && !c.wants("aws:CurrentTime"));
+                c.insert("aws:SourceArn", arn);
+            }
+        };
+        let (one, two) = (Caller::root("111111111111"), Caller::root("222222222222"));
+        let send = |c: &Caller, keys: &dyn Fn(&mut ContextBuilder<'_>)| {
+            authorize(c, &f, "sqs:SendMessage", res(Some(&p)), keys)
+        };
+        assert!(send(&one, &from("arn:aws:s3:::good", true)).is_ok());
+        assert!(
+            send(&one, &from("arn:aws:s3:::bad", true))
+                .unwrap_err()
+                .is_explicit()
+        );
+        assert!(send(&two, &from("arn:aws:s3:::good", false)).is_ok());
+        assert!(
+            send(&two, &from("arn:aws:s3:::bad", false))
+                .unwrap_err()
+                .is_explicit()
+        );
+        // A policy that reads no key: the service's keys are never asked for.
+        let plain = Policy::resource(
+            r#"{"Version":"2012-10-17","Statement":[
+              {"Effect":"Deny","Principal":{"AWS":"333333333333"},"Action":"sqs:*","Resource":"*"},
+              {"Effect":"Allow","Principal":{"AWS":"222222222222"},"Action":"sqs:SendMessage","Resource":"*"}]}"#,
+        )
+        .unwrap();
+        for caller in [&one, &two] {
+            let decided = authorize(caller, &f, "sqs:SendMessage", res(Some(&plain)), |_| {
+                panic!("no key is read")
+            });
+            assert!(decided.is_ok());
+        }
+        let three = Caller::root("333333333333");
+        let denied = authorize(&three, &f, "sqs:SendMessage", res(Some(&plain)), |_| {
+            panic!("no key is read")
+        });
+        assert!(denied.unwrap_err().is_explicit());
+    }
 }
