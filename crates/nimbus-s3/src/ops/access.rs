@@ -4,11 +4,13 @@
 //!
 //! A bucket's compiled policy and its owner decide with the caller's identity side
 //! ([`nimbus_core::access::authorize`]): the owner's root on a bucket without a policy
-//! passes without evaluating anything. An unknown bucket stays `NoSuchBucket` (before
-//! authorization), as on AWS. Operations that name more than one resource check the rest
-//! themselves through [`check_object`]: CopyObject and UploadPartCopy read their source
-//! (`s3:GetObject` against the source bucket's policy and owner), DeleteObjects deletes
-//! each key under `s3:DeleteObject`.
+//! passes without evaluating anything. When a policy is evaluated, `request_keys` and
+//! `resource_keys` build only the condition keys it reads (the builder knows them): a
+//! header, a query parameter or a tag family no statement reads is not even looked up. An
+//! unknown bucket stays `NoSuchBucket` (before authorization), as on AWS. Operations that
+//! name more than one resource check the rest themselves through [`check_object`]:
+//! CopyObject and UploadPartCopy read their source (`s3:GetObject` against the source
+//! bucket's policy and owner), DeleteObjects deletes each key under `s3:DeleteObject`.
 //!
 //! ACLs and Block Public Access decide through [`acl_allows`] (an ACL grant allows what no
 //! bucket policy allows, unless a policy denies it explicitly; `engine::acl`) and
@@ -519,8 +521,10 @@ mod tests {
     /// GetObject by the owner's root with no policy, an Allow-only policy, and Deny-bearing
     /// policies (one that reads no key, one that reads `aws:PrincipalAccount`), beside the
     /// same decision with the full condition context and an owned `Request` (what every
-    /// evaluated request built before the policies knew their keys). Ignored by default;
-    /// debug figures are only indicative (the release figures are what count):
+    /// evaluated request built before the policies knew their keys). The owner's root with a
+    /// Deny-bearing policy goes through the core's owner-side path: the `Deny` statements
+    /// alone, with the keys they read. Ignored by default; debug figures are only indicative
+    /// (the release figures are what count):
     ///
     /// ```text
     /// cargo test -p nimbus-s3 --lib ops::access::tests::bench -- --ignored --nocapture
