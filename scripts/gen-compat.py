@@ -18,6 +18,7 @@ MODELS = {
     "logs": "logs/2014-03-28",
     "iam": "iam/2010-05-08",
     "sts": "sts/2011-06-15",
+    "cloudwatch": "cloudwatch/2010-08-01",
 }
 TITLES = {
     "sqs": "Amazon SQS (awsJson1_0 and awsQuery)",
@@ -27,6 +28,7 @@ TITLES = {
     "logs": "Amazon CloudWatch Logs (awsJson1_1)",
     "iam": "AWS IAM (awsQuery) — identity policies enforced with --enforce-iam",
     "sts": "AWS STS (awsQuery, awsJson1_0)",
+    "cloudwatch": "Amazon CloudWatch (Smithy RPC v2 CBOR, awsJson1_0, awsQuery)",
 }
 
 # service -> operation -> (status, note). Anything not listed is "not yet": it answers a clear
@@ -57,6 +59,8 @@ def main():
         st = STATUS.get(svc, {})
         # Operations outside the model (S3's PostObject) are listed when they have a status.
         extra = {k for k in st if not k.startswith("_")}
+        # Operations of models newer than this botocore's (`_newer_model`), not yet served.
+        extra |= set(st.get("_newer_model", []))
         ops = sorted(set(load(path)["operations"]) | extra)
         served = st.get("_served", False)
         counts = {"supported": 0, "partial": 0, "not yet": 0}

@@ -8,8 +8,120 @@
 //!   actions (a Lambda function invoked for real through the bus).
 //! - [`ops`]: the API on its three protocols (awsJson1_0, Smithy RPC v2 CBOR, awsQuery).
 //! - [`error`]: CloudWatch's one error, mapped once to the wire.
+//!
+//! [`CloudWatchService`] is the `Service` the gateway routes `monitoring` requests to.
 
 pub mod alarms;
 pub mod error;
 pub mod metrics;
 pub mod ops;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use nimbus_core::ServiceEnv;
+use nimbus_wire::error::ErrorStyle;
+use nimbus_wire::{
+    Auth, Bindings, BodyLimit, OpInfo, Protocol, Request, RequestHead, Response, Service,
+    ServiceError, ServiceId,
+};
+
+use crate::error::{CloudWatchError, CloudWatchErrorCode};
+use crate::metrics::MetricStore;
+use crate::ops::{Call, Op};
+
+/// Largest request body, inflated when it comes gzip: PutMetricData's 1 MB.
+pub const MAX_REQUEST_BODY: usize = 1_048_576;
+
+/// CloudWatch: the metric store and the operations on it.
+pub struct CloudWatchService {
+    env: ServiceEnv,
+    store: Arc<MetricStore>,
+}
+
+impl CloudWatchService {
+    /// Opens the metric store and makes it the bus's metric sink, so that services opened
+    /// afterwards record into it. Call [`CloudWatchService::start`] once every service is
+    /// open.
+    pub fn open(env: &ServiceEnv) -> Result<Arc<CloudWatchService>, CloudWatchError> {
+        let store = MetricStore::open(env)?;
+        env.bus.register_metrics(store.clone());
+        Ok(Arc::new(CloudWatchService {
+            env: env.clone(),
+            store,
+        }))
+    }
+
+    /// Starts sampling the services' counters and gauges each clock minute.
+    pub fn start(&self) {
+        self.store.spawn_sampler(&self.env);
+    }
+
+    /// The metric store.
+    pub fn store(&self) -> &Arc<MetricStore> {
+        &self.store
+    }
+
+    /// The service's environment (clock, bus, region).
+    pub fn env(&self) -> &ServiceEnv {
+        &self.env
+    }
+}
+
+#[async_trait]
+impl Service for CloudWatchService {
+    fn id(&self) -> ServiceId {
+        ServiceId::CloudWatch
+    }
+
+    fn bindings(&self) -> Bindings {
+        Bindings {
+            json_target: Some((ops::TARGET_PREFIX, Protocol::AwsJson1_0)),
+            query_actions: Op::QUERY_ACTIONS,
+            rpc_v2_service: Some(ops::TARGET_PREFIX),
+            request_compression: true,
+            ..Bindings::new(Protocol::AwsQuery)
+        }
+    }
+
+    fn body_limit(&self) -> BodyLimit {
+        BodyLimit::Buffer(MAX_REQUEST_BODY)
+    }
+
+    fn body_too_large(&self) -> ServiceError {
+        CloudWatchError::new(
+            CloudWatchErrorCode::RequestEntityTooLarge,
+            format!("Request size exceeded {MAX_REQUEST_BODY} bytes"),
+        )
+        .into()
+    }
+
+    fn error_style(&self, _: &ServiceError) -> ErrorStyle {
+        ErrorStyle {
+            json_namespace: Some("com.amazonaws.cloudwatch"),
+            query_xmlns: Some(ops::XMLNS),
+            json_capital_message: false,
+        }
+    }
+
+    fn classify(&self, head: &RequestHead<'_>) -> Result<OpInfo, ServiceError> {
+        let op = ops::classify(head.protocol, head.operation)?;
+        Ok(op.info(Auth::Signed, BodyLimit::Buffer(MAX_REQUEST_BODY)))
+    }
+
+    async fn call(&self, info: OpInfo, req: Request) -> Result<Response, ServiceError> {
+        let op = Op::from_index(info.index).ok_or_else(|| {
+            ServiceError::internal(format!("no CloudWatch operation {}", info.name))
+        })?;
+        let mut call = Call::from_request(op, req);
+        Ok(op.call(self, &mut call).await?)
+    }
+
+    fn prometheus_text(&self) -> Option<String> {
+        Some(self.store.prometheus_text())
+    }
+
+    async fn shutdown(&self) {
+        self.store.shutdown().await;
+    }
+}

@@ -32,6 +32,9 @@ use crate::route::{self, Route, Routes};
 /// Largest body read to find an awsQuery request's `Action` before its service is known.
 const QUERY_BODY_LIMIT: usize = 8 * 1024 * 1024;
 
+/// The content type of Prometheus's text exposition format.
+const PROMETHEUS_CONTENT_TYPE: &str = "text/plain; version=0.0.4";
+
 /// Routes requests to the services it was built with.
 pub struct Gateway {
     services: BTreeMap<ServiceId, Arc<dyn Service>>,
@@ -159,9 +162,12 @@ impl Gateway {
         }
     }
 
-    /// The health endpoints, answered by the gateway itself.
+    /// The health endpoints and `/_nimbus/metrics`, answered by the gateway itself.
     fn health(&self, parts: &http::request::Parts) -> Option<Response> {
         let path = parts.uri.path();
+        if path == "/_nimbus/metrics" && matches!(parts.method, Method::GET | Method::HEAD) {
+            return Some(self.prometheus());
+        }
         if !matches!(parts.method, Method::GET | Method::HEAD)
             || (path != "/_nimbus/health" && path != "/_localstack/health")
         {
@@ -181,6 +187,16 @@ impl Gateway {
         } else {
             health::localstack(&report)
         })
+    }
+
+    /// `GET /_nimbus/metrics`: every service's series in Prometheus's text format.
+    fn prometheus(&self) -> Response {
+        let text: String = self
+            .services
+            .values()
+            .filter_map(|s| s.prometheus_text())
+            .collect();
+        nimbus_wire::body::response(StatusCode::OK, PROMETHEUS_CONTENT_TYPE, text)
     }
 
     /// The steps from a request to its service's answer: route → classify → identify →
@@ -222,6 +238,8 @@ impl Gateway {
                 .verify(&sigs, identity.secret.as_deref(), &parts, &body, service)
                 .map_err(refuse)?,
         };
+        // Signed as sent; the service reads it inflated.
+        let body = inflate_body(body, op.body, &parts, &*svc).map_err(refuse)?;
         let (sig, sig_v2) = sigs;
         let region = sig
             .as_ref()
@@ -335,11 +353,16 @@ impl Gateway {
                 let bytes = collect(body, QUERY_BODY_LIMIT)
                     .await
                     .map_err(query_refusal)?;
+                let form_bytes = if is_gzip(&parts.headers) {
+                    inflate(&bytes, QUERY_BODY_LIMIT).map_err(query_refusal)?
+                } else {
+                    bytes.clone()
+                };
                 let action = parts
                     .uri
                     .query()
                     .and_then(|q| route::form_urlencoded_action(q.as_bytes()))
-                    .or_else(|| route::form_urlencoded_action(&bytes));
+                    .or_else(|| route::form_urlencoded_action(&form_bytes));
                 match (
                     action,
                     action.and_then(|a| self.routes.service_for_action(a)),
@@ -391,7 +414,26 @@ impl Gateway {
                 service: Some(service),
                 protocol,
             })?;
-        let form = QueryParams::parse(parts.uri.query(), body.bytes());
+        let inflated;
+        let form_bytes = if svc.bindings().request_compression && is_gzip(&parts.headers) {
+            let max = match limit {
+                BodyLimit::Buffer(max) => max,
+                BodyLimit::Stream => QUERY_BODY_LIMIT,
+            };
+            inflated = inflate(body.bytes(), max).map_err(|e| Refusal {
+                err: if e.status == StatusCode::PAYLOAD_TOO_LARGE {
+                    svc.body_too_large()
+                } else {
+                    e
+                },
+                service: Some(service),
+                protocol,
+            })?;
+            &inflated[..]
+        } else {
+            body.bytes()
+        };
+        let form = QueryParams::parse(parts.uri.query(), form_bytes);
         let bytes = match body {
             RequestBody::Full(b) => b,
             RequestBody::Stream(_) => Bytes::new(),
@@ -415,6 +457,9 @@ impl Gateway {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|t| t.rsplit_once('.').map(|(_, op)| op)),
             Protocol::AwsQuery => form.and_then(|f| f.get("Action")),
+            Protocol::RpcV2Cbor => {
+                nimbus_wire::cbor::path_operation(parts.uri.path()).map(|(_, op)| op)
+            }
             _ => None,
         };
         let head = RequestHead {
@@ -622,6 +667,60 @@ where
     }
 }
 
+/// Whether the body is `Content-Encoding: gzip`.
+fn is_gzip(headers: &http::HeaderMap) -> bool {
+    headers
+        .get_all(http::header::CONTENT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case("gzip"))
+}
+
+/// A buffered body inflated, when it is gzip and the service declares request compression;
+/// more than the operation's limit once inflated is the service's "too large" error (a
+/// bomb is refused after `max` bytes, never inflated whole).
+fn inflate_body(
+    body: RequestBody,
+    limit: BodyLimit,
+    parts: &http::request::Parts,
+    svc: &dyn Service,
+) -> Result<RequestBody, ServiceError> {
+    let (RequestBody::Full(bytes), BodyLimit::Buffer(max)) = (&body, limit) else {
+        return Ok(body);
+    };
+    if !svc.bindings().request_compression || !is_gzip(&parts.headers) {
+        return Ok(body);
+    }
+    match inflate(bytes, max) {
+        Ok(b) => Ok(RequestBody::Full(b)),
+        Err(e) if e.status == StatusCode::PAYLOAD_TOO_LARGE => Err(svc.body_too_large()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Inflates a gzip body of at most `max` bytes once inflated: a 413 past it, a 400 for
+/// data that is not gzip.
+fn inflate(bytes: &[u8], max: usize) -> Result<Bytes, ServiceError> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    let mut decoder = flate2::read::MultiGzDecoder::new(bytes).take(max as u64 + 1);
+    if let Err(e) = decoder.read_to_end(&mut out) {
+        return Err(ServiceError::bad_request(
+            "InvalidRequest",
+            format!("The request body is not valid gzip: {e}"),
+        ));
+    }
+    if out.len() > max {
+        return Err(ServiceError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestEntityTooLarge",
+            "Request body is too large",
+        ));
+    }
+    Ok(Bytes::from(out))
+}
+
 /// Reads a whole body, refusing more than `max` bytes with a 413.
 async fn collect<B>(body: B, max: usize) -> Result<Bytes, ServiceError>
 where
@@ -646,5 +745,43 @@ where
                 ))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn inflates_within_the_limit_and_refuses_bombs() {
+        let body = gzip(b"{\"Namespace\":\"x\"}");
+        assert_eq!(&inflate(&body, 100).unwrap()[..], b"{\"Namespace\":\"x\"}");
+        // 64 MiB of zeros is ~64 KiB compressed: refused after the limit, not inflated whole.
+        let bomb = gzip(&vec![0u8; 64 << 20]);
+        assert!(bomb.len() < 1 << 20);
+        let e = inflate(&bomb, 1 << 20).unwrap_err();
+        assert_eq!(e.status, StatusCode::PAYLOAD_TOO_LARGE);
+        let e = inflate(b"not gzip", 100).unwrap_err();
+        assert_eq!(e.status, StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn gzip_is_read_from_the_encoding_list() {
+        let mut h = http::HeaderMap::new();
+        assert!(!is_gzip(&h));
+        h.insert(http::header::CONTENT_ENCODING, "GZIP".parse().unwrap());
+        assert!(is_gzip(&h));
+        h.insert(
+            http::header::CONTENT_ENCODING,
+            "aws-chunked, gzip".parse().unwrap(),
+        );
+        assert!(is_gzip(&h));
     }
 }

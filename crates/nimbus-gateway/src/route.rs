@@ -3,15 +3,19 @@
 //! The rules follow AWS's endpoints, most specific first. Every prefix, path and action
 //! comes from the registered services' [`Bindings`]:
 //! 1. `X-Amz-Target: <Prefix>.<Operation>` names a JSON-protocol service by its prefix.
-//! 2. A REST service's path prefixes (Lambda's `/2015-03-31/`, `/2019-09-25/`, …).
-//! 3. A SigV4 credential scope naming a REST service (`s3`, `lambda`) means that service,
+//! 2. Smithy RPC v2 CBOR: a `POST /service/<Service>/operation/<Op>` with
+//!    `smithy-protocol: rpc-v2-cbor` names its service by `<Service>` (and, when signed, a
+//!    scope that agrees). Without the header, or with an S3 scope, such a path stays S3's
+//!    (`service` is a valid bucket name).
+//! 3. A REST service's path prefixes (Lambda's `/2015-03-31/`, `/2019-09-25/`, …).
+//! 4. A SigV4 credential scope naming a REST service (`s3`, `lambda`) means that service,
 //!    on its protocol, whatever the body looks like.
-//! 4. awsQuery: a form-encoded POST, or any request with `Action=` in the query string; the
+//! 5. awsQuery: a form-encoded POST, or any request with `Action=` in the query string; the
 //!    service is the credential scope's, else the one that claims that action.
-//! 5. A credential scope naming any other served service means that service (on awsJson for a
+//! 6. A credential scope naming any other served service means that service (on awsJson for a
 //!    JSON body where it has a JSON target, else its own protocol); one naming a service
 //!    nimbus does not serve is refused.
-//! 6. Everything else is S3 (path-style or virtual-hosted-style).
+//! 7. Everything else is S3 (path-style or virtual-hosted-style).
 
 use std::collections::HashMap;
 
@@ -93,6 +97,9 @@ impl Routes {
             return Route::Unserved { name, protocol };
         }
         let path = uri.path();
+        if let Some(route) = self.rpc_v2(method, path, headers, scope_service) {
+            return route;
+        }
         for (s, b) in &self.services {
             if b.rest_paths.iter().any(|p| path.starts_with(p))
                 && scope_service.is_none_or(|n| n == s.signing_name())
@@ -140,6 +147,34 @@ impl Routes {
         }
     }
 
+    /// A Smithy RPC v2 CBOR request (rule 2): `None` when the request is not one.
+    fn rpc_v2(
+        &self,
+        method: &Method,
+        path: &str,
+        headers: &HeaderMap,
+        scope_service: Option<&str>,
+    ) -> Option<Route> {
+        let cbor = headers
+            .get(nimbus_wire::cbor::PROTOCOL_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case(nimbus_wire::cbor::PROTOCOL_VALUE));
+        if !cbor || *method != Method::POST || scope_service == Some("s3") {
+            return None;
+        }
+        let (name, _) = nimbus_wire::cbor::path_operation(path)?;
+        let found = self.services.iter().find(|(s, b)| {
+            b.rpc_v2_service == Some(name) && scope_service.is_none_or(|n| n == s.signing_name())
+        });
+        Some(match found {
+            Some((s, _)) => Route::Service(*s, Protocol::RpcV2Cbor),
+            None => Route::Unserved {
+                name: scope_service.unwrap_or(name).to_owned(),
+                protocol: Protocol::RpcV2Cbor,
+            },
+        })
+    }
+
     /// The service whose awsQuery API has `action`, for requests that carry no credential
     /// scope.
     pub fn service_for_action(&self, action: &str) -> Option<ServiceId> {
@@ -177,6 +212,10 @@ mod tests {
         logs.json_target = Some(("Logs_20140328", Protocol::AwsJson1_1));
         let mut lambda = Bindings::new(Protocol::RestJson1);
         lambda.rest_paths = &["/2015-03-31/"];
+        let mut cw = Bindings::new(Protocol::AwsQuery);
+        cw.json_target = Some(("GraniteServiceVersion20100801", Protocol::AwsJson1_0));
+        cw.rpc_v2_service = Some("GraniteServiceVersion20100801");
+        cw.query_actions = &["ListMetrics"];
         Routes::new([
             (ServiceId::Sqs, sqs),
             (ServiceId::S3, Bindings::new(Protocol::RestXml)),
@@ -184,7 +223,36 @@ mod tests {
             (ServiceId::Logs, logs),
             (ServiceId::Iam, iam),
             (ServiceId::Sts, sts),
+            (ServiceId::CloudWatch, cw),
         ])
+    }
+
+    #[test]
+    fn rpc_v2_cbor_routes_before_s3_path_style() {
+        let uri: Uri = "/service/GraniteServiceVersion20100801/operation/ListMetrics"
+            .parse()
+            .unwrap();
+        let mut h = HeaderMap::new();
+        h.insert("smithy-protocol", "rpc-v2-cbor".parse().unwrap());
+        h.insert("content-type", "application/cbor".parse().unwrap());
+        let cw = Route::Service(ServiceId::CloudWatch, Protocol::RpcV2Cbor);
+        assert_eq!(classify(&Method::POST, &uri, &h, None), cw);
+        assert_eq!(classify(&Method::POST, &uri, &h, Some("monitoring")), cw);
+        // A bucket named `service`: no protocol header, or S3's scope, or another method.
+        let s3 = Route::Service(ServiceId::S3, Protocol::RestXml);
+        assert_eq!(classify(&Method::POST, &uri, &HeaderMap::new(), None), s3);
+        assert_eq!(classify(&Method::POST, &uri, &h, Some("s3")), s3);
+        assert_eq!(classify(&Method::PUT, &uri, &h, None), s3);
+        let other: Uri = "/service/Kinesis_20131202/operation/ListStreams"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            classify(&Method::POST, &other, &h, Some("kinesis")),
+            Route::Unserved {
+                name: "kinesis".into(),
+                protocol: Protocol::RpcV2Cbor
+            }
+        );
     }
 
     fn classify(

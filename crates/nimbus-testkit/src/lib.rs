@@ -171,6 +171,8 @@ pub struct RawResponse {
     pub headers: http::HeaderMap,
     /// The body as text (lossy UTF-8).
     pub body: String,
+    /// The body as sent (CBOR, gzip).
+    pub bytes: Bytes,
 }
 
 macro_rules! client {
@@ -233,6 +235,7 @@ impl TestSandbox {
     client!(iam, iam_as, aws_sdk_iam);
     client!(lambda, lambda_as, aws_sdk_lambda);
     client!(logs, logs_as, aws_sdk_cloudwatchlogs);
+    client!(cloudwatch, cloudwatch_as, aws_sdk_cloudwatch);
 
     /// An S3 client (path-style addressing, the SDK's default checksum settings).
     pub fn s3(&self) -> aws_sdk_s3::Client {
@@ -322,6 +325,7 @@ impl TestSandbox {
             status,
             headers,
             body: String::from_utf8_lossy(&body).into_owned(),
+            bytes: body,
         }
     }
 }

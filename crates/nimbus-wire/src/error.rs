@@ -161,6 +161,21 @@ pub fn render(
             };
             (ct, serde_json::Value::Object(obj).to_string().into_bytes())
         }
+        Protocol::RpcV2Cbor => {
+            let ty = match style.json_namespace {
+                None => err.code.to_string(),
+                Some(ns) => format!("{ns}#{}", err.code),
+            };
+            let fields: Vec<(&str, &str)> = err
+                .fields
+                .iter()
+                .map(|(k, v)| (k.as_ref(), v.as_str()))
+                .collect();
+            (
+                crate::cbor::CONTENT_TYPE,
+                crate::cbor::error_body(&ty, &err.message, &fields),
+            )
+        }
         Protocol::AwsQuery => {
             let mut w = xml::Writer::new();
             w.open_ns(
@@ -222,8 +237,16 @@ pub fn render(
         body::response(err.status, content_type, bytes)
     };
     let h = resp.headers_mut();
-    if matches!(protocol, Protocol::AwsJson1_0 | Protocol::AwsJson1_1)
-        && let Some(q) = &err.query_code
+    if protocol == Protocol::RpcV2Cbor {
+        h.insert(
+            crate::cbor::PROTOCOL_HEADER,
+            HeaderValue::from_static(crate::cbor::PROTOCOL_VALUE),
+        );
+    }
+    if matches!(
+        protocol,
+        Protocol::AwsJson1_0 | Protocol::AwsJson1_1 | Protocol::RpcV2Cbor
+    ) && let Some(q) = &err.query_code
     {
         let fault = if err.sender_fault {
             "Sender"
@@ -272,6 +295,33 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&text(r).await).unwrap();
         assert_eq!(v["__type"], "com.amazonaws.sqs#QueueDoesNotExist");
         assert_eq!(v["message"], "The specified queue does not exist.");
+    }
+
+    #[tokio::test]
+    async fn cbor_error_has_type_protocol_and_query_headers() {
+        let e = ServiceError::bad_request("InvalidParameterValueException", "bad")
+            .with_query_code("InvalidParameterValue");
+        let style = ErrorStyle {
+            json_namespace: Some("com.amazonaws.cloudwatch"),
+            ..Default::default()
+        };
+        let r = render(Protocol::RpcV2Cbor, style, &e, "rid", false);
+        assert_eq!(r.status(), 400);
+        assert_eq!(
+            r.headers()["x-amzn-query-error"],
+            "InvalidParameterValue;Sender"
+        );
+        assert_eq!(r.headers()["smithy-protocol"], "rpc-v2-cbor");
+        assert_eq!(r.headers()["content-type"], "application/cbor");
+        let bytes = r.into_body().collect().await.unwrap().to_bytes();
+        let v: ciborium::Value = ciborium::from_reader(&bytes[..]).unwrap();
+        let m = v.as_map().unwrap();
+        assert_eq!(
+            m[0].1.as_text(),
+            Some("com.amazonaws.cloudwatch#InvalidParameterValueException")
+        );
+        assert_eq!(m[1].0.as_text(), Some("message"));
+        assert_eq!(m[1].1.as_text(), Some("bad"));
     }
 
     #[tokio::test]

@@ -13,6 +13,10 @@ pub enum Protocol {
     RestXml,
     /// REST with JSON bodies (Lambda).
     RestJson1,
+    /// Smithy RPC v2 CBOR: `POST /service/<Service>/operation/<Operation>` with
+    /// `smithy-protocol: rpc-v2-cbor` and `application/cbor` bodies (CloudWatch for
+    /// aws-sdk-rust, aws-sdk-go-v2 and Terraform).
+    RpcV2Cbor,
 }
 
 impl Protocol {
@@ -23,6 +27,7 @@ impl Protocol {
             Protocol::AwsJson1_1 => "application/x-amz-json-1.1",
             Protocol::AwsQuery | Protocol::RestXml => "text/xml",
             Protocol::RestJson1 => "application/json",
+            Protocol::RpcV2Cbor => crate::cbor::CONTENT_TYPE,
         }
     }
 

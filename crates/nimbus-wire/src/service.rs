@@ -129,6 +129,7 @@ impl Request {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|t| t.rsplit_once('.').map(|(_, op)| op)),
             Protocol::AwsQuery => self.form.as_ref().and_then(|f| f.get("Action")),
+            Protocol::RpcV2Cbor => crate::cbor::path_operation(self.uri.path()).map(|(_, op)| op),
             _ => None,
         }
     }
@@ -197,7 +198,8 @@ pub struct RequestHead<'a> {
     pub host: &'a str,
     /// For awsJson requests, the operation `X-Amz-Target` names (after the dot); for
     /// awsQuery requests, the `Action` field (from the query string or the form body, which
-    /// the gateway reads first for this); `None` when the request names none.
+    /// the gateway reads first for this); for Smithy RPC v2 CBOR, the path's last segment
+    /// (`/service/<Service>/operation/<Op>`); `None` when the request names none.
     pub operation: Option<&'a str>,
 }
 
@@ -215,6 +217,12 @@ pub struct Bindings {
     /// The awsQuery `Action`s the service answers (served or not-implemented), for
     /// requests without a credential scope.
     pub query_actions: &'static [&'static str],
+    /// The Smithy service name of a service served on RPC v2 CBOR
+    /// (`POST /service/<name>/operation/<Op>` with `smithy-protocol: rpc-v2-cbor`).
+    pub rpc_v2_service: Option<&'static str>,
+    /// Whether request bodies may come `Content-Encoding: gzip` (the model's
+    /// `requestcompression`): the gateway then inflates them, bounded by the body limit.
+    pub request_compression: bool,
 }
 
 impl Bindings {
@@ -225,6 +233,8 @@ impl Bindings {
             json_target: None,
             rest_paths: &[],
             query_actions: &[],
+            rpc_v2_service: None,
+            request_compression: false,
         }
     }
 }
@@ -289,6 +299,12 @@ pub trait Service: Send + Sync + 'static {
                 crate::error::render(protocol, self.error_style(&e), &e, &request_id, is_head)
             }
         }
+    }
+
+    /// The service's series in Prometheus's text format, for `GET /_nimbus/metrics`
+    /// (CloudWatch's metric store); `None` for a service that keeps none.
+    fn prometheus_text(&self) -> Option<String> {
+        None
     }
 
     /// The state reported by the health endpoints (`running`, `available`…).

@@ -2,6 +2,7 @@
 //! directory, driven by aws-sdk-rust (and raw HTTP where a protocol detail needs it).
 //! One test binary, one module per area.
 
+mod cloudwatch;
 mod foundation;
 mod iam;
 mod iam_access;

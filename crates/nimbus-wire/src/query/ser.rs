@@ -37,8 +37,9 @@ pub enum Spelling {
 }
 
 /// A timestamp member, in milliseconds since the epoch: epoch seconds (a JSON number) in
-/// awsJson, ISO 8601 (`2026-01-01T00:00:00Z`) in awsQuery XML, as AWS's protocols write
-/// timestamps.
+/// awsJson, ISO 8601 (`2026-01-01T00:00:00Z`) in awsQuery XML, CBOR tag 1 around epoch
+/// seconds in Smithy RPC v2 CBOR (the one serializer that is not human-readable), as AWS's
+/// protocols write timestamps. It reads back the same way ([`crate::timestamp`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Timestamp(pub u64);
 
@@ -47,7 +48,11 @@ const TIMESTAMP: &str = "nimbus_wire::Timestamp";
 
 impl Serialize for Timestamp {
     fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_newtype_struct(TIMESTAMP, &(self.0 as f64 / 1000.0))
+        let secs = self.0 as f64 / 1000.0;
+        if !s.is_human_readable() {
+            return ciborium::tag::Required::<f64, 1>(secs).serialize(s);
+        }
+        s.serialize_newtype_struct(TIMESTAMP, &secs)
     }
 }
 
