@@ -441,3 +441,47 @@ async fn prometheus_endpoint_serves_the_store() {
     assert_eq!(r.headers["content-type"], "text/plain; version=0.0.4");
     assert!(r.body.contains("prom_test_queue_depth_sum{"), "{}", r.body);
 }
+
+#[tokio::test]
+async fn strict_mode_signs_every_protocol_and_refuses_in_cbor() {
+    let sb = TestSandbox::builder()
+        .strict_auth(vec![("AKIDCW", "secret-cw", "111122223333")])
+        .in_memory()
+        .start()
+        .await;
+    // The SDK's signed CBOR requests pass; the data lands in the key's account.
+    let cw = sb.cloudwatch();
+    let t0 = base_minute(&sb);
+    cw.put_metric_data()
+        .namespace("Strict")
+        .metric_data(super::datum("Signed", 1.0, t0))
+        .send()
+        .await
+        .unwrap();
+    let listed = cw.list_metrics().namespace("Strict").send().await.unwrap();
+    assert_eq!(listed.metrics().len(), 1);
+
+    // An unknown key: the SDK reads the refusal from a CBOR answer.
+    let e = sb
+        .cloudwatch_as("AKIDUNKNOWN")
+        .list_metrics()
+        .send()
+        .await
+        .unwrap_err();
+    let raw = e.raw_response().unwrap();
+    assert_eq!(raw.status().as_u16(), 403);
+    assert_eq!(raw.headers().get("smithy-protocol"), Some("rpc-v2-cbor"));
+    assert_eq!(raw.headers().get("content-type"), Some("application/cbor"));
+    assert_eq!(super::code(&e), "InvalidClientTokenId");
+
+    // Unsigned: refused, in CBOR.
+    let r = cbor(&sb, "ListMetrics", &map(vec![])).await;
+    assert_eq!(r.status, 403, "{:?}", r.bytes);
+    assert_eq!(r.headers["smithy-protocol"], "rpc-v2-cbor");
+    let v: Value = ciborium::from_reader(&r.bytes[..]).unwrap();
+    assert_eq!(
+        get(&v, "__type").as_text(),
+        Some("com.amazonaws.cloudwatch#MissingAuthenticationToken")
+    );
+    assert!(get(&v, "message").as_text().is_some(), "{v:?}");
+}
