@@ -125,6 +125,16 @@ def test_aws_cli_put_get_and_list(nimbus):
     assert out["Label"] == "Hits"
     [dp] = out["Datapoints"]
     assert (dp["Sum"], dp["Maximum"], dp["Unit"]) == (7.0, 4.0, "Count")
+    queries = json.dumps([
+        {"Id": "m1", "MetricStat": {"Metric": {"Namespace": "E2E/Cli", "MetricName": "Hits",
+                                               "Dimensions": [{"Name": "Page", "Value": "home"}]},
+                                    "Period": 60, "Stat": "Sum"}},
+        {"Id": "e1", "Expression": "m1 * 10"},
+    ])
+    r = nimbus.aws("cloudwatch", "get-metric-data", "--metric-data-queries", queries,
+                   "--start-time", start, "--end-time", end, "--output", "json")
+    results = {x["Id"]: x["Values"] for x in json.loads(r.stdout)["MetricDataResults"]}
+    assert results == {"m1": [7.0], "e1": [70.0]}
     r = nimbus.aws("cloudwatch", "list-metrics", "--namespace", "E2E/Cli", "--output", "json")
     assert json.loads(r.stdout)["Metrics"] == [
         {"Namespace": "E2E/Cli", "MetricName": "Hits", "Dimensions": [{"Name": "Page", "Value": "home"}]}

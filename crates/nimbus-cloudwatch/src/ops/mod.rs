@@ -1,13 +1,14 @@
 //! CloudWatch's operations on its three protocols, one module per group: [`metrics`]
-//! (`PutMetricData`, `GetMetricStatistics`, `GetMetricData`, `ListMetrics`, with the metric
-//! math of [`math`]); the alarm operations are rows of the same table whose handlers live in
-//! `alarms.rs`.
+//! (`PutMetricData`, `GetMetricStatistics`, `ListMetrics`), [`metric_data`]
+//! (`GetMetricData`, with the metric math of [`math`]); the alarm operations are rows of the
+//! same table whose handlers live in `alarms.rs`.
 //!
 //! Every operation reads one typed input ([`parse`]: an awsJson 1.0 body, a Smithy RPC v2
 //! CBOR body or awsQuery form fields) and writes one typed output ([`respond`]: JSON, CBOR,
 //! or awsQuery XML in CloudWatch's namespace), so a handler is written once for the three.
 
 pub mod math;
+pub mod metric_data;
 pub mod metrics;
 pub mod validate;
 
@@ -32,7 +33,7 @@ nimbus_wire::operations! {
     pub enum Op for CloudWatchService, Call, CloudWatchError {
         PutMetricData = Binding::Named => metrics::put_metric_data,
         GetMetricStatistics = Binding::Named => metrics::get_metric_statistics,
-        GetMetricData = Binding::Named => metrics::get_metric_data,
+        GetMetricData = Binding::Named => metric_data::get_metric_data,
         ListMetrics = Binding::Named => metrics::list_metrics,
         // Alarms (`alarms.rs`): each row answers `NotImplemented` until its handler lands;
         // switching one is replacing `pending` by the handler's path.
