@@ -40,9 +40,9 @@ pub struct CloudWatchService {
 }
 
 impl CloudWatchService {
-    /// Opens the metric store and makes it the bus's metric sink, so that services opened
-    /// afterwards record into it. Call [`CloudWatchService::start`] once every service is
-    /// open.
+    /// Opens the metric store and makes it the bus's metric sink (services look the sink up
+    /// when they record). Call [`CloudWatchService::start`] once every service is open and
+    /// has registered its counters and gauges.
     pub fn open(env: &ServiceEnv) -> Result<Arc<CloudWatchService>, CloudWatchError> {
         let store = MetricStore::open(env)?;
         env.bus.register_metrics(store.clone());

@@ -188,12 +188,11 @@ async fn build_services(env: &ServiceEnv) -> Result<Vec<Arc<dyn Service>>, Start
             message: e.to_string(),
         })?
     }
-    // CloudWatch's metric store is the bus's metric sink before the services that record
-    // into it open.
+    // CloudWatch's metric store becomes the bus's metric sink as it opens, beside the
+    // others: services look the sink up when they record, and record nothing while starting.
     let cloudwatch = open(env, "cloudwatch", |env| {
         Ok(nimbus_cloudwatch::CloudWatchService::open(env)?)
     });
-    let cloudwatch = join("cloudwatch", cloudwatch).await?;
     let sqs = open(env, "sqs", nimbus_sqs::SqsService::open);
     let iam = open(env, "iam", nimbus_iam::IamService::open);
     let s3 = open(env, "s3", nimbus_s3::S3Service::open);
@@ -208,6 +207,7 @@ async fn build_services(env: &ServiceEnv) -> Result<Vec<Arc<dyn Service>>, Start
     // Event source mappings poll SQS through the bus, so they start once SQS is on it.
     lambda.start_event_sources();
     let logs = lambda.logs_service();
+    let cloudwatch = join("cloudwatch", cloudwatch).await?;
     // Every service has registered its counters and gauges: sampling starts.
     cloudwatch.start();
     Ok(vec![sqs, iam, sts, s3, lambda, logs, cloudwatch])
