@@ -238,8 +238,13 @@ impl Gateway {
                 .verify(&sigs, identity.secret.as_deref(), &parts, &body, service)
                 .map_err(refuse)?,
         };
-        // Signed as sent; the service reads it inflated.
-        let body = inflate_body(body, op.body, &parts, &*svc).map_err(refuse)?;
+        // Signed as sent; the service reads it inflated (an awsQuery form was read inflated
+        // when it was routed).
+        let body = if protocol == Protocol::AwsQuery {
+            body
+        } else {
+            inflate_body(body, op.body, &parts, &*svc).map_err(refuse)?
+        };
         let (sig, sig_v2) = sigs;
         let region = sig
             .as_ref()

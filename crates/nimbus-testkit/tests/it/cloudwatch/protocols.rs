@@ -229,6 +229,30 @@ async fn query_forms_put_and_read_with_xml_answers() {
         "{}",
         r.body
     );
+    // A gzip form: its Action is read inflated.
+    let form = format!(
+        "Action=PutMetricData&Version=2010-08-01&Namespace=Form&MetricData.member.1.MetricName=Zipped\
+         &MetricData.member.1.Value=1&MetricData.member.1.Timestamp={}",
+        enc(&iso(t0))
+    );
+    let r = sb
+        .raw(
+            "POST",
+            "/",
+            &[
+                ("content-type", "application/x-www-form-urlencoded"),
+                ("content-encoding", "gzip"),
+            ],
+            gzip(form.as_bytes()),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = query(&sb, &[("Action", "ListMetrics"), ("MetricName", "Zipped")]).await;
+    assert!(
+        r.body.contains("<MetricName>Zipped</MetricName>"),
+        "{}",
+        r.body
+    );
     let r = query(
         &sb,
         &[("Action", "GetDashboard"), ("Version", "2010-08-01")],
