@@ -361,3 +361,59 @@ async fn unimplemented_operations_answer_not_implemented() {
     );
     assert_eq!(e.raw_response().unwrap().status().as_u16(), 501);
 }
+
+#[tokio::test]
+async fn service_metrics_reach_cloudwatch_through_the_sandbox() {
+    use nimbus_core::Clock;
+    let sb = TestSandbox::builder().in_memory().start().await;
+    let sqs = sb.sqs();
+    let url = sqs
+        .create_queue()
+        .queue_name("watched")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let now = sb.clock().now_millis();
+    let minute = now - now % 60_000;
+    for i in 0..3 {
+        sqs.send_message()
+            .queue_url(&url)
+            .message_body(format!("m{i}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    // The sampler reads the services' counters once their minute is over (reads catch up).
+    sb.clock().advance(std::time::Duration::from_secs(120));
+    let out = sb
+        .cloudwatch()
+        .get_metric_statistics()
+        .namespace("AWS/SQS")
+        .metric_name("NumberOfMessagesSent")
+        .dimensions(
+            Dimension::builder()
+                .name("QueueName")
+                .value("watched")
+                .build(),
+        )
+        .start_time(at(minute))
+        .end_time(at(minute + 60_000))
+        .period(60)
+        .statistics("Sum".into())
+        .send()
+        .await
+        .unwrap();
+    let sums: Vec<f64> = out.datapoints().iter().filter_map(|d| d.sum()).collect();
+    assert_eq!(sums, vec![3.0]);
+    let listed = sb
+        .cloudwatch()
+        .list_metrics()
+        .namespace("AWS/SQS")
+        .metric_name("NumberOfMessagesSent")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.metrics().len(), 1);
+}
