@@ -150,6 +150,14 @@ def test_readme_two_commands_and_the_60_second_tour(default_nimbus):
     assert health["status"] == "ok" and set(health["services"]) >= {"s3", "sqs", "lambda"}, health
     # Every command of the tour is accounted for (a new one needs an assertion above).
     assert len(command_lines(tour)) == 7, command_lines(tour)
+    # Block 3, "Metrics and alarms", in the tour's shell (its first line sets the keys).
+    metrics = blocks[2]
+    r = run_bash(command_lines(tour)[0] + "\n" + metrics)
+    assert_ran(r, default_nimbus, metrics)
+    assert '"MetricName": "Orders"' in r.stdout and '"Namespace": "Lab"' in r.stdout, r.stdout
+    assert "lab_orders_sum{" in r.stdout, r.stdout
+    assert len(command_lines(metrics)) == 3, command_lines(metrics)
+    assert len(blocks) == 3, "a new README block needs its test here"
 
 
 def test_functions_readme_deploys_and_invokes(default_nimbus):
