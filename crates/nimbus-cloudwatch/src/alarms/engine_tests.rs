@@ -1,0 +1,196 @@
+//! The engine without the wire: create, evaluate on a table of datapoints, history, state
+//! kept across a reopen, `SetAlarmState` moved back by the next evaluation.
+
+use std::sync::Arc;
+
+use nimbus_core::{ManualClock, ServiceEnv, StorageConfig};
+use parking_lot::Mutex;
+
+use super::history::{HistoryItemType, HistoryQuery};
+use super::validate::{DimensionInput, PutMetricAlarmInput};
+use super::*;
+use crate::metrics::Statistic;
+
+/// 2026-12-03T18:00:00Z.
+const T0: u64 = 1_796_320_800_000;
+const MIN: u64 = 60_000;
+
+#[derive(Default)]
+struct Table(Mutex<Vec<(u64, f64)>>);
+
+impl SeriesReader for Table {
+    fn statistics(&self, q: &StatisticsQuery) -> Vec<Datapoint> {
+        self.0
+            .lock()
+            .iter()
+            .filter(|(t, _)| *t >= q.start_millis && *t < q.end_millis)
+            .map(|(t, v)| Datapoint {
+                timestamp_millis: *t,
+                values: q
+                    .statistics
+                    .iter()
+                    .map(|s| {
+                        (
+                            s.clone(),
+                            if *s == Statistic::SampleCount {
+                                1.0
+                            } else {
+                                *v
+                            },
+                        )
+                    })
+                    .collect(),
+                unit: nimbus_core::bus::metrics::MetricUnit::Count,
+            })
+            .collect()
+    }
+}
+
+fn env(dir: Option<&std::path::Path>, clock: Arc<ManualClock>) -> ServiceEnv {
+    let mut env = ServiceEnv::in_memory();
+    env.clock = clock;
+    env.storage = StorageConfig {
+        data_dir: dir.map(|d| d.to_path_buf()),
+        ..StorageConfig::default()
+    };
+    env
+}
+
+fn input(name: &str) -> PutMetricAlarmInput {
+    PutMetricAlarmInput {
+        alarm_name: Some(name.to_owned()),
+        metric_name: Some("Sent".to_owned()),
+        namespace: Some("Lab".to_owned()),
+        statistic: Some("Sum".to_owned()),
+        dimensions: Some(vec![DimensionInput {
+            name: Some("QueueName".to_owned()),
+            value: Some("jobs".to_owned()),
+        }]),
+        period: Some(60),
+        evaluation_periods: Some(1),
+        threshold: Some(3.0),
+        comparison_operator: Some("GreaterThanThreshold".to_owned()),
+        ..Default::default()
+    }
+}
+
+fn state(a: &Alarms, name: &str) -> MetricAlarm {
+    let (list, _) = a.describe(&DescribeQuery {
+        account: "000000000000".into(),
+        region: "us-east-1".into(),
+        names: Some(vec![name.to_owned()]),
+        max_records: 50,
+        ..Default::default()
+    });
+    list.into_iter().next().expect("alarm")
+}
+
+#[tokio::test]
+async fn alarm_moves_with_the_data_and_survives_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(T0 + 5_000);
+    let table = Arc::new(Table::default());
+    let a = Alarms::open(&env(Some(dir.path()), clock.clone()), table.clone()).unwrap();
+    a.put("000000000000", "us-east-1", &input("high")).unwrap();
+    assert_eq!(state(&a, "high").state.value, StateValue::InsufficientData);
+    assert_eq!(state(&a, "high").state.reason, INITIAL_REASON);
+
+    table.0.lock().push((T0, 5.0));
+    a.evaluate_all(T0 + MIN + 10_000);
+    let s = state(&a, "high").state;
+    assert_eq!(s.value, StateValue::Alarm);
+    assert_eq!(
+        s.reason,
+        "Threshold Crossed: 1 out of the last 1 datapoints [5.0 (03/12/26 18:00:00)] was greater than the threshold (3.0) (minimum 1 datapoint for INSUFFICIENT_DATA -> ALARM transition)."
+    );
+
+    // SetAlarmState holds until the next evaluation moves it back.
+    a.set_state(
+        "000000000000",
+        "us-east-1",
+        "high",
+        StateValue::Ok,
+        "test".into(),
+        None,
+    )
+    .unwrap();
+    assert_eq!(state(&a, "high").state.value, StateValue::Ok);
+    a.evaluate_all(T0 + MIN + 20_000);
+    assert_eq!(state(&a, "high").state.value, StateValue::Alarm);
+
+    table.0.lock().push((T0 + MIN, 1.0));
+    a.evaluate_all(T0 + 2 * MIN + 10_000);
+    assert_eq!(state(&a, "high").state.value, StateValue::Ok);
+
+    let q = HistoryQuery {
+        account: "000000000000".into(),
+        region: "us-east-1".into(),
+        alarm_name: Some("high".into()),
+        item_type: Some(HistoryItemType::StateUpdate),
+        max_records: 100,
+        ascending: true,
+        ..Default::default()
+    };
+    let summaries: Vec<String> = a.history(&q).0.into_iter().map(|h| h.summary).collect();
+    assert_eq!(
+        summaries,
+        [
+            "Alarm updated from INSUFFICIENT_DATA to ALARM",
+            "Alarm updated from ALARM to OK",
+            "Alarm updated from OK to ALARM",
+            "Alarm updated from ALARM to OK",
+        ]
+    );
+    drop(a);
+
+    let b = Alarms::open(&env(Some(dir.path()), clock), table).unwrap();
+    let s = state(&b, "high");
+    assert_eq!(s.state.value, StateValue::Ok);
+    assert_eq!(b.history(&q).0.len(), 4);
+}
+
+#[tokio::test]
+async fn delete_skips_unknown_names_and_describe_pages() {
+    let clock = ManualClock::new(T0);
+    let a = Alarms::open(&env(None, clock), Arc::new(Table::default())).unwrap();
+    for n in ["a", "b", "c"] {
+        a.put("000000000000", "us-east-1", &input(n)).unwrap();
+    }
+    let q = DescribeQuery {
+        account: "000000000000".into(),
+        region: "us-east-1".into(),
+        max_records: 2,
+        ..Default::default()
+    };
+    let (page, next) = a.describe(&q);
+    assert_eq!(page.len(), 2);
+    assert_eq!(next.as_deref(), Some("b"));
+    let (page, next) = a.describe(&DescribeQuery {
+        after: next,
+        ..q.clone()
+    });
+    assert_eq!(page[0].config.name, "c");
+    assert_eq!(next, None);
+    a.delete("000000000000", "us-east-1", &["a".into(), "zzz".into()])
+        .unwrap();
+    assert_eq!(
+        a.describe(&DescribeQuery {
+            max_records: 50,
+            ..q
+        })
+        .0
+        .len(),
+        2
+    );
+    let missing = a
+        .set_state(
+            "000000000000",
+            "us-east-1",
+            "a",
+            StateValue::Ok,
+            "x".into(),
+            None,
+        )
+        .unwrap_err();
+    assert_eq!(missing.code, "ResourceNotFound");
+}

@@ -1,0 +1,174 @@
+//! The clock task that evaluates every alarm once a minute, as CloudWatch does: at
+//! [`EVALUATION_OFFSET_MILLIS`] past each minute of the sandbox clock (after the metric
+//! store has sampled the minute that ended), each alarm looks at its evaluation range, the
+//! periods of its own length that ended by then, and moves to the state they decide.
+
+use std::sync::Arc;
+
+use nimbus_core::bus::metrics::MetricUnit;
+
+use super::Alarms;
+use super::evaluate::{self, Point, Rule};
+use super::model::{AlarmMetric, AlarmSource, AlarmState, MetricAlarm};
+use crate::metrics::{MetricIdentity, Statistic, StatisticsQuery};
+
+/// How long after each clock minute alarms are evaluated, ms.
+pub const EVALUATION_OFFSET_MILLIS: u64 = 10_000;
+
+const MINUTE: u64 = 60_000;
+
+/// The first evaluation time after `now`.
+pub fn next_tick(now: u64) -> u64 {
+    let base =
+        now.saturating_sub(EVALUATION_OFFSET_MILLIS) / MINUTE * MINUTE + EVALUATION_OFFSET_MILLIS;
+    if base > now { base } else { base + MINUTE }
+}
+
+fn statistic(name: &str) -> Statistic {
+    match name {
+        "SampleCount" => Statistic::SampleCount,
+        "Average" => Statistic::Average,
+        "Sum" => Statistic::Sum,
+        "Minimum" => Statistic::Minimum,
+        "Maximum" => Statistic::Maximum,
+        other => Statistic::Extended(other.to_owned()),
+    }
+}
+
+/// What one alarm reads: its metric, statistic, period and unit (`None` for metric math
+/// whose returned value is an expression, which nimbus does not evaluate in alarms).
+fn watched(alarm: &MetricAlarm) -> Option<(&AlarmMetric, &str, u32, Option<&str>)> {
+    match &alarm.config.source {
+        AlarmSource::Metric {
+            metric,
+            statistic,
+            extended_statistic,
+            period,
+            unit,
+        } => Some((
+            metric,
+            statistic.as_deref().or(extended_statistic.as_deref())?,
+            *period,
+            unit.as_deref(),
+        )),
+        AlarmSource::Queries(q) => {
+            let ret = q.iter().find(|q| q.return_data.unwrap_or(true))?;
+            let s = ret.metric_stat.as_ref()?;
+            Some((&s.metric, s.stat.as_str(), s.period, s.unit.as_deref()))
+        }
+    }
+}
+
+impl Alarms {
+    /// Starts the task that evaluates every alarm each minute; it ends at
+    /// [`Alarms::shutdown`].
+    pub fn spawn_scheduler(self: &Arc<Self>) {
+        let this = Arc::clone(self);
+        let mut stop = self.stop.subscribe();
+        tokio::spawn(async move {
+            loop {
+                let tick = next_tick(this.clock.now_millis());
+                tokio::select! {
+                    _ = this.clock.sleep_until(tick) => {}
+                    _ = stop.changed() => return,
+                }
+                if *stop.borrow() {
+                    return;
+                }
+                this.evaluate_all(tick);
+            }
+        });
+    }
+
+    /// Evaluates every alarm as of `now_millis` and applies the state changes.
+    pub fn evaluate_all(self: &Arc<Self>, now_millis: u64) {
+        let alarms: Vec<MetricAlarm> = self.inner.lock().alarms.values().cloned().collect();
+        for alarm in alarms {
+            let Some(outcome) = self.evaluate_one(&alarm, now_millis) else {
+                continue;
+            };
+            if outcome.state == alarm.state.value {
+                continue;
+            }
+            let key = (
+                alarm.account.clone(),
+                alarm.region.clone(),
+                alarm.config.name.clone(),
+            );
+            let state = AlarmState {
+                value: outcome.state,
+                reason: outcome.reason,
+                reason_data: Some(outcome.reason_data),
+                updated_millis: now_millis,
+                transitioned_millis: now_millis,
+            };
+            if let Err(e) = self.change_state(&key, state, now_millis) {
+                tracing::warn!(alarm = %alarm.arn, "could not store the alarm's new state: {e}");
+            }
+        }
+    }
+
+    /// The state `alarm`'s evaluation range decides at `now_millis`; `None` to keep it.
+    pub fn evaluate_one(&self, alarm: &MetricAlarm, now_millis: u64) -> Option<evaluate::Outcome> {
+        let (metric, stat, period, unit) = watched(alarm)?;
+        let c = &alarm.config;
+        let period_ms = u64::from(period) * 1000;
+        let end = now_millis / period_ms * period_ms;
+        let range = u64::from(evaluate::evaluation_range(c.evaluation_periods));
+        let start = end.saturating_sub(range * period_ms);
+        let mut dimensions = metric.dimensions.clone();
+        dimensions.sort();
+        let wanted = statistic(stat);
+        let query = StatisticsQuery {
+            account: alarm.account.clone(),
+            region: alarm.region.clone(),
+            metric: MetricIdentity {
+                namespace: metric.namespace.clone(),
+                metric_name: metric.metric_name.clone(),
+                dimensions,
+            },
+            start_millis: start,
+            end_millis: end,
+            period_secs: period,
+            statistics: vec![wanted.clone(), Statistic::SampleCount],
+            unit: unit.and_then(MetricUnit::parse),
+        };
+        let data = self.series.statistics(&query);
+        let points: Vec<Point> = (0..range)
+            .map(|i| {
+                let ts = start + i * period_ms;
+                let d = data.iter().find(|d| d.timestamp_millis == ts);
+                let get = |s: &Statistic| {
+                    d.and_then(|d| d.values.iter().find(|(k, _)| k == s).map(|(_, v)| *v))
+                };
+                Point {
+                    timestamp_millis: ts,
+                    value: get(&wanted),
+                    sample_count: get(&Statistic::SampleCount).unwrap_or(0.0),
+                }
+            })
+            .collect();
+        let min_samples = match (&c.source, c.evaluate_low_sample_count_percentile.as_deref()) {
+            (
+                AlarmSource::Metric {
+                    extended_statistic: Some(e),
+                    ..
+                },
+                Some("ignore"),
+            ) => evaluate::min_samples_for(e),
+            _ => None,
+        };
+        let rule = Rule {
+            operator: c.comparison_operator,
+            threshold: c.threshold?,
+            evaluation_periods: c.evaluation_periods,
+            datapoints_to_alarm: c.datapoints_to_alarm(),
+            treat_missing: c.treat_missing(),
+            statistic: c.statistic_name(),
+            period,
+            unit,
+            min_samples,
+        };
+        evaluate::evaluate(&rule, &points, alarm.state.value, now_millis)
+    }
+}
