@@ -7,6 +7,7 @@
 //! CBOR body or awsQuery form fields) and writes one typed output ([`respond`]: JSON, CBOR,
 //! or awsQuery XML in CloudWatch's namespace), so a handler is written once for the three.
 
+pub mod alarms;
 pub mod math;
 pub mod metric_data;
 pub mod metrics;
