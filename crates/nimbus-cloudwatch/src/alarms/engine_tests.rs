@@ -194,3 +194,152 @@ async fn delete_skips_unknown_names_and_describe_pages() {
         .unwrap_err();
     assert_eq!(missing.code, "ResourceNotFound");
 }
+
+/// A Lambda that records what it is asked to invoke.
+#[derive(Default)]
+struct Recorder(
+    Mutex<
+        Vec<(
+            String,
+            serde_json::Value,
+            Option<nimbus_core::bus::InvokeCaller>,
+        )>,
+    >,
+);
+
+#[async_trait::async_trait]
+impl nimbus_core::bus::FunctionInvoker for Recorder {
+    async fn function_exists(&self, _: &nimbus_core::Arn) -> bool {
+        true
+    }
+    async fn permits(&self, _: &nimbus_core::Arn, _: &nimbus_core::bus::InvokeCaller) -> bool {
+        true
+    }
+    async fn invoke_async(
+        &self,
+        arn: &nimbus_core::Arn,
+        payload: bytes::Bytes,
+        caller: Option<&nimbus_core::bus::InvokeCaller>,
+    ) -> std::result::Result<String, nimbus_core::bus::DeliveryError> {
+        if arn.resource.ends_with(":missing") {
+            return Err(nimbus_core::bus::DeliveryError::NoSuchDestination(
+                arn.to_string(),
+            ));
+        }
+        self.0.lock().push((
+            arn.to_string(),
+            serde_json::from_slice(&payload).unwrap(),
+            caller.cloned(),
+        ));
+        Ok("req".into())
+    }
+}
+
+#[tokio::test]
+async fn alarm_actions_invoke_the_function_with_the_alarm_event() {
+    let clock = ManualClock::new(T0 + 5_000);
+    let e = env(None, clock.clone());
+    let lambda = Arc::new(Recorder::default());
+    e.bus.register_functions(lambda.clone());
+    let table = Arc::new(Table::default());
+    let a = Alarms::open(&e, table.clone()).unwrap();
+    let fn_arn = "arn:aws:lambda:us-east-1:000000000000:function:scale-out";
+    let mut put = input("high");
+    put.alarm_description = Some("scale out".into());
+    put.alarm_actions = Some(vec![
+        fn_arn.to_owned(),
+        "arn:aws:lambda:us-east-1:000000000000:function:missing".to_owned(),
+        "arn:aws:sns:us-east-1:000000000000:ops".to_owned(),
+    ]);
+    a.put("000000000000", "us-east-1", &put).unwrap();
+    table.0.lock().push((T0, 5.0));
+    a.evaluate_all(T0 + MIN + 10_000);
+    for _ in 0..100 {
+        if a.history(&HistoryQuery {
+            account: "000000000000".into(),
+            region: "us-east-1".into(),
+            item_type: Some(HistoryItemType::Action),
+            max_records: 100,
+            ..Default::default()
+        })
+        .0
+        .len()
+            == 3
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let calls = lambda.0.lock().clone();
+    assert_eq!(calls.len(), 1);
+    let (arn, event, caller) = &calls[0];
+    assert_eq!(arn, fn_arn);
+    let caller = caller.clone().unwrap();
+    assert_eq!(caller.principal, "lambda.alarms.cloudwatch.amazonaws.com");
+    assert_eq!(
+        caller.source_arn.as_deref(),
+        Some("arn:aws:cloudwatch:us-east-1:000000000000:alarm:high")
+    );
+    assert_eq!(event["source"], "aws.cloudwatch");
+    assert_eq!(
+        event["alarmArn"],
+        "arn:aws:cloudwatch:us-east-1:000000000000:alarm:high"
+    );
+    assert_eq!(event["accountId"], "000000000000");
+    assert_eq!(event["region"], "us-east-1");
+    assert_eq!(event["time"], "2026-12-03T18:01:10.000+0000");
+    let data = &event["alarmData"];
+    assert_eq!(data["alarmName"], "high");
+    assert_eq!(data["state"]["value"], "ALARM");
+    assert_eq!(data["previousState"]["value"], "INSUFFICIENT_DATA");
+    assert_eq!(data["previousState"]["reason"], INITIAL_REASON);
+    assert_eq!(data["configuration"]["description"], "scale out");
+    let m = &data["configuration"]["metrics"][0];
+    assert_eq!(m["metricStat"]["metric"]["namespace"], "Lab");
+    assert_eq!(m["metricStat"]["metric"]["name"], "Sent");
+    assert_eq!(m["metricStat"]["metric"]["dimensions"]["QueueName"], "jobs");
+    assert_eq!(m["metricStat"]["period"], 60);
+    assert_eq!(m["metricStat"]["stat"], "Sum");
+    assert_eq!(m["returnData"], true);
+    let reason_data: serde_json::Value =
+        serde_json::from_str(data["state"]["reasonData"].as_str().unwrap()).unwrap();
+    assert_eq!(reason_data["recentDatapoints"][0], 5.0);
+
+    let mut summaries: Vec<String> = a
+        .history(&HistoryQuery {
+            account: "000000000000".into(),
+            region: "us-east-1".into(),
+            item_type: Some(HistoryItemType::Action),
+            max_records: 100,
+            ..Default::default()
+        })
+        .0
+        .into_iter()
+        .map(|h| h.summary)
+        .collect();
+    summaries.sort();
+    assert_eq!(
+        summaries,
+        [
+            "Failed to execute action arn:aws:lambda:us-east-1:000000000000:function:missing. Received error: \"Function not found: arn:aws:lambda:us-east-1:000000000000:function:missing\"",
+            "Failed to execute action arn:aws:sns:us-east-1:000000000000:ops. Received error: \"nimbus does not serve sns: the action was recorded, not executed\"",
+            "Successfully executed action arn:aws:lambda:us-east-1:000000000000:function:scale-out",
+        ]
+    );
+
+    // Disabled actions do not run.
+    a.set_actions_enabled("000000000000", "us-east-1", &["high".into()], false)
+        .unwrap();
+    a.set_state(
+        "000000000000",
+        "us-east-1",
+        "high",
+        StateValue::Ok,
+        "t".into(),
+        None,
+    )
+    .unwrap();
+    a.evaluate_all(T0 + MIN + 20_000);
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert_eq!(lambda.0.lock().len(), 1);
+}

@@ -615,3 +615,7 @@ pub fn put_metric_alarm(
         tag_pairs,
     ))
 }
+
+#[cfg(test)]
+#[path = "validate_tests.rs"]
+mod tests;
