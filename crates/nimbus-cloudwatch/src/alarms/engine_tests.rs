@@ -343,3 +343,29 @@ async fn alarm_actions_invoke_the_function_with_the_alarm_event() {
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     assert_eq!(lambda.0.lock().len(), 1);
 }
+
+#[tokio::test]
+async fn the_scheduler_evaluates_on_the_clock() {
+    let clock = ManualClock::new(T0 + 5_000);
+    let table = Arc::new(Table::default());
+    let a = Alarms::open(&env(None, clock.clone()), table.clone()).unwrap();
+    a.spawn_scheduler();
+    a.put("000000000000", "us-east-1", &input("high")).unwrap();
+    table.0.lock().push((T0, 5.0));
+    // Before the minute's tick nothing is evaluated.
+    clock.set_millis(T0 + MIN + 9_000);
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert_eq!(state(&a, "high").state.value, StateValue::InsufficientData);
+    // The clock jumps past the tick: the evaluation is as of the last tick.
+    clock.set_millis(T0 + MIN + 25_000);
+    for _ in 0..200 {
+        if state(&a, "high").state.value == StateValue::Alarm {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let s = state(&a, "high").state;
+    assert_eq!(s.value, StateValue::Alarm);
+    assert_eq!(s.updated_millis, T0 + MIN + 10_000);
+    a.shutdown();
+}

@@ -2,6 +2,7 @@
 //! [`EVALUATION_OFFSET_MILLIS`] past each minute of the sandbox clock (after the metric
 //! store has sampled the minute that ended), each alarm looks at its evaluation range, the
 //! periods of its own length that ended by then, and moves to the state they decide.
+//! High-resolution alarms (periods of 10, 20 or 30 seconds) are evaluated every 10 seconds.
 
 use std::sync::Arc;
 
@@ -16,12 +17,18 @@ use crate::metrics::{MetricIdentity, Statistic, StatisticsQuery};
 pub const EVALUATION_OFFSET_MILLIS: u64 = 10_000;
 
 const MINUTE: u64 = 60_000;
+/// High-resolution alarms (periods of 10, 20 or 30 s) are evaluated every 10 s.
+const HIGH_RESOLUTION_TICK: u64 = 10_000;
 
-/// The first evaluation time after `now`.
-pub fn next_tick(now: u64) -> u64 {
-    let base =
-        now.saturating_sub(EVALUATION_OFFSET_MILLIS) / MINUTE * MINUTE + EVALUATION_OFFSET_MILLIS;
-    if base > now { base } else { base + MINUTE }
+/// The first evaluation time after `now`, for ticks every `every` ms (offset as above).
+pub fn next_tick(now: u64, every: u64) -> u64 {
+    let offset = EVALUATION_OFFSET_MILLIS % every;
+    (now + every - offset) / every * every + offset
+}
+
+/// The last evaluation time at or before `now`.
+pub fn last_tick(now: u64, every: u64) -> u64 {
+    next_tick(now, every).saturating_sub(every)
 }
 
 fn statistic(name: &str) -> Statistic {
@@ -67,7 +74,12 @@ impl Alarms {
         let mut stop = self.stop.subscribe();
         tokio::spawn(async move {
             loop {
-                let tick = next_tick(this.clock.now_millis());
+                let every = if this.any_high_resolution() {
+                    HIGH_RESOLUTION_TICK
+                } else {
+                    MINUTE
+                };
+                let tick = next_tick(this.clock.now_millis(), every);
                 tokio::select! {
                     _ = this.clock.sleep_until(tick) => {}
                     _ = stop.changed() => return,
@@ -75,14 +87,40 @@ impl Alarms {
                 if *stop.borrow() {
                     return;
                 }
-                this.evaluate_all(tick);
+                // The clock may have jumped past several ticks (a test's manual clock): the
+                // evaluation is as of the last one.
+                let now = this.clock.now_millis();
+                let minute_tick = last_tick(now, MINUTE);
+                let tick = last_tick(now, every);
+                this.evaluate_due(tick, tick == minute_tick);
             }
         });
     }
 
+    fn any_high_resolution(&self) -> bool {
+        self.inner
+            .lock()
+            .alarms
+            .values()
+            .any(|a| a.config.period() < 60)
+    }
+
     /// Evaluates every alarm as of `now_millis` and applies the state changes.
     pub fn evaluate_all(self: &Arc<Self>, now_millis: u64) {
-        let alarms: Vec<MetricAlarm> = self.inner.lock().alarms.values().cloned().collect();
+        self.evaluate_due(now_millis, true);
+    }
+
+    /// Evaluates the high-resolution alarms, and the others too on a minute's tick, as of
+    /// `now_millis`, and applies the state changes.
+    fn evaluate_due(self: &Arc<Self>, now_millis: u64, minute: bool) {
+        let alarms: Vec<MetricAlarm> = self
+            .inner
+            .lock()
+            .alarms
+            .values()
+            .filter(|a| minute || a.config.period() < 60)
+            .cloned()
+            .collect();
         for alarm in alarms {
             let Some(outcome) = self.evaluate_one(&alarm, now_millis) else {
                 continue;
@@ -170,5 +208,21 @@ impl Alarms {
             min_samples,
         };
         evaluate::evaluate(&rule, &points, alarm.state.value, now_millis)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks() {
+        assert_eq!(next_tick(0, MINUTE), 10_000);
+        assert_eq!(next_tick(10_000, MINUTE), 70_000);
+        assert_eq!(next_tick(69_999, MINUTE), 70_000);
+        assert_eq!(last_tick(69_999, MINUTE), 10_000);
+        assert_eq!(last_tick(70_000, MINUTE), 70_000);
+        assert_eq!(next_tick(70_000, HIGH_RESOLUTION_TICK), 80_000);
+        assert_eq!(last_tick(75_000, HIGH_RESOLUTION_TICK), 70_000);
     }
 }
