@@ -350,11 +350,14 @@ async fn the_scheduler_evaluates_on_the_clock() {
     let table = Arc::new(Table::default());
     let a = Alarms::open(&env(None, clock.clone()), table.clone()).unwrap();
     a.spawn_scheduler();
+    tokio::task::yield_now().await;
+    // The task waits on no clock sleeper (tests count them to see a long poll waiting).
+    assert_eq!(clock.sleepers(), 0);
     a.put("000000000000", "us-east-1", &input("high")).unwrap();
     table.0.lock().push((T0, 5.0));
     // Before the minute's tick nothing is evaluated.
     clock.set_millis(T0 + MIN + 9_000);
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(state(&a, "high").state.value, StateValue::InsufficientData);
     // The clock jumps past the tick: the evaluation is as of the last tick.
     clock.set_millis(T0 + MIN + 25_000);
