@@ -372,3 +372,37 @@ async fn the_scheduler_evaluates_on_the_clock() {
     assert_eq!(s.updated_millis, T0 + MIN + 10_000);
     a.shutdown();
 }
+
+#[tokio::test]
+async fn alarms_read_the_metric_store() {
+    let clock = ManualClock::new(T0 + 5_000);
+    let e = env(None, clock.clone());
+    let store = crate::metrics::MetricStore::open(&e).unwrap();
+    let a = Alarms::open(&e, store.clone()).unwrap();
+    a.put("000000000000", "us-east-1", &input("high")).unwrap();
+    let datum = |v: f64| crate::metrics::PutDatum {
+        metric_name: "Sent".into(),
+        dimensions: vec![("QueueName".into(), "jobs".into())],
+        timestamp_millis: T0 + 5_000,
+        values: vec![(v, 1.0)],
+        statistic_values: None,
+        unit: nimbus_core::bus::metrics::MetricUnit::Count,
+        storage_resolution: 60,
+    };
+    store
+        .put(
+            "000000000000",
+            "us-east-1",
+            "Lab",
+            vec![datum(2.0), datum(4.0)],
+        )
+        .await
+        .unwrap();
+    clock.set_millis(T0 + MIN + 10_000);
+    a.evaluate_all(T0 + MIN + 10_000);
+    let s = state(&a, "high").state;
+    assert_eq!(s.value, StateValue::Alarm);
+    let data: serde_json::Value = serde_json::from_str(s.reason_data.as_deref().unwrap()).unwrap();
+    assert_eq!(data["recentDatapoints"], serde_json::json!([6.0]));
+    assert_eq!(data["evaluatedDatapoints"][0]["sampleCount"], 2.0);
+}

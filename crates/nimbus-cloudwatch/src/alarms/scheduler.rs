@@ -37,14 +37,7 @@ pub fn last_tick(now: u64, every: u64) -> u64 {
 }
 
 fn statistic(name: &str) -> Statistic {
-    match name {
-        "SampleCount" => Statistic::SampleCount,
-        "Average" => Statistic::Average,
-        "Sum" => Statistic::Sum,
-        "Minimum" => Statistic::Minimum,
-        "Maximum" => Statistic::Maximum,
-        other => Statistic::Extended(other.to_owned()),
-    }
+    Statistic::parse(name).unwrap_or_else(|| Statistic::Extended(name.to_owned()))
 }
 
 /// What one alarm reads: its metric, statistic, period and unit (`None` for metric math

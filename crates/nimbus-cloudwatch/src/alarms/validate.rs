@@ -13,6 +13,7 @@ use super::model::{
     TreatMissingData,
 };
 use crate::error::{CloudWatchError, Result};
+use crate::metrics::Statistic;
 
 /// A `Dimension`.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -202,33 +203,9 @@ pub fn check_alarm_name(member: &str, name: &str) -> Result<()> {
 pub const STATISTICS: [&str; 5] = ["SampleCount", "Average", "Sum", "Minimum", "Maximum"];
 
 /// Whether `s` is an extended statistic CloudWatch accepts (`p99`, `p99.9`, `tm90`, `wm90`,
-/// `tc90`, `ts90`, `IQM`, `TM(10%:90%)`, `PR(:300)`…).
+/// `tc90`, `ts90`, `IQM`, `TM(10%:90%)`, `PR(:300)`…), as the metric store reads them.
 pub fn is_extended_statistic(s: &str) -> bool {
-    let pct = |n: &str| n.parse::<f64>().is_ok_and(|v| (0.0..=100.0).contains(&v));
-    if s == "IQM" {
-        return true;
-    }
-    for prefix in ["p", "tm", "wm", "tc", "ts"] {
-        if let Some(rest) = s.strip_prefix(prefix)
-            && !rest.is_empty()
-            && pct(rest)
-        {
-            return true;
-        }
-    }
-    for prefix in ["TM(", "WM(", "TC(", "TS(", "PR("] {
-        if let Some(rest) = s.strip_prefix(prefix).and_then(|r| r.strip_suffix(')'))
-            && let Some((a, b)) = rest.split_once(':')
-        {
-            let bound = |x: &str| {
-                x.is_empty()
-                    || x.strip_suffix('%')
-                        .map_or_else(|| x.parse::<f64>().is_ok(), pct)
-            };
-            return bound(a) && bound(b) && !(a.is_empty() && b.is_empty());
-        }
-    }
-    false
+    !STATISTICS.contains(&s) && Statistic::parse(s).is_some()
 }
 
 fn check_period(member: &str, period: i64) -> Result<u32> {
