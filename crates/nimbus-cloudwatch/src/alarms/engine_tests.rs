@@ -406,3 +406,46 @@ async fn alarms_read_the_metric_store() {
     assert_eq!(data["recentDatapoints"], serde_json::json!([6.0]));
     assert_eq!(data["evaluatedDatapoints"][0]["sampleCount"], 2.0);
 }
+
+#[tokio::test]
+async fn tags_are_set_at_creation_and_changed_by_arn() {
+    let a = Alarms::open(&env(None, ManualClock::new(T0)), Arc::new(Table::default())).unwrap();
+    let mut put = input("t");
+    put.tags = Some(vec![super::validate::TagInput {
+        key: Some("team".into()),
+        value: Some("ops".into()),
+    }]);
+    a.put("000000000000", "us-east-1", &put).unwrap();
+    let arn = "arn:aws:cloudwatch:us-east-1:000000000000:alarm:t";
+    assert_eq!(
+        a.tags("000000000000", "us-east-1", arn).unwrap(),
+        [("team".into(), "ops".into())]
+    );
+    // An update's tags are ignored, as AWS does.
+    put.tags = Some(Vec::new());
+    a.put("000000000000", "us-east-1", &put).unwrap();
+    a.retag(
+        "000000000000",
+        "us-east-1",
+        arn,
+        &[("team".into(), "dev".into()), ("env".into(), "lab".into())],
+        &[],
+    )
+    .unwrap();
+    a.retag("000000000000", "us-east-1", arn, &[], &["env".into()])
+        .unwrap();
+    assert_eq!(
+        a.tags("000000000000", "us-east-1", arn).unwrap(),
+        [("team".into(), "dev".into())]
+    );
+    let e = a
+        .tags(
+            "000000000000",
+            "us-east-1",
+            "arn:aws:cloudwatch:us-east-1:000000000000:alarm:none",
+        )
+        .unwrap_err();
+    assert_eq!(e.code, "ResourceNotFoundException");
+    let e = a.tags("111111111111", "us-east-1", arn).unwrap_err();
+    assert_eq!(e.code, "ResourceNotFoundException");
+}

@@ -8,6 +8,7 @@
 //! - [`history`]: state, configuration and action history items;
 //! - [`actions`]: action ARNs and the Lambda invocation;
 //! - [`store`]: SQLite, written before a change is acknowledged;
+//! - [`tags`]: an alarm's tags;
 //! - [`time`]: the time formats alarms write.
 //!
 //! [`Alarms`] is the engine the operations call. Changes are committed to the store under the
@@ -19,6 +20,7 @@ pub mod history;
 pub mod model;
 pub mod scheduler;
 pub mod store;
+pub mod tags;
 pub mod time;
 pub mod validate;
 

@@ -555,3 +555,137 @@ pub fn describe_alarm_history(
         next_token,
     })
 }
+
+/// `TagResourceInput`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TagResourceInput {
+    /// `ResourceARN`.
+    #[serde(rename = "ResourceARN")]
+    pub resource_arn: Option<String>,
+    /// `Tags`.
+    pub tags: Option<Vec<crate::alarms::validate::TagInput>>,
+}
+
+/// `UntagResourceInput`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UntagResourceInput {
+    /// `ResourceARN`.
+    #[serde(rename = "ResourceARN")]
+    pub resource_arn: Option<String>,
+    /// `TagKeys`.
+    pub tag_keys: Option<Vec<String>>,
+}
+
+/// `ListTagsForResourceInput`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListTagsForResourceInput {
+    /// `ResourceARN`.
+    #[serde(rename = "ResourceARN")]
+    pub resource_arn: Option<String>,
+}
+
+/// A `Tag` in an output.
+#[derive(Serialize, Debug, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct TagOut {
+    /// `Key`.
+    pub key: String,
+    /// `Value`.
+    pub value: String,
+}
+
+/// `ListTagsForResourceOutput`.
+#[derive(Serialize, Debug, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListTagsForResourceOutput {
+    /// `Tags`.
+    pub tags: Vec<TagOut>,
+}
+
+fn resource_arn(arn: &Option<String>) -> Result<&str> {
+    let arn = arn
+        .as_deref()
+        .ok_or_else(|| validation_error(validation::missing("resourceARN")))?;
+    if let Some(c) = validation::length(arn, 1, 1024) {
+        return Err(validation_error(validation::message(
+            "resourceARN",
+            arn,
+            &c,
+        )));
+    }
+    Ok(arn)
+}
+
+fn authorize_arn(ctx: &RequestContext, action: &str, arn: &str) -> Result<()> {
+    ctx.authorize(
+        action,
+        Resource {
+            arn,
+            owner: ctx.account.as_str(),
+            policy: None,
+        },
+        |_| {},
+    )
+    .map_err(denied)
+}
+
+/// `TagResource` on an alarm.
+pub fn tag_resource(alarms: &Alarms, ctx: &RequestContext, input: &TagResourceInput) -> Result<()> {
+    let arn = resource_arn(&input.resource_arn)?;
+    let mut tags = Vec::new();
+    for t in input
+        .tags
+        .as_deref()
+        .ok_or_else(|| validation_error(validation::missing("tags")))?
+    {
+        let (Some(k), Some(v)) = (&t.key, &t.value) else {
+            return Err(validation_error(validation::missing("tags.member.key")));
+        };
+        for (member, value, min, max) in [
+            ("tags.member.key", k, 1, 128),
+            ("tags.member.value", v, 0, 256),
+        ] {
+            if let Some(c) = validation::length(value, min, max) {
+                return Err(validation_error(validation::message(member, value, &c)));
+            }
+        }
+        tags.push((k.clone(), v.clone()));
+    }
+    authorize_arn(ctx, "cloudwatch:TagResource", arn)?;
+    alarms.retag(ctx.account.as_str(), &ctx.region, arn, &tags, &[])
+}
+
+/// `UntagResource` on an alarm.
+pub fn untag_resource(
+    alarms: &Alarms,
+    ctx: &RequestContext,
+    input: &UntagResourceInput,
+) -> Result<()> {
+    let arn = resource_arn(&input.resource_arn)?;
+    let keys = input
+        .tag_keys
+        .as_deref()
+        .ok_or_else(|| validation_error(validation::missing("tagKeys")))?;
+    authorize_arn(ctx, "cloudwatch:UntagResource", arn)?;
+    alarms.retag(ctx.account.as_str(), &ctx.region, arn, &[], keys)
+}
+
+/// `ListTagsForResource` on an alarm.
+pub fn list_tags_for_resource(
+    alarms: &Alarms,
+    ctx: &RequestContext,
+    input: &ListTagsForResourceInput,
+) -> Result<ListTagsForResourceOutput> {
+    let arn = resource_arn(&input.resource_arn)?;
+    authorize_arn(ctx, "cloudwatch:ListTagsForResource", arn)?;
+    Ok(ListTagsForResourceOutput {
+        tags: alarms
+            .tags(ctx.account.as_str(), &ctx.region, arn)?
+            .into_iter()
+            .map(|(key, value)| TagOut { key, value })
+            .collect(),
+    })
+}
