@@ -122,7 +122,21 @@ impl Alarms {
     /// Opens the engine: loads the stored alarms and history. The scheduler starts with
     /// [`Alarms::spawn_scheduler`].
     pub fn open(env: &ServiceEnv, series: Arc<dyn SeriesReader>) -> Result<Arc<Alarms>> {
-        let (store, (alarms, history)) = AlarmStore::open(env)?;
+        let (store, (alarms, mut history)) = AlarmStore::open(env)?;
+        // History past retention is dropped at start too.
+        let cutoff = env
+            .clock
+            .now_millis()
+            .saturating_sub(history::RETENTION_MILLIS);
+        if let Some(last_old) = history
+            .iter()
+            .take_while(|h| h.timestamp_millis < cutoff)
+            .last()
+            .map(|h| h.seq)
+        {
+            store.prune_history(last_old)?;
+            history.retain(|h| h.seq > last_old);
+        }
         let alarms = alarms
             .into_iter()
             .map(|a| {
