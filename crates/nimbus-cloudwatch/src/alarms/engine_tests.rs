@@ -449,3 +449,25 @@ async fn tags_are_set_at_creation_and_changed_by_arn() {
     let e = a.tags("111111111111", "us-east-1", arn).unwrap_err();
     assert_eq!(e.code, "ResourceNotFoundException");
 }
+
+#[tokio::test]
+async fn a_new_alarm_is_evaluated_at_once() {
+    let a = Alarms::open(
+        &env(None, ManualClock::new(T0 + 5_000)),
+        Arc::new(Table::default()),
+    )
+    .unwrap();
+    let mut put = input("quiet");
+    put.treat_missing_data = Some("notBreaching".into());
+    a.put("000000000000", "us-east-1", &put).unwrap();
+    let s = state(&a, "quiet").state;
+    assert_eq!(s.value, StateValue::Ok);
+    assert_eq!(
+        s.reason,
+        "Threshold Crossed: no datapoints were received for 1 period and 1 missing datapoint was treated as [NonBreaching]."
+    );
+    // The default (missing) keeps a new alarm without data in INSUFFICIENT_DATA.
+    a.put("000000000000", "us-east-1", &input("unknown"))
+        .unwrap();
+    assert_eq!(state(&a, "unknown").state.reason, INITIAL_REASON);
+}

@@ -194,8 +194,14 @@ impl Alarms {
     }
 
     /// `PutMetricAlarm`: creates the alarm (`INSUFFICIENT_DATA`) or replaces its
-    /// configuration (its state and tags left as they are); returns once committed.
-    pub fn put(&self, account: &str, region: &str, input: &PutMetricAlarmInput) -> Result<()> {
+    /// configuration (its state and tags left as they are); returns once committed, then
+    /// evaluates it at once, as AWS does after a create or an update.
+    pub fn put(
+        self: &Arc<Self>,
+        account: &str,
+        region: &str,
+        input: &PutMetricAlarmInput,
+    ) -> Result<()> {
         let (config, tags) = validate::put_metric_alarm(input, region)?;
         let now = self.now();
         let key = (account.to_owned(), region.to_owned(), config.name.clone());
@@ -246,8 +252,10 @@ impl Alarms {
             history::configuration_update(kind, old.as_ref(), &alarm),
         );
         self.store.put(Some(&alarm), std::slice::from_ref(&item))?;
-        inner.alarms.insert(key, alarm);
+        inner.alarms.insert(key, alarm.clone());
         self.record(&mut inner, vec![item]);
+        drop(inner);
+        self.apply_evaluation(&alarm, now);
         Ok(())
     }
 

@@ -125,27 +125,32 @@ impl Alarms {
             .cloned()
             .collect();
         for alarm in alarms {
-            let Some(outcome) = self.evaluate_one(&alarm, now_millis) else {
-                continue;
-            };
-            if outcome.state == alarm.state.value {
-                continue;
-            }
-            let key = (
-                alarm.account.clone(),
-                alarm.region.clone(),
-                alarm.config.name.clone(),
-            );
-            let state = AlarmState {
-                value: outcome.state,
-                reason: outcome.reason,
-                reason_data: Some(outcome.reason_data),
-                updated_millis: now_millis,
-                transitioned_millis: now_millis,
-            };
-            if let Err(e) = self.change_state(&key, state, now_millis) {
-                tracing::warn!(alarm = %alarm.arn, "could not store the alarm's new state: {e}");
-            }
+            self.apply_evaluation(&alarm, now_millis);
+        }
+    }
+
+    /// Evaluates `alarm` as of `now_millis` and moves it to the state decided, if another.
+    pub(super) fn apply_evaluation(self: &Arc<Self>, alarm: &MetricAlarm, now_millis: u64) {
+        let Some(outcome) = self.evaluate_one(alarm, now_millis) else {
+            return;
+        };
+        if outcome.state == alarm.state.value {
+            return;
+        }
+        let key = (
+            alarm.account.clone(),
+            alarm.region.clone(),
+            alarm.config.name.clone(),
+        );
+        let state = AlarmState {
+            value: outcome.state,
+            reason: outcome.reason,
+            reason_data: Some(outcome.reason_data),
+            updated_millis: now_millis,
+            transitioned_millis: now_millis,
+        };
+        if let Err(e) = self.change_state(&key, state, now_millis) {
+            tracing::warn!(alarm = %alarm.arn, "could not store the alarm's new state: {e}");
         }
     }
 

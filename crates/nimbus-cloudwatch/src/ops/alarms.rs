@@ -49,7 +49,7 @@ fn authorize(ctx: &RequestContext, action: &str, name: Option<&str>) -> Result<(
 
 /// `PutMetricAlarm`.
 pub fn put_metric_alarm(
-    alarms: &Alarms,
+    alarms: &std::sync::Arc<Alarms>,
     ctx: &RequestContext,
     input: &PutMetricAlarmInput,
 ) -> Result<()> {
