@@ -351,3 +351,85 @@ async fn set_alarm_state_errors_and_restart() {
     let left = cw.describe_alarms().send().await.unwrap();
     assert!(left.metric_alarms().is_empty());
 }
+
+/// The Action history summaries of `alarm`, waiting (real time, up to 10 s) for `n`.
+async fn action_summaries(sb: &TestSandbox, alarm: &str, n: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for _ in 0..200 {
+        out = sb
+            .cloudwatch()
+            .describe_alarm_history()
+            .alarm_name(alarm)
+            .history_item_type(HistoryItemType::Action)
+            .scan_by(ScanBy::TimestampAscending)
+            .send()
+            .await
+            .unwrap()
+            .alarm_history_items()
+            .iter()
+            .map(|i| i.history_summary().unwrap_or_default().to_owned())
+            .collect();
+        if out.len() >= n {
+            return out;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{alarm}: {out:?}");
+}
+
+#[tokio::test]
+async fn under_strict_auth_the_function_policy_decides_the_action() {
+    let account = "111122223333";
+    let sb = TestSandbox::builder()
+        .strict_auth(vec![("AKIDALARMS", "alarms-secret", account)])
+        .start()
+        .await;
+    python(&sb, "on-alarm", PRINTER).await;
+    let fn_arn = format!("arn:aws:lambda:us-east-1:{account}:function:on-alarm");
+    let alarm_arn = format!("arn:aws:cloudwatch:us-east-1:{account}:alarm:guarded");
+    let cw = sb.cloudwatch();
+    cw.put_metric_alarm()
+        .alarm_name("guarded")
+        .namespace("Lab")
+        .metric_name("Jobs")
+        .statistic(Statistic::Sum)
+        .period(60)
+        .evaluation_periods(1)
+        .threshold(3.0)
+        .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+        .alarm_actions(&fn_arn)
+        .send()
+        .await
+        .unwrap();
+    let set = |v: StateValue| {
+        cw.set_alarm_state()
+            .alarm_name("guarded")
+            .state_value(v)
+            .state_reason("drill")
+            .send()
+    };
+    set(StateValue::Alarm).await.unwrap();
+    let first = action_summaries(&sb, "guarded", 1).await;
+    assert!(
+        first[0].starts_with(&format!("Failed to execute action {fn_arn}. Received error: \"CloudWatch Alarms is not authorized")),
+        "{first:?}"
+    );
+
+    sb.lambda()
+        .add_permission()
+        .function_name("on-alarm")
+        .statement_id("alarm")
+        .action("lambda:InvokeFunction")
+        .principal("lambda.alarms.cloudwatch.amazonaws.com")
+        .source_arn(&alarm_arn)
+        .send()
+        .await
+        .unwrap();
+    set(StateValue::Ok).await.unwrap();
+    set(StateValue::Alarm).await.unwrap();
+    let all = action_summaries(&sb, "guarded", 2).await;
+    assert_eq!(all[1], format!("Successfully executed action {fn_arn}"));
+    let got = events(&sb, "on-alarm", 1).await;
+    assert_eq!(got[0]["alarmArn"], alarm_arn.as_str());
+    assert_eq!(got[0]["alarmData"]["state"]["reason"], "drill");
+}
