@@ -26,6 +26,7 @@ use nimbus_wire::{
     ServiceError, ServiceId,
 };
 
+use crate::alarms::Alarms;
 use crate::error::{CloudWatchError, CloudWatchErrorCode};
 use crate::metrics::MetricStore;
 use crate::ops::{Call, Op};
@@ -40,6 +41,7 @@ pub struct CloudWatchService {
     /// Whether the store is the bus's metric sink (a test may have registered a recorder
     /// of its own first, and then samples the services itself).
     is_sink: bool,
+    alarms: Arc<Alarms>,
 }
 
 impl CloudWatchService {
@@ -52,20 +54,29 @@ impl CloudWatchService {
         if is_sink {
             env.bus.register_metrics(store.clone());
         }
+        let alarms = Alarms::open(env, store.clone())?;
         Ok(Arc::new(CloudWatchService {
             env: env.clone(),
             store,
             is_sink,
+            alarms,
         }))
     }
 
     /// Starts sampling the services' counters and gauges each clock minute, when the store
     /// is the bus's sink: a sink registered before CloudWatch opened (a test's recorder)
-    /// samples the services itself, and sampling takes the counters it reads.
+    /// samples the services itself, and sampling takes the counters it reads. Starts
+    /// evaluating the alarms.
     pub fn start(&self) {
         if self.is_sink {
             self.store.spawn_sampler(&self.env);
         }
+        self.alarms.spawn_scheduler();
+    }
+
+    /// The alarm engine.
+    pub fn alarms(&self) -> &Arc<Alarms> {
+        &self.alarms
     }
 
     /// The metric store.
@@ -133,6 +144,7 @@ impl Service for CloudWatchService {
     }
 
     async fn shutdown(&self) {
+        self.alarms.shutdown();
         self.store.shutdown().await;
     }
 }

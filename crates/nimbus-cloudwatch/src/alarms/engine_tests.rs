@@ -192,7 +192,10 @@ async fn delete_skips_unknown_names_and_describe_pages() {
             None,
         )
         .unwrap_err();
-    assert_eq!(missing.code, "ResourceNotFound");
+    assert_eq!(
+        missing.code,
+        crate::error::CloudWatchErrorCode::ResourceNotFound
+    );
 }
 
 /// A Lambda that records what it is asked to invoke.
@@ -445,9 +448,15 @@ async fn tags_are_set_at_creation_and_changed_by_arn() {
             "arn:aws:cloudwatch:us-east-1:000000000000:alarm:none",
         )
         .unwrap_err();
-    assert_eq!(e.code, "ResourceNotFoundException");
+    assert_eq!(
+        e.code,
+        crate::error::CloudWatchErrorCode::ResourceNotFoundException
+    );
     let e = a.tags("111111111111", "us-east-1", arn).unwrap_err();
-    assert_eq!(e.code, "ResourceNotFoundException");
+    assert_eq!(
+        e.code,
+        crate::error::CloudWatchErrorCode::ResourceNotFoundException
+    );
 }
 
 #[tokio::test]

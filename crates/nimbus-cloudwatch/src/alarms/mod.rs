@@ -113,7 +113,7 @@ pub struct ForMetricQuery {
 
 fn not_found(name: &str) -> CloudWatchError {
     CloudWatchError {
-        code: "ResourceNotFound",
+        code: crate::error::CloudWatchErrorCode::ResourceNotFound,
         message: format!("Alarm {name} not found"),
     }
 }
@@ -216,7 +216,7 @@ impl Alarms {
                 >= MAX_ALARMS
         {
             return Err(CloudWatchError {
-                code: "LimitExceeded",
+                code: crate::error::CloudWatchErrorCode::LimitExceeded,
                 message: format!("The maximum number of alarms ({MAX_ALARMS}) has been reached."),
             });
         }

@@ -12,7 +12,7 @@ pub const MAX_TAGS: usize = 50;
 
 fn not_found(arn: &str) -> CloudWatchError {
     CloudWatchError {
-        code: "ResourceNotFoundException",
+        code: crate::error::CloudWatchErrorCode::ResourceNotFoundException,
         message: format!("The resource {arn} does not exist."),
     }
 }

@@ -155,7 +155,7 @@ pub struct PutMetricAlarmInput {
 /// `ValidationError` (400): a member breaks the model or a rule of the operation.
 pub fn validation_error(message: impl Into<String>) -> CloudWatchError {
     CloudWatchError {
-        code: "ValidationError",
+        code: crate::error::CloudWatchErrorCode::ValidationError,
         message: message.into(),
     }
 }
@@ -168,7 +168,7 @@ pub fn invalid_value(message: impl Into<String>) -> CloudWatchError {
 /// `InvalidParameterCombination` (400).
 pub fn invalid_combination(message: impl Into<String>) -> CloudWatchError {
     CloudWatchError {
-        code: "InvalidParameterCombination",
+        code: crate::error::CloudWatchErrorCode::InvalidParameterCombination,
         message: message.into(),
     }
 }
@@ -176,7 +176,7 @@ pub fn invalid_combination(message: impl Into<String>) -> CloudWatchError {
 /// `MissingParameter` (400).
 pub fn missing_parameter(name: &str) -> CloudWatchError {
     CloudWatchError {
-        code: "MissingParameter",
+        code: crate::error::CloudWatchErrorCode::MissingParameter,
         message: format!("The parameter {name} is required."),
     }
 }

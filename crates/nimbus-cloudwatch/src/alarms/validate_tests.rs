@@ -18,7 +18,7 @@ fn base() -> PutMetricAlarmInput {
 
 fn err(input: PutMetricAlarmInput) -> (String, String) {
     let e = put_metric_alarm(&input, "us-east-1").unwrap_err();
-    (e.code.to_owned(), e.message)
+    (e.query_code().to_owned(), e.message)
 }
 
 #[test]

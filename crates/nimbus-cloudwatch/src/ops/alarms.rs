@@ -10,6 +10,8 @@ use nimbus_wire::query::ser::Timestamp;
 use nimbus_wire::validation;
 use serde::{Deserialize, Serialize};
 
+use super::{Call, parse, respond, respond_empty};
+use crate::CloudWatchService;
 use crate::alarms::history::{HistoryItem, HistoryItemType, HistoryQuery};
 use crate::alarms::model::{StateValue, alarm_arn};
 use crate::alarms::validate::{
@@ -18,6 +20,7 @@ use crate::alarms::validate::{
 };
 use crate::alarms::{Alarms, DescribeQuery, ForMetricQuery};
 use crate::error::{CloudWatchError, Result};
+use nimbus_wire::Response;
 
 pub mod shapes;
 
@@ -25,7 +28,7 @@ pub use shapes::{InputTime, MetricAlarmOut, alarm_out};
 
 fn denied(e: nimbus_core::Denied) -> CloudWatchError {
     CloudWatchError {
-        code: "AccessDenied",
+        code: crate::error::CloudWatchErrorCode::AccessDenied,
         message: e.message(),
     }
 }
@@ -48,7 +51,7 @@ fn authorize(ctx: &RequestContext, action: &str, name: Option<&str>) -> Result<(
 }
 
 /// `PutMetricAlarm`.
-pub fn put_metric_alarm(
+fn put_metric_alarm_with(
     alarms: &std::sync::Arc<Alarms>,
     ctx: &RequestContext,
     input: &PutMetricAlarmInput,
@@ -99,7 +102,7 @@ pub struct DescribeAlarmsOutput {
 
 fn invalid_token() -> CloudWatchError {
     CloudWatchError {
-        code: "InvalidNextToken",
+        code: crate::error::CloudWatchErrorCode::InvalidNextToken,
         message: "The service cannot parse the given NextToken.".to_owned(),
     }
 }
@@ -163,7 +166,7 @@ fn check_alarm_types(types: &Option<Vec<String>>) -> Result<(bool, bool)> {
 }
 
 /// `DescribeAlarms`.
-pub fn describe_alarms(
+fn describe_alarms_with(
     alarms: &Alarms,
     ctx: &RequestContext,
     input: &DescribeAlarmsInput,
@@ -251,7 +254,7 @@ pub struct DescribeAlarmsForMetricOutput {
 }
 
 /// `DescribeAlarmsForMetric`.
-pub fn describe_alarms_for_metric(
+fn describe_alarms_for_metric_with(
     alarms: &Alarms,
     ctx: &RequestContext,
     input: &DescribeAlarmsForMetricInput,
@@ -324,7 +327,11 @@ fn names(input: &AlarmNamesInput) -> Result<&[String]> {
 }
 
 /// `DeleteAlarms`: the named alarms that exist are deleted; unknown names are skipped.
-pub fn delete_alarms(alarms: &Alarms, ctx: &RequestContext, input: &AlarmNamesInput) -> Result<()> {
+fn delete_alarms_with(
+    alarms: &Alarms,
+    ctx: &RequestContext,
+    input: &AlarmNamesInput,
+) -> Result<()> {
     let names = names(input)?;
     for n in names {
         authorize(ctx, "cloudwatch:DeleteAlarms", Some(n))?;
@@ -333,7 +340,7 @@ pub fn delete_alarms(alarms: &Alarms, ctx: &RequestContext, input: &AlarmNamesIn
 }
 
 /// `EnableAlarmActions` (`enabled`) or `DisableAlarmActions`.
-pub fn set_alarm_actions(
+fn set_alarm_actions_with(
     alarms: &Alarms,
     ctx: &RequestContext,
     input: &AlarmNamesInput,
@@ -366,7 +373,7 @@ pub struct SetAlarmStateInput {
 }
 
 /// `SetAlarmState`.
-pub fn set_alarm_state(
+fn set_alarm_state_with(
     alarms: &std::sync::Arc<Alarms>,
     ctx: &RequestContext,
     input: &SetAlarmStateInput,
@@ -402,7 +409,7 @@ pub fn set_alarm_state(
         }
         if serde_json::from_str::<serde_json::Value>(data).is_err() {
             return Err(CloudWatchError {
-                code: "InvalidFormat",
+                code: crate::error::CloudWatchErrorCode::InvalidFormat,
                 message: "StateReasonData is not valid JSON.".to_owned(),
             });
         }
@@ -483,7 +490,7 @@ fn item_out(h: HistoryItem) -> AlarmHistoryItemOut {
 }
 
 /// `DescribeAlarmHistory`.
-pub fn describe_alarm_history(
+fn describe_alarm_history_with(
     alarms: &Alarms,
     ctx: &RequestContext,
     input: &DescribeAlarmHistoryInput,
@@ -633,7 +640,11 @@ fn authorize_arn(ctx: &RequestContext, action: &str, arn: &str) -> Result<()> {
 }
 
 /// `TagResource` on an alarm.
-pub fn tag_resource(alarms: &Alarms, ctx: &RequestContext, input: &TagResourceInput) -> Result<()> {
+fn tag_resource_with(
+    alarms: &Alarms,
+    ctx: &RequestContext,
+    input: &TagResourceInput,
+) -> Result<()> {
     let arn = resource_arn(&input.resource_arn)?;
     let mut tags = Vec::new();
     for t in input
@@ -659,7 +670,7 @@ pub fn tag_resource(alarms: &Alarms, ctx: &RequestContext, input: &TagResourceIn
 }
 
 /// `UntagResource` on an alarm.
-pub fn untag_resource(
+fn untag_resource_with(
     alarms: &Alarms,
     ctx: &RequestContext,
     input: &UntagResourceInput,
@@ -674,7 +685,7 @@ pub fn untag_resource(
 }
 
 /// `ListTagsForResource` on an alarm.
-pub fn list_tags_for_resource(
+fn list_tags_for_resource_with(
     alarms: &Alarms,
     ctx: &RequestContext,
     input: &ListTagsForResourceInput,
@@ -688,4 +699,84 @@ pub fn list_tags_for_resource(
             .map(|(key, value)| TagOut { key, value })
             .collect(),
     })
+}
+
+/// `PutMetricAlarm`: creates or updates the alarm (see [`Alarms::put`]).
+pub async fn put_metric_alarm(svc: &CloudWatchService, call: &mut Call) -> Result<Response> {
+    let input: PutMetricAlarmInput = parse(call)?;
+    put_metric_alarm_with(svc.alarms(), &call.ctx, &input)?;
+    Ok(respond_empty(call))
+}
+
+/// `DescribeAlarms`.
+pub async fn describe_alarms(svc: &CloudWatchService, call: &mut Call) -> Result<Response> {
+    let input: DescribeAlarmsInput = parse(call)?;
+    let out = describe_alarms_with(svc.alarms(), &call.ctx, &input)?;
+    Ok(respond(call, &out))
+}
+
+/// `DescribeAlarmsForMetric`.
+pub async fn describe_alarms_for_metric(
+    svc: &CloudWatchService,
+    call: &mut Call,
+) -> Result<Response> {
+    let input: DescribeAlarmsForMetricInput = parse(call)?;
+    let out = describe_alarms_for_metric_with(svc.alarms(), &call.ctx, &input)?;
+    Ok(respond(call, &out))
+}
+
+/// `DeleteAlarms`.
+pub async fn delete_alarms(svc: &CloudWatchService, call: &mut Call) -> Result<Response> {
+    let input: AlarmNamesInput = parse(call)?;
+    delete_alarms_with(svc.alarms(), &call.ctx, &input)?;
+    Ok(respond_empty(call))
+}
+
+/// `SetAlarmState`.
+pub async fn set_alarm_state(svc: &CloudWatchService, call: &mut Call) -> Result<Response> {
+    let input: SetAlarmStateInput = parse(call)?;
+    set_alarm_state_with(svc.alarms(), &call.ctx, &input)?;
+    Ok(respond_empty(call))
+}
+
+/// `DescribeAlarmHistory`.
+pub async fn describe_alarm_history(svc: &CloudWatchService, call: &mut Call) -> Result<Response> {
+    let input: DescribeAlarmHistoryInput = parse(call)?;
+    let out = describe_alarm_history_with(svc.alarms(), &call.ctx, &input)?;
+    Ok(respond(call, &out))
+}
+
+/// `EnableAlarmActions`.
+pub async fn enable_alarm_actions(svc: &CloudWatchService, call: &mut Call) -> Result<Response> {
+    let input: AlarmNamesInput = parse(call)?;
+    set_alarm_actions_with(svc.alarms(), &call.ctx, &input, true)?;
+    Ok(respond_empty(call))
+}
+
+/// `DisableAlarmActions`.
+pub async fn disable_alarm_actions(svc: &CloudWatchService, call: &mut Call) -> Result<Response> {
+    let input: AlarmNamesInput = parse(call)?;
+    set_alarm_actions_with(svc.alarms(), &call.ctx, &input, false)?;
+    Ok(respond_empty(call))
+}
+
+/// `TagResource` (alarms).
+pub async fn tag_resource(svc: &CloudWatchService, call: &mut Call) -> Result<Response> {
+    let input: TagResourceInput = parse(call)?;
+    tag_resource_with(svc.alarms(), &call.ctx, &input)?;
+    Ok(respond_empty(call))
+}
+
+/// `UntagResource` (alarms).
+pub async fn untag_resource(svc: &CloudWatchService, call: &mut Call) -> Result<Response> {
+    let input: UntagResourceInput = parse(call)?;
+    untag_resource_with(svc.alarms(), &call.ctx, &input)?;
+    Ok(respond_empty(call))
+}
+
+/// `ListTagsForResource` (alarms).
+pub async fn list_tags_for_resource(svc: &CloudWatchService, call: &mut Call) -> Result<Response> {
+    let input: ListTagsForResourceInput = parse(call)?;
+    let out = list_tags_for_resource_with(svc.alarms(), &call.ctx, &input)?;
+    Ok(respond(call, &out))
 }

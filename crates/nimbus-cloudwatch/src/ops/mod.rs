@@ -1,7 +1,7 @@
 //! CloudWatch's operations on its three protocols, one module per group: [`metrics`]
 //! (`PutMetricData`, `GetMetricStatistics`, `ListMetrics`), [`metric_data`]
-//! (`GetMetricData`, with the metric math of [`math`]); the alarm operations are rows of the
-//! same table whose handlers live in `alarms.rs`.
+//! (`GetMetricData`, with the metric math of [`math`]) and [`alarms`] (the metric alarm
+//! operations and an alarm's tags).
 //!
 //! Every operation reads one typed input ([`parse`]: an awsJson 1.0 body, a Smithy RPC v2
 //! CBOR body or awsQuery form fields) and writes one typed output ([`respond`]: JSON, CBOR,
@@ -36,16 +36,17 @@ nimbus_wire::operations! {
         GetMetricStatistics = Binding::Named => metrics::get_metric_statistics,
         GetMetricData = Binding::Named => metric_data::get_metric_data,
         ListMetrics = Binding::Named => metrics::list_metrics,
-        // Alarms (`alarms.rs`): each row answers `NotImplemented` until its handler lands;
-        // switching one is replacing `pending` by the handler's path.
-        PutMetricAlarm = Binding::Named => pending,
-        DescribeAlarms = Binding::Named => pending,
-        DescribeAlarmsForMetric = Binding::Named => pending,
-        DeleteAlarms = Binding::Named => pending,
-        SetAlarmState = Binding::Named => pending,
-        DescribeAlarmHistory = Binding::Named => pending,
-        EnableAlarmActions = Binding::Named => pending,
-        DisableAlarmActions = Binding::Named => pending,
+        PutMetricAlarm = Binding::Named => alarms::put_metric_alarm,
+        DescribeAlarms = Binding::Named => alarms::describe_alarms,
+        DescribeAlarmsForMetric = Binding::Named => alarms::describe_alarms_for_metric,
+        DeleteAlarms = Binding::Named => alarms::delete_alarms,
+        SetAlarmState = Binding::Named => alarms::set_alarm_state,
+        DescribeAlarmHistory = Binding::Named => alarms::describe_alarm_history,
+        EnableAlarmActions = Binding::Named => alarms::enable_alarm_actions,
+        DisableAlarmActions = Binding::Named => alarms::disable_alarm_actions,
+        TagResource = Binding::Named => alarms::tag_resource,
+        UntagResource = Binding::Named => alarms::untag_resource,
+        ListTagsForResource = Binding::Named => alarms::list_tags_for_resource,
     }
     not_implemented {
         AssociateDatasetKmsKey = Binding::Named,
@@ -74,7 +75,6 @@ nimbus_wire::operations! {
         ListDashboards = Binding::Named,
         ListManagedInsightRules = Binding::Named,
         ListMetricStreams = Binding::Named,
-        ListTagsForResource = Binding::Named,
         PutAlarmMuteRule = Binding::Named,
         PutAnomalyDetector = Binding::Named,
         PutCompositeAlarm = Binding::Named,
@@ -87,8 +87,6 @@ nimbus_wire::operations! {
         StartOTelEnrichment = Binding::Named,
         StopMetricStreams = Binding::Named,
         StopOTelEnrichment = Binding::Named,
-        TagResource = Binding::Named,
-        UntagResource = Binding::Named,
         UpdateOTelEnrichment = Binding::Named,
         UpdateResourceMetricsConfiguration = Binding::Named,
     }
@@ -132,11 +130,6 @@ pub fn classify(protocol: Protocol, operation: Option<&str>) -> Result<Op> {
             format!("The operation {name} is not known to Amazon CloudWatch."),
         ),
     })
-}
-
-/// The handler of the alarm rows until theirs land: `NotImplemented`, naming the operation.
-pub async fn pending(_svc: &CloudWatchService, call: &mut Call) -> Result<Response> {
-    Err(CloudWatchError::not_implemented(call.op.name()))
 }
 
 /// Authorizes `cloudwatch:<Operation>` in the caller's own account on `resource` (`*` for

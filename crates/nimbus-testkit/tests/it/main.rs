@@ -3,6 +3,7 @@
 //! One test binary, one module per area.
 
 mod cloudwatch;
+mod cloudwatch_alarms;
 mod foundation;
 mod iam;
 mod iam_access;
