@@ -94,46 +94,6 @@ const COMPAT_EXCEPTIONS: &[(&str, &str, &str)] = &[
         "GetFunctionCode",
         "nimbus's download of the package GetFunction's Code.Location points at",
     ),
-    (
-        "cloudwatch",
-        "PutMetricAlarm",
-        "its row answers NotImplemented until the alarms' handlers (src/ops/alarms.rs) land",
-    ),
-    (
-        "cloudwatch",
-        "DescribeAlarms",
-        "its row answers NotImplemented until the alarms' handlers (src/ops/alarms.rs) land",
-    ),
-    (
-        "cloudwatch",
-        "DescribeAlarmsForMetric",
-        "its row answers NotImplemented until the alarms' handlers (src/ops/alarms.rs) land",
-    ),
-    (
-        "cloudwatch",
-        "DeleteAlarms",
-        "its row answers NotImplemented until the alarms' handlers (src/ops/alarms.rs) land",
-    ),
-    (
-        "cloudwatch",
-        "SetAlarmState",
-        "its row answers NotImplemented until the alarms' handlers (src/ops/alarms.rs) land",
-    ),
-    (
-        "cloudwatch",
-        "DescribeAlarmHistory",
-        "its row answers NotImplemented until the alarms' handlers (src/ops/alarms.rs) land",
-    ),
-    (
-        "cloudwatch",
-        "EnableAlarmActions",
-        "its row answers NotImplemented until the alarms' handlers (src/ops/alarms.rs) land",
-    ),
-    (
-        "cloudwatch",
-        "DisableAlarmActions",
-        "its row answers NotImplemented until the alarms' handlers (src/ops/alarms.rs) land",
-    ),
 ];
 
 /// Modules that know no HTTP and no wire layer, as (directory from the repository root,
