@@ -10,7 +10,7 @@ use aws_sdk_cloudwatch::error::ProvideErrorMetadata;
 use aws_sdk_cloudwatch::types::{
     ComparisonOperator, Dimension, HistoryItemType, MetricDatum, ScanBy, StateValue, Statistic,
 };
-use nimbus_testkit::TestSandbox;
+use nimbus_testkit::{Clock, TestSandbox};
 use serde_json::Value;
 
 use crate::lambda::python;
@@ -87,7 +87,11 @@ async fn events(sb: &TestSandbox, function: &str, n: usize) -> Vec<Value> {
             .map(|o| {
                 o.events()
                     .iter()
-                    .filter_map(|e| e.message()?.split_once("ALARM-EVENT ").map(|(_, j)| j.to_owned()))
+                    .filter_map(|e| {
+                        e.message()?
+                            .split_once("ALARM-EVENT ")
+                            .map(|(_, j)| j.to_owned())
+                    })
                     .filter_map(|j| serde_json::from_str(&j).ok())
                     .collect()
             })
@@ -137,7 +141,13 @@ async fn an_alarm_goes_insufficient_data_alarm_ok_and_invokes_its_function() {
     // 2 + 4 in one minute: the Sum (6) breaches.
     put(&sb, 2.0).await;
     put(&sb, 4.0).await;
-    evaluate_until(&sb, "jobs-high", minute + MINUTE + 10_000, StateValue::Alarm).await;
+    evaluate_until(
+        &sb,
+        "jobs-high",
+        minute + MINUTE + 10_000,
+        StateValue::Alarm,
+    )
+    .await;
     let a = alarm(&sb, "jobs-high").await;
     assert_eq!(
         a.state_reason().unwrap(),
@@ -154,14 +164,23 @@ async fn an_alarm_goes_insufficient_data_alarm_ok_and_invokes_its_function() {
     let got = events(&sb, "on-alarm", 1).await;
     let e = &got[0];
     assert_eq!(e["source"], "aws.cloudwatch");
-    assert_eq!(e["alarmArn"], "arn:aws:cloudwatch:us-east-1:000000000000:alarm:jobs-high");
+    assert_eq!(
+        e["alarmArn"],
+        "arn:aws:cloudwatch:us-east-1:000000000000:alarm:jobs-high"
+    );
     assert_eq!(e["accountId"], "000000000000");
     assert_eq!(e["region"], "us-east-1");
     assert_eq!(e["alarmData"]["alarmName"], "jobs-high");
     assert_eq!(e["alarmData"]["state"]["value"], "ALARM");
     assert_eq!(e["alarmData"]["state"]["reason"], a.state_reason().unwrap());
-    assert_eq!(e["alarmData"]["previousState"]["value"], "INSUFFICIENT_DATA");
-    assert_eq!(e["alarmData"]["configuration"]["description"], "too many jobs");
+    assert_eq!(
+        e["alarmData"]["previousState"]["value"],
+        "INSUFFICIENT_DATA"
+    );
+    assert_eq!(
+        e["alarmData"]["configuration"]["description"],
+        "too many jobs"
+    );
     let stat = &e["alarmData"]["configuration"]["metrics"][0]["metricStat"];
     assert_eq!(stat["metric"]["namespace"], "Lab");
     assert_eq!(stat["metric"]["name"], "Jobs");
@@ -171,7 +190,13 @@ async fn an_alarm_goes_insufficient_data_alarm_ok_and_invokes_its_function() {
     // The next minute's Sum (1) is the most recent datapoint: back to OK.
     sb.clock().set_millis(minute + MINUTE + 30_000);
     put(&sb, 1.0).await;
-    evaluate_until(&sb, "jobs-high", minute + 2 * MINUTE + 10_000, StateValue::Ok).await;
+    evaluate_until(
+        &sb,
+        "jobs-high",
+        minute + 2 * MINUTE + 10_000,
+        StateValue::Ok,
+    )
+    .await;
     assert_eq!(
         alarm(&sb, "jobs-high").await.state_reason().unwrap(),
         format!(
@@ -199,8 +224,17 @@ async fn an_alarm_goes_insufficient_data_alarm_ok_and_invokes_its_function() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let kinds: Vec<_> = items.iter().map(|i| i.history_item_type().cloned().unwrap()).collect();
-    assert_eq!(kinds.iter().filter(|k| **k == HistoryItemType::Action).count(), 2);
+    let kinds: Vec<_> = items
+        .iter()
+        .map(|i| i.history_item_type().cloned().unwrap())
+        .collect();
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| **k == HistoryItemType::Action)
+            .count(),
+        2
+    );
     assert_eq!(kinds.last(), Some(&HistoryItemType::ConfigurationUpdate));
     let states: Vec<_> = cw
         .describe_alarm_history()
@@ -286,7 +320,9 @@ async fn set_alarm_state_errors_and_restart() {
     evaluate_until(&sb, "low", minute + MINUTE + 10_000, StateValue::Ok).await;
     assert_eq!(
         alarm(&sb, "low").await.state_reason(),
-        Some("Threshold Crossed: no datapoints were received for 2 periods and 2 missing datapoints were treated as [NonBreaching].")
+        Some(
+            "Threshold Crossed: no datapoints were received for 2 periods and 2 missing datapoints were treated as [NonBreaching]."
+        )
     );
 
     let e = cw
@@ -340,7 +376,11 @@ async fn set_alarm_state_errors_and_restart() {
     assert_eq!(a.datapoints_to_alarm(), Some(1));
 
     // Disable, delete (unknown names are skipped).
-    cw.disable_alarm_actions().alarm_names("low").send().await.unwrap();
+    cw.disable_alarm_actions()
+        .alarm_names("low")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(alarm(&sb, "low").await.actions_enabled(), Some(false));
     cw.delete_alarms()
         .alarm_names("low")
