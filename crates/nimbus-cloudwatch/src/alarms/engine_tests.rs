@@ -480,3 +480,52 @@ async fn a_new_alarm_is_evaluated_at_once() {
         .unwrap();
     assert_eq!(state(&a, "unknown").state.reason, INITIAL_REASON);
 }
+
+#[tokio::test]
+async fn metric_math_alarms_evaluate_the_returned_expression() {
+    use super::validate::{MetricDataQueryInput, MetricInput, MetricStatInput};
+    let table = Arc::new(Table::default());
+    let a = Alarms::open(&env(None, ManualClock::new(T0 + 5_000)), table.clone()).unwrap();
+    let stat = MetricDataQueryInput {
+        id: Some("m1".into()),
+        metric_stat: Some(MetricStatInput {
+            metric: Some(MetricInput {
+                namespace: Some("Lab".into()),
+                metric_name: Some("Sent".into()),
+                dimensions: None,
+            }),
+            period: Some(60),
+            stat: Some("Sum".into()),
+            unit: None,
+        }),
+        return_data: Some(false),
+        ..Default::default()
+    };
+    let expr = MetricDataQueryInput {
+        id: Some("e1".into()),
+        expression: Some("m1 * 2".into()),
+        label: Some("doubled".into()),
+        return_data: Some(true),
+        ..Default::default()
+    };
+    let put = PutMetricAlarmInput {
+        alarm_name: Some("math".into()),
+        metrics: Some(vec![stat, expr]),
+        evaluation_periods: Some(1),
+        threshold: Some(8.0),
+        comparison_operator: Some("GreaterThanThreshold".into()),
+        ..Default::default()
+    };
+    a.put("000000000000", "us-east-1", &put).unwrap();
+    table.0.lock().push((T0, 5.0));
+    a.evaluate_all(T0 + MIN + 10_000);
+    let s = state(&a, "math").state;
+    assert_eq!(s.value, StateValue::Alarm);
+    assert_eq!(
+        s.reason,
+        "Threshold Crossed: 1 out of the last 1 datapoints [10.0 (03/12/26 18:00:00)] was greater than the threshold (8.0) (minimum 1 datapoint for INSUFFICIENT_DATA -> ALARM transition)."
+    );
+    table.0.lock().push((T0 + MIN, 3.0));
+    a.evaluate_all(T0 + 2 * MIN + 10_000);
+    assert_eq!(state(&a, "math").state.value, StateValue::Ok);
+}

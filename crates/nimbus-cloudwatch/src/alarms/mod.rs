@@ -4,6 +4,7 @@
 //! - [`model`]: the alarm, its states, operators and missing-data treatments;
 //! - [`validate`]: `PutMetricAlarm`'s input and its checks;
 //! - [`evaluate`]: one evaluation, pure (datapoints → state, reason, reason data);
+//! - [`expression`]: alarms on metric math (the returned expression over the range);
 //! - [`scheduler`]: the clock task that evaluates every alarm each minute;
 //! - [`history`]: state, configuration and action history items;
 //! - [`actions`]: action ARNs and the Lambda invocation;
@@ -16,6 +17,7 @@
 
 pub mod actions;
 pub mod evaluate;
+pub mod expression;
 pub mod history;
 pub mod model;
 pub mod scheduler;

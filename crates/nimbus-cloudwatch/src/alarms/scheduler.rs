@@ -41,7 +41,7 @@ fn statistic(name: &str) -> Statistic {
 }
 
 /// What one alarm reads: its metric, statistic, period and unit (`None` for metric math
-/// whose returned value is an expression, which nimbus does not evaluate in alarms).
+/// whose returned value is an expression: see `expression.rs`).
 fn watched(alarm: &MetricAlarm) -> Option<(&AlarmMetric, &str, u32, Option<&str>)> {
     match &alarm.config.source {
         AlarmSource::Metric {
@@ -156,44 +156,22 @@ impl Alarms {
 
     /// The state `alarm`'s evaluation range decides at `now_millis`; `None` to keep it.
     pub fn evaluate_one(&self, alarm: &MetricAlarm, now_millis: u64) -> Option<evaluate::Outcome> {
-        let (metric, stat, period, unit) = watched(alarm)?;
         let c = &alarm.config;
+        let watched = watched(alarm);
+        let (period, unit) = match &watched {
+            Some((_, _, period, unit)) => (*period, *unit),
+            None => (c.period(), None),
+        };
         let period_ms = u64::from(period) * 1000;
         let end = now_millis / period_ms * period_ms;
         let range = u64::from(evaluate::evaluation_range(c.evaluation_periods));
         let start = end.saturating_sub(range * period_ms);
-        let mut dimensions = metric.dimensions.clone();
-        dimensions.sort();
-        let wanted = statistic(stat);
-        let query = StatisticsQuery {
-            account: alarm.account.clone(),
-            region: alarm.region.clone(),
-            metric: MetricIdentity {
-                namespace: metric.namespace.clone(),
-                metric_name: metric.metric_name.clone(),
-                dimensions,
-            },
-            start_millis: start,
-            end_millis: end,
-            period_secs: period,
-            statistics: vec![wanted.clone(), Statistic::SampleCount],
-            unit: unit.and_then(MetricUnit::parse),
+        let points = match watched {
+            Some((metric, stat, _, _)) => {
+                self.stat_points(alarm, metric, stat, period, unit, start, range)
+            }
+            None => super::expression::points(self, alarm, period, start, range)?,
         };
-        let data = self.series.statistics(&query);
-        let points: Vec<Point> = (0..range)
-            .map(|i| {
-                let ts = start + i * period_ms;
-                let d = data.iter().find(|d| d.timestamp_millis == ts);
-                let get = |s: &Statistic| {
-                    d.and_then(|d| d.values.iter().find(|(k, _)| k == s).map(|(_, v)| *v))
-                };
-                Point {
-                    timestamp_millis: ts,
-                    value: get(&wanted),
-                    sample_count: get(&Statistic::SampleCount).unwrap_or(0.0),
-                }
-            })
-            .collect();
         let min_samples = match (&c.source, c.evaluate_low_sample_count_percentile.as_deref()) {
             (
                 AlarmSource::Metric {
@@ -216,6 +194,53 @@ impl Alarms {
             min_samples,
         };
         evaluate::evaluate(&rule, &points, alarm.state.value, now_millis)
+    }
+
+    /// The evaluation range of one metric's statistic: `range` periods from `start`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn stat_points(
+        &self,
+        alarm: &MetricAlarm,
+        metric: &AlarmMetric,
+        stat: &str,
+        period: u32,
+        unit: Option<&str>,
+        start: u64,
+        range: u64,
+    ) -> Vec<Point> {
+        let period_ms = u64::from(period) * 1000;
+        let mut dimensions = metric.dimensions.clone();
+        dimensions.sort();
+        let wanted = statistic(stat);
+        let query = StatisticsQuery {
+            account: alarm.account.clone(),
+            region: alarm.region.clone(),
+            metric: MetricIdentity {
+                namespace: metric.namespace.clone(),
+                metric_name: metric.metric_name.clone(),
+                dimensions,
+            },
+            start_millis: start,
+            end_millis: start + range * period_ms,
+            period_secs: period,
+            statistics: vec![wanted.clone(), Statistic::SampleCount],
+            unit: unit.and_then(MetricUnit::parse),
+        };
+        let data = self.series.statistics(&query);
+        (0..range)
+            .map(|i| {
+                let ts = start + i * period_ms;
+                let d = data.iter().find(|d| d.timestamp_millis == ts);
+                let get = |s: &Statistic| {
+                    d.and_then(|d| d.values.iter().find(|(k, _)| k == s).map(|(_, v)| *v))
+                };
+                Point {
+                    timestamp_millis: ts,
+                    value: get(&wanted),
+                    sample_count: get(&Statistic::SampleCount).unwrap_or(0.0),
+                }
+            })
+            .collect()
     }
 }
 
