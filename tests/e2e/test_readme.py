@@ -125,7 +125,12 @@ def log_messages(logs, group):
 
 def test_every_readme_with_commands_is_run_here():
     """A new README with command blocks needs its test in this file."""
-    covered = {"README.md", "functions/README.md", "examples/class-pipeline/README.md"}
+    covered = {
+        "README.md",
+        "functions/README.md",
+        "examples/class-pipeline/README.md",
+        "examples/autoscaling/README.md",
+    }
     found = {"README.md", "functions/README.md"} | {
         str(p.relative_to(ROOT)) for p in ROOT.glob("examples/*/README.md")
     }
@@ -203,6 +208,23 @@ def test_class_pipeline_readme_step_by_step(default_nimbus):
     assert "bootstrap.py" not in errors[0] and ".nimbus" not in errors[0], errors[0]
     # The server's log says why the consumer failed.
     assert "RuntimeError: cannot process poison.txt" in default_nimbus.stderr(), default_nimbus.stderr()
+
+
+def test_autoscaling_readme_step_by_step(default_nimbus):
+    """The second lab's steps as written, on the real clock (about two minutes: a minute's
+    metric is published when the minute ends)."""
+    blocks = sh_blocks("examples/autoscaling/README.md")
+    start = command_lines(blocks[0])
+    assert start[0] == START_LINE, blocks[0]
+    assert len(blocks) == 6, "a new block of the lab needs its assertions here"
+    script = "\n".join(start[1:] + blocks[1:])
+    r = run_bash(script, timeout=600)
+    assert_ran(r, default_nimbus, script)
+    out = r.stdout
+    assert "Threshold Crossed: 1 out of the last 1 datapoints [100.0 (" in out, out
+    # Step 5: the action raised the mapping's MaximumConcurrency from 2 to 5.
+    assert '"MaximumConcurrency": 5' in out, out
+    assert "Successfully executed action arn:aws:lambda:us-east-1:000000000000:function:scale-out" in out, out
 
 
 @pytest.mark.parametrize("line_no", [0, 1, 2], ids=["endpoint", "awslocal", "visibility-timeout-1"])
