@@ -23,6 +23,21 @@ pub fn iso8601_millis(millis: u64) -> String {
     )
 }
 
+/// `04/08/23 12:31:00`: day/month/two-digit year and the time, as CloudWatch writes the
+/// datapoints of an alarm's state reason.
+pub fn day_month_year_time(millis: u64) -> String {
+    let d = datetime(millis);
+    format!(
+        "{:02}/{:02}/{:02} {:02}:{:02}:{:02}",
+        d.day(),
+        d.month() as u8,
+        d.year().rem_euclid(100),
+        d.hour(),
+        d.minute(),
+        d.second()
+    )
+}
+
 /// `2026-01-01T00:00:00Z`: ISO-8601 without fractions.
 pub fn iso8601_secs(millis: u64) -> String {
     let d = datetime(millis);

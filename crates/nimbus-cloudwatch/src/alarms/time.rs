@@ -2,40 +2,19 @@
 //! reason data, history data and alarm events, and `04/08/23 12:31:00` (day/month/year) in
 //! state reasons.
 
-use time::OffsetDateTime;
-
-fn datetime(millis: u64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(millis as i128 * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-}
+use nimbus_core::timefmt;
 
 /// `2023-08-04T12:31:29.591+0000`.
 pub fn state_timestamp(millis: u64) -> String {
-    let d = datetime(millis);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}+0000",
-        d.year(),
-        d.month() as u8,
-        d.day(),
-        d.hour(),
-        d.minute(),
-        d.second(),
-        d.millisecond()
-    )
+    let mut s = timefmt::iso8601_millis(millis);
+    s.pop(); // the `Z`
+    s.push_str("+0000");
+    s
 }
 
 /// `04/08/23 12:31:00`.
 pub fn reason_timestamp(millis: u64) -> String {
-    let d = datetime(millis);
-    format!(
-        "{:02}/{:02}/{:02} {:02}:{:02}:{:02}",
-        d.day(),
-        d.month() as u8,
-        d.year().rem_euclid(100),
-        d.hour(),
-        d.minute(),
-        d.second()
-    )
+    timefmt::day_month_year_time(millis)
 }
 
 #[cfg(test)]
