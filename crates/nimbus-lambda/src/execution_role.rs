@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use nimbus_core::Arn;
 use nimbus_core::access::Caller;
 use nimbus_core::access::policy::Principal;
 use nimbus_core::bus::ServiceBus;
@@ -17,20 +18,17 @@ use crate::model::FunctionRecord;
 /// not a role ARN of the function's own account acts as that account's root user.
 pub fn caller(bus: &ServiceBus, function: &FunctionRecord) -> Caller {
     let role = function.role.as_str();
-    let mut parts = role.splitn(6, ':');
-    let (Some("arn"), Some(_), Some("iam"), Some(_), Some(account), Some(resource)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
+    let Ok(arn) = role.parse::<Arn>() else {
         return Caller::root(&function.key.account);
     };
-    let Some(path_and_name) = resource.strip_prefix("role/") else {
+    let Some(path_and_name) = arn
+        .resource
+        .strip_prefix("role/")
+        .filter(|_| arn.service == "iam")
+    else {
         return Caller::root(&function.key.account);
     };
+    let account = arn.account.as_str();
     if account != function.key.account {
         // AWS refuses a role of another account at CreateFunction; nimbus accepts one (its
         // samples use the default account's role everywhere), and acts as the function's
